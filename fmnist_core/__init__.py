@@ -1,0 +1,20 @@
+"""fmnist_core: the small shared package of the bilingual PyTorch-basics course.
+
+Data (``data``), the course model (``model``), training (``train``), plots (``plot``),
+exercise checks (``checks``) and the course tooling (``tooling``, ``python -m fmnist_core``).
+"""
+
+from .data import (CLASSES_EN, CLASSES_ZH, DataNotFoundError, TensorLoader, class_name,
+                   data_dir, ensure_data, get_dataloaders, get_tensor_loaders, load_datasets,
+                   load_tensors)
+from .model import NeuralNetwork, count_parameters
+from .plot import class_label, label, plot_histories, show_images
+from .train import evaluate, fit, get_device, set_seed, train_epoch
+
+__version__ = "0.1.0"
+__all__ = [
+    "CLASSES_EN", "CLASSES_ZH", "DataNotFoundError", "TensorLoader", "class_name", "data_dir",
+    "ensure_data", "get_dataloaders", "get_tensor_loaders", "load_datasets", "load_tensors",
+    "NeuralNetwork", "count_parameters", "class_label", "label", "plot_histories", "show_images",
+    "evaluate", "fit", "get_device", "set_seed", "train_epoch",
+]

@@ -1,0 +1,236 @@
+"""Fashion-MNIST: one verified cache for every lesson, and two ways to batch it.
+
+The four official files are fetched once into one cache folder (``FMNIST_DATA_DIR``, default
+``~/.cache/fmnist_core``), checked by MD5, and read through ``torchvision.datasets.FashionMNIST``.
+``FMNIST_MIRROR`` names where to fetch from first: a local folder holding the four ``.gz``
+files (it may be read-only) or a base URL. A file whose checksum is wrong is never used.
+"""
+
+import gzip
+import hashlib
+import os
+import shutil
+import sys
+import urllib.request
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+from torchvision import datasets, transforms
+
+CLASSES_EN = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+              "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+CLASSES_ZH = ["T恤/上衣", "裤子", "套头衫", "连衣裙", "外套",
+              "凉鞋", "衬衫", "运动鞋", "包", "短靴"]
+
+# file name -> (MD5 of the .gz, MD5 of the unpacked file); the official values
+FILES = {
+    "train-images-idx3-ubyte.gz": ("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
+    "train-labels-idx1-ubyte.gz": ("25c81989df183df01b3e8a0aad5dffbe", "9018921c3c673c538a1fc5bad174d6f9"),
+    "t10k-images-idx3-ubyte.gz": ("bef4ecab320f06d8554ea6380940ec79", "8181f5470baa50b63fa0f6fddb340f0a"),
+    "t10k-labels-idx1-ubyte.gz": ("bb300cfdad3c16e7a12a480ee83cd310", "15d484375f8d13e6eb1aabb0c3f46965"),
+}
+# tried after FMNIST_MIRROR, in this order
+OFFICIAL_URLS = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
+
+
+class DataNotFoundError(RuntimeError):
+    """Fashion-MNIST could not be had from any place we know."""
+
+
+def data_dir():
+    """The cache folder shared by all lessons (``FMNIST_DATA_DIR`` overrides it)."""
+    env = os.environ.get("FMNIST_DATA_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "fmnist_core"
+
+
+def raw_dir():
+    """Where torchvision looks for the files: ``<data_dir>/FashionMNIST/raw``."""
+    return data_dir() / "FashionMNIST" / "raw"
+
+
+def md5(path):
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _sources(name):
+    """Every place to fetch ``name`` from, mirror first: (description, callable that writes dst)."""
+    mirror = os.environ.get("FMNIST_MIRROR", "").strip()
+    urls = list(OFFICIAL_URLS)
+    found = []
+    if mirror and "://" not in mirror:
+        path = Path(mirror).expanduser() / name
+        found.append((f"FMNIST_MIRROR={path}", lambda dst: shutil.copyfile(path, dst)))
+    elif mirror:
+        urls.insert(0, mirror)
+    for base in urls:
+        url = base.rstrip("/") + "/" + name
+        found.append((url, lambda dst, url=url: _download(url, dst)))
+    return found
+
+
+def _download(url, dst):
+    with urllib.request.urlopen(url, timeout=30) as r, open(dst, "wb") as f:
+        shutil.copyfileobj(r, f)
+
+
+def _set_aside(path):
+    """Keep a corrupt file beside the cache as ``*.corrupt`` (reported, never used, not lost)."""
+    bad = path.with_name(path.name + ".corrupt")
+    os.replace(path, bad)
+    print(f"[fmnist_core] 校验失败，已移到 {bad}，重新获取 / checksum mismatch, moved to {bad}, "
+          f"fetching a fresh copy", file=sys.stderr)
+
+
+def _fetch(name, dst):
+    """Put a verified copy of ``name`` at ``dst``; returns the list of (place, why it failed)."""
+    tried = []
+    for where, fetch in _sources(name):
+        part = dst.with_name(f"{dst.name}.{os.getpid()}.part")
+        try:
+            fetch(part)
+            got = md5(part)
+            if got != FILES[name][0]:
+                raise ValueError(f"MD5 {got} != {FILES[name][0]} (损坏或不完整 / corrupt or partial)")
+            os.replace(part, dst)
+            return tried + [(where, "ok")]
+        except Exception as e:  # noqa: BLE001 - every reason is reported below
+            tried.append((where, f"{type(e).__name__}: {e}"))
+            part.unlink(missing_ok=True)
+    return tried
+
+
+def _unpack(gz_path, name):
+    """Unpack ``name`` next to its ``.gz`` unless a copy with the right MD5 is there."""
+    out = gz_path.with_suffix("")
+    if out.exists() and md5(out) == FILES[name][1]:
+        return
+    if out.exists():
+        _set_aside(out)
+    part = out.with_name(f"{out.name}.{os.getpid()}.part")
+    with gzip.open(gz_path, "rb") as src, open(part, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    if md5(part) != FILES[name][1]:
+        part.unlink()
+        raise DataNotFoundError(f"解压后的 {out.name} 校验失败 / {out.name} fails its checksum after unpacking")
+    os.replace(part, out)
+
+
+def ensure_data(verbose=False):
+    """Make sure the four files are in the cache with the right MD5; return the cache folder.
+
+    Raises ``DataNotFoundError`` (bilingual, naming every place tried) when they cannot be had.
+    """
+    raw = raw_dir()
+    raw.mkdir(parents=True, exist_ok=True)
+    failures = {}
+    for name, (want, _) in FILES.items():
+        path = raw / name
+        if path.exists() and md5(path) != want:
+            _set_aside(path)
+        if not path.exists():
+            tried = _fetch(name, path)
+            if verbose:
+                for where, why in tried:
+                    print(f"  {name}: {where}: {why}")
+            if not path.exists():
+                failures[name] = tried
+                continue
+        _unpack(path, name)
+    if failures:
+        raise DataNotFoundError(_missing_message(raw, failures))
+    return data_dir()
+
+
+def _missing_message(raw, failures):
+    lines = ["找不到 Fashion-MNIST 数据 / Fashion-MNIST could not be found.",
+             f"缓存目录 / cache folder: {raw}", "尝试过的位置 / places tried:"]
+    for name, tried in failures.items():
+        lines.append(f"  {name}:")
+        lines += [f"    - {where}: {why}" for where, why in tried] or ["    - (无 / none)"]
+    lines += [
+        "怎么办 / what to do:",
+        "  1. 把四个官方 .gz 文件放进一个文件夹，然后设置 FMNIST_MIRROR=该文件夹；",
+        "     put the four official .gz files in a folder and set FMNIST_MIRROR=that folder;",
+        "  2. 或设置 FMNIST_MIRROR=一个镜像网址（以 / 结尾的目录地址）；",
+        "     or set FMNIST_MIRROR=the base URL of a mirror;",
+        f"  3. 或直接把它们复制到 / or copy them straight into: {raw}",
+        "  然后运行 / then run: python -m fmnist_core data",
+    ]
+    return "\n".join(lines)
+
+
+def class_name(i, lang="both"):
+    """The name of class ``i``: ``lang`` is "zh", "en" or "both"."""
+    i = int(i)
+    return {"zh": CLASSES_ZH[i], "en": CLASSES_EN[i]}.get(lang, f"{CLASSES_ZH[i]} {CLASSES_EN[i]}")
+
+
+def load_datasets(transform=None):
+    """The torchvision training and test sets (``ToTensor`` unless another transform is given)."""
+    root = ensure_data()
+    transform = transform or transforms.ToTensor()
+    train = datasets.FashionMNIST(root, train=True, download=False, transform=transform)
+    test = datasets.FashionMNIST(root, train=False, download=False, transform=transform)
+    return train, test
+
+
+def get_dataloaders(batch_size=64, num_workers=0):
+    """The original tutorial's way: ``DataLoader`` over ``ToTensor`` images, training set shuffled."""
+    train, test = load_datasets()
+    return (torch.utils.data.DataLoader(train, batch_size=batch_size, shuffle=True, num_workers=num_workers),
+            torch.utils.data.DataLoader(test, batch_size=batch_size, num_workers=num_workers))
+
+
+@lru_cache(maxsize=None)
+def _tensors_cpu(train):
+    ds = load_datasets()[0 if train else 1]
+    # the same numbers ToTensor gives: uint8 (N, 28, 28) -> float (N, 1, 28, 28) in [0, 1]
+    return ds.data.unsqueeze(1).float().div_(255), ds.targets.clone()
+
+
+def load_tensors(train=True, device="cpu"):
+    """The whole training (or test) set as two tensors ``X`` (N, 1, 28, 28) and ``y`` (N,)."""
+    X, y = _tensors_cpu(train)
+    return X.to(device), y.to(device)
+
+
+class TensorLoader:
+    """The fast path: batches sliced from tensors that already hold the whole data set.
+
+    Iterating gives ``(X, y)`` batches like a ``DataLoader``; with ``shuffle=True`` every epoch
+    draws a new permutation (from ``generator`` if given, else the global seed).
+    """
+
+    def __init__(self, X, y, batch_size=64, shuffle=False, generator=None):
+        if len(X) != len(y):
+            raise ValueError(f"X 与 y 的长度不同 / X and y differ in length: {len(X)} != {len(y)}")
+        self.X, self.y = X, y
+        self.batch_size, self.shuffle, self.generator = batch_size, shuffle, generator
+        self.dataset = X  # len(loader.dataset) works as with a DataLoader
+
+    def __len__(self):
+        return (len(self.X) + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self):
+        n = len(self.X)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator).to(self.X.device)
+            for i in range(0, n, self.batch_size):
+                idx = order[i:i + self.batch_size]
+                yield self.X[idx], self.y[idx]
+        else:
+            for i in range(0, n, self.batch_size):
+                yield self.X[i:i + self.batch_size], self.y[i:i + self.batch_size]
+
+
+def get_tensor_loaders(batch_size=64, device="cpu", generator=None):
+    """The fast path for training and test: whole-tensor loaders on ``device``, training shuffled."""
+    X, y = load_tensors(True, device)
+    Xt, yt = load_tensors(False, device)
+    return (TensorLoader(X, y, batch_size, shuffle=True, generator=generator),
+            TensorLoader(Xt, yt, batch_size))

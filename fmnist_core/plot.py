@@ -1,0 +1,75 @@
+"""Plots with Chinese and English labels: a CJK font when the system has one, English otherwise."""
+
+import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+
+from .data import CLASSES_EN, CLASSES_ZH
+
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+             "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei",
+             "PingFang SC", "Heiti SC", "Arial Unicode MS"]
+_cjk = None  # the font found, "" when none; None until the first look
+
+
+def cjk_font():
+    """The first CJK font installed here (and make matplotlib use it), or "" when there is none."""
+    global _cjk
+    if _cjk is None:
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        _cjk = next((name for name in CJK_FONTS if name in installed), "")
+        if _cjk:
+            # the CJK font for Chinese, DejaVu Sans for every glyph it lacks
+            matplotlib.rcParams["font.sans-serif"] = [_cjk, "DejaVu Sans"]
+            matplotlib.rcParams["font.family"] = "sans-serif"
+    return _cjk
+
+
+def label(zh, en):
+    """A bilingual label "zh / en", or just ``en`` where no CJK font can draw ``zh``."""
+    return f"{zh} / {en}" if cjk_font() else en
+
+
+def class_label(i):
+    """A class name for a plot: "T恤/上衣 T-shirt/top", or "T-shirt/top" without a CJK font."""
+    i = int(i)
+    return f"{CLASSES_ZH[i]}\n{CLASSES_EN[i]}" if cjk_font() else CLASSES_EN[i]
+
+
+def show_images(images, labels, preds=None, ncols=8, size=1.5):
+    """A grid of images titled with their class names; a wrong prediction is titled in red."""
+    cjk_font()
+    n = len(images)
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.5)), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k >= n:
+            continue
+        ax.imshow(images[k].squeeze().cpu(), cmap="gray_r")
+        title, color = class_label(labels[k]), "black"
+        if preds is not None:
+            color = "tab:green" if int(preds[k]) == int(labels[k]) else "tab:red"
+            title = class_label(preds[k])  # the prediction; red when it is wrong
+        ax.set_title(title, fontsize=8, color=color)
+    fig.tight_layout()
+    return fig
+
+
+def plot_histories(histories, metrics=("train_loss", "test_acc"), title=None, size=(10, 3.5)):
+    """Curves of several runs on one figure: ``histories`` maps a run name to ``fit``'s history."""
+    names = {"train_loss": ("训练损失", "train loss"), "test_loss": ("测试损失", "test loss"),
+             "test_acc": ("测试准确率", "test accuracy"), "seconds": ("每轮秒数", "seconds per epoch")}
+    cjk_font()
+    fig, axes = plt.subplots(1, len(metrics), figsize=size, squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for run, history in histories.items():
+            ax.plot([h["epoch"] for h in history], [h[metric] for h in history], marker="o", label=run)
+        ax.set_xlabel(label("轮次", "epoch"))
+        ax.set_ylabel(label(*names.get(metric, (metric, metric))))
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,151 @@
+"""The course lint: the rules of ../shared/STYLE.md that a program can check.
+
+- every markdown cell is tagged ``zh`` or ``en``; each ``zh`` cell is followed by its ``en``
+  cell, with the same headings (level and numbers), display formulas and images;
+- exercise cells carry valid nbgrader metadata, and answers sit between the solution markers,
+  inside a function;
+- each ``.py`` has its ``.ipynb`` with the same cells, all code cells executed.
+"""
+
+import re
+from pathlib import Path
+
+from .notebooks import (SOLUTION_BEGIN, SOLUTION_END, lesson_sources, read_ipynb, read_py,
+                        tags)
+
+HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
+GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _headings(text):
+    out, fenced = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        m = None if fenced else HEADING.match(line)
+        if m:
+            out.append((len(m.group(1)), re.findall(r"\d+", m.group(2))))
+    return out
+
+
+def _formulas(text):
+    return [" ".join(f.split()) for f in DISPLAY_MATH.findall(text)]
+
+
+def check_pairs(cells, name):
+    """Each zh markdown cell followed by its en cell saying the same in structure."""
+    problems = []
+    md = [(i, c) for i, c in enumerate(cells) if c.cell_type == "markdown"]
+    for i, cell in md:
+        lang = [t for t in tags(cell) if t in ("zh", "en")]
+        where = f"{name}: 单元格 / cell {i + 1}"
+        if len(lang) != 1:
+            problems.append(f"{where}: markdown 单元格需要 zh 或 en 标签之一 / a markdown cell needs "
+                            f"exactly one of the tags zh, en (has {tags(cell)})")
+            continue
+        if lang[0] == "en":
+            prev = cells[i - 1] if i > 0 else None
+            if prev is None or prev.cell_type != "markdown" or "zh" not in tags(prev):
+                problems.append(f"{where}: en 单元格前面缺少对应的 zh 单元格 / en cell without the zh "
+                                f"cell right before it")
+            continue
+        nxt = cells[i + 1] if i + 1 < len(cells) else None
+        if nxt is None or nxt.cell_type != "markdown" or "en" not in tags(nxt):
+            problems.append(f"{where}: zh 单元格后面缺少对应的 en 单元格 / zh cell not followed by "
+                            f"its en cell")
+            continue
+        for what, get in (("标题 / headings", _headings), ("公式 / display formulas", _formulas),
+                          ("图片 / images", IMAGE.findall)):
+            if get(cell.source) != get(nxt.source):
+                problems.append(f"{where}: zh 与 en 的{what}不一致 / zh and en differ in {what}: "
+                                f"{get(cell.source)} != {get(nxt.source)}")
+    return problems
+
+
+def check_nbgrader(cells, name):
+    """nbgrader schema 3: solution cells and locked check cells, unique grade ids."""
+    problems, seen = [], set()
+    for i, cell in enumerate(cells):
+        where = f"{name}: 单元格 / cell {i + 1}"
+        meta = cell.get("metadata", {}).get("nbgrader")
+        has_markers = SOLUTION_BEGIN in cell.source or SOLUTION_END in cell.source
+        if meta is None:
+            if has_markers:
+                problems.append(f"{where}: 有答案标记但没有 nbgrader 元数据 / solution markers "
+                                f"without nbgrader metadata")
+            continue
+        bad = []
+        if meta.get("schema_version") != 3:
+            bad.append("schema_version 3")
+        gid = meta.get("grade_id")
+        if not isinstance(gid, str) or not GRADE_ID.match(gid):
+            bad.append("grade_id (letters, digits, _ or -)")
+        elif gid in seen:
+            bad.append(f"unique grade_id ({gid} twice)")
+        seen.add(gid)
+        for key in ("solution", "grade", "locked"):
+            if not isinstance(meta.get(key), bool):
+                bad.append(f"{key}: true/false")
+        if meta.get("grade") and not (isinstance(meta.get("points"), (int, float)) and meta["points"] >= 0):
+            bad.append("points >= 0 for a graded cell")
+        if meta.get("solution"):
+            if meta.get("locked"):
+                bad.append("a solution cell must not be locked")
+            if cell.cell_type != "code":
+                bad.append("a solution cell is a code cell in this course")
+            bad += _marker_problems(cell.source)
+        elif meta.get("grade") and not meta.get("locked"):
+            bad.append("a check cell must be locked")
+        if has_markers and not meta.get("solution"):
+            bad.append("solution markers in a cell that is not a solution cell")
+        if bad:
+            problems.append(f"{where}: nbgrader 元数据有误 / invalid nbgrader metadata: needs "
+                            + "; ".join(bad))
+    return problems
+
+
+def _marker_problems(source):
+    lines = source.splitlines()
+    begins = [k for k, l in enumerate(lines) if l.strip() == SOLUTION_BEGIN]
+    ends = [k for k, l in enumerate(lines) if l.strip() == SOLUTION_END]
+    if not begins or len(begins) != len(ends) or any(b >= e for b, e in zip(begins, ends)):
+        return [f"matching {SOLUTION_BEGIN} / {SOLUTION_END} lines"]
+    if any(not lines[b].startswith((" ", "\t")) for b in begins):
+        return ["the answer inside a function (indented markers), so the student copy's check "
+                "fails with NotImplementedError"]
+    return []
+
+
+def check_sync(py_path):
+    """The ``.ipynb`` holds the same cells as the ``.py`` and every code cell was executed."""
+    ipynb = py_path.with_suffix(".ipynb")
+    fix = f"运行 / run: python -m fmnist_core build {py_path.name}"
+    if not ipynb.exists():
+        return [f"{py_path.name}: 缺少 / missing {ipynb.name}; {fix}"]
+    a, b = read_py(py_path).cells, read_ipynb(ipynb).cells
+    if len(a) != len(b):
+        return [f"{py_path.name}: .py 与 .ipynb 不同步（{len(a)} 与 {len(b)} 个单元格） / .py and "
+                f".ipynb out of sync ({len(a)} vs {len(b)} cells); {fix}"]
+    for i, (x, y) in enumerate(zip(a, b)):
+        same = (x.cell_type == y.cell_type and x.source.strip() == y.source.strip()
+                and tags(x) == tags(y)
+                and x.metadata.get("nbgrader") == y.metadata.get("nbgrader"))
+        if not same:
+            return [f"{py_path.name}: 单元格 {i + 1} 不同步 / cell {i + 1} out of sync; {fix}"]
+        if y.cell_type == "code" and y.source.strip() and y.get("execution_count") is None:
+            return [f"{ipynb.name}: 单元格 {i + 1} 未执行 / cell {i + 1} not executed; {fix}"]
+    return []
+
+
+def lint(root):
+    """All problems found in the lessons under ``root``, as readable lines (empty: all good)."""
+    sources = lesson_sources(root)
+    if not sources:
+        return [f"没有找到课程 / no lessons found in {Path(root) / 'notebooks'}"]
+    problems = []
+    for src in sources:
+        cells = read_py(src).cells
+        problems += check_pairs(cells, src.name) + check_nbgrader(cells, src.name) + check_sync(src)
+    return problems
