@@ -217,15 +217,13 @@ class TensorLoader:
         return (len(self.X) + self.batch_size - 1) // self.batch_size
 
     def __iter__(self):
-        n = len(self.X)
+        X, y = self.X, self.y
         if self.shuffle:
-            order = torch.randperm(n, generator=self.generator).to(self.X.device)
-            for i in range(0, n, self.batch_size):
-                idx = order[i:i + self.batch_size]
-                yield self.X[idx], self.y[idx]
-        else:
-            for i in range(0, n, self.batch_size):
-                yield self.X[i:i + self.batch_size], self.y[i:i + self.batch_size]
+            # one gather per epoch, then every batch is a free slice of the shuffled copy
+            order = torch.randperm(len(X), generator=self.generator).to(X.device)
+            X, y = X[order], y[order]
+        for i in range(0, len(X), self.batch_size):
+            yield X[i:i + self.batch_size], y[i:i + self.batch_size]
 
 
 def get_tensor_loaders(batch_size=64, device="cpu", generator=None):
