@@ -2,6 +2,7 @@
 
 import matplotlib
 import matplotlib.pyplot as plt
+import torch
 from matplotlib import font_manager
 
 from .data import CLASSES_EN, CLASSES_ZH
@@ -46,7 +47,7 @@ def show_images(images, labels, preds=None, ncols=8, size=1.5):
         ax.axis("off")
         if k >= n:
             continue
-        ax.imshow(images[k].squeeze().cpu(), cmap="gray_r")
+        ax.imshow(torch.as_tensor(images[k]).detach().cpu().squeeze().numpy(), cmap="gray_r")
         title, color = class_label(labels[k]), "black"
         if preds is not None:
             color = "tab:green" if int(preds[k]) == int(labels[k]) else "tab:red"

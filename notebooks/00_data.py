@@ -156,6 +156,8 @@ assert (train_counts == 6000).all() and (test_counts == 1000).all()
 # $$\text{batches} = \left\lceil \frac{N}{B} \right\rceil = \left\lceil \frac{60000}{64} \right\rceil = 938$$
 #
 # 前 937 个批次各有 64 个样本，最后一个只剩 $60000 - 937 \times 64 = 32$ 个。
+#
+# ![数据流程：文件、Dataset、DataLoader 与快速通道](../images/data_pipeline.png)
 
 # %% [markdown] tags=["en"]
 # ## 5. `DataLoader`: splitting the data into batches
@@ -168,6 +170,8 @@ assert (train_counts == 6000).all() and (test_counts == 1000).all()
 # $$\text{batches} = \left\lceil \frac{N}{B} \right\rceil = \left\lceil \frac{60000}{64} \right\rceil = 938$$
 #
 # The first 937 batches hold 64 samples each; the last holds only $60000 - 937 \times 64 = 32$.
+#
+# ![Data pipeline: files, Dataset, DataLoader and the fast path](../images/data_pipeline.png)
 
 # %%
 batch_size = 64  # 超参数 / hyperparameter

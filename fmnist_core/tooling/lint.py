@@ -1,7 +1,8 @@
 """The course lint: the rules of ../shared/STYLE.md that a program can check.
 
 - every markdown cell is tagged ``zh`` or ``en``; each ``zh`` cell is followed by its ``en``
-  cell, with the same headings (level and numbers), display formulas and images;
+  cell, with the same headings (level, and the first number: section or exercise), display
+  formulas and images;
 - exercise cells carry valid nbgrader metadata, and answers sit between the solution markers,
   inside a function;
 - each ``.py`` has its ``.ipynb`` with the same cells, all code cells executed.
@@ -26,7 +27,8 @@ def _headings(text):
             fenced = not fenced
         m = None if fenced else HEADING.match(line)
         if m:
-            out.append((len(m.group(1)), re.findall(r"\d+", m.group(2))))
+            number = re.search(r"\d+", m.group(2))  # the section or exercise number
+            out.append((len(m.group(1)), number.group() if number else None))
     return out
 
 

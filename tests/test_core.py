@@ -1,0 +1,172 @@
+"""The model, training helpers, plots, exercise checks and the install files."""
+
+import re
+import tomllib
+import warnings
+
+import matplotlib
+import pytest
+import torch
+from torch import nn
+
+import fmnist_core as fc
+from fmnist_core import checks, plot
+from fmnist_core.checks import lesson00
+
+matplotlib.use("Agg")
+
+
+def test_course_model_shape_and_parameter_count():
+    model = fc.NeuralNetwork()
+    assert model(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
+    assert fc.count_parameters(model) == 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10 == 669_706
+
+
+def test_set_seed_repeats_and_device_override(monkeypatch):
+    fc.set_seed(3)
+    a = torch.rand(3)
+    fc.set_seed(3)
+    assert torch.equal(a, torch.rand(3))
+    monkeypatch.setenv("FMNIST_DEVICE", "cpu")
+    assert fc.get_device() == torch.device("cpu")
+
+
+def _toy_loaders():
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(512, 1, 28, 28, generator=g)
+    y = (X.view(512, -1)[:, :10].argmax(1))  # a learnable rule
+    return fc.TensorLoader(X, y, 64, shuffle=True, generator=g), fc.TensorLoader(X, y, 128)
+
+
+def test_fit_learns_and_returns_a_history():
+    fc.set_seed(0)
+    train, test = _toy_loaders()
+    model = fc.NeuralNetwork()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    history = fc.fit(model, train, test, nn.CrossEntropyLoss(), opt, 3, scheduler=sched,
+                     progress=False, verbose=False)
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    assert set(history[0]) == {"epoch", "train_loss", "test_loss", "test_acc", "seconds"}
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    assert history[-1]["test_acc"] > 0.5
+    assert opt.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.5 ** 3)  # stepped once per epoch
+
+
+def test_fit_with_one_hot_targets_and_per_batch_scheduler():
+    fc.set_seed(0)
+    train, test = _toy_loaders()
+    model = fc.NeuralNetwork()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
+    calls = []
+    orig = sched.step
+    sched.step = lambda *a: (calls.append(1), orig(*a))
+    fc.fit(model, train, test, nn.MSELoss(), opt, 1, scheduler=sched, scheduler_per_batch=True,
+           target_fn=lambda y: nn.functional.one_hot(y, 10).float(), progress=False, verbose=False)
+    assert len(calls) == len(train)
+
+
+def test_evaluate_counts_accuracy_exactly():
+    X = torch.eye(10).repeat(3, 1)  # rows are one-hot vectors
+    y = torch.arange(10).repeat(3)
+    y[:5] = (y[:5] + 1) % 10  # 5 of 30 labels wrong for the identity model
+    model = nn.Sequential(nn.Linear(10, 10, bias=False))
+    with torch.no_grad():
+        model[0].weight.copy_(torch.eye(10))
+    loss, acc = fc.evaluate(model, fc.TensorLoader(X, y, 7), nn.CrossEntropyLoss())
+    assert acc == pytest.approx(25 / 30)
+    assert loss == pytest.approx(nn.CrossEntropyLoss()(X, y).item(), rel=1e-5)
+
+
+def test_label_falls_back_to_english_without_cjk(monkeypatch):
+    monkeypatch.setattr(plot, "_cjk", "")
+    assert fc.label("学习率", "learning rate") == "learning rate"
+    assert fc.class_label(0) == "T-shirt/top"
+    monkeypatch.setattr(plot, "_cjk", "Noto Sans CJK SC")
+    assert fc.label("学习率", "learning rate") == "学习率 / learning rate"
+
+
+def test_plots_draw_without_glyph_warnings(tmp_path):
+    import matplotlib.pyplot as plt
+    history = [{"epoch": e, "train_loss": 1 / e, "test_loss": 1 / e, "test_acc": 0.5, "seconds": 1.0}
+               for e in (1, 2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph would raise here
+        fig = fc.plot_histories({"a": history, "b": history})
+        fig.savefig(tmp_path / "h.png")
+        fig2 = fc.show_images(torch.rand(3, 1, 28, 28), [0, 6, 9], preds=[0, 0, 9], ncols=3)
+        fig2.savefig(tmp_path / "g.png")
+    plt.close("all")
+
+
+def test_check_close_names_the_mistake():
+    expected = torch.tensor([1.0, 2.0, 3.0])
+    checks.check_close(expected.clone(), expected)  # right: no exception
+    with pytest.raises(checks.CheckFailed, match="constant factor: 2"):
+        checks.check_close(expected * 2, expected)
+    with pytest.raises(checks.CheckFailed, match="wrong sign"):
+        checks.check_close(-expected, expected)
+    with pytest.raises(checks.CheckFailed, match=r"shape \(3, 1\)"):
+        checks.check_close(expected.view(3, 1), expected)
+    with pytest.raises(checks.CheckFailed, match="forgot the mean"):
+        checks.check_close(expected + 1, expected, mistakes=[(expected + 1, "忘了求平均", "forgot the mean")])
+    with pytest.raises(checks.CheckFailed, match="should be a torch.Tensor"):
+        checks.check_close([1, 2, 3], expected)
+    with pytest.raises(checks.CheckFailed, match="does not match"):
+        checks.check_close(torch.tensor([1.0, 0.0, 3.0]), expected)
+
+
+def test_lesson00_checkers_pass_and_hint(capsys):
+    lesson00.ex1_to_tensor(lambda img: img.float().div(255).unsqueeze(0))
+    lesson00.ex2_class_counts(lambda y: torch.bincount(y, minlength=10))
+    lesson00.ex3_num_batches(lambda n, b, d=False: n // b if d else -(-n // b))
+    assert capsys.readouterr().out.count("✓") == 3
+    with pytest.raises(checks.CheckFailed, match="divide by 255"):
+        lesson00.ex1_to_tensor(lambda img: img.float().unsqueeze(0))
+    with pytest.raises(checks.CheckFailed, match="channel dimension is missing"):
+        lesson00.ex1_to_tensor(lambda img: img.float() / 255)
+    with pytest.raises(checks.CheckFailed, match="convert with .float()"):
+        lesson00.ex1_to_tensor(lambda img: img.unsqueeze(0))
+    with pytest.raises(checks.CheckFailed, match="changed the input"):
+        lesson00.ex1_to_tensor(lambda img: img.div_(1).float().unsqueeze(0) / 255 if img.zero_() is None else None)
+    with pytest.raises(checks.CheckFailed, match="minlength=10"):
+        lesson00.ex2_class_counts(lambda y: torch.unique(y, return_counts=True)[1])
+    with pytest.raises(checks.CheckFailed, match="round up"):
+        lesson00.ex3_num_batches(lambda n, b, d=False: n // b)
+    with pytest.raises(checks.CheckFailed, match="round down"):
+        lesson00.ex3_num_batches(lambda n, b, d=False: -(-n // b))
+
+
+def test_environment_yml_matches_pyproject(root):
+    import yaml
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((root / "environment.yml").read_text())
+    assert "conda-forge" in env["channels"]
+    deps = env["dependencies"]
+    assert "pip" in deps
+    (python,) = [d for d in deps if isinstance(d, str) and d.startswith("python")]
+    assert python.replace("python", "") == project["requires-python"]
+    (pip_section,) = [d["pip"] for d in deps if isinstance(d, dict)]
+    assert pip_section == ['-e ".[dev]"']  # the same dependencies, through pyproject.toml
+    for req in project["dependencies"] + project["optional-dependencies"]["dev"]:
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+>=[0-9.]+", req), f"{req}: a range, not an exact pin"
+
+
+def test_readme_quick_start_is_what_ci_runs(root):
+    readme = (root / "README.md").read_text()
+    ci = (root / ".ci" / "run").read_text()
+    quick = readme.split("## 快速开始 / Quick start")[1].split("\n## ")[0]
+    commands = re.findall(r"```bash\n\s*(.*?)\n\s*```", quick, re.S)
+    assert commands == ['pip install -e ".[dev]"', "jupyter lab notebooks/", "pytest"]
+    assert 'pip install -e ".[dev]"' in ci and ci.rstrip().endswith("pytest")
+    for src in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
+        assert f"notebooks/{src.stem}.ipynb" in readme, f"{src.stem} missing from the README's table"
+
+
+def test_cli_train_prints_final_accuracy(capsys, monkeypatch):
+    from fmnist_core.__main__ import main
+    assert main(["train", "--optimizer", "adam", "--epochs", "1", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    acc = float(re.search(r"final test accuracy: ([\d.]+)%", out).group(1))
+    assert 75 < acc < 95

@@ -1,0 +1,219 @@
+"""The course tooling: lint, student copies, one-language export, figures."""
+
+import re
+import shutil
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from fmnist_core.tooling import classroom, lint, notebooks
+from fmnist_core.__main__ import main
+
+HEADER = '''# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,nbgrader,-all
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+'''
+GOOD = HEADER + '''
+# %% [markdown] tags=["zh"]
+# # 标题
+#
+# $$y = x^2$$
+
+# %% [markdown] tags=["en"]
+# # Title
+#
+# $$y = x^2$$
+
+# %%
+x = 3
+print(x * 2)
+
+# %% nbgrader={"grade": false, "grade_id": "t_ex1", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def square(v):
+    ### BEGIN SOLUTION
+    answer_marker = v * v
+    return answer_marker
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "t_ex1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert square(x) == 9
+print("ok")
+'''
+
+
+def make_course(tmp_path, source=GOOD, execute=False):
+    """A one-lesson course in tmp_path, its .ipynb in sync (executed for real or marked as run)."""
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    py = tmp_path / "notebooks" / "00_test.py"
+    py.write_text(source)
+    if execute:
+        notebooks.build([py])
+    else:
+        nb = jupytext.read(py)
+        for k, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                cell.execution_count = k
+        jupytext.write(nb, py.with_suffix(".ipynb"))
+    return py
+
+
+def test_lint_passes_on_a_good_lesson(tmp_path):
+    make_course(tmp_path)
+    assert lint.lint(tmp_path) == []
+
+
+def test_lint_catches_a_missing_en_cell(tmp_path):
+    source = GOOD.replace('# %% [markdown] tags=["en"]\n# # Title\n#\n# $$y = x^2$$\n', "")
+    make_course(tmp_path, source)
+    problems = lint.lint(tmp_path)
+    assert any("not followed by its en cell" in p for p in problems), problems
+
+
+def test_lint_catches_different_formulas(tmp_path):
+    source = GOOD.replace("# # Title\n#\n# $$y = x^2$$", "# # Title\n#\n# $$y = x^3$$")
+    make_course(tmp_path, source)
+    problems = lint.lint(tmp_path)
+    assert any("display formulas" in p for p in problems), problems
+
+
+def test_lint_catches_different_headings(tmp_path):
+    source = GOOD.replace("# # Title", "# ## Title")
+    make_course(tmp_path, source)
+    assert any("headings" in p for p in lint.lint(tmp_path))
+
+
+def test_lint_catches_an_unsynced_pair(tmp_path):
+    py = make_course(tmp_path)
+    py.write_text(py.read_text().replace("print(x * 2)", "print(x * 3)"))
+    problems = lint.lint(tmp_path)
+    assert any("out of sync" in p and "build" in p for p in problems), problems
+
+
+def test_lint_catches_an_unexecuted_notebook(tmp_path):
+    py = make_course(tmp_path)
+    nb = nbformat.read(py.with_suffix(".ipynb"), 4)
+    nb.cells[2].execution_count = None
+    nbformat.write(nb, py.with_suffix(".ipynb"))
+    assert any("not executed" in p for p in lint.lint(tmp_path))
+
+
+@pytest.mark.parametrize("change, expected", [
+    ('"locked": true, "points": 1', "must be locked"),  # the check cell unlocked
+    ('"grade_id": "t_ex1_check"', "unique grade_id"),  # a duplicated id
+    ('"schema_version": 3, "solution": true', "schema_version 3"),
+    ("    ### END SOLUTION\n", "matching"),
+    ("def square(v):\n    ### BEGIN SOLUTION\n    answer_marker = v * v\n    return answer_marker\n    ### END SOLUTION",
+     "inside a function"),
+])
+def test_lint_catches_bad_nbgrader_cells(tmp_path, change, expected):
+    bad = {
+        '"locked": true, "points": 1': '"locked": false, "points": 1',
+        '"grade_id": "t_ex1_check"': '"grade_id": "t_ex1"',
+        '"schema_version": 3, "solution": true': '"schema_version": 2, "solution": true',
+        "    ### END SOLUTION\n": "",
+    }.get(change, "### BEGIN SOLUTION\ndef square(v):\n    return v * v\n### END SOLUTION")
+    make_course(tmp_path, GOOD.replace(change, bad))
+    problems = lint.lint(tmp_path)
+    assert any(expected in p for p in problems), problems
+
+
+def test_lint_cli_exit_codes(tmp_path, monkeypatch, capsys):
+    make_course(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint"]) == 0
+    (tmp_path / "notebooks" / "00_test.ipynb").unlink()
+    assert main(["lint"]) == 1
+    assert "course lint failed" in capsys.readouterr().out
+
+
+def test_lint_passes_on_the_repository(root):
+    assert lint.lint(root) == []
+
+
+def test_student_copy_has_no_answers_and_checks_fail_with_not_implemented(tmp_path):
+    from nbclient import NotebookClient
+    make_course(tmp_path, execute=True)
+    (path,) = classroom.make_student(tmp_path, tmp_path / "out")
+    text = path.read_text()
+    assert "answer_marker" not in text and "BEGIN SOLUTION" not in text
+    nb = nbformat.read(path, 4)
+    assert all(c.outputs == [] and c.execution_count is None for c in nb.cells if c.cell_type == "code")
+    assert nb.cells[3].metadata["nbgrader"]["solution"] is True  # nbgrader metadata kept
+    client = NotebookClient(nb, kernel_name="python3", allow_errors=True)
+    client.execute()
+    errors = {i: o.ename for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"}
+    assert errors == {4: "NotImplementedError"}
+
+
+def test_student_copies_of_the_lessons_hold_no_answer_code(root, tmp_path):
+    written = classroom.make_student(root, tmp_path)
+    assert written and (tmp_path / "images").is_dir()
+    for path in written:
+        teacher = notebooks.read_py(root / "notebooks" / path.with_suffix(".py").name)
+        student = nbformat.read(path, 4)
+        assert len(student.cells) == len(teacher.cells)
+        for t, s in zip(teacher.cells, student.cells):
+            if t.cell_type == "code":
+                assert s.outputs == []
+            if t.get("metadata", {}).get("nbgrader", {}).get("solution"):
+                answer = re.search(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", t.source, re.S).group(1)
+                assert answer.strip() not in s.source
+                assert "raise NotImplementedError()" in s.source
+
+
+def test_student_copy_of_lesson_00_runs_and_its_checks_fail(root, tmp_path):
+    """Every cell of the student copy runs, except the check cells: they raise NotImplementedError."""
+    from nbclient import NotebookClient
+    classroom.make_student(root, tmp_path)
+    nb = nbformat.read(tmp_path / "notebooks" / "00_data.ipynb", 4)
+    NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=600,
+                   resources={"metadata": {"path": str(tmp_path / "notebooks")}}).execute()
+    checks = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    assert len(checks) >= 3
+    for cell in nb.cells:
+        errors = [o.ename for o in cell.get("outputs", []) if o.output_type == "error"]
+        assert errors == (["NotImplementedError"] if cell in checks else []), cell.source[:80]
+
+
+def test_export_holds_one_language_only(root, tmp_path):
+    for lang, other in (("zh", "en"), ("en", "zh")):
+        written = classroom.make_export(root, lang, tmp_path / lang)
+        assert written
+        for path in written:
+            nb = nbformat.read(path, 4)
+            md = [c for c in nb.cells if c.cell_type == "markdown"]
+            assert md and all(lang in c.metadata["tags"] and other not in c.metadata["tags"] for c in md)
+            code_in = [c.source for c in notebooks.read_py(root / "notebooks" / path.with_suffix(".py").name).cells
+                       if c.cell_type == "code"]
+            assert [c.source for c in nb.cells if c.cell_type == "code"] == code_in
+    with pytest.raises(ValueError):
+        classroom.make_export(root, "fr", tmp_path / "fr")
+
+
+def test_every_image_a_lesson_shows_exists(root):
+    found = 0
+    for src in notebooks.lesson_sources(root):
+        for cell in notebooks.read_py(src).cells:
+            if cell.cell_type == "markdown":
+                for ref in lint.IMAGE.findall(cell.source):
+                    found += 1
+                    assert (src.parent / ref).resolve().is_file(), f"{src.name}: {ref} missing"
+    assert found >= 1
+
+
+def test_figures_are_drawn(tmp_path):
+    from fmnist_core.tooling.figures import FIGURES, make_images
+    written = make_images(tmp_path)
+    assert sorted(p.name for p in written) == sorted(FIGURES)
+    assert all(p.stat().st_size > 10_000 for p in written)
