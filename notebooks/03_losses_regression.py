@@ -1,0 +1,957 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,nbgrader,-all
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["zh"]
+# # 03 回归损失函数
+#
+# 上一课：[02 超参数与训练循环](02_training.ipynb) · 下一课：[04 分类损失函数](04_losses_classification.ipynb)
+#
+# 损失函数（loss function）把“预测离目标有多远”变成一个数，训练就是让这个数变小。
+# 回归任务预测的是连续的数（温度、价格、坐标），最常用的损失函数有四个：
+# `MSELoss`、`L1Loss`、`SmoothL1Loss` 和 `HuberLoss`。
+#
+# 学完这一课，你能够：
+#
+# - 写出这四个损失函数在每种 `reduction` 下的公式，用几行张量代码从零实现，并用
+#   `torch.testing.assert_close` 对照 PyTorch 检查数值和梯度；
+# - 从“损失与导数随误差变化”的图上读出每个损失函数怎样对待大误差，解释 `MSELoss` 为什么怕离群点；
+# - 说清 `SmoothL1Loss` 的 `beta` 与 `HuberLoss` 的 `delta` 是什么关系；
+# - 认出预测形状为 `(N, 1)`、目标形状为 `(N,)` 时悄悄发生的广播错误。
+#
+# 每个损失函数都按同样的顺序讲：定义 → 直觉（配图）→ 从零实现 → 与 PyTorch 对照 → 何时使用。
+# 四个都讲完后再放在一起比较：离群点实验、形状与广播、在 Fashion-MNIST 上的小实验，最后是练习。
+
+# %% [markdown] tags=["en"]
+# # 03 Regression losses
+#
+# Previous: [02 Hyperparameters and the training loop](02_training.ipynb) · Next: [04 Classification losses](04_losses_classification.ipynb)
+#
+# A loss function turns "how far is the prediction from the target" into one number, and training makes that
+# number small. Regression predicts continuous numbers (a temperature, a price, a coordinate); four loss
+# functions cover most of it: `MSELoss`, `L1Loss`, `SmoothL1Loss` and `HuberLoss`.
+#
+# After this lesson you can:
+#
+# - write the formula of each of the four for every `reduction`, implement it from scratch in a few lines of
+#   tensor code, and check its values and gradient against PyTorch with `torch.testing.assert_close`;
+# - read from the plot of "loss and derivative against the error" how each loss treats large errors, and
+#   explain why `MSELoss` is sensitive to outliers;
+# - say how the `beta` of `SmoothL1Loss` and the `delta` of `HuberLoss` relate;
+# - recognise the silent broadcasting bug when the prediction has shape `(N, 1)` and the target `(N,)`.
+#
+# Each loss follows the same order: definition → intuition (with a plot) → from scratch → check against
+# PyTorch → when to use. After the four, we compare them together: an outlier experiment, shapes and
+# broadcasting, a small experiment on Fashion-MNIST, and finally the exercises.
+
+# %%
+import warnings
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import fmnist_core as fc
+from fmnist_core.checks import lesson03 as check
+
+_ = fc.plot.cjk_font()  # 有中文字体就用它画图 / use a CJK font for plots when there is one
+device = fc.get_device()  # 有 GPU 就用 GPU / the GPU when there is one
+
+# %% [markdown] tags=["zh"]
+# ## 0. 记号与归约（`reduction`）
+#
+# 模型的预测记作 $\hat{y}$（PyTorch 的参数名是 `input`），目标记作 $y$（`target`）。两者形状相同，
+# 一共有 $N$ 个元素。注意：$N$ 是所有维度上的元素总数，不只是批次大小；形状为 `(64, 10)` 时
+# $N = 640$。误差（error）记作 $e_i = \hat{y}_i - y_i$。
+#
+# 每个损失函数先对每个元素算出一个损失 $\ell_i$，再按参数 `reduction` 归约：
+#
+# $$L_{\text{none}} = (\ell_1, \dots, \ell_N), \qquad L_{\text{sum}} = \sum_{i=1}^{N} \ell_i, \qquad L_{\text{mean}} = \frac{1}{N} \sum_{i=1}^{N} \ell_i$$
+#
+# 默认是 `reduction="mean"`。`"none"` 返回与输入同形状的张量，想查看或自己加权每个元素的损失时用它。
+# 对 $\hat{y}_i$ 求导时，`"mean"` 比 `"sum"` 多一个因子 $1/N$：
+#
+# $$\frac{\partial L_{\text{mean}}}{\partial \hat{y}_i} = \frac{1}{N} \frac{\partial \ell_i}{\partial \hat{y}_i}, \qquad \frac{\partial L_{\text{sum}}}{\partial \hat{y}_i} = \frac{\partial \ell_i}{\partial \hat{y}_i}$$
+#
+# `"none"` 的结果不是标量；对它反向传播时传入一个全 1 的张量，得到的就是每个元素的导数
+# $\partial \ell_i / \partial \hat{y}_i$，与 `"sum"` 相同。四个损失函数只在 $\ell_i$ 上不同，
+# 所以我们先写好共用的归约和检查函数。
+
+# %% [markdown] tags=["en"]
+# ## 0. Notation and reduction (`reduction`)
+#
+# The model's prediction is $\hat{y}$ (PyTorch calls the argument `input`), the target is $y$ (`target`). Both
+# have the same shape, with $N$ elements in all. Note: $N$ counts the elements over all dimensions, not just
+# the batch size; for shape `(64, 10)`, $N = 640$. The error is $e_i = \hat{y}_i - y_i$.
+#
+# Each loss first computes one loss $\ell_i$ per element, then reduces them as the argument `reduction` says:
+#
+# $$L_{\text{none}} = (\ell_1, \dots, \ell_N), \qquad L_{\text{sum}} = \sum_{i=1}^{N} \ell_i, \qquad L_{\text{mean}} = \frac{1}{N} \sum_{i=1}^{N} \ell_i$$
+#
+# The default is `reduction="mean"`. `"none"` returns a tensor of the input's shape, for when you want to look
+# at or weight each element's loss yourself. Differentiating with respect to $\hat{y}_i$, `"mean"` carries one
+# more factor $1/N$ than `"sum"`:
+#
+# $$\frac{\partial L_{\text{mean}}}{\partial \hat{y}_i} = \frac{1}{N} \frac{\partial \ell_i}{\partial \hat{y}_i}, \qquad \frac{\partial L_{\text{sum}}}{\partial \hat{y}_i} = \frac{\partial \ell_i}{\partial \hat{y}_i}$$
+#
+# The result of `"none"` is not a scalar; backpropagating a tensor of ones through it gives each element's
+# derivative $\partial \ell_i / \partial \hat{y}_i$, the same as `"sum"`. The four losses differ only in
+# $\ell_i$, so we first write the reduction and the check they share.
+
+# %%
+def reduce(loss, reduction="mean"):
+    """逐元素损失的归约 / reduce the elementwise losses."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.sum() / loss.numel()  # N = 所有元素的个数 / N = the number of elements
+    raise ValueError(f"未知的 reduction / unknown reduction: {reduction!r}")
+
+
+def reduce_grad(grad, reduction="mean"):
+    """对预测的导数：mean 多一个 1/N / the derivative w.r.t. the prediction: mean adds 1/N."""
+    return grad / grad.numel() if reduction == "mean" else grad
+
+
+def check_against_torch(ours, ours_grad, torch_loss, **options):
+    """数值和梯度都对照 PyTorch / check the values and the gradient against PyTorch."""
+    torch.manual_seed(0)
+    pred = 2 * torch.randn(8, 3)
+    target = torch.randn(8, 3)
+    target[0] = pred[0]  # 第一行误差恰好为 0 / the first row has exactly zero error
+    for reduction in ("mean", "sum", "none"):
+        p = pred.clone().requires_grad_(True)
+        theirs = torch_loss(reduction=reduction, **options)(p, target)
+        torch.testing.assert_close(ours(pred, target, reduction, **options), theirs)
+        (grad,) = torch.autograd.grad(theirs, p, grad_outputs=torch.ones_like(theirs))
+        torch.testing.assert_close(ours_grad(pred, target, reduction, **options), grad)
+    opts = "".join(f", {k}={v}" for k, v in options.items())
+    print(f"✓ {ours.__name__} 与 / matches nn.{torch_loss.__name__} (reduction=mean, sum, none{opts}); "
+          f"梯度 / gradient ✓ autograd")
+
+
+errors = torch.linspace(-3, 3, 601)
+
+
+def plot_loss_and_grad(curves, title):
+    """左：损失随误差变化；右：它的导数（由 autograd 求出）/ left: loss vs error; right: its derivative (autograd)."""
+    fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(10, 3.5))
+    for name, loss_fn in curves.items():
+        e = errors.clone().requires_grad_(True)
+        loss = loss_fn(e, torch.zeros_like(e))  # 目标为 0，预测即误差 / target 0, so prediction = error
+        (grad,) = torch.autograd.grad(loss.sum(), e)
+        ax_loss.plot(errors, loss.detach(), label=name)
+        ax_grad.plot(errors, grad, label=name)
+    ax_loss.set_ylabel(fc.label("损失 ℓ", "loss ℓ"))
+    ax_grad.set_ylabel(fc.label("导数 dℓ/de", "derivative dℓ/de"))
+    for ax in (ax_loss, ax_grad):
+        ax.set_xlabel(fc.label("误差 e = 预测 - 目标", "error e = prediction - target"))
+        ax.axhline(0, color="gray", lw=0.5)
+        ax.axvline(0, color="gray", lw=0.5)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# %% [markdown] tags=["zh"]
+# ## 1. 均方误差：`MSELoss`
+#
+# ### 1.1 定义
+#
+# 均方误差（mean squared error，MSE）对每个元素取误差的平方：
+#
+# $$\ell_i = (\hat{y}_i - y_i)^2 = e_i^2, \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = 2 e_i$$
+#
+# 用默认的 `reduction="mean"` 时，$L$ 就是所有平方误差的平均。注意 PyTorch 的 `MSELoss` 没有有些教材里的
+# $\tfrac{1}{2}$（例如《动手学深度学习》的平方损失），所以导数里有一个 2。
+#
+# ### 1.2 直觉
+#
+# 损失是一条抛物线：误差翻倍，损失变成 4 倍。导数是一条直线：误差越大，梯度越大，把预测拉回来的力也越大。
+# 数据干净时这很好：离得远就走得快，接近目标时自动放慢。
+# 但如果有一个离群点（outlier）误差特别大，它的梯度就能盖过其余所有点（第 5 节会看到）。
+
+# %% [markdown] tags=["en"]
+# ## 1. Mean squared error: `MSELoss`
+#
+# ### 1.1 Definition
+#
+# The mean squared error (MSE) squares the error of each element:
+#
+# $$\ell_i = (\hat{y}_i - y_i)^2 = e_i^2, \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = 2 e_i$$
+#
+# With the default `reduction="mean"`, $L$ is the average of all squared errors. Note that PyTorch's
+# `MSELoss` has no $\tfrac{1}{2}$, which some textbooks put there (the squared loss of Dive into Deep Learning,
+# for one), so its derivative carries a factor 2.
+#
+# ### 1.2 Intuition
+#
+# The loss is a parabola: double the error and the loss becomes 4 times larger. The derivative is a straight
+# line: the larger the error, the larger the gradient, and the harder the prediction is pulled back. On clean
+# data that is good: far away, it moves fast; near the target, it slows down by itself. But one outlier with a
+# very large error has a gradient that can outweigh all the other points together (section 5 shows it).
+
+# %%
+fig = plot_loss_and_grad({"MSELoss": nn.MSELoss(reduction="none")}, "MSELoss")
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# ### 1.3 从零实现
+
+# %% [markdown] tags=["en"]
+# ### 1.3 From scratch
+
+# %%
+def mse(pred, target, reduction="mean"):
+    return reduce((pred - target) ** 2, reduction)
+
+
+def mse_grad(pred, target, reduction="mean"):
+    return reduce_grad(2 * (pred - target), reduction)
+
+
+# %% [markdown] tags=["zh"]
+# ### 1.4 与 PyTorch 对照
+#
+# `check_against_torch` 在带种子的随机输入上，对三种 `reduction` 分别比较数值，
+# 再把我们的导数公式和 autograd 求出的梯度比较。少了 2、多了 $\tfrac{1}{2}$ 或忘了 $1/N$，都会让它报错。
+
+# %% [markdown] tags=["en"]
+# ### 1.4 Check against PyTorch
+#
+# `check_against_torch` compares the values for each of the three `reduction`s on seeded random inputs, then
+# compares our derivative formula with the gradient autograd computes. A missing 2, an extra $\tfrac{1}{2}$
+# or a forgotten $1/N$ each makes it fail.
+
+# %%
+check_against_torch(mse, mse_grad, nn.MSELoss)
+
+# %% [markdown] tags=["zh"]
+# ### 1.5 何时使用
+#
+# - 回归，且噪声大致是高斯分布时：这时最小化 MSE 就是极大似然估计。
+# - 它估计的是平均值：在一组数上，使 MSE 最小的常数就是这组数的均值（第 5 节用代码验证）。
+# - 输入约定：`input` 和 `target` 是形状相同的浮点张量；形状不同会被广播，常常是一个错误（第 6 节）。
+# - 单位是目标单位的平方；报告误差时常取它的平方根（RMSE），这样单位与目标一致。
+# - 数据里有离群点时要小心（第 5 节）。
+
+# %% [markdown] tags=["en"]
+# ### 1.5 When to use
+#
+# - Regression where the noise is roughly Gaussian: minimizing MSE is then maximum likelihood.
+# - It estimates the mean: over a set of numbers, the constant with the smallest MSE is their mean (section 5
+#   checks this in code).
+# - Input contract: `input` and `target` are float tensors of the same shape; different shapes are broadcast,
+#   which is usually a bug (section 6).
+# - Its unit is the target's unit squared; to report an error people often take its square root (RMSE), which
+#   is in the target's unit.
+# - Be careful when the data has outliers (section 5).
+
+# %% [markdown] tags=["zh"]
+# ## 2. 平均绝对误差：`L1Loss`
+#
+# ### 2.1 定义
+#
+# 平均绝对误差（mean absolute error，也叫 L1 损失）对每个元素取误差的绝对值：
+#
+# $$\ell_i = |\hat{y}_i - y_i| = |e_i|, \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = \operatorname{sign}(e_i) = \begin{cases} 1 & e_i > 0 \\ 0 & e_i = 0 \\ -1 & e_i < 0 \end{cases}$$
+#
+# $|e|$ 在 $e = 0$ 处有一个尖角，不可导。$[-1, 1]$ 中的任何数都是那里的一个次梯度（subgradient），
+# PyTorch 选了 0，与 `torch.sign(0) = 0` 一致。
+#
+# ### 2.2 直觉
+#
+# 损失是一个 V 形；导数是一个台阶：不管误差多大，拉力都是 1。大误差不会被放大，所以 L1 对离群点稳健。
+# 代价是：到了目标附近拉力也不变小，用固定的学习率（learning rate）时，预测会在最优点附近来回跳。
+
+# %% [markdown] tags=["en"]
+# ## 2. Mean absolute error: `L1Loss`
+#
+# ### 2.1 Definition
+#
+# The mean absolute error (also called the L1 loss) takes the absolute value of the error of each element:
+#
+# $$\ell_i = |\hat{y}_i - y_i| = |e_i|, \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = \operatorname{sign}(e_i) = \begin{cases} 1 & e_i > 0 \\ 0 & e_i = 0 \\ -1 & e_i < 0 \end{cases}$$
+#
+# $|e|$ has a kink at $e = 0$, where it has no derivative. Any number in $[-1, 1]$ is a subgradient there;
+# PyTorch picks 0, consistent with `torch.sign(0) = 0`.
+#
+# ### 2.2 Intuition
+#
+# The loss is a V; the derivative is a step: however large the error, the pull is 1. Large errors are not
+# amplified, so L1 is robust to outliers. The price: near the target the pull does not shrink either, so with
+# a fixed learning rate the prediction keeps jumping back and forth around the optimum.
+
+# %%
+fig = plot_loss_and_grad({"L1Loss": nn.L1Loss(reduction="none"),
+                          "MSELoss": nn.MSELoss(reduction="none")}, "L1Loss")
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# ### 2.3 从零实现
+
+# %% [markdown] tags=["en"]
+# ### 2.3 From scratch
+
+# %%
+def l1(pred, target, reduction="mean"):
+    return reduce((pred - target).abs(), reduction)
+
+
+def l1_grad(pred, target, reduction="mean"):
+    return reduce_grad(torch.sign(pred - target), reduction)  # sign(0) = 0
+
+
+# %% [markdown] tags=["zh"]
+# ### 2.4 与 PyTorch 对照
+#
+# 检查用的输入里，第一行的误差恰好为 0，所以下面的对照也覆盖了尖角处的次梯度。
+# 再单独看一眼：在 $e = -1, 0, 1$ 三个点上，`reduction="mean"`（$N = 3$）的梯度是 $-1/3, 0, 1/3$。
+
+# %% [markdown] tags=["en"]
+# ### 2.4 Check against PyTorch
+#
+# In the check's inputs the first row has exactly zero error, so the comparison below covers the subgradient
+# at the kink too. A closer look: at the three points $e = -1, 0, 1$, the gradient with `reduction="mean"`
+# ($N = 3$) is $-1/3, 0, 1/3$.
+
+# %%
+check_against_torch(l1, l1_grad, nn.L1Loss)
+
+e = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+nn.L1Loss()(e, torch.zeros(3)).backward()
+torch.testing.assert_close(e.grad, torch.tensor([-1.0, 0.0, 1.0]) / 3)
+print("L1Loss 的梯度 / gradient of L1Loss at e = -1, 0, 1:", [round(g, 4) for g in e.grad.tolist()])
+
+# %% [markdown] tags=["zh"]
+# ### 2.5 何时使用
+#
+# - 目标里有离群点，或噪声的尾巴很重，你希望估计不被少数极端值带偏时。
+# - 它估计的是中位数：在一组数上，使 L1 最小的常数是这组数的中位数（第 5 节验证）。
+# - 评价指标本身就是平均绝对误差（MAE）时。
+# - 梯度大小恒定：想收敛得精细，通常要配合逐渐减小的学习率（学习率调度器，learning-rate scheduler）。
+
+# %% [markdown] tags=["en"]
+# ### 2.5 When to use
+#
+# - When the targets contain outliers, or the noise has heavy tails, and you want an estimate that a few
+#   extreme values do not drag away.
+# - It estimates the median: over a set of numbers, the constant with the smallest L1 is their median
+#   (section 5 checks it).
+# - When the metric you report is the mean absolute error (MAE) itself.
+# - Its gradient has constant size: to converge finely you usually pair it with a decreasing learning rate
+#   (a learning-rate scheduler).
+
+# %% [markdown] tags=["zh"]
+# ## 3. `SmoothL1Loss` 与参数 `beta`
+#
+# ### 3.1 定义
+#
+# `SmoothL1Loss` 在小误差处用二次函数，在大误差处用绝对值，分界点是 $\beta$（默认 `beta=1.0`）：
+#
+# $$\ell_i = \begin{cases} \dfrac{0.5\, e_i^2}{\beta} & |e_i| < \beta \\ |e_i| - 0.5\, \beta & |e_i| \ge \beta \end{cases} \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = \operatorname{clip}\left(\frac{e_i}{\beta}, -1, 1\right)$$
+#
+# 两段在 $|e_i| = \beta$ 处的值都是 $0.5\beta$，斜率都是 $\pm 1$，所以接得很平滑。
+# $\beta = 0$ 时 PyTorch 直接按 `L1Loss` 计算（上式会除以 0）。
+#
+# ### 3.2 直觉
+#
+# 导数的绝对值最大是 1，与 $\beta$ 无关：$\beta$ 只决定从多大的误差开始“封顶”。
+# $\beta$ 越小越像 L1（尖角越尖）；$\beta$ 越大，二次的区域越宽，但二次部分的曲率 $1/\beta$ 越小。
+
+# %% [markdown] tags=["en"]
+# ## 3. `SmoothL1Loss` and its `beta`
+#
+# ### 3.1 Definition
+#
+# `SmoothL1Loss` is quadratic for small errors and absolute for large ones, switching at $\beta$ (default
+# `beta=1.0`):
+#
+# $$\ell_i = \begin{cases} \dfrac{0.5\, e_i^2}{\beta} & |e_i| < \beta \\ |e_i| - 0.5\, \beta & |e_i| \ge \beta \end{cases} \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = \operatorname{clip}\left(\frac{e_i}{\beta}, -1, 1\right)$$
+#
+# At $|e_i| = \beta$ both pieces have the value $0.5\beta$ and the slope $\pm 1$, so they join smoothly. With
+# $\beta = 0$ PyTorch computes `L1Loss` instead (the formula would divide by 0).
+#
+# ### 3.2 Intuition
+#
+# The derivative is at most 1 in size, whatever $\beta$ is: $\beta$ only decides from which error on the pull
+# is capped. The smaller $\beta$, the more it looks like L1 (a sharper corner); the larger $\beta$, the wider the
+# quadratic zone, but the smaller its curvature $1/\beta$.
+
+# %%
+fig = plot_loss_and_grad({f"beta={b}": nn.SmoothL1Loss(reduction="none", beta=b) for b in (0.5, 1.0, 2.0)}
+                         | {"L1Loss": nn.L1Loss(reduction="none")}, "SmoothL1Loss")
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# ### 3.3 从零实现
+
+# %% [markdown] tags=["en"]
+# ### 3.3 From scratch
+
+# %%
+def smooth_l1(pred, target, reduction="mean", beta=1.0):
+    e = pred - target
+    if beta == 0:
+        return reduce(e.abs(), reduction)  # PyTorch：beta=0 就是 L1 / beta=0 is L1
+    loss = torch.where(e.abs() < beta, 0.5 * e**2 / beta, e.abs() - 0.5 * beta)
+    return reduce(loss, reduction)
+
+
+def smooth_l1_grad(pred, target, reduction="mean", beta=1.0):
+    e = pred - target
+    if beta == 0:
+        return reduce_grad(torch.sign(e), reduction)
+    return reduce_grad((e / beta).clamp(-1, 1), reduction)
+
+
+# %% [markdown] tags=["zh"]
+# ### 3.4 与 PyTorch 对照
+#
+# 对几个 `beta` 分别检查，包括 $\beta = 0$ 的特殊情况。
+
+# %% [markdown] tags=["en"]
+# ### 3.4 Check against PyTorch
+#
+# We check several values of `beta`, the special case $\beta = 0$ included.
+
+# %%
+for beta in (0.5, 1.0, 2.0, 0.0):
+    check_against_torch(smooth_l1, smooth_l1_grad, nn.SmoothL1Loss, beta=beta)
+
+# %% [markdown] tags=["zh"]
+# ### 3.5 何时使用
+#
+# - 目标检测里的边框回归（Fast R-CNN 用的就是它）：大多数误差小，像 MSE 一样平稳收敛；偶尔的大误差像 L1
+#   一样不被放大。
+# - `beta` 的单位和目标相同，意思是“多大的误差算大”。目标被缩放过（比如归一化到 $[0, 1]$），`beta`
+#   也要跟着选小。
+
+# %% [markdown] tags=["en"]
+# ### 3.5 When to use
+#
+# - Bounding-box regression in object detection (Fast R-CNN uses it): most errors are small and converge
+#   smoothly as with MSE; the occasional large error is not amplified, as with L1.
+# - `beta` is in the target's unit and means "how large an error counts as large". When the targets are
+#   rescaled (say to $[0, 1]$), choose a smaller `beta` too.
+
+# %% [markdown] tags=["zh"]
+# ## 4. `HuberLoss` 与参数 `delta`
+#
+# ### 4.1 定义
+#
+# `HuberLoss` 是统计学里经典的稳健损失，分界点是 $\delta$（默认 `delta=1.0`，必须大于 0）：
+#
+# $$\ell_i = \begin{cases} 0.5\, e_i^2 & |e_i| \le \delta \\ \delta \left(|e_i| - 0.5\, \delta\right) & |e_i| > \delta \end{cases} \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = \operatorname{clip}(e_i, -\delta, \delta)$$
+#
+# 它和 `SmoothL1Loss` 是同一个形状，只差一个因子 $\delta$：
+#
+# $$\text{Huber}_{\delta}(e) = \delta \cdot \text{SmoothL1}_{\beta = \delta}(e)$$
+#
+# 把 $\delta$ 乘进 `SmoothL1Loss` 的两段就能看出来：$\delta \cdot 0.5 e^2 / \delta = 0.5 e^2$，
+# $\delta (|e| - 0.5 \delta)$。所以 $\delta = \beta = 1$ 时两者完全一样。
+#
+# ### 4.2 直觉
+#
+# 两者的区别在于改变分界点时“固定哪一部分”：`HuberLoss` 的二次部分永远是 $0.5 e^2$，改变 $\delta$ 只改变梯度的上限
+# $\delta$；`SmoothL1Loss` 的梯度上限永远是 1，改变 $\beta$ 会改变二次部分的曲率。
+
+# %% [markdown] tags=["en"]
+# ## 4. `HuberLoss` and its `delta`
+#
+# ### 4.1 Definition
+#
+# `HuberLoss` is the classic robust loss of statistics, switching at $\delta$ (default `delta=1.0`; it must be
+# greater than 0):
+#
+# $$\ell_i = \begin{cases} 0.5\, e_i^2 & |e_i| \le \delta \\ \delta \left(|e_i| - 0.5\, \delta\right) & |e_i| > \delta \end{cases} \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = \operatorname{clip}(e_i, -\delta, \delta)$$
+#
+# It has the same shape as `SmoothL1Loss`, up to a factor $\delta$:
+#
+# $$\text{Huber}_{\delta}(e) = \delta \cdot \text{SmoothL1}_{\beta = \delta}(e)$$
+#
+# Multiply the two pieces of `SmoothL1Loss` by $\delta$ to see it: $\delta \cdot 0.5 e^2 / \delta = 0.5 e^2$ and
+# $\delta (|e| - 0.5 \delta)$. So with $\delta = \beta = 1$ the two are exactly the same.
+#
+# ### 4.2 Intuition
+#
+# They differ in what stays fixed when the switch point moves: the quadratic part of `HuberLoss` is always
+# $0.5 e^2$, and changing $\delta$ only changes the cap on the gradient, $\delta$; the cap of `SmoothL1Loss` is
+# always 1, and changing $\beta$ changes the curvature of its quadratic part.
+
+# %%
+fig = plot_loss_and_grad({f"delta={d}": nn.HuberLoss(reduction="none", delta=d) for d in (0.5, 1.0, 2.0)}
+                         | {"0.5 · MSE": lambda p, t: 0.5 * nn.MSELoss(reduction="none")(p, t)}, "HuberLoss")
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# ### 4.3 从零实现
+
+# %% [markdown] tags=["en"]
+# ### 4.3 From scratch
+
+# %%
+def huber(pred, target, reduction="mean", delta=1.0):
+    e = pred - target
+    loss = torch.where(e.abs() <= delta, 0.5 * e**2, delta * (e.abs() - 0.5 * delta))
+    return reduce(loss, reduction)
+
+
+def huber_grad(pred, target, reduction="mean", delta=1.0):
+    e = pred - target
+    return reduce_grad(e.clamp(-delta, delta), reduction)
+
+
+# %% [markdown] tags=["zh"]
+# ### 4.4 与 PyTorch 对照
+#
+# 先对照 `nn.HuberLoss`，再直接用 PyTorch 的两个类验证 $\text{Huber}_{\delta} = \delta \cdot \text{SmoothL1}_{\beta=\delta}$。
+
+# %% [markdown] tags=["en"]
+# ### 4.4 Check against PyTorch
+#
+# First against `nn.HuberLoss`, then the relation $\text{Huber}_{\delta} = \delta \cdot \text{SmoothL1}_{\beta=\delta}$ with PyTorch's two classes themselves.
+
+# %%
+for delta in (0.5, 1.0, 2.0):
+    check_against_torch(huber, huber_grad, nn.HuberLoss, delta=delta)
+
+torch.manual_seed(0)
+pred, target = 3 * torch.randn(8, 3), torch.randn(8, 3)
+for delta in (0.5, 1.0, 2.0):
+    for reduction in ("mean", "sum", "none"):
+        torch.testing.assert_close(nn.HuberLoss(reduction=reduction, delta=delta)(pred, target),
+                                   delta * nn.SmoothL1Loss(reduction=reduction, beta=delta)(pred, target))
+print("✓ HuberLoss(delta) == delta · SmoothL1Loss(beta=delta) (delta=0.5, 1.0, 2.0; reduction=mean, sum, none)")
+
+# %% [markdown] tags=["zh"]
+# ### 4.5 何时使用
+#
+# - 稳健回归；强化学习 DQN 里的时序差分误差也常用它。
+# - $\delta$ 取“还信得过的误差”的大小：比它小的误差按 MSE 处理，比它大的按 L1 处理。
+# - 在 `HuberLoss` 和 `SmoothL1Loss` 之间选：调分界点时想让小误差的梯度不变，用 `HuberLoss`；想让梯度上限固定为 1
+#   （学习率的含义不变），用 `SmoothL1Loss`。$\delta = \beta = 1$ 时选哪个都一样。
+
+# %% [markdown] tags=["en"]
+# ### 4.5 When to use
+#
+# - Robust regression; the temporal-difference error of DQN in reinforcement learning often uses it too.
+# - Take $\delta$ about the size of an error you still trust: smaller errors are treated as by MSE, larger ones
+#   as by L1.
+# - Choosing between `HuberLoss` and `SmoothL1Loss`: when you tune the switch point and want the gradient of
+#   small errors unchanged, use `HuberLoss`; when you want the gradient cap fixed at 1 (so the learning rate
+#   keeps its meaning), use `SmoothL1Loss`. With $\delta = \beta = 1$ it makes no difference.
+
+# %% [markdown] tags=["zh"]
+# ## 5. 离群点：四个损失函数拟合同一组数据
+#
+# ### 5.1 最好的常数：均值与中位数
+#
+# 先看最简单的“模型”：用一个常数 $c$ 预测一组数。在 5 个数 $1, 2, 3, 4, 100$（100 是离群点）上，
+# 我们在一张细网格上找使损失最小的 $c$：MSE 给出均值 22，L1 给出中位数 3。
+
+# %% [markdown] tags=["en"]
+# ## 5. Outliers: four losses fit the same data
+#
+# ### 5.1 The best constant: mean and median
+#
+# Start with the simplest "model": predict a set of numbers by one constant $c$. On the 5 numbers
+# $1, 2, 3, 4, 100$ (100 is an outlier) we search a fine grid for the $c$ with the smallest loss: MSE gives the
+# mean, 22, and L1 the median, 3.
+
+# %%
+values = torch.tensor([1.0, 2.0, 3.0, 4.0, 100.0])
+grid = torch.linspace(0, 30, 3001)  # 步长 0.01 / step 0.01
+for name, loss_fn, expected in [("MSELoss", nn.MSELoss(), values.mean()),
+                                ("L1Loss", nn.L1Loss(), values.median())]:
+    losses = torch.stack([loss_fn(c.expand(5), values) for c in grid])
+    best = grid[losses.argmin()]
+    torch.testing.assert_close(best, expected, atol=0.01, rtol=0)
+    print(f"{name}: 最好的常数 / best constant c = {best.item():.2f}")
+
+# %% [markdown] tags=["zh"]
+# ### 5.2 拟合一条直线
+#
+# 现在拟合直线 $\hat{y} = w x + b$。数据来自 $y = 2x + 1$ 加一点噪声，其中 3 个点被改成了离群点（比真实值低 25）。
+# 四个损失函数用同样的优化器、同样的步数拟合同一组数据。
+
+# %% [markdown] tags=["en"]
+# ### 5.2 Fitting a line
+#
+# Now fit the line $\hat{y} = w x + b$. The data comes from $y = 2x + 1$ plus a little noise, and 3 points were
+# turned into outliers (25 below the true value). The four losses fit the same data with the same optimizer
+# and the same number of steps.
+
+# %%
+gen = torch.Generator().manual_seed(0)
+x = torch.linspace(0, 10, 30)
+y_clean = 2 * x + 1 + 0.5 * torch.randn(30, generator=gen)
+y = y_clean.clone()
+outliers = torch.tensor([22, 25, 28])
+y[outliers] -= 25  # 三个离群点 / three outliers
+
+# 名字 → (类, 选项) / name → (class, options)
+line_losses = {"MSELoss": (nn.MSELoss, {}), "L1Loss": (nn.L1Loss, {}),
+               "SmoothL1Loss (beta=1)": (nn.SmoothL1Loss, {"beta": 1.0}),
+               "HuberLoss (delta=1)": (nn.HuberLoss, {"delta": 1.0})}
+
+
+def fit_line(loss_fn, x, y, steps=1500, lr=0.05):
+    """用 Adam 全批次拟合 w, b / fit w, b with full-batch Adam."""
+    params = torch.zeros(2, requires_grad=True)
+    optimizer = torch.optim.Adam([params], lr=lr)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)  # 学习率逐渐降到 0 / decays to 0
+    for _ in range(steps):
+        loss = loss_fn(params[0] * x + params[1], y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+    return params.detach()
+
+
+fits = {name: fit_line(loss_cls(**options), x, y) for name, (loss_cls, options) in line_losses.items()}
+
+fig, ax = plt.subplots(figsize=(7, 4.5))
+inlier = torch.ones(30, dtype=torch.bool)
+inlier[outliers] = False
+ax.scatter(x[inlier], y[inlier], s=15, color="black", label=fc.label("数据", "data"))
+ax.scatter(x[outliers], y[outliers], s=40, color="red", marker="x", label=fc.label("离群点", "outliers"))
+ax.plot(x, 2 * x + 1, color="gray", ls=":", label=fc.label("真实直线 y = 2x + 1", "true line y = 2x + 1"))
+for name, (w, b) in fits.items():
+    ax.plot(x, w * x + b, label=f"{name}: w={w:.2f}, b={b:.2f}")
+ax.set_xlabel("x")
+ax.set_ylabel("y")
+ax.set_title(fc.label("有离群点时拟合直线", "Fitting a line with outliers"))
+ax.legend(fontsize=8)
+ax.grid(alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# %% tags=["nbval-ignore-output"]
+for name, (w, b) in fits.items():
+    print(f"{name:24s} w = {w:6.3f}   b = {b:6.3f}")
+
+# %% [markdown] tags=["zh"]
+# 上图中 MSE 的直线被三个离群点拽了下去，另外三条几乎与真实直线重合。下一个单元格把这一点写成断言：
+# 三个稳健的损失函数拟合出的斜率离真值 2 不超过 0.15，而 MSE 的斜率偏了 0.3 以上。
+#
+# 为什么？看每个点“拉”直线的力，也就是损失对该点预测的导数 $|\partial \ell_i / \partial \hat{y}_i|$。
+# 在真实直线上，正常点的误差只有零点几，离群点的误差约为 25：MSE 给离群点的拉力是 $2 \times 25 = 50$，
+# 正常点不到 2；L1 给每个点的拉力都是 1；Huber 把离群点的拉力封顶在 $\delta = 1$。
+
+# %% [markdown] tags=["en"]
+# In the plot the MSE line is dragged down by the three outliers; the other three lie almost on the true line.
+# The next cell turns this into assertions: the three robust losses fit a slope within 0.15 of the true 2,
+# while the MSE slope is off by more than 0.3.
+#
+# Why? Look at how hard each point pulls on the line: the derivative of the loss with respect to that point's
+# prediction, $|\partial \ell_i / \partial \hat{y}_i|$. On the true line the normal points have errors of a
+# few tenths and the outliers about 25: MSE pulls on an outlier with $2 \times 25 = 50$ and on a normal point
+# with less than 2; L1 pulls on every point with 1; Huber caps the pull of an outlier at $\delta = 1$.
+
+# %%
+for name in ("L1Loss", "SmoothL1Loss (beta=1)", "HuberLoss (delta=1)"):
+    assert abs(fits[name][0] - 2) < 0.15, name
+assert abs(fits["MSELoss"][0] - 2) > 0.3
+print("✓ 稳健的损失函数斜率接近 2，MSE 被离群点带偏 / robust losses fit a slope near 2, MSE is dragged by the outliers")
+
+pred_true = 2 * x + 1  # 真实直线上的预测 / predictions of the true line
+for name, (loss_cls, options) in line_losses.items():
+    p = pred_true.clone().requires_grad_(True)
+    # reduction="sum"：每个点的导数就是 dℓ_i/dŷ_i / each point's derivative is dℓ_i/dŷ_i
+    (pull,) = torch.autograd.grad(loss_cls(reduction="sum", **options)(p, y), p)
+    share = pull.abs()[outliers].sum() / pull.abs().sum()
+    print(f"{name:24s} 3 个离群点占总拉力的 / share of the total pull from the 3 outliers: {100 * share:5.1f}%")
+
+# %% [markdown] tags=["zh"]
+# 30 个点里只有 3 个离群点（10%），在 MSE 下却占了绝大部分拉力，所以直线向它们倾斜。
+# 在 L1 下它们的份额正好是 $3/30 = 10\%$：每个点一票。Huber 和 SmoothL1（这里 $\delta = \beta = 1$，两者相同）
+# 介于两者之间：离群点的拉力被封顶为 1，正常点的拉力等于它们很小的误差，所以离群点的份额比 L1 高一些，
+# 但远低于 MSE。
+
+# %% [markdown] tags=["en"]
+# Only 3 of the 30 points are outliers (10%), yet under MSE they supply most of the pull, so the line tilts
+# towards them. Under L1 their share is exactly $3/30 = 10\%$: one vote per point. Huber and SmoothL1 (the same
+# here, with $\delta = \beta = 1$) lie in between: the pull of an outlier is capped at 1 and a normal point
+# pulls with its small error, so the outliers' share is somewhat higher than under L1, yet far below MSE.
+
+# %% [markdown] tags=["zh"]
+# ## 6. 形状与广播：`(N, 1)` 对 `(N,)`
+#
+# 一个输出一个数的模型（最后一层是 `nn.Linear(..., 1)`）给出形状 `(N, 1)` 的预测，而目标往往是形状 `(N,)` 的向量。
+# 两者相减时，PyTorch 按广播规则把它们扩成 `(N, N)`：每个预测都和每个目标比了一次。
+# 结果是一个数，训练也能跑，只会多一条 `UserWarning`，而这个数是错的。
+
+# %% [markdown] tags=["en"]
+# ## 6. Shapes and broadcasting: `(N, 1)` versus `(N,)`
+#
+# A model with one output (its last layer is `nn.Linear(..., 1)`) gives predictions of shape `(N, 1)`, while the
+# target is often a vector of shape `(N,)`. Subtracting them, PyTorch broadcasts both to `(N, N)`: every
+# prediction is compared with every target. The result is one number and training runs; all you get is one
+# `UserWarning`, and the number is wrong.
+
+# %%
+torch.manual_seed(0)
+pred = torch.randn(4, 1)  # 例如 nn.Linear(..., 1) 的输出 / e.g. the output of nn.Linear(..., 1)
+target = torch.randn(4)
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    wrong = nn.MSELoss()(pred, target)
+print(f"{caught[0].category.__name__}: {caught[0].message}")
+print("(pred - target) 的形状 / shape of (pred - target):", tuple((pred - target).shape))
+
+right = nn.MSELoss()(pred.squeeze(1), target)  # 或 target.unsqueeze(1) / or target.unsqueeze(1)
+torch.testing.assert_close(wrong, ((pred - target.view(1, 4)) ** 2).mean())  # N × N 个差的均值 / mean of N × N differences
+print(f"广播后的错误值 / wrong value after broadcasting: {wrong.item():.4f}")
+print(f"正确值 / right value:                          {right.item():.4f}")
+
+# %% [markdown] tags=["zh"]
+# 这个错误在训练时更糟：广播后的损失 $\frac{1}{N^2}\sum_{i}\sum_{j} (\hat{y}_i - y_j)^2$ 对每个 $\hat{y}_i$
+# 在 $\hat{y}_i = \bar{y}$（所有目标的均值）处最小。所以模型学到的是一条水平线，不管输入是什么都预测均值。
+# 下面用第 5 节的干净数据训练一个 `nn.Linear(1, 1)` 来验证：有广播错误时斜率接近 0，修好形状后斜率接近 2。
+
+# %% [markdown] tags=["en"]
+# In training the bug is worse: the broadcast loss $\frac{1}{N^2}\sum_{i}\sum_{j} (\hat{y}_i - y_j)^2$ is smallest
+# for each $\hat{y}_i$ at $\hat{y}_i = \bar{y}$, the mean of all targets. So the model learns a horizontal line
+# and predicts the mean whatever the input. Training an `nn.Linear(1, 1)` on the clean data of section 5 shows
+# it: with the broadcasting bug the slope is near 0; with the shapes fixed it is near 2.
+
+# %%
+def train_linear(fix_shapes, steps=1500):
+    torch.manual_seed(0)
+    model = nn.Linear(1, 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    inputs = x.unsqueeze(1)  # (30, 1)
+    for _ in range(steps):
+        pred = model(inputs)  # (30, 1)
+        if fix_shapes:
+            pred = pred.squeeze(1)  # (30,)，与目标相同 / (30,), as the target
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # 只在这里为了演示而忽略 / ignored here only for the demo
+            loss = nn.MSELoss()(pred, y_clean)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+    return model.weight.item(), model.bias.item()
+
+
+w_bug, b_bug = train_linear(fix_shapes=False)
+w_fix, b_fix = train_linear(fix_shapes=True)
+
+# %% tags=["nbval-ignore-output"]
+print(f"广播错误 / broadcasting bug: w = {w_bug:.3f}, b = {b_bug:.3f}   (目标均值 / mean of targets {y_clean.mean():.3f})")
+print(f"形状修好 / shapes fixed:     w = {w_fix:.3f}, b = {b_fix:.3f}")
+
+# %%
+assert abs(w_bug) < 0.05 and abs(b_bug - y_clean.mean().item()) < 0.1
+assert abs(w_fix - 2) < 0.1
+print("✓ 广播错误让模型只会预测均值；修好形状后学到斜率约 2 / the bug makes the model predict the mean; "
+      "with the shapes fixed it learns a slope near 2")
+
+# %% [markdown] tags=["zh"]
+# 怎么避免：计算损失前让预测和目标形状完全相同（`pred.squeeze(1)`、`target.unsqueeze(1)` 或
+# `pred.view_as(target)`），必要时写一句 `assert pred.shape == target.shape`；不要忽略这条警告。
+# 四个回归损失函数都会广播并给出同样的警告。
+
+# %% [markdown] tags=["en"]
+# How to avoid it: before computing the loss, make the prediction and the target exactly the same shape
+# (`pred.squeeze(1)`, `target.unsqueeze(1)` or `pred.view_as(target)`), add `assert pred.shape == target.shape`
+# where it helps, and never ignore this warning. All four regression losses broadcast and warn the same way.
+
+# %% [markdown] tags=["zh"]
+# ## 7. 在 Fashion-MNIST 上
+#
+# Fashion-MNIST 是分类任务，但也可以“当回归做”：把标签变成独热编码（one-hot encoding）的 10 维向量，
+# 让模型的 10 个输出去回归它。下面用课程的 MLP、同样的 Adam 优化器和同样的 3 轮（epoch）比较 `MSELoss` 和 `L1Loss`。
+# 注意 `reduction="mean"` 在这里除以的是 $N = 64 \times 10$，不是 64。
+# 分类本该用的交叉熵（cross-entropy）放在下一课，和这里的 MSE 一起比较。
+
+# %% [markdown] tags=["en"]
+# ## 7. On Fashion-MNIST
+#
+# Fashion-MNIST is a classification task, but it can be "done as regression": turn each label into a
+# 10-dimensional one-hot encoding and let the model's 10 outputs regress it. Below, the course MLP, the same
+# Adam optimizer and the same 3 epochs compare `MSELoss` and `L1Loss`. Note that `reduction="mean"` divides by
+# $N = 64 \times 10$ here, not by 64. Cross-entropy, what classification should use, comes in the next lesson,
+# compared with this MSE.
+
+# %%
+learning_rate = 1e-3
+batch_size = 64
+epochs = 3
+
+
+def one_hot(labels):
+    return F.one_hot(labels, 10).float()  # (N,) int64 → (N, 10) float
+
+
+train_loader, test_loader = fc.get_tensor_loaders(batch_size=batch_size, device=device)
+
+# %% tags=["nbval-ignore-output"]
+histories = {}
+for name, loss_fn in [("MSELoss", nn.MSELoss()), ("L1Loss", nn.L1Loss())]:
+    fc.set_seed(0)
+    model = fc.NeuralNetwork().to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    print(name)
+    histories[name] = fc.fit(model, train_loader, test_loader, loss_fn, optimizer, epochs,
+                             target_fn=one_hot, progress=False)
+
+# %%
+fig = fc.plot_histories(histories, title=fc.label("独热目标上的回归损失", "Regression losses on one-hot targets"))
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# PLACEHOLDER
+
+# %% [markdown] tags=["en"]
+# PLACEHOLDER
+
+# %%
+acc = {name: h[-1]["test_acc"] for name, h in histories.items()}
+assert 0.80 <= acc["MSELoss"] <= 0.95
+assert 0.10 <= acc["L1Loss"] <= 0.95
+print("✓ 准确率在预期范围内 / accuracies within the expected ranges")
+
+# %% [markdown] tags=["zh"]
+# ## 8. 练习
+#
+# 每个练习都写在一个函数里，运行下面的检查单元格：通过时打印一行 ✓，出错时提示最可能的错误。
+#
+# ### 练习 1：各种 `reduction` 下的 MSE
+#
+# 不调用 `nn.MSELoss` 或 `F.mse_loss`，写出 `my_mse(pred, target, reduction="mean")`，
+# 支持 `"mean"`、`"sum"` 和 `"none"`，结果与 `nn.MSELoss(reduction=...)` 相同。
+
+# %% [markdown] tags=["en"]
+# ## 8. Exercises
+#
+# Each exercise is a function; run the check cell below it: it prints a ✓ line when the answer is right, and a
+# hint naming the likely mistake when it is not.
+#
+# ### Exercise 1: MSE for every `reduction`
+#
+# Without calling `nn.MSELoss` or `F.mse_loss`, write `my_mse(pred, target, reduction="mean")` supporting
+# `"mean"`, `"sum"` and `"none"`, with the same results as `nn.MSELoss(reduction=...)`.
+
+# %% nbgrader={"grade": false, "grade_id": "l03_ex1_mse", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def my_mse(pred, target, reduction="mean"):
+    ### BEGIN SOLUTION
+    squared = (pred - target) ** 2
+    if reduction == "none":
+        return squared
+    if reduction == "sum":
+        return squared.sum()
+    return squared.sum() / squared.numel()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l03_ex1_mse_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_mse(my_mse)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 2：`HuberLoss`
+#
+# 不调用 PyTorch 的损失函数，写出 `my_huber(pred, target, delta=1.0)`，结果与
+# `nn.HuberLoss(delta=delta)`（`reduction="mean"`）相同。提示：`torch.where`。
+
+# %% [markdown] tags=["en"]
+# ### Exercise 2: `HuberLoss`
+#
+# Without calling PyTorch's loss functions, write `my_huber(pred, target, delta=1.0)` with the same result as
+# `nn.HuberLoss(delta=delta)` (`reduction="mean"`). Hint: `torch.where`.
+
+# %% nbgrader={"grade": false, "grade_id": "l03_ex2_huber", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def my_huber(pred, target, delta=1.0):
+    ### BEGIN SOLUTION
+    e = (pred - target).abs()
+    return torch.where(e <= delta, 0.5 * e**2, delta * (e - 0.5 * delta)).mean()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l03_ex2_huber_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_huber(my_huber)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 3：`L1Loss` 的梯度
+#
+# 不用 autograd，写出 `my_l1_grad(pred, target)`：`nn.L1Loss()`（`reduction="mean"`）对 `pred` 的梯度，
+# 形状与 `pred` 相同。检查用的输入里有误差恰好为 0 的元素。
+
+# %% [markdown] tags=["en"]
+# ### Exercise 3: the gradient of `L1Loss`
+#
+# Without autograd, write `my_l1_grad(pred, target)`: the gradient of `nn.L1Loss()` (`reduction="mean"`) with
+# respect to `pred`, of the same shape as `pred`. The check's inputs include elements with exactly zero error.
+
+# %% nbgrader={"grade": false, "grade_id": "l03_ex3_l1_grad", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def my_l1_grad(pred, target):
+    ### BEGIN SOLUTION
+    return torch.sign(pred - target) / pred.numel()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l03_ex3_l1_grad_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex3_l1_grad(my_l1_grad)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 4：修好形状
+#
+# `pred` 的形状是 `(N, 1)`（一个输出的模型），`target` 的形状是 `(N,)`。写出 `my_loss(pred, target)`，
+# 用 `nn.MSELoss()` 算出正确的均方误差（mean squared error），并且不触发形状不一致的警告。
+
+# %% [markdown] tags=["en"]
+# ### Exercise 4: fix the shapes
+#
+# `pred` has shape `(N, 1)` (a model with one output) and `target` has shape `(N,)`. Write `my_loss(pred, target)`
+# that computes the right mean squared error with `nn.MSELoss()`, without triggering the size-mismatch warning.
+
+# %% nbgrader={"grade": false, "grade_id": "l03_ex4_shapes", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def my_loss(pred, target):
+    ### BEGIN SOLUTION
+    return nn.MSELoss()(pred.squeeze(1), target)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l03_ex4_shapes_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex4_shapes(my_loss)
+
+# %% [markdown] tags=["zh"]
+# ## 小结
+#
+# - 四个回归损失函数只在逐元素的 $\ell_i$ 上不同；`reduction="mean"` 除以的是元素总数 $N$。
+# - MSE 的拉力与误差成正比，估计均值，怕离群点；L1 的拉力恒为 1，估计中位数，稳健但在最优点附近不减速。
+# - `SmoothL1Loss` 和 `HuberLoss` 小误差时像 MSE，大误差时像 L1，且 $\text{Huber}_{\delta} = \delta \cdot \text{SmoothL1}_{\beta=\delta}$。
+# - 计算损失前让预测和目标形状相同：`(N, 1)` 对 `(N,)` 会悄悄广播成 `(N, N)`，模型只学会预测均值。
+#
+# 下一课：分类用的损失函数，以及为什么分类不该用 MSE。
+
+# %% [markdown] tags=["en"]
+# ## Summary
+#
+# - The four regression losses differ only in the elementwise $\ell_i$; `reduction="mean"` divides by the total
+#   number of elements $N$.
+# - MSE pulls in proportion to the error, estimates the mean, and is sensitive to outliers; L1 always pulls with
+#   1, estimates the median, is robust, but does not slow down near the optimum.
+# - `SmoothL1Loss` and `HuberLoss` act like MSE for small errors and like L1 for large ones, and
+#   $\text{Huber}_{\delta} = \delta \cdot \text{SmoothL1}_{\beta=\delta}$.
+# - Make prediction and target the same shape before the loss: `(N, 1)` against `(N,)` silently broadcasts to
+#   `(N, N)`, and the model only learns to predict the mean.
+#
+# Next lesson: the losses for classification, and why classification should not use MSE.
