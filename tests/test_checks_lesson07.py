@@ -1,6 +1,5 @@
 """The checkers of lesson 07: a right answer passes; each anticipated mistake gets its own hint."""
 
-import bisect
 import math
 
 import pytest
@@ -25,75 +24,74 @@ def unfinished(*args):
     raise NotImplementedError()
 
 
-# ---------------------------------------------------------------- exercise 1: MultiStepLR
+# ---------------------------------------------------------------- exercise 1: PolynomialLR
 
-def multistep_right(t, lr0, milestones, gamma):
-    return lr0 * gamma ** bisect.bisect_right(sorted(milestones), t)
+def poly_right(t, lr0, total_iters, power):
+    return lr0 * (1 - min(t, total_iters) / total_iters) ** power
 
 
 def test_ex1_right_answer_passes(capsys):
-    check.ex1_multistep_lr(multistep_right)
+    check.ex1_poly_lr(poly_right)
     assert "练习 1 通过" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda t, lr0, ms, g: lr0 * g ** sum(m < t for m in ms), "drops one step late"),
-    (lambda t, lr0, ms, g: lr0 * g ** sum(m <= t + 1 for m in ms), "drops one step early"),
-    (lambda t, lr0, ms, g: lr0 * (g if any(m <= t for m in ms) else 1), "once per milestone"),
-    (lambda t, lr0, ms, g: lr0 * g * sum(m <= t for m in ms) if any(m <= t for m in ms) else lr0,
-     "power k, don't multiply"),
-    (lambda t, lr0, ms, g: lr0, "does not match"),
+    (lambda t, lr0, T, p: lr0 * (1 - min(t, T - 1) / (T - 1)) ** p, "not total_iters − 1"),
+    (lambda t, lr0, T, p: lr0 * (1 - t / T) ** p, "use min(t, total_iters)"),
+    (lambda t, lr0, T, p: lr0 * (1 - min(t, T) / T), "power is missing"),
+    (lambda t, lr0, T, p: lr0 * (1 - (min(t, T) / T) ** p), "not to t / T alone"),
+    (lambda t, lr0, T, p: lr0 * (1 - min(t, T) / T) ** p / 2, "constant factor"),
 ])
 def test_ex1_mistakes_are_named(wrong, hint):
-    fails_with(check.ex1_multistep_lr, wrong, hint)
+    fails_with(check.ex1_poly_lr, wrong, hint)
 
 
 def test_ex1_unfinished_raises():
     with pytest.raises(NotImplementedError):
-        check.ex1_multistep_lr(unfinished)
+        check.ex1_poly_lr(unfinished)
 
 
-# ---------------------------------------------------------------- exercise 2: cosine
+# ---------------------------------------------------------------- exercise 2: warm restarts
 
-def cosine_right(t, lr0, T_max, eta_min):
-    return eta_min + (lr0 - eta_min) * (1 + math.cos(math.pi * t / T_max)) / 2
+def restart_right(t, lr0, T_0, eta_min):
+    return eta_min + (lr0 - eta_min) * (1 + math.cos(math.pi * (t % T_0) / T_0)) / 2
 
 
 def test_ex2_right_answer_passes(capsys):
-    check.ex2_cosine_lr(cosine_right)
+    check.ex2_cosine_restart_lr(restart_right)
     assert "练习 2 通过" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos(2 * t / T), "not cos(2π t / T_max)"),
-    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos(t / (2 * T)), "not cos(π t / (2 T_max))"),
-    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos(t / (T - 1)), "not T_max − 1"),
-    (lambda t, lr0, T, em: em + lr0 * half_cos(t / T), "the amplitude is (lr0 − eta_min)"),
-    (lambda t, lr0, T, em: lr0 * half_cos(t / T), "eta_min is missing"),
-    (lambda t, lr0, T, em: em + (lr0 - em) * (1 + math.cos(math.pi * t / T)), "the ½ is missing"),
+    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos(t / T), "use t mod T_0"),
+    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos(2 * (t % T) / T), "not cos(2π T_cur / T_0)"),
+    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos((t % (T + 1)) / T), "not t mod (T_0 + 1)"),
+    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos((t % T) / (T - 1)), "not T_0 − 1"),
+    (lambda t, lr0, T, em: lr0 * half_cos((t % T) / T), "eta_min is missing"),
+    (lambda t, lr0, T, em: em + lr0 * half_cos((t % T) / T), "the amplitude is (lr0 − eta_min)"),
 ])
 def test_ex2_mistakes_are_named(wrong, hint):
-    fails_with(check.ex2_cosine_lr, wrong, hint)
+    fails_with(check.ex2_cosine_restart_lr, wrong, hint)
 
 
 def test_ex2_a_tensor_answer_is_fine():
     import torch
 
-    def as_tensor(t, lr0, T_max, eta_min):
-        return eta_min + (lr0 - eta_min) * (1 + torch.cos(torch.tensor(math.pi * t / T_max))) / 2
-    check.ex2_cosine_lr(as_tensor)
+    def as_tensor(t, lr0, T_0, eta_min):
+        return eta_min + (lr0 - eta_min) * (1 + torch.cos(torch.tensor(math.pi * (t % T_0) / T_0))) / 2
+    check.ex2_cosine_restart_lr(as_tensor)
 
 
-# ---------------------------------------------------------------- exercise 3: warm-up + cosine
+# ---------------------------------------------------------------- exercise 3: warm-up + linear decay
 
-def warmup_cosine_right(t, lr0, warmup, total, start_factor):
+def warmup_linear_right(t, lr0, warmup, total, start_factor):
     if t < warmup:
         return lr0 * (start_factor + (1 - start_factor) * t / warmup)
-    return lr0 * half_cos((t - warmup) / (total - warmup))
+    return lr0 * (1 - (t - warmup) / (total - warmup))
 
 
 def test_ex3_right_answer_passes(capsys):
-    check.ex3_warmup_cosine_lr(warmup_cosine_right)
+    check.ex3_warmup_linear_lr(warmup_linear_right)
     assert "练习 3 通过" in capsys.readouterr().out
 
 
@@ -101,29 +99,30 @@ def _warm(t, lr0, W, sf):
     return lr0 * (sf + (1 - sf) * t / W)
 
 
+def _decay(t, lr0, W, N):
+    return lr0 * (1 - (t - W) / (N - W))
+
+
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda t, lr0, W, N, sf: lr0 * t / W if t < W else lr0 * half_cos((t - W) / (N - W)),
-     "does not start at 0"),
-    (lambda t, lr0, W, N, sf: lr0 * (sf + (1 - sf) * min(t / (W - 1), 1)) if t < W
-     else lr0 * half_cos((t - W) / (N - W)), "not warmup − 1"),
-    (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0 * half_cos((t - W) / N),
-     "T_max = total − warmup, not total"),
-    (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0 * half_cos(t / (N - W)),
+    (lambda t, lr0, W, N, sf: lr0 * t / W if t < W else _decay(t, lr0, W, N), "does not start at 0"),
+    (lambda t, lr0, W, N, sf: lr0 * (sf + (1 - sf) * t / (W - 1)) if t < W else _decay(t, lr0, W, N),
+     "not warmup − 1"),
+    (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0 * (1 - (t - W) / N), "wrong length"),
+    (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0 * (1 - t / (N - W)),
      "use t − warmup, not t"),
-    (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0 * half_cos(t / N),
-     "wrong clock and period"),
+    (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0 * (1 - t / N), "wrong clock and length"),
     (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0, "does not match"),
 ])
 def test_ex3_mistakes_are_named(wrong, hint):
-    fails_with(check.ex3_warmup_cosine_lr, wrong, hint)
+    fails_with(check.ex3_warmup_linear_lr, wrong, hint)
 
 
-# ---------------------------------------------------------------- exercise 4: plateau
+# ---------------------------------------------------------------- exercise 4: plateau, mode="max"
 
-def plateau_right(metrics, lr, factor, patience, threshold, cooldown):
-    best, bad, cool, out = math.inf, 0, 0, []
+def plateau_max_right(metrics, lr, factor, patience, threshold, cooldown):
+    best, bad, cool, out = -math.inf, 0, 0, []
     for m in metrics:
-        if m < best * (1 - threshold):
+        if m > best * (1 + threshold):
             best, bad = m, 0
         else:
             bad += 1
@@ -138,7 +137,7 @@ def plateau_right(metrics, lr, factor, patience, threshold, cooldown):
 
 
 def test_ex4_right_answer_passes(capsys):
-    check.ex4_plateau_lrs(plateau_right)
+    check.ex4_plateau_max_lrs(plateau_max_right)
     assert "练习 4 通过" in capsys.readouterr().out
 
 
@@ -149,29 +148,30 @@ def plateau_variant(**kw):
 
 
 @pytest.mark.parametrize("kw, hint", [
+    (dict(better="rel_min"), "wrong direction"),
+    (dict(better="sign_max"), "the threshold goes the wrong way"),
+    (dict(better="inf_max"), "best starts at the wrong value"),
     (dict(early=True), "not when they reach it"),
-    (dict(thr="none"), "threshold is ignored"),
-    (dict(thr="abs"), "relative by default"),
+    (dict(better="none_max"), "threshold is ignored"),
+    (dict(better="abs_max"), "relative by default"),
     (dict(use_cooldown=False), "cooldown is ignored"),
     (dict(reset=False), "reset the bad-epoch count"),
 ])
 def test_ex4_mistakes_are_named(kw, hint):
-    fails_with(check.ex4_plateau_lrs, plateau_variant(**kw), hint)
+    fails_with(check.ex4_plateau_max_lrs, plateau_variant(**kw), hint)
 
 
-def test_ex4_the_wrong_variants_differ_from_pytorch_and_each_other():
-    # 每个错误写法在测试序列上都与正确答案不同，且彼此不同 / each anticipated mistake is caught, distinctly
-    outs = {}
-    for kw in ({}, dict(early=True), dict(thr="none"), dict(thr="abs"), dict(use_cooldown=False),
-               dict(reset=False)):
-        outs[str(kw)] = tuple(v for case in check.EX4_CASES for v in check._plateau_rule(*case, **kw))
-    assert len(set(outs.values())) == len(outs)
+def test_ex4_each_mistake_differs_from_pytorch_and_from_the_others():
     ref = tuple(v for case in check.EX4_CASES for v in check._plateau_torch(*case))
-    assert ref == pytest.approx(outs["{}"])
+    assert tuple(v for case in check.EX4_CASES for v in check._plateau_rule(*case)) == pytest.approx(ref)
+    outs = {k: tuple(v for case in check.EX4_CASES for v in check._plateau_rule(*case, **kw))
+            for k, kw in check.EX4_VARIANTS.items()}
+    assert all(out != pytest.approx(ref) for out in outs.values())
+    assert len(set(outs.values())) == len(outs)
 
 
 def test_ex4_wrong_length_is_named():
-    fails_with(check.ex4_plateau_lrs, lambda m, lr, f, p, th, c: [lr], "one lr per metric value")
+    fails_with(check.ex4_plateau_max_lrs, lambda m, lr, f, p, th, c: [lr], "one lr per metric value")
 
 
 # ---------------------------------------------------------------- exercise 5: step count
