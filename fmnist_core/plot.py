@@ -1,5 +1,7 @@
 """Plots with Chinese and English labels: a CJK font when the system has one, English otherwise."""
 
+import os
+
 import matplotlib
 import matplotlib.pyplot as plt
 import torch
@@ -14,8 +16,13 @@ _cjk = None  # the font found, "" when none; None until the first look
 
 
 def cjk_font():
-    """The first CJK font installed here (and make matplotlib use it), or "" when there is none."""
+    """The first CJK font installed here (and make matplotlib use it), or "" when there is none.
+
+    ``FMNIST_PLOT_LANG=en`` asks for English-only figures even where a CJK font exists.
+    """
     global _cjk
+    if _cjk is None and os.environ.get("FMNIST_PLOT_LANG", "").lower() == "en":
+        _cjk = ""
     if _cjk is None:
         installed = {f.name for f in font_manager.fontManager.ttflist}
         _cjk = next((name for name in CJK_FONTS if name in installed), "")

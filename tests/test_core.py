@@ -170,3 +170,9 @@ def test_cli_train_prints_final_accuracy(capsys, monkeypatch):
     out = capsys.readouterr().out
     acc = float(re.search(r"final test accuracy: ([\d.]+)%", out).group(1))
     assert 75 < acc < 95
+
+
+def test_plot_lang_en_forces_english(monkeypatch):
+    monkeypatch.setattr(plot, "_cjk", None)
+    monkeypatch.setenv("FMNIST_PLOT_LANG", "en")
+    assert plot.cjk_font() == "" and fc.label("损失", "loss") == "loss"
