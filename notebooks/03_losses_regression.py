@@ -297,6 +297,9 @@ check_against_torch(mse, mse_grad, nn.MSELoss)
 # %%
 fig = plot_loss_and_grad({"L1Loss": nn.L1Loss(reduction="none"),
                           "MSELoss": nn.MSELoss(reduction="none")}, "L1Loss")
+ax_grad = fig.axes[1]
+ax_grad.plot([0], [0], "o", color="tab:blue")  # e = 0 处 PyTorch 的次梯度 / PyTorch's subgradient at e = 0
+ax_grad.annotate(fc.label("e = 0 时为 0", "0 at e = 0"), (0, 0), xytext=(0.4, -1.5), arrowprops={"arrowstyle": "->"})
 plt.show()
 
 # %% [markdown] tags=["zh"]
@@ -778,7 +781,7 @@ print("✓ 广播错误让模型只会预测均值；修好形状后学到斜率
 # ## 7. 在 Fashion-MNIST 上
 #
 # Fashion-MNIST 是分类任务，但也可以“当回归做”：把标签变成独热编码（one-hot encoding）的 10 维向量，
-# 让模型的 10 个输出去回归它。下面用课程的 MLP、同样的 Adam 优化器和同样的 3 轮（epoch）比较 `MSELoss` 和 `L1Loss`。
+# 让模型的 10 个输出去回归它。下面用课程的 MLP、同样的 Adam 优化器和同样的 2 轮（epoch）比较 `MSELoss` 和 `L1Loss`。
 # 注意 `reduction="mean"` 在这里除以的是 $N = 64 \times 10$，不是 64。
 # 分类本该用的交叉熵（cross-entropy）放在下一课，和这里的 MSE 一起比较。
 
@@ -787,14 +790,14 @@ print("✓ 广播错误让模型只会预测均值；修好形状后学到斜率
 #
 # Fashion-MNIST is a classification task, but it can be "done as regression": turn each label into a
 # 10-dimensional one-hot encoding and let the model's 10 outputs regress it. Below, the course MLP, the same
-# Adam optimizer and the same 3 epochs compare `MSELoss` and `L1Loss`. Note that `reduction="mean"` divides by
+# Adam optimizer and the same 2 epochs compare `MSELoss` and `L1Loss`. Note that `reduction="mean"` divides by
 # $N = 64 \times 10$ here, not by 64. Cross-entropy, what classification should use, comes in the next lesson,
 # compared with this MSE.
 
 # %%
 learning_rate = 1e-3
 batch_size = 64
-epochs = 3
+epochs = 2
 
 
 def one_hot(labels):
@@ -802,32 +805,50 @@ def one_hot(labels):
 
 
 train_loader, test_loader = fc.get_tensor_loaders(batch_size=batch_size, device=device)
-
-# %% tags=["nbval-ignore-output"]
 histories = {}
-for name, loss_fn in [("MSELoss", nn.MSELoss()), ("L1Loss", nn.L1Loss())]:
-    fc.set_seed(0)
+
+
+def train(name, loss_fn):
+    fc.set_seed(0)  # 同样的初始化和同样的批次顺序 / the same initialization and batch order
     model = fc.NeuralNetwork().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     print(name)
     histories[name] = fc.fit(model, train_loader, test_loader, loss_fn, optimizer, epochs,
                              target_fn=one_hot, progress=False)
 
+
+# %% tags=["nbval-ignore-output"]
+train("MSELoss", nn.MSELoss())
+
+# %% tags=["nbval-ignore-output"]
+train("L1Loss", nn.L1Loss())
+
 # %%
 fig = fc.plot_histories(histories, title=fc.label("独热目标上的回归损失", "Regression losses on one-hot targets"))
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# PLACEHOLDER
+# 这个小实验说明两件事（训练输出里有具体数字，换一台机器会略有不同）。
+# 第一，把分类当回归做也能学：两种损失函数的测试准确率都远高于随机猜测的 10%。
+# 第二，在我们的运行里 `L1Loss` 学得更慢，准确率比 `MSELoss` 低几个百分点。原因就在第 2 节的图里：
+# L1 的梯度只是误差的符号，一个几乎答对的输出和一个错得很远的输出受到同样大的拉力；
+# 而且对 0/1 的目标，L1 的最优预测是中位数，也就是 0 或 1，而不是一个表示“有几分把握”的分数。
+# 下一课会把独热目标上的 MSE 和分类真正该用的交叉熵放在一起比较。
 
 # %% [markdown] tags=["en"]
-# PLACEHOLDER
+# This small experiment shows two things (the training output has the exact numbers; another machine gives
+# slightly different ones). First, classification done as regression does learn: both losses reach a test
+# accuracy far above the 10% of guessing. Second, in our run `L1Loss` learns more slowly and ends a few points
+# below `MSELoss`. The reason is in the plot of section 2: the gradient of L1 is only the sign of the error, so
+# an output that is almost right is pulled as hard as one that is far off; and for a 0/1 target the best L1
+# prediction is the median, which is 0 or 1, not a score saying "how sure". The next lesson compares MSE on
+# one-hot targets with cross-entropy, the loss classification should use.
 
 # %%
 acc = {name: h[-1]["test_acc"] for name, h in histories.items()}
-assert 0.80 <= acc["MSELoss"] <= 0.95
-assert 0.10 <= acc["L1Loss"] <= 0.95
-print("✓ 准确率在预期范围内 / accuracies within the expected ranges")
+assert 0.82 <= acc["MSELoss"] <= 0.93, acc
+assert 0.60 <= acc["L1Loss"] <= 0.93, acc
+print("✓ 准确率在预期范围内 / accuracies within the expected ranges (MSELoss 82%–93%, L1Loss 60%–93%)")
 
 # %% [markdown] tags=["zh"]
 # ## 8. 练习

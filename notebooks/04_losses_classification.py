@@ -1,0 +1,1143 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,nbgrader,-all
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["zh"]
+# # 04 分类损失函数
+#
+# 上一课：[03 回归损失函数](03_losses_regression.ipynb) · 下一课：[05 SGD 及其家族](05_optim_sgd.ipynb)
+#
+# 分类模型的最后一层输出对数几率（logits）：每个类别一个未归一化的分数。分类损失函数把对数几率和标签
+# 变成一个数。这一课讲四个：`BCELoss`、`BCEWithLogitsLoss`、`CrossEntropyLoss`（它等于 `LogSoftmax` 加
+# `NLLLoss`）和 `KLDivLoss`。
+#
+# 学完这一课，你能够：
+#
+# - 写出二元交叉熵（binary cross-entropy）的公式，解释 `BCEWithLogitsLoss` 为什么数值稳定，而 `BCELoss`
+#   在很大的对数几率上会出错；用 `pos_weight` 处理不平衡，用多标签目标训练；
+# - 用数值证明 `CrossEntropyLoss` = `LogSoftmax` + `NLLLoss`，从零实现它的 `weight`、`ignore_index`、
+#   `label_smoothing` 和概率目标，并验证它对对数几率的梯度是 softmax 减独热编码；
+# - 正确使用 `KLDivLoss`（输入是对数概率）并说出它和交叉熵的关系；
+# - 认出四个常见错误：在 `CrossEntropyLoss` 前加 softmax 或 ReLU、类别索引用了浮点数、把对数几率传给 `BCELoss`；
+# - 在 Fashion-MNIST 上比较交叉熵、独热目标上的 MSE 和逐类的 `BCEWithLogitsLoss`。
+#
+# 每个损失函数按同样的顺序讲：定义 → 直觉（配图）→ 从零实现 → 与 PyTorch 对照 → 何时使用。
+# 然后是常见错误、在 Fashion-MNIST 上的比较和练习。
+
+# %% [markdown] tags=["en"]
+# # 04 Classification losses
+#
+# Previous: [03 Regression losses](03_losses_regression.ipynb) · Next: [05 SGD and its family](05_optim_sgd.ipynb)
+#
+# The last layer of a classifier outputs logits: one unnormalized score per class. A classification loss turns
+# the logits and the labels into one number. This lesson covers four: `BCELoss`, `BCEWithLogitsLoss`,
+# `CrossEntropyLoss` (which equals `LogSoftmax` plus `NLLLoss`) and `KLDivLoss`.
+#
+# After this lesson you can:
+#
+# - write the formula of binary cross-entropy, explain why `BCEWithLogitsLoss` is numerically stable while
+#   `BCELoss` goes wrong on large logits; handle imbalance with `pos_weight` and train on multi-label targets;
+# - prove numerically that `CrossEntropyLoss` = `LogSoftmax` + `NLLLoss`, implement its `weight`,
+#   `ignore_index`, `label_smoothing` and probability targets from scratch, and verify that its gradient with
+#   respect to the logits is softmax minus one-hot;
+# - use `KLDivLoss` correctly (its input is log-probabilities) and say how it relates to cross-entropy;
+# - recognise four common mistakes: softmax or ReLU before `CrossEntropyLoss`, float targets where class
+#   indices are expected, and logits passed to `BCELoss`;
+# - compare cross-entropy, MSE on one-hot targets and per-class `BCEWithLogitsLoss` on Fashion-MNIST.
+#
+# Each loss follows the same order: definition → intuition (with a plot) → from scratch → check against
+# PyTorch → when to use. Then come the common mistakes, the comparison on Fashion-MNIST and the exercises.
+
+# %%
+import math
+import warnings
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import fmnist_core as fc
+from fmnist_core.checks import lesson04 as check
+
+_ = fc.plot.cjk_font()  # 有中文字体就用它画图 / use a CJK font for plots when there is one
+device = fc.get_device()  # 有 GPU 就用 GPU / the GPU when there is one
+
+
+def reduce(loss, reduction="mean"):
+    """逐元素损失的归约，与第 03 课相同 / reduce the elementwise losses, as in lesson 03."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.sum() / loss.numel()
+    raise ValueError(f"未知的 reduction / unknown reduction: {reduction!r}")
+
+
+# %% [markdown] tags=["zh"]
+# ## 1. 二元交叉熵：`BCELoss` 与 `BCEWithLogitsLoss`
+#
+# ### 1.1 定义
+#
+# 二元交叉熵回答“是 / 否”的问题。每个元素有一个对数几率 $x_i$，它的 sigmoid 是“是”的概率 $p_i$，目标
+# $y_i \in [0, 1]$（通常是 0 或 1）：
+#
+# $$\ell_i = -\left[ y_i \log p_i + (1 - y_i) \log (1 - p_i) \right], \qquad p_i = \sigma(x_i) = \frac{1}{1 + e^{-x_i}}$$
+#
+# - `nn.BCELoss()(p, y)` 的输入是概率 $p$（你自己先做 sigmoid）。为了不返回无穷大，PyTorch 把每个 $\log$ 截断在 $-100$。
+# - `nn.BCEWithLogitsLoss()(x, y)` 的输入是对数几率 $x$，sigmoid 在内部以稳定的方式计算。
+#
+# 两者的输入和目标形状相同、都是浮点数；`reduction` 与第 03 课一样，`"mean"` 对所有元素求平均。
+#
+# 稳定的写法来自两个恒等式：$\log \sigma(x) = -\operatorname{softplus}(-x)$，$\log(1 - \sigma(x)) = -\operatorname{softplus}(x)$，
+# 其中 $\operatorname{softplus}(x) = \log(1 + e^{x}) = \max(x, 0) + \log(1 + e^{-|x|})$。代入并化简：
+#
+# $$\ell_i = \max(x_i, 0) - x_i y_i + \log\left(1 + e^{-|x_i|}\right), \qquad \frac{\partial \ell_i}{\partial x_i} = \sigma(x_i) - y_i$$
+#
+# 这里 $e^{-|x|}$ 总在 $(0, 1]$ 之间，不会上溢；$\log(1 + \cdot)$ 用 `torch.log1p` 计算，小的数也不丢精度。
+# 这就是对数和指数（log-sum-exp）技巧的最简单形式：$\log(e^{0} + e^{x})$ 先提出较大的那一项。
+#
+# **`pos_weight`**：给正样本（$y = 1$）那一项乘一个权重 $w^{+}_{c}$，每个类别一个，沿最后一维广播：
+#
+# $$\ell_{i,c} = w^{+}_{c}\, y_{i,c} \operatorname{softplus}(-x_{i,c}) + (1 - y_{i,c}) \operatorname{softplus}(x_{i,c})$$
+#
+# **多标签（multi-label）**：输入和目标的形状都是 `(N, C)`，目标是 0/1 的“多热”矩阵。每个元素都是一个独立的是/否问题，
+# 一张图可以同时属于好几个类别。
+
+# %% [markdown] tags=["en"]
+# ## 1. Binary cross-entropy: `BCELoss` and `BCEWithLogitsLoss`
+#
+# ### 1.1 Definition
+#
+# Binary cross-entropy answers yes/no questions. Each element has a logit $x_i$, whose sigmoid is the
+# probability $p_i$ of "yes", and a target $y_i \in [0, 1]$ (usually 0 or 1):
+#
+# $$\ell_i = -\left[ y_i \log p_i + (1 - y_i) \log (1 - p_i) \right], \qquad p_i = \sigma(x_i) = \frac{1}{1 + e^{-x_i}}$$
+#
+# - `nn.BCELoss()(p, y)` takes probabilities $p$ (you apply the sigmoid first). So as not to return infinity,
+#   PyTorch clamps each $\log$ at $-100$.
+# - `nn.BCEWithLogitsLoss()(x, y)` takes logits $x$ and computes the sigmoid inside, in a stable way.
+#
+# In both, input and target have the same shape and are floats; `reduction` works as in lesson 03, `"mean"`
+# averaging over all elements.
+#
+# The stable form comes from two identities: $\log \sigma(x) = -\operatorname{softplus}(-x)$ and
+# $\log(1 - \sigma(x)) = -\operatorname{softplus}(x)$, where
+# $\operatorname{softplus}(x) = \log(1 + e^{x}) = \max(x, 0) + \log(1 + e^{-|x|})$. Substituting and simplifying:
+#
+# $$\ell_i = \max(x_i, 0) - x_i y_i + \log\left(1 + e^{-|x_i|}\right), \qquad \frac{\partial \ell_i}{\partial x_i} = \sigma(x_i) - y_i$$
+#
+# Here $e^{-|x|}$ always lies in $(0, 1]$, so it never overflows; $\log(1 + \cdot)$ is computed with
+# `torch.log1p`, which keeps the precision of small numbers. This is the log-sum-exp trick in its simplest
+# form: in $\log(e^{0} + e^{x})$, take the larger term out first.
+#
+# **`pos_weight`**: multiplies the term of the positives ($y = 1$) by a weight $w^{+}_{c}$, one per class,
+# broadcast along the last dimension:
+#
+# $$\ell_{i,c} = w^{+}_{c}\, y_{i,c} \operatorname{softplus}(-x_{i,c}) + (1 - y_{i,c}) \operatorname{softplus}(x_{i,c})$$
+#
+# **Multi-label**: input and target both have shape `(N, C)`, the target a 0/1 "multi-hot" matrix. Each element
+# is an independent yes/no question, so one image can belong to several classes at once.
+
+# %% [markdown] tags=["zh"]
+# ### 1.2 直觉
+#
+# 下图画的是目标 $y = 0$ 时的损失和梯度：对数几率 $x$ 越大，模型越自信地答错。
+# 稳定的 `BCEWithLogitsLoss` 的损失随 $x$ 线性增长，梯度 $\sigma(x) - y$ 趋近 1：错得越自信，纠正的力越大。
+# 先做 sigmoid 再用 `BCELoss` 就不同了：`float32` 里 $x$ 大约超过 17 时 $\sigma(x)$ 被舍入成恰好 1，
+# $\log(1 - p) = \log 0$ 被截断成 $-100$，损失跳到 100 并停在那里，梯度变成 0：模型错了，却得不到任何纠正的信号。
+
+# %% [markdown] tags=["en"]
+# ### 1.2 Intuition
+#
+# The plot shows loss and gradient for the target $y = 0$: the larger the logit $x$, the more confidently the
+# model is wrong. With the stable `BCEWithLogitsLoss` the loss grows linearly in $x$ and the gradient
+# $\sigma(x) - y$ approaches 1: the more confident the mistake, the stronger the correction. Sigmoid first,
+# then `BCELoss`, is different: in `float32`, for $x$ above about 17, $\sigma(x)$ rounds to exactly 1,
+# $\log(1 - p) = \log 0$ is clamped to $-100$, the loss jumps to 100 and stays there, and the gradient becomes 0:
+# the model is wrong and receives no signal to correct it.
+
+# %%
+logits = torch.linspace(-5, 40, 901)
+curves = {"BCEWithLogitsLoss(x, y)": lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="none"),
+          "BCELoss(sigmoid(x), y)": lambda x, y: F.binary_cross_entropy(torch.sigmoid(x), y, reduction="none")}
+fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(10, 3.5))
+for name, loss_fn in curves.items():
+    x = logits.clone().requires_grad_(True)
+    loss = loss_fn(x, torch.zeros_like(x))  # 目标 y = 0 / target y = 0
+    (grad,) = torch.autograd.grad(loss.sum(), x)
+    ax_loss.plot(logits, loss.detach(), label=name)
+    ax_grad.plot(logits, grad, label=name)
+ax_loss.set_ylabel(fc.label("损失", "loss"))
+ax_grad.set_ylabel(fc.label("梯度 dℓ/dx", "gradient dℓ/dx"))
+for ax in (ax_loss, ax_grad):
+    ax.set_xlabel(fc.label("对数几率 x（目标 y = 0）", "logit x (target y = 0)"))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# ### 1.3 从零实现
+
+# %% [markdown] tags=["en"]
+# ### 1.3 From scratch
+
+# %%
+def softplus(z):
+    """log(1 + e^z)，不会溢出 / without overflow: max(z, 0) + log(1 + e^(-|z|))."""
+    return z.clamp(min=0) + torch.log1p(torch.exp(-z.abs()))
+
+
+def bce(p, y, reduction="mean"):
+    """BCELoss：输入是概率，每个 log 截断在 -100 / input: probabilities, each log clamped at -100."""
+    loss = -(y * torch.log(p).clamp(min=-100) + (1 - y) * torch.log(1 - p).clamp(min=-100))
+    return reduce(loss, reduction)
+
+
+def bce_with_logits(x, y, reduction="mean", pos_weight=None):
+    """BCEWithLogitsLoss：输入是对数几率 / input: logits."""
+    if pos_weight is None:
+        loss = x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))
+    else:
+        loss = pos_weight * y * softplus(-x) + (1 - y) * softplus(x)
+    return reduce(loss, reduction)
+
+
+# %% [markdown] tags=["zh"]
+# ### 1.4 与 PyTorch 对照
+#
+# 在带种子的随机输入上检查三种 `reduction`、`pos_weight` 和多标签目标，再把梯度公式 $\sigma(x) - y$
+# （`"mean"` 时除以元素个数 $N$）和 autograd 比较。目标里既有 0/1，也有 0 到 1 之间的“软”目标。
+
+# %% [markdown] tags=["en"]
+# ### 1.4 Check against PyTorch
+#
+# On seeded random inputs we check the three `reduction`s, `pos_weight` and multi-label targets, then compare
+# the gradient formula $\sigma(x) - y$ (divided by the number of elements $N$ for `"mean"`) with autograd. The
+# targets hold both 0/1 values and "soft" targets between 0 and 1.
+
+# %%
+torch.manual_seed(0)
+x = 3 * torch.randn(8, 5)  # 8 个样本、5 个标签的对数几率 / logits: 8 samples, 5 labels
+y = torch.randint(0, 2, (8, 5)).float()  # 多标签目标 / multi-label targets
+y[0] = torch.rand(5)  # 第一行是软目标 / the first row holds soft targets
+pos_weight = torch.tensor([1.0, 2.0, 0.5, 4.0, 3.0])  # 每个标签一个 / one per label
+
+for reduction in ("mean", "sum", "none"):
+    torch.testing.assert_close(bce(torch.sigmoid(x), y, reduction), nn.BCELoss(reduction=reduction)(torch.sigmoid(x), y))
+    torch.testing.assert_close(bce_with_logits(x, y, reduction),
+                               nn.BCEWithLogitsLoss(reduction=reduction)(x, y))
+    torch.testing.assert_close(bce_with_logits(x, y, reduction, pos_weight=pos_weight),
+                               nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=pos_weight)(x, y))
+print("✓ bce 与 / matches nn.BCELoss; bce_with_logits 与 / matches nn.BCEWithLogitsLoss "
+      "(reduction=mean, sum, none; pos_weight; 多标签 / multi-label (8, 5))")
+
+x_ = x.clone().requires_grad_(True)
+(grad,) = torch.autograd.grad(nn.BCEWithLogitsLoss()(x_, y), x_)
+torch.testing.assert_close(grad, (torch.sigmoid(x) - y) / y.numel())
+print("✓ dL/dx = (σ(x) - y) / N 与 autograd 一致 / matches autograd")
+
+# %% [markdown] tags=["zh"]
+# 现在看很大的对数几率。下面六个预测都“自信地错了”或在 0 附近，正确的损失约为 $|x|$。`BCEWithLogitsLoss`
+# 与 `float64` 的精确值一致；`BCELoss(sigmoid(x))` 在 $x = 20, 40, 120$ 和 $x = -120$ 处都给出被截断的 100。
+# 更隐蔽的是梯度：在 $x = -40$ 处，`BCELoss` 的损失值 40 是对的，梯度却只有约 $-4 \times 10^{-6}$，而正确值是 $-1$。
+
+# %% [markdown] tags=["en"]
+# Now large logits. The six predictions below are "confidently wrong" or near 0, and the right loss is about
+# $|x|$. `BCEWithLogitsLoss` matches the exact `float64` value; `BCELoss(sigmoid(x))` returns the clamped 100 at
+# $x = 20, 40, 120$ and at $x = -120$. The gradient is more treacherous: at $x = -40$ the loss of `BCELoss`, 40,
+# is right, but its gradient is only about $-4 \times 10^{-6}$ where it should be $-1$.
+
+# %%
+x_big = torch.tensor([-120.0, -40.0, 0.0, 20.0, 40.0, 120.0])
+y_big = torch.tensor([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+exact = softplus(x_big.double()) - x_big.double() * y_big.double()  # float64 的精确值 / exact, in float64
+
+x1, x2 = x_big.clone().requires_grad_(True), x_big.clone().requires_grad_(True)
+loss_prob = nn.BCELoss(reduction="none")(torch.sigmoid(x1), y_big)
+loss_logit = nn.BCEWithLogitsLoss(reduction="none")(x2, y_big)
+(grad_prob,) = torch.autograd.grad(loss_prob.sum(), x1)
+(grad_logit,) = torch.autograd.grad(loss_logit.sum(), x2)
+
+torch.testing.assert_close(loss_logit.detach().double(), exact)
+torch.testing.assert_close(grad_logit, torch.sigmoid(x_big) - y_big)
+print(f"{'x':>7} {'y':>3} | {'精确 exact':>10} | {'BCEWithLogits':>13} {'梯度 grad':>9} | {'BCE(sigmoid)':>12} {'梯度 grad':>9}")
+for i in range(6):
+    print(f"{x_big[i].item():7.1f} {y_big[i].item():3.0f} | {exact[i].item():10.4f} | {loss_logit[i].item():13.4f} "
+          f"{grad_logit[i].item():9.4f} | {loss_prob[i].item():12.4f} {grad_prob[i].item():9.2g}")
+
+# %% [markdown] tags=["zh"]
+# ### 1.5 何时使用
+#
+# - 二分类：每个样本一个对数几率，形状 `(N,)`，目标是形状相同的浮点 0/1。注意形状要完全相同：
+#   输入 `(N, 1)`、目标 `(N,)` 时 `BCEWithLogitsLoss` 直接报错（不像第 03 课的 `MSELoss` 那样悄悄广播）。
+# - 多标签分类：每个样本 $C$ 个对数几率，目标是 `(N, C)` 的多热矩阵，每一列独立判断。
+# - 类别不平衡：`pos_weight` 常取“负样本数 / 正样本数”，$w^{+} > 1$ 让模型更重视正样本（召回更高）。
+# - 总是优先用 `BCEWithLogitsLoss`，模型最后一层不加 sigmoid；只有手里确实只有概率时才用 `BCELoss`。
+# - 预测时再对对数几率做 sigmoid 得到概率，或直接用 $x > 0$ 判断“是”。
+
+# %% [markdown] tags=["en"]
+# ### 1.5 When to use
+#
+# - Binary classification: one logit per sample, shape `(N,)`, the target float 0/1 of the same shape. The shapes
+#   must match exactly: with input `(N, 1)` and target `(N,)`, `BCEWithLogitsLoss` raises an error (instead of
+#   silently broadcasting like `MSELoss` in lesson 03).
+# - Multi-label classification: $C$ logits per sample, the target an `(N, C)` multi-hot matrix, each column
+#   decided on its own.
+# - Class imbalance: `pos_weight` is often "number of negatives / number of positives"; $w^{+} > 1$ makes the
+#   model care more about the positives (higher recall).
+# - Always prefer `BCEWithLogitsLoss`, with no sigmoid at the end of the model; use `BCELoss` only when all you
+#   have really is probabilities.
+# - At prediction time, apply the sigmoid to the logits to get probabilities, or take $x > 0$ as "yes".
+
+# %% [markdown] tags=["zh"]
+# ## 2. 交叉熵：`CrossEntropyLoss` = `LogSoftmax` + `NLLLoss`
+#
+# ### 2.1 定义
+#
+# 单标签多分类：每个样本属于 $C$ 个类别中的恰好一个。输入是对数几率 $x_n \in \mathbb{R}^{C}$（整批形状 `(N, C)`），
+# 目标是类别索引 $y_n \in \{0, \dots, C-1\}$（形状 `(N,)`，类型 `int64`）。softmax 把对数几率变成概率，
+# 它的对数是：
+#
+# $$\log \operatorname{softmax}(x_n)_c = x_{n,c} - \log \sum_{k=1}^{C} e^{x_{n,k}}$$
+#
+# 交叉熵取正确类别的对数概率的相反数：
+#
+# $$\ell_n = -\log \operatorname{softmax}(x_n)_{y_n} = -x_{n,y_n} + \log \sum_{k=1}^{C} e^{x_{n,k}}$$
+#
+# `NLLLoss`（负对数似然，negative log-likelihood）只做“按目标取出并取负号”：输入 $z$ 时 $\ell_n = -z_{n,y_n}$。
+# 所以 `CrossEntropyLoss(x, y)` 就是 `NLLLoss(LogSoftmax(x), y)`。`reduction="mean"` 除以样本数 $N$，
+# 不是 $N \times C$（与独热目标上的 `MSELoss` 不同）。
+#
+# 直接算 $e^{x}$ 在 $x$ 很大时会上溢。对数和指数技巧先减去最大值 $m$，使最大的指数恰好是 $e^{0} = 1$：
+#
+# $$\log \sum_{k=1}^{C} e^{x_k} = m + \log \sum_{k=1}^{C} e^{x_k - m}, \qquad m = \max_k x_k$$
+#
+# 对对数几率的梯度非常简单，就是 softmax 减去独热编码：
+#
+# $$\frac{\partial \ell_n}{\partial x_{n,c}} = \operatorname{softmax}(x_n)_c - [c = y_n]$$
+#
+# 其中 $[c = y_n]$ 在 $c = y_n$ 时为 1，否则为 0。`"mean"` 时再除以 $N$。
+#
+# **三个选项和概率目标。** 把目标写成一个分布 $q_n$（类别索引时 $q_n$ 是 $y_n$ 的独热编码），
+# 所有情况都是同一个式子，$w_c$ 是类别 $c$ 的权重（不给 `weight` 时全为 1）：
+#
+# $$\ell_n = -\sum_{c=1}^{C} w_c\, q_{n,c} \log \operatorname{softmax}(x_n)_c$$
+#
+# - `weight`：类别权重 $w \in \mathbb{R}^{C}$。类别索引目标下 $\ell_n = -w_{y_n} \log \operatorname{softmax}(x_n)_{y_n}$，
+#   而 `"mean"` 是加权平均，除以的是权重之和，不是 $N$：
+#
+# $$L_{\text{mean}} = \frac{\sum_{n} \ell_n}{\sum_{n} w_{y_n}}$$
+#
+# - `ignore_index`（默认 $-100$）：目标等于它的样本损失为 0，也不计入上式的分母（求和只对没被忽略的样本）。
+# - `label_smoothing` $\varepsilon$：把独热目标换成平滑后的分布，正确类别得到 $1 - \varepsilon + \varepsilon / C$，其余每类 $\varepsilon / C$：
+#
+# $$q_{n,c} = (1 - \varepsilon)\,[c = y_n] + \frac{\varepsilon}{C}$$
+#
+# - 概率目标：目标是形状 `(N, C)` 的浮点张量，每行是一个分布 $p_n$，直接取 $q_n = p_n$（有 `label_smoothing`
+#   时同样平滑）。这时 `"mean"` 总是除以 $N$，即使给了 `weight`。
+#
+# 梯度公式也推广为 $\operatorname{softmax}(x_n) - q_n$（没有 `weight` 时）。
+
+# %% [markdown] tags=["en"]
+# ## 2. Cross-entropy: `CrossEntropyLoss` = `LogSoftmax` + `NLLLoss`
+#
+# ### 2.1 Definition
+#
+# Single-label multi-class classification: each sample belongs to exactly one of $C$ classes. The input is the
+# logits $x_n \in \mathbb{R}^{C}$ (shape `(N, C)` for the batch), the target a class index
+# $y_n \in \{0, \dots, C-1\}$ (shape `(N,)`, type `int64`). Softmax turns logits into probabilities; its
+# logarithm is:
+#
+# $$\log \operatorname{softmax}(x_n)_c = x_{n,c} - \log \sum_{k=1}^{C} e^{x_{n,k}}$$
+#
+# Cross-entropy takes the negative log-probability of the right class:
+#
+# $$\ell_n = -\log \operatorname{softmax}(x_n)_{y_n} = -x_{n,y_n} + \log \sum_{k=1}^{C} e^{x_{n,k}}$$
+#
+# `NLLLoss` (negative log-likelihood) only "picks by the target and negates": given $z$, $\ell_n = -z_{n,y_n}$.
+# So `CrossEntropyLoss(x, y)` is `NLLLoss(LogSoftmax(x), y)`. `reduction="mean"` divides by the number of
+# samples $N$, not by $N \times C$ (unlike `MSELoss` on one-hot targets).
+#
+# Computing $e^{x}$ directly overflows when $x$ is large. The log-sum-exp trick subtracts the maximum $m$ first,
+# so that the largest exponential is exactly $e^{0} = 1$:
+#
+# $$\log \sum_{k=1}^{C} e^{x_k} = m + \log \sum_{k=1}^{C} e^{x_k - m}, \qquad m = \max_k x_k$$
+#
+# The gradient with respect to the logits is strikingly simple: softmax minus the one-hot encoding:
+#
+# $$\frac{\partial \ell_n}{\partial x_{n,c}} = \operatorname{softmax}(x_n)_c - [c = y_n]$$
+#
+# where $[c = y_n]$ is 1 when $c = y_n$ and 0 otherwise. For `"mean"`, divide by $N$ as well.
+#
+# **Three options and probability targets.** Write the target as a distribution $q_n$ (for a class index,
+# $q_n$ is the one-hot encoding of $y_n$); every case is then the same formula, with $w_c$ the weight of class
+# $c$ (all 1 without `weight`):
+#
+# $$\ell_n = -\sum_{c=1}^{C} w_c\, q_{n,c} \log \operatorname{softmax}(x_n)_c$$
+#
+# - `weight`: class weights $w \in \mathbb{R}^{C}$. With class-index targets
+#   $\ell_n = -w_{y_n} \log \operatorname{softmax}(x_n)_{y_n}$, and `"mean"` is a weighted mean: it divides by
+#   the sum of the weights, not by $N$:
+#
+# $$L_{\text{mean}} = \frac{\sum_{n} \ell_n}{\sum_{n} w_{y_n}}$$
+#
+# - `ignore_index` (default $-100$): a sample whose target equals it has loss 0 and is left out of the
+#   denominator above too (the sums run over the samples not ignored).
+# - `label_smoothing` $\varepsilon$: replaces the one-hot target by a smoothed distribution; the right class gets
+#   $1 - \varepsilon + \varepsilon / C$ and every other class $\varepsilon / C$:
+#
+# $$q_{n,c} = (1 - \varepsilon)\,[c = y_n] + \frac{\varepsilon}{C}$$
+#
+# - Probability targets: the target is a float tensor of shape `(N, C)`, each row a distribution $p_n$, taken
+#   as $q_n = p_n$ (smoothed the same way with `label_smoothing`). Here `"mean"` always divides by $N$, even
+#   with `weight`.
+#
+# The gradient formula generalizes to $\operatorname{softmax}(x_n) - q_n$ (without `weight`).
+
+# %% [markdown] tags=["zh"]
+# ### 2.2 直觉
+#
+# 左图：交叉熵就是 $-\log$（模型给正确类别的概率）。概率接近 1 时几乎没有损失；概率接近 0 时损失趋于无穷大，
+# 自信地答错代价极高。右图：10 个类别，其余对数几率都是 0，只改变正确类别的对数几率 $z$。
+# 梯度 $\operatorname{softmax} - 1$ 在模型错得厉害时（$z$ 很小）接近 $-1$，不会消失；答对之后自动趋于 0。
+
+# %% [markdown] tags=["en"]
+# ### 2.2 Intuition
+#
+# Left: cross-entropy is $-\log$ (the probability the model gives the right class). Near probability 1 there is
+# almost no loss; near 0 the loss goes to infinity, so a confident mistake is very expensive. Right: 10 classes,
+# all other logits 0, only the logit $z$ of the right class varies. The gradient $\operatorname{softmax} - 1$
+# is close to $-1$ when the model is badly wrong ($z$ small), so it does not vanish; once the answer is right it
+# goes to 0 by itself.
+
+# %%
+fig, (ax_p, ax_z) = plt.subplots(1, 2, figsize=(10, 3.5))
+p = torch.linspace(0.005, 1, 400)
+ax_p.plot(p, -torch.log(p))
+ax_p.set_xlabel(fc.label("正确类别的概率", "probability of the right class"))
+ax_p.set_ylabel(fc.label("交叉熵 -log p", "cross-entropy -log p"))
+
+z = torch.linspace(-8, 8, 401).requires_grad_(True)
+all_logits = torch.cat([z.unsqueeze(1), torch.zeros(401, 9)], dim=1)  # 正确类别是 0 / the right class is 0
+loss = F.cross_entropy(all_logits, torch.zeros(401, dtype=torch.long), reduction="none")
+(grad,) = torch.autograd.grad(loss.sum(), z)
+ax_z.plot(z.detach(), loss.detach(), label=fc.label("损失", "loss"))
+ax_z.plot(z.detach(), grad, label=fc.label("梯度 dℓ/dz", "gradient dℓ/dz"))
+ax_z.set_xlabel(fc.label("正确类别的对数几率 z（其余为 0，C = 10）", "logit z of the right class (others 0, C = 10)"))
+ax_z.legend(fontsize=8)
+for ax in (ax_p, ax_z):
+    ax.grid(alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# ### 2.3 从零实现
+#
+# `log_softmax` 用对数和指数技巧；`cross_entropy` 按 2.1 节的统一公式处理类别索引、概率目标和三个选项。
+
+# %% [markdown] tags=["en"]
+# ### 2.3 From scratch
+#
+# `log_softmax` uses the log-sum-exp trick; `cross_entropy` follows the single formula of section 2.1 for class
+# indices, probability targets and the three options.
+
+# %%
+def log_softmax(x):
+    shifted = x - x.max(dim=1, keepdim=True).values  # 减去每行的最大值 / subtract each row's maximum
+    return shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
+
+
+def nll(log_probs, y, reduction="mean"):
+    loss = -log_probs[torch.arange(len(y)), y]  # 按目标取出、取负号 / pick by the target, negate
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+def cross_entropy(x, target, reduction="mean", weight=None, ignore_index=-100, label_smoothing=0.0):
+    n, c = x.shape
+    w = torch.ones(c) if weight is None else weight
+    if target.dtype == torch.long:  # 类别索引 / class indices
+        keep = target != ignore_index  # 没被忽略的样本 / the samples not ignored
+        y = torch.where(keep, target, 0)  # 被忽略的位置先填一个合法类别 / any valid class where ignored
+        q = F.one_hot(y, c).float()
+        denominator = (w[y] * keep).sum()  # 权重之和 / the sum of the weights
+    else:  # 概率目标 / probability targets
+        keep = torch.ones(n, dtype=torch.bool)
+        q = target
+        denominator = n
+    q = (1 - label_smoothing) * q + label_smoothing / c
+    loss = -(w * q * log_softmax(x)).sum(dim=1) * keep
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.sum() / denominator
+
+
+# %% [markdown] tags=["zh"]
+# ### 2.4 与 PyTorch 对照
+#
+# 先用 PyTorch 自己的三个类证明 `CrossEntropyLoss` = `LogSoftmax` + `NLLLoss`，并对照我们的 `log_softmax` 和 `nll`。
+
+# %% [markdown] tags=["en"]
+# ### 2.4 Check against PyTorch
+#
+# First, PyTorch's own three classes prove `CrossEntropyLoss` = `LogSoftmax` + `NLLLoss`, and our `log_softmax`
+# and `nll` are checked against them.
+
+# %%
+torch.manual_seed(0)
+N, C = 8, 5
+x = 3 * torch.randn(N, C)
+y = torch.randint(0, C, (N,))
+
+for reduction in ("mean", "sum", "none"):
+    ce = nn.CrossEntropyLoss(reduction=reduction)(x, y)
+    torch.testing.assert_close(ce, nn.NLLLoss(reduction=reduction)(nn.LogSoftmax(dim=1)(x), y))
+    torch.testing.assert_close(nll(log_softmax(x), y, reduction), ce)
+torch.testing.assert_close(log_softmax(x), torch.log_softmax(x, dim=1))
+print("✓ CrossEntropyLoss == NLLLoss(LogSoftmax(x)) == nll(log_softmax(x)) (reduction=mean, sum, none)")
+
+# %% [markdown] tags=["zh"]
+# 为什么要减最大值？把对数几率放大到几百，`float32` 的 $e^{x}$ 就上溢成无穷大（`float32` 最大约 $3.4 \times 10^{38}$，
+# 而 $e^{89}$ 已经超过它）。先算 softmax 再取对数会得到 `nan`；减去最大值的版本仍然正确。
+
+# %% [markdown] tags=["en"]
+# Why subtract the maximum? Scale the logits up to a few hundred and `float32` overflows $e^{x}$ to infinity
+# (the largest `float32` is about $3.4 \times 10^{38}$, and $e^{89}$ is already larger). Softmax first, then the
+# log, gives `nan`; the version that subtracts the maximum is still right.
+
+# %%
+x_big = torch.tensor([[1000.0, 990.0, 0.0]])
+naive = torch.log(torch.exp(x_big) / torch.exp(x_big).sum(dim=1, keepdim=True))
+print("朴素 / naive log(softmax):", naive.tolist())
+print("减最大值 / max subtracted: ", [[round(v, 4) for v in log_softmax(x_big)[0].tolist()]])
+torch.testing.assert_close(log_softmax(x_big), torch.log_softmax(x_big, dim=1))
+assert torch.isnan(naive).any()
+print("✓ log_softmax 在很大的对数几率上与 torch.log_softmax 一致 / matches torch.log_softmax on large logits")
+
+# %% [markdown] tags=["zh"]
+# 然后是 `cross_entropy` 的每个选项和组合，每种都检查三种 `reduction`。`ignore_index` 既检查默认的 $-100$，
+# 也检查自定义的值。
+
+# %% [markdown] tags=["en"]
+# Then every option of `cross_entropy` and their combination, each for the three `reduction`s. `ignore_index`
+# is checked with the default $-100$ and with a value of our own.
+
+# %%
+torch.manual_seed(1)
+weight = torch.tensor([1.0, 2.0, 0.5, 3.0, 1.5])
+y_ignored = y.clone()
+y_ignored[[1, 4]] = -100  # 两个样本被忽略 / two samples ignored
+y_custom = y.clone()
+y_custom[2] = 7  # 用 ignore_index=7 忽略 / ignored with ignore_index=7
+probs = torch.softmax(torch.randn(N, C), dim=1)  # 概率目标 / probability targets
+
+cases = [
+    ("类别索引 / class indices", y, {}),
+    ("weight", y, {"weight": weight}),
+    ("ignore_index=-100", y_ignored, {}),
+    ("ignore_index=7", y_custom, {"ignore_index": 7}),
+    ("label_smoothing=0.1", y, {"label_smoothing": 0.1}),
+    ("weight + ignore_index + label_smoothing", y_ignored, {"weight": weight, "label_smoothing": 0.2}),
+    ("概率目标 / probability targets", probs, {}),
+    ("概率目标 / probability targets + weight + label_smoothing", probs, {"weight": weight, "label_smoothing": 0.1}),
+]
+for name, target, options in cases:
+    for reduction in ("mean", "sum", "none"):
+        torch.testing.assert_close(cross_entropy(x, target, reduction, **options),
+                                   nn.CrossEntropyLoss(reduction=reduction, **options)(x, target))
+    print(f"✓ {name}: 与 nn.CrossEntropyLoss 一致 / matches (reduction=mean, sum, none)")
+
+# %% [markdown] tags=["zh"]
+# 最后是梯度：对类别索引目标是 $(\operatorname{softmax}(x) - \text{独热编码}) / N$，对平滑后的目标是
+# $(\operatorname{softmax}(x) - q) / N$。还顺便看一眼 `weight` 的分母为什么重要：权重之和与 $N$ 不同，
+# 除错了就差一个常数因子。
+
+# %% [markdown] tags=["en"]
+# Finally the gradient: for class-index targets it is $(\operatorname{softmax}(x) - \text{one-hot}) / N$, for a
+# smoothed target $(\operatorname{softmax}(x) - q) / N$. And a look at why the denominator of `weight` matters:
+# the sum of the weights is not $N$, so dividing by the wrong one is off by a constant factor.
+
+# %%
+x_ = x.clone().requires_grad_(True)
+(grad,) = torch.autograd.grad(nn.CrossEntropyLoss()(x_, y), x_)
+torch.testing.assert_close(grad, (torch.softmax(x, dim=1) - F.one_hot(y, C)) / N)
+
+eps = 0.1
+(grad_smooth,) = torch.autograd.grad(nn.CrossEntropyLoss(label_smoothing=eps)(x_, y), x_)
+q = (1 - eps) * F.one_hot(y, C) + eps / C
+torch.testing.assert_close(grad_smooth, (torch.softmax(x, dim=1) - q) / N)
+print("✓ dL/dx = (softmax(x) - onehot(y)) / N, 以及 / and (softmax(x) - q) / N 与 autograd 一致 / match autograd")
+
+weighted_sum = nn.CrossEntropyLoss(weight=weight, reduction="sum")(x, y)
+print(f"Σ w_y = {weight[y].sum().item():.4f}, N = {N}: "
+      f"sum / Σ w_y = {(weighted_sum / weight[y].sum()).item():.4f} (= mean ✓), "
+      f"sum / N = {(weighted_sum / N).item():.4f} (✗)")
+torch.testing.assert_close(weighted_sum / weight[y].sum(), nn.CrossEntropyLoss(weight=weight)(x, y))
+
+# %% [markdown] tags=["zh"]
+# ### 2.5 何时使用
+#
+# - 单标签多分类（每个样本恰好一个类别），Fashion-MNIST 就是。模型最后一层直接输出对数几率 `(N, C)`，不加 softmax。
+# - 目标是 `int64` 的类别索引 `(N,)`，或每行是一个分布的浮点概率 `(N, C)`（例如软标签、混合样本）。
+#   逐像素分类时输入是 `(N, C, H, W)`，目标是 `(N, H, W)`。
+# - `weight`：类别不平衡时给少数类更大的权重；记住 `"mean"` 除以的是权重之和。
+# - `ignore_index`：有些目标不该算损失时用，例如序列里的填充位置、分割图里没标注的像素。
+# - `label_smoothing`：常用 0.1，防止模型过分自信，往往略微改善泛化。
+# - 预测时：`logits.argmax(1)` 得到类别，`logits.softmax(1)` 得到概率。
+
+# %% [markdown] tags=["en"]
+# ### 2.5 When to use
+#
+# - Single-label multi-class classification (each sample has exactly one class), as Fashion-MNIST. The model's
+#   last layer outputs the logits `(N, C)` directly, with no softmax.
+# - The target is `int64` class indices `(N,)`, or float probabilities `(N, C)` with a distribution in each row
+#   (soft labels, mixed samples). For per-pixel classification the input is `(N, C, H, W)` and the target
+#   `(N, H, W)`.
+# - `weight`: give rare classes larger weights under class imbalance; remember that `"mean"` divides by the sum
+#   of the weights.
+# - `ignore_index`: for targets that should not count, such as padding positions in a sequence or unlabelled
+#   pixels in a segmentation map.
+# - `label_smoothing`: 0.1 is common; it keeps the model from becoming overconfident and often improves
+#   generalization a little.
+# - At prediction time: `logits.argmax(1)` gives the class, `logits.softmax(1)` the probabilities.
+
+# %% [markdown] tags=["zh"]
+# ## 3. `KLDivLoss`
+#
+# ### 3.1 定义
+#
+# KL 散度（Kullback-Leibler divergence）衡量分布 $q$ 与目标分布 $p$ 差多远：
+#
+# $$D_{\mathrm{KL}}(p \,\|\, q) = \sum_{c} p_c \log \frac{p_c}{q_c}$$
+#
+# `nn.KLDivLoss()(input, target)` 的输入约定与众不同：`input` 是对数概率 $\log q$（例如 `log_softmax` 的输出），
+# `target` 是概率 $p$；设 `log_target=True` 时 `target` 也是对数概率 $\log p$。逐元素的损失是：
+#
+# $$\ell_{n,c} = p_{n,c} \left( \log p_{n,c} - \log q_{n,c} \right)$$
+#
+# 其中 $p = 0$ 的项记为 0。`reduction="batchmean"` 把总和除以样本数 $N$，这才是每个样本 KL 散度的平均；
+# `"mean"` 除以元素总数 $N \times C$（PyTorch 会为此发出警告）；`"sum"` 和 `"none"` 与前面一样。
+#
+# 它和交叉熵的关系：交叉熵 $H(p, q)$ 等于目标的熵 $H(p)$ 加 KL 散度，
+#
+# $$H(p, q) = -\sum_{c} p_c \log q_c = H(p) + D_{\mathrm{KL}}(p \,\|\, q)$$
+#
+# $H(p)$ 只取决于目标，与模型无关。所以用概率目标训练时，`CrossEntropyLoss` 和 `KLDivLoss(reduction="batchmean")`
+# 只差一个常数，对模型的梯度完全相同。
+#
+# ### 3.2 直觉
+#
+# 两个类别、目标 $p = (0.7, 0.3)$，模型给出 $q = (s, 1 - s)$。交叉熵和 KL 散度是同一条曲线上下平移了 $H(p)$，
+# 都在 $s = 0.7$ 处最小；那里 KL 散度是 0，交叉熵是 $H(p)$。
+
+# %% [markdown] tags=["en"]
+# ## 3. `KLDivLoss`
+#
+# ### 3.1 Definition
+#
+# The Kullback-Leibler divergence measures how far a distribution $q$ is from a target distribution $p$:
+#
+# $$D_{\mathrm{KL}}(p \,\|\, q) = \sum_{c} p_c \log \frac{p_c}{q_c}$$
+#
+# `nn.KLDivLoss()(input, target)` has an unusual input contract: `input` is the log-probabilities $\log q$ (the
+# output of `log_softmax`, say) and `target` the probabilities $p$; with `log_target=True`, `target` is the
+# log-probabilities $\log p$ too. The elementwise loss is:
+#
+# $$\ell_{n,c} = p_{n,c} \left( \log p_{n,c} - \log q_{n,c} \right)$$
+#
+# where terms with $p = 0$ count as 0. `reduction="batchmean"` divides the sum by the number of samples $N$,
+# which is the mean KL divergence per sample; `"mean"` divides by the number of elements $N \times C$ (PyTorch
+# warns about it); `"sum"` and `"none"` are as before.
+#
+# How it relates to cross-entropy: the cross-entropy $H(p, q)$ is the entropy of the target $H(p)$ plus the KL
+# divergence,
+#
+# $$H(p, q) = -\sum_{c} p_c \log q_c = H(p) + D_{\mathrm{KL}}(p \,\|\, q)$$
+#
+# $H(p)$ depends only on the target, not on the model. So when training on probability targets,
+# `CrossEntropyLoss` and `KLDivLoss(reduction="batchmean")` differ by a constant and give the model exactly the
+# same gradient.
+#
+# ### 3.2 Intuition
+#
+# Two classes, target $p = (0.7, 0.3)$, the model gives $q = (s, 1 - s)$. Cross-entropy and KL divergence are
+# the same curve shifted by $H(p)$, both smallest at $s = 0.7$; there the KL divergence is 0 and the
+# cross-entropy is $H(p)$.
+
+# %%
+s = torch.linspace(0.01, 0.99, 197)
+q2 = torch.stack([s, 1 - s], dim=1)
+p2 = torch.tensor([0.7, 0.3]).expand(197, 2)
+ce_curve = -(p2 * q2.log()).sum(dim=1)
+kl_curve = F.kl_div(q2.log(), p2, reduction="none").sum(dim=1)
+entropy = -(p2[0] * p2[0].log()).sum()
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(s, ce_curve, label=fc.label("交叉熵 H(p, q)", "cross-entropy H(p, q)"))
+ax.plot(s, kl_curve, label=fc.label("KL 散度", "KL divergence"))
+ax.axhline(entropy, color="gray", ls=":", label=fc.label("熵 H(p)", "entropy H(p)"))
+ax.axvline(0.7, color="gray", lw=0.5)
+ax.set_xlabel(fc.label("模型给第一类的概率 s", "probability s the model gives the first class"))
+ax.legend(fontsize=8)
+ax.grid(alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# ### 3.3 从零实现
+#
+# `torch.xlogy(p, p)` 计算 $p \log p$，并在 $p = 0$ 时给出 0。
+
+# %% [markdown] tags=["en"]
+# ### 3.3 From scratch
+#
+# `torch.xlogy(p, p)` computes $p \log p$ and gives 0 where $p = 0$.
+
+# %%
+def kl_div(log_q, target, reduction="batchmean", log_target=False):
+    if log_target:
+        loss = target.exp() * (target - log_q)
+    else:
+        loss = torch.xlogy(target, target) - target * log_q
+    if reduction == "batchmean":
+        return loss.sum() / log_q.shape[0]  # 除以样本数 / divided by the number of samples
+    return reduce(loss, reduction)
+
+
+# %% [markdown] tags=["zh"]
+# ### 3.4 与 PyTorch 对照
+#
+# 检查四种 `reduction` 和 `log_target`（目标里有一个恰好为 0 的概率），再验证 $H(p, q) = H(p) + D_{\mathrm{KL}}(p \,\|\, q)$
+# 以及两者对对数几率的梯度相同。`reduction="mean"` 的警告被捕获并打印出来。
+
+# %% [markdown] tags=["en"]
+# ### 3.4 Check against PyTorch
+#
+# We check the four `reduction`s and `log_target` (with one target probability exactly 0), then verify
+# $H(p, q) = H(p) + D_{\mathrm{KL}}(p \,\|\, q)$ and that both give the same gradient with respect to the logits.
+# The warning of `reduction="mean"` is caught and printed.
+
+# %%
+torch.manual_seed(2)
+logits_q = 2 * torch.randn(N, C)
+p_target = torch.softmax(2 * torch.randn(N, C), dim=1)
+p_target[0] = torch.tensor([0.5, 0.5, 0.0, 0.0, 0.0])  # 含 0 的目标 / a target with zeros
+log_q = torch.log_softmax(logits_q, dim=1)
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    for reduction in ("batchmean", "mean", "sum", "none"):
+        torch.testing.assert_close(kl_div(log_q, p_target, reduction),
+                                   nn.KLDivLoss(reduction=reduction)(log_q, p_target))
+        log_p = torch.log_softmax(2 * torch.randn(N, C), dim=1)
+        torch.testing.assert_close(kl_div(log_q, log_p, reduction, log_target=True),
+                                   nn.KLDivLoss(reduction=reduction, log_target=True)(log_q, log_p))
+print("✓ kl_div 与 / matches nn.KLDivLoss (reduction=batchmean, mean, sum, none; log_target=False, True)")
+print(f"{caught[0].category.__name__}: {str(caught[0].message)[:67]}...")
+
+entropy_p = -torch.xlogy(p_target, p_target).sum(dim=1).mean()
+torch.testing.assert_close(nn.CrossEntropyLoss()(logits_q, p_target),
+                           entropy_p + nn.KLDivLoss(reduction="batchmean")(log_q, p_target))
+z1, z2 = logits_q.clone().requires_grad_(True), logits_q.clone().requires_grad_(True)
+(g_ce,) = torch.autograd.grad(nn.CrossEntropyLoss()(z1, p_target), z1)
+(g_kl,) = torch.autograd.grad(nn.KLDivLoss(reduction="batchmean")(torch.log_softmax(z2, dim=1), p_target), z2)
+torch.testing.assert_close(g_ce, g_kl)
+print("✓ CrossEntropyLoss(x, p) == H(p) + KLDivLoss(batchmean)(log_softmax(x), p); 梯度相同 / same gradient")
+
+# %% [markdown] tags=["zh"]
+# ### 3.5 何时使用
+#
+# - 让一个分布去逼近另一个分布：知识蒸馏（学生模型的 `log_softmax` 逼近教师模型的 `softmax`，常配合温度）、
+#   变分自编码器、策略优化里的约束。
+# - 输入必须是对数概率；目标是概率，或在 `log_target=True` 时是对数概率。用 `reduction="batchmean"`。
+# - 把概率（而不是对数概率）当成输入传进去不会报错，但结果是错的，甚至是负数（第 4 节）。
+# - 只是用软目标训练分类器时，`CrossEntropyLoss` 的概率目标更简单，梯度相同。
+
+# %% [markdown] tags=["en"]
+# ### 3.5 When to use
+#
+# - To make one distribution approach another: knowledge distillation (the student's `log_softmax` approaches
+#   the teacher's `softmax`, often with a temperature), variational autoencoders, constraints in policy
+#   optimization.
+# - The input must be log-probabilities; the target probabilities, or log-probabilities with `log_target=True`.
+#   Use `reduction="batchmean"`.
+# - Passing probabilities (instead of log-probabilities) as the input raises no error, but the result is wrong,
+#   even negative (section 4).
+# - To train a classifier on soft targets, the probability targets of `CrossEntropyLoss` are simpler and give the
+#   same gradient.
+
+# %% [markdown] tags=["zh"]
+# ## 4. 常见错误
+#
+# ### 4.1 在 `CrossEntropyLoss` 前加 softmax
+#
+# `CrossEntropyLoss` 内部已经做了 `LogSoftmax`。如果模型最后再加一层 softmax，损失里就有两次 softmax。
+# 这时“对数几率”被限制在 $[0, 1]$ 里，损失有一个去不掉的下限：即使模型给正确类别的概率是 1，
+# 损失也是 $\log(e + C - 1) - 1$，$C = 10$ 时约为 1.4612，而不是 0。梯度也被多乘了一个 softmax 的雅可比矩阵，变小了。
+
+# %% [markdown] tags=["en"]
+# ## 4. Common mistakes
+#
+# ### 4.1 Softmax before `CrossEntropyLoss`
+#
+# `CrossEntropyLoss` already applies `LogSoftmax` inside. If the model ends with one more softmax, the loss
+# contains two softmaxes. The "logits" are then confined to $[0, 1]$ and the loss has a floor it cannot go
+# below: even when the model gives the right class probability 1, the loss is $\log(e + C - 1) - 1$, about 1.4612
+# for $C = 10$, not 0. The gradient is also multiplied by the Jacobian of one more softmax, and shrinks.
+
+# %%
+perfect = torch.zeros(1, 10)
+perfect[0, 0] = 1.0  # softmax 之后最好的情况：正确类别概率为 1 / the best case after softmax: probability 1
+floor = nn.CrossEntropyLoss()(perfect, torch.tensor([0]))
+torch.testing.assert_close(floor, torch.tensor(math.log(math.e + 9) - 1))
+print(f"softmax 之后的最低损失 / lowest loss after a softmax: {floor.item():.4f} = log(e + 9) - 1")
+
+torch.manual_seed(3)
+x10 = 3 * torch.randn(64, 10)
+y10 = torch.randint(0, 10, (64,))
+for name, transform in [("logits", lambda t: t), ("softmax(logits)", lambda t: t.softmax(dim=1))]:
+    x_ = x10.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(nn.CrossEntropyLoss()(transform(x_), y10), x_)
+    print(f"CrossEntropyLoss({name}): 梯度范数 / gradient norm {g.norm().item():.4f}")
+
+# %% [markdown] tags=["zh"]
+# ### 4.2 在 `CrossEntropyLoss` 前加 ReLU
+#
+# ReLU 把负的对数几率都变成 0，这些位置的梯度也变成 0。模型再也不能把错误类别的分数压到 0 以下，只能靠把正确类别抬高来降低损失；
+# 一旦某个输出对所有样本都是负的，它就“死”了，不再学习。
+
+# %% [markdown] tags=["en"]
+# ### 4.2 ReLU before `CrossEntropyLoss`
+#
+# ReLU turns every negative logit into 0, and the gradient there into 0 too. The model can no longer push a wrong
+# class's score below 0; it can only lower the loss by raising the right class; and an output that is negative
+# for every sample is "dead" and stops learning.
+
+# %%
+x_ = x10.clone().requires_grad_(True)
+(g,) = torch.autograd.grad(nn.CrossEntropyLoss()(torch.relu(x_), y10), x_)
+dead = (g == 0) & (x10 < 0)
+assert torch.equal(g == 0, x10 < 0)  # 梯度为 0 的位置恰好是负的对数几率 / zero gradient exactly where logits < 0
+print(f"ReLU 之后梯度为 0 的对数几率 / logits with zero gradient after ReLU: {dead.sum().item()} / {g.numel()}")
+
+# %% [markdown] tags=["zh"]
+# ### 4.3 类别索引用了浮点数
+#
+# 类别索引目标必须是 `int64`（`torch.long`）。把标签转成 `float` 之后，`CrossEntropyLoss` 和 `NLLLoss` 都会报错；
+# 目标多一维 `(N, 1)` 也会报错。（形状为 `(N, C)` 的浮点目标是合法的，它被当成概率目标：独热的浮点目标给出与类别索引相同的损失。）
+
+# %% [markdown] tags=["en"]
+# ### 4.3 Float targets where class indices are expected
+#
+# Class-index targets must be `int64` (`torch.long`). With the labels turned into `float`, both
+# `CrossEntropyLoss` and `NLLLoss` raise an error; so does a target with an extra dimension, `(N, 1)`.
+# (A float target of shape `(N, C)` is legal: it is taken as probability targets, and a one-hot float target
+# gives the same loss as the class indices.)
+
+# %%
+for name, call in [("CrossEntropyLoss(x, y.float())", lambda: nn.CrossEntropyLoss()(x10, y10.float())),
+                   ("NLLLoss(log_softmax(x), y.float())", lambda: nn.NLLLoss()(x10.log_softmax(1), y10.float())),
+                   ("CrossEntropyLoss(x, y.unsqueeze(1))", lambda: nn.CrossEntropyLoss()(x10, y10.unsqueeze(1)))]:
+    try:
+        call()
+        print(f"{name}: 没有报错 / no error")
+    except (RuntimeError, ValueError) as err:
+        print(f"{name}: {type(err).__name__}: {str(err).splitlines()[0]}")
+
+torch.testing.assert_close(nn.CrossEntropyLoss()(x10, F.one_hot(y10, 10).float()), nn.CrossEntropyLoss()(x10, y10))
+print("✓ 独热浮点目标 (N, C) 与类别索引给出相同的损失 / one-hot float targets (N, C) give the same loss as class indices")
+
+# %% [markdown] tags=["zh"]
+# ### 4.4 把对数几率传给 `BCELoss`（以及把概率传给 `KLDivLoss`）
+#
+# `BCELoss` 要的是概率。对数几率超出 $[0, 1]$ 时它会报错，这是幸运的情况；如果对数几率恰好都落在 $[0, 1]$ 里，
+# 它不报错，但算出的是另一个数。`KLDivLoss` 也一样：把概率当成对数概率传入不会报错，结果却是错的，甚至是负数，
+# 而 KL 散度永远不小于 0。
+
+# %% [markdown] tags=["en"]
+# ### 4.4 Logits passed to `BCELoss` (and probabilities passed to `KLDivLoss`)
+#
+# `BCELoss` wants probabilities. When logits fall outside $[0, 1]$ it raises an error, which is the lucky case;
+# when the logits happen to lie in $[0, 1]$, it raises nothing and computes a different number. `KLDivLoss` is
+# the same: passing probabilities as log-probabilities raises no error, but the result is wrong, even negative,
+# while a KL divergence is never below 0.
+
+# %%
+logits_b = torch.tensor([2.0, -1.0, 0.5])
+targets_b = torch.tensor([1.0, 0.0, 1.0])
+try:
+    nn.BCELoss()(logits_b, targets_b)
+except RuntimeError as err:
+    print(f"BCELoss(logits): RuntimeError: {str(err).splitlines()[0]}")
+
+small = torch.tensor([0.9, 0.1, 0.6])  # 恰好在 [0, 1] 里的对数几率 / logits that happen to lie in [0, 1]
+print(f"BCELoss(logits in [0, 1]) = {nn.BCELoss()(small, targets_b).item():.4f}, "
+      f"BCEWithLogitsLoss = {nn.BCEWithLogitsLoss()(small, targets_b).item():.4f}")
+
+wrong_kl = nn.KLDivLoss(reduction="batchmean")(torch.softmax(logits_q, dim=1), p_target)
+right_kl = nn.KLDivLoss(reduction="batchmean")(torch.log_softmax(logits_q, dim=1), p_target)
+assert wrong_kl < 0 <= right_kl
+print(f"KLDivLoss(概率 / probabilities) = {wrong_kl.item():.4f}   KLDivLoss(对数概率 / log-probabilities) = "
+      f"{right_kl.item():.4f}")
+
+# %% [markdown] tags=["zh"]
+# ## 5. 在 Fashion-MNIST 上
+#
+# 用三种损失函数训练课程的 MLP，其余一切相同（Adam 优化器，学习率 0.001，批次大小 64，3 轮，同一个随机种子）：
+#
+# - `CrossEntropyLoss`，目标是类别索引；
+# - `MSELoss`，目标是独热编码（10 个输出分别回归 0 或 1）；
+# - `BCEWithLogitsLoss`，目标也是独热编码（10 个互相独立的“是不是这一类”问题）。
+#
+# 再加上第 4.1 节的错误（softmax 之后再用 `CrossEntropyLoss`）作为对照。四种情况都用输出的 argmax 作为预测类别来算准确率（accuracy）。
+# 注意：不同损失函数的数值不能互相比较（尺度不同），能比较的是测试准确率。
+
+# %% [markdown] tags=["en"]
+# ## 5. On Fashion-MNIST
+#
+# We train the course MLP with three losses, everything else equal (the Adam optimizer, learning rate 0.001,
+# batch size 64, 3 epochs, the same random seed):
+#
+# - `CrossEntropyLoss`, with class indices as targets;
+# - `MSELoss`, with one-hot targets (the 10 outputs each regress 0 or 1);
+# - `BCEWithLogitsLoss`, with one-hot targets too (10 independent "is it this class" questions).
+#
+# The mistake of section 4.1 (a softmax, then `CrossEntropyLoss`) runs alongside for comparison. All four use
+# the argmax of the outputs as the predicted class to compute the accuracy. Note: the loss values of different
+# losses cannot be compared with each other (their scales differ); the test accuracy can.
+
+# %%
+learning_rate = 1e-3
+batch_size = 64
+epochs = 3
+
+
+def one_hot(labels):
+    return F.one_hot(labels, 10).float()  # (N,) int64 → (N, 10) float
+
+
+def softmax_then_ce(logits, labels):
+    return F.cross_entropy(logits.softmax(dim=1), labels)  # 第 4.1 节的错误 / the mistake of section 4.1
+
+
+runs = {  # 名字 → (损失函数, 目标变换) / name → (loss function, target transform)
+    "CrossEntropyLoss": (nn.CrossEntropyLoss(), None),
+    "MSELoss (one-hot)": (nn.MSELoss(), one_hot),
+    "BCEWithLogitsLoss (one-hot)": (nn.BCEWithLogitsLoss(), one_hot),
+    "softmax + CrossEntropyLoss ✗": (softmax_then_ce, None),
+}
+train_loader, test_loader = fc.get_tensor_loaders(batch_size=batch_size, device=device)
+histories = {}
+
+
+def train(name):
+    loss_fn, target_fn = runs[name]
+    fc.set_seed(0)  # 同样的初始化和同样的批次顺序 / the same initialization and batch order
+    model = fc.NeuralNetwork().to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    print(name)
+    histories[name] = fc.fit(model, train_loader, test_loader, loss_fn, optimizer, epochs,
+                             target_fn=target_fn, progress=False)
+
+
+# %% tags=["nbval-ignore-output"]
+train("CrossEntropyLoss")
+
+# %% tags=["nbval-ignore-output"]
+train("MSELoss (one-hot)")
+
+# %% tags=["nbval-ignore-output"]
+train("BCEWithLogitsLoss (one-hot)")
+
+# %% tags=["nbval-ignore-output"]
+train("softmax + CrossEntropyLoss ✗")
+
+# %%
+fig = fc.plot_histories(histories, title=fc.label("同样的模型、优化器和轮数，不同的损失函数",
+                                                  "Same model, optimizer and epochs, different losses"))
+plt.show()
+
+# %% tags=["nbval-ignore-output"]
+print(f"{'损失函数 / loss':32s} {'最终训练损失 / final train loss':>32s} {'测试准确率 / test accuracy':>28s}")
+for name, history in histories.items():
+    print(f"{name:32s} {history[-1]['train_loss']:32.4f} {100 * history[-1]['test_acc']:27.1f}%")
+
+# %% [markdown] tags=["zh"]
+# PLACEHOLDER
+
+# %% [markdown] tags=["en"]
+# PLACEHOLDER
+
+# %%
+acc = {name: history[-1]["test_acc"] for name, history in histories.items()}
+for name in ("CrossEntropyLoss", "MSELoss (one-hot)", "BCEWithLogitsLoss (one-hot)"):
+    assert 0.82 <= acc[name] <= 0.93, (name, acc[name])
+assert histories["softmax + CrossEntropyLoss ✗"][-1]["train_loss"] > 1.4612  # 第 4.1 节的下限 / the floor of 4.1
+assert histories["CrossEntropyLoss"][-1]["train_loss"] < 0.5
+print("✓ 三种损失函数的准确率都在 82%–93% 之间；softmax 之后的交叉熵停在下限 1.4612 之上 / "
+      "all three accuracies lie in 82%–93%; cross-entropy after a softmax stays above its floor 1.4612")
+
+# %% [markdown] tags=["zh"]
+# ## 6. 练习
+#
+# 每个练习都写在一个函数里，运行下面的检查单元格：通过时打印一行 ✓，出错时提示最可能的错误。
+#
+# ### 练习 1：稳定的 `BCEWithLogitsLoss`
+#
+# 不调用 PyTorch 的损失函数，写出 `my_bce(x, y)`：输入对数几率 `x` 和同形状的浮点目标 `y`，结果与
+# `nn.BCEWithLogitsLoss()`（`reduction="mean"`）相同。检查会用很大的对数几率（如 $\pm 120$）测试它是否数值稳定。
+
+# %% [markdown] tags=["en"]
+# ## 6. Exercises
+#
+# Each exercise is a function; run the check cell below it: it prints a ✓ line when the answer is right, and a
+# hint naming the likely mistake when it is not.
+#
+# ### Exercise 1: a stable `BCEWithLogitsLoss`
+#
+# Without calling PyTorch's loss functions, write `my_bce(x, y)`: given logits `x` and float targets `y` of the
+# same shape, return the same as `nn.BCEWithLogitsLoss()` (`reduction="mean"`). The check tries very large
+# logits (such as $\pm 120$) to test that it is numerically stable.
+
+# %% nbgrader={"grade": false, "grade_id": "l04_ex1_bce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def my_bce(x, y):
+    ### BEGIN SOLUTION
+    return (x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))).mean()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l04_ex1_bce_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_bce_with_logits(my_bce)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 2：从零实现交叉熵
+#
+# 不调用 `F.cross_entropy`、`F.log_softmax` 或 `torch.logsumexp`，写出 `my_ce(logits, target)`：对数几率 `(N, C)`、
+# 类别索引 `(N,)`，结果与 `nn.CrossEntropyLoss()` 相同。检查也会用几百大小的对数几率。
+
+# %% [markdown] tags=["en"]
+# ### Exercise 2: cross-entropy from scratch
+#
+# Without calling `F.cross_entropy`, `F.log_softmax` or `torch.logsumexp`, write `my_ce(logits, target)`: logits
+# `(N, C)`, class indices `(N,)`, the same result as `nn.CrossEntropyLoss()`. The check also tries logits in the
+# hundreds.
+
+# %% nbgrader={"grade": false, "grade_id": "l04_ex2_ce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def my_ce(logits, target):
+    ### BEGIN SOLUTION
+    shifted = logits - logits.max(dim=1, keepdim=True).values
+    log_probs = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
+    return -log_probs[torch.arange(len(target)), target].mean()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l04_ex2_ce_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_cross_entropy(my_ce)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 3：交叉熵的梯度
+#
+# 不用 autograd，写出 `my_grad(logits, target)`：`nn.CrossEntropyLoss()`（`reduction="mean"`）对对数几率的梯度，
+# 形状 `(N, C)`。
+
+# %% [markdown] tags=["en"]
+# ### Exercise 3: the gradient of cross-entropy
+#
+# Without autograd, write `my_grad(logits, target)`: the gradient of `nn.CrossEntropyLoss()`
+# (`reduction="mean"`) with respect to the logits, of shape `(N, C)`.
+
+# %% nbgrader={"grade": false, "grade_id": "l04_ex3_ce_grad", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def my_grad(logits, target):
+    ### BEGIN SOLUTION
+    return (logits.softmax(dim=1) - F.one_hot(target, logits.shape[1])) / len(target)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l04_ex3_ce_grad_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex3_ce_grad(my_grad)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 4：带类别权重的交叉熵
+#
+# 写出 `my_wce(logits, target, weight)`，结果与 `nn.CrossEntropyLoss(weight=weight)`（`reduction="mean"`）相同。
+# 可以用 `torch.log_softmax`。想一想 `"mean"` 该除以什么。
+
+# %% [markdown] tags=["en"]
+# ### Exercise 4: cross-entropy with class weights
+#
+# Write `my_wce(logits, target, weight)` with the same result as `nn.CrossEntropyLoss(weight=weight)`
+# (`reduction="mean"`). You may use `torch.log_softmax`. Think about what `"mean"` divides by.
+
+# %% nbgrader={"grade": false, "grade_id": "l04_ex4_weighted_ce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def my_wce(logits, target, weight):
+    ### BEGIN SOLUTION
+    nll_per_sample = -torch.log_softmax(logits, dim=1)[torch.arange(len(target)), target]
+    w = weight[target]
+    return (w * nll_per_sample).sum() / w.sum()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l04_ex4_weighted_ce_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex4_weighted_ce(my_wce)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 5：标签平滑的目标分布
+#
+# 写出 `my_smooth(target, num_classes, eps)`：把类别索引 `(N,)` 变成 `label_smoothing=eps` 实际使用的目标分布
+# `(N, C)`。检查还会验证：用你的分布作为概率目标，交叉熵等于 `nn.CrossEntropyLoss(label_smoothing=eps)`。
+
+# %% [markdown] tags=["en"]
+# ### Exercise 5: the target distribution of label smoothing
+#
+# Write `my_smooth(target, num_classes, eps)`: turn class indices `(N,)` into the target distribution `(N, C)`
+# that `label_smoothing=eps` really uses. The check also verifies that cross-entropy with your distribution as
+# probability targets equals `nn.CrossEntropyLoss(label_smoothing=eps)`.
+
+# %% nbgrader={"grade": false, "grade_id": "l04_ex5_smooth", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def my_smooth(target, num_classes, eps):
+    ### BEGIN SOLUTION
+    return (1 - eps) * F.one_hot(target, num_classes).float() + eps / num_classes
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l04_ex5_smooth_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex5_smooth_targets(my_smooth)
+
+# %% [markdown] tags=["zh"]
+# ## 小结
+#
+# - 二分类和多标签用 `BCEWithLogitsLoss`，输入对数几率：它用 $\max(x, 0) - x y + \log(1 + e^{-|x|})$ 稳定地计算，
+#   而 `BCELoss(sigmoid(x))` 在大约 $x > 17$ 时损失被截断、梯度消失。`pos_weight` 给正样本加权。
+# - 单标签多分类用 `CrossEntropyLoss`，输入对数几率、目标是 `int64` 类别索引或概率；它等于 `LogSoftmax` + `NLLLoss`，
+#   梯度是 $(\operatorname{softmax} - \text{独热编码}) / N$。带 `weight` 的 `"mean"` 除以权重之和；`ignore_index` 的样本不计入；
+#   `label_smoothing` 把目标换成 $(1 - \varepsilon)$ 独热编码 $+ \varepsilon / C$。
+# - `KLDivLoss` 的输入是对数概率，用 `reduction="batchmean"`；交叉熵 = 目标的熵 + KL 散度。
+# - 不要在交叉熵前加 softmax 或 ReLU，类别索引不要用浮点数，不要把对数几率传给 `BCELoss`。
+#
+# 下一课：有了损失和梯度，优化器怎样用它们更新参数——SGD 及其家族。
+
+# %% [markdown] tags=["en"]
+# ## Summary
+#
+# - Binary and multi-label classification use `BCEWithLogitsLoss` on logits: it computes
+#   $\max(x, 0) - x y + \log(1 + e^{-|x|})$ stably, while `BCELoss(sigmoid(x))` clamps the loss and loses the
+#   gradient above about $x > 17$. `pos_weight` weights the positives.
+# - Single-label multi-class classification uses `CrossEntropyLoss` on logits, with `int64` class indices or
+#   probabilities as targets; it equals `LogSoftmax` + `NLLLoss`, and its gradient is
+#   $(\operatorname{softmax} - \text{one-hot}) / N$. With `weight`, `"mean"` divides by the sum of the weights;
+#   samples at `ignore_index` do not count; `label_smoothing` replaces the target by $(1 - \varepsilon)$ one-hot
+#   $+ \varepsilon / C$.
+# - `KLDivLoss` takes log-probabilities; use `reduction="batchmean"`; cross-entropy = entropy of the target + KL
+#   divergence.
+# - No softmax or ReLU before cross-entropy, no float class indices, no logits passed to `BCELoss`.
+#
+# Next lesson: with a loss and its gradient in hand, how an optimizer updates the parameters: SGD and its family.
