@@ -1,0 +1,798 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,nbgrader,-all
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["zh"]
+# # 01 模型：用 `nn.Module` 搭一个多层感知机
+#
+# 上一课：[00 数据](00_data.ipynb) · 下一课：[02 超参数与训练循环](02_training.ipynb)
+#
+# 学完这一课，你能够：
+#
+# - 说出 `nn.Module` 的 `__init__` 登记了什么，以及为什么 `super().__init__()` 必须写在最前面；
+# - 用 `Flatten`、`Linear`、`ReLU`、`Sequential` 搭出课程模型，并亲手算出它的 669,706 个参数；
+# - 解释为什么要写 `model(x)` 而不是 `model.forward(x)`；
+# - 从对数几率（logits）得到概率和预测类别；
+# - 把模型和数据放到同一个设备上，看懂设备不一致时的报错；
+# - 用 `state_dict` 保存、载入模型，并确认载入后输出完全相同。
+
+# %% [markdown] tags=["en"]
+# # 01 The model: a multilayer perceptron with `nn.Module`
+#
+# Previous: [00 Data](00_data.ipynb) · Next: [02 Hyperparameters and the training loop](02_training.ipynb)
+#
+# After this lesson you can:
+#
+# - say what `__init__` of an `nn.Module` registers, and why `super().__init__()` must come first;
+# - build the course model from `Flatten`, `Linear`, `ReLU` and `Sequential`, and work out its 669,706 parameters by hand;
+# - explain why we write `model(x)` and never `model.forward(x)`;
+# - turn logits into probabilities and a predicted class;
+# - put the model and the data on the same device, and read the error when they differ;
+# - save and load a model with `state_dict`, and confirm the reloaded model gives identical outputs.
+
+# %%
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+import fmnist_core as fc
+from fmnist_core.checks import lesson01 as check
+
+device = fc.get_device()  # 有 GPU 就用 GPU / the GPU when there is one
+_ = fc.plot.cjk_font()  # 图中的中文 / Chinese in the figures
+
+# %% [markdown] tags=["zh"]
+# ## 1. 课程模型
+#
+# 本课程的模型就是 PyTorch 官方教程里的多层感知机（MLP）：先把 $28 \times 28$ 的图片展平成 784 个数，
+# 经过两个各有 512 个单元的隐藏层，最后输出 10 个数，每个类别一个。
+#
+# ![课程模型：Flatten、三个 Linear 层和两个 ReLU](../images/mlp.png)
+#
+# 它的代码在 `fmnist_core/model.py` 里，只有十几行：
+
+# %% [markdown] tags=["en"]
+# ## 1. The course model
+#
+# The course model is the multilayer perceptron (MLP) of the official PyTorch tutorial: it flattens a $28 \times 28$
+# image into 784 numbers, passes them through two hidden layers of 512 units each, and outputs 10 numbers, one per class.
+#
+# ![The course model: Flatten, three Linear layers and two ReLUs](../images/mlp.png)
+#
+# Its code is in `fmnist_core/model.py`, a dozen lines:
+
+# %%
+class NeuralNetwork(nn.Module):
+    def __init__(self):
+        super().__init__()  # 必须最先调用 / must come first
+        self.flatten = nn.Flatten()
+        self.linear_relu_stack = nn.Sequential(
+            nn.Linear(28 * 28, 512),
+            nn.ReLU(),
+            nn.Linear(512, 512),
+            nn.ReLU(),
+            nn.Linear(512, 10),
+        )
+
+    def forward(self, x):
+        x = self.flatten(x)
+        logits = self.linear_relu_stack(x)
+        return logits
+
+
+model = NeuralNetwork()
+print(model)
+
+# %% [markdown] tags=["zh"]
+# 打印出来的结构与 `fc.NeuralNetwork` 完全一样，后面的课程都直接用 `fc.NeuralNetwork()`。
+#
+# 一个 `nn.Module` 子类只需要写两件事：
+#
+# - `__init__`：创建各个层，并把它们赋值给 `self` 的属性；
+# - `forward`：说明数据怎样依次穿过这些层。
+#
+# 反向传播（backpropagation）不用自己写：PyTorch 的自动求导会根据 `forward` 里做过的运算算出梯度。
+
+# %% [markdown] tags=["en"]
+# The printed structure is exactly that of `fc.NeuralNetwork`; later lessons simply use `fc.NeuralNetwork()`.
+#
+# A subclass of `nn.Module` needs only two things:
+#
+# - `__init__`: create the layers and assign them to attributes of `self`;
+# - `forward`: say how the data flows through them.
+#
+# You do not write the backpropagation: PyTorch's autograd works out the gradients from the operations done in `forward`.
+
+# %% [markdown] tags=["zh"]
+# ## 2. `__init__` 登记了什么
+#
+# `self.flatten = nn.Flatten()` 看上去只是普通的属性赋值，其实 `nn.Module` 拦截了它（通过 `__setattr__`）：
+# 值是一个模块时，它被记进子模块表 `_modules`；值是一个 `nn.Parameter` 时，被记进参数表 `_parameters`。
+# `model.parameters()`、`model.to(device)`、`model.state_dict()` 都是沿着这些表找到所有的层和参数的。
+
+# %% [markdown] tags=["en"]
+# ## 2. What `__init__` registers
+#
+# `self.flatten = nn.Flatten()` looks like an ordinary attribute assignment, but `nn.Module` intercepts it (through
+# `__setattr__`): a module is recorded in the table of submodules `_modules`, an `nn.Parameter` in the table of
+# parameters `_parameters`. `model.parameters()`, `model.to(device)` and `model.state_dict()` all walk these tables to
+# find every layer and parameter.
+
+# %%
+print("子模块 / submodules:", list(model._modules))
+print("Sequential 里的子模块 / inside the Sequential:", list(model.linear_relu_stack._modules))
+print("第一个 Linear 的参数 / parameters of the first Linear:",
+      list(model.linear_relu_stack[0]._parameters))
+print()
+for name, p in model.named_parameters():
+    print(f"{name:<28} {str(tuple(p.shape)):<12} requires_grad={p.requires_grad}")
+
+# %% [markdown] tags=["zh"]
+# 这些表是在 `nn.Module.__init__` 里创建的。所以 `super().__init__()` 必须在给 `self` 赋任何层之前调用；
+# 否则 `__setattr__` 想把层登记进一个还不存在的表，就会报错：
+
+# %% [markdown] tags=["en"]
+# These tables are created in `nn.Module.__init__`. So `super().__init__()` must be called before any layer is assigned
+# to `self`; otherwise `__setattr__` tries to record the layer in a table that does not exist yet, and fails:
+
+# %%
+class Forgetful(nn.Module):
+    def __init__(self):
+        self.flatten = nn.Flatten()  # 还没有调用 super().__init__() / super().__init__() not called yet
+        super().__init__()
+
+
+try:
+    Forgetful()
+except AttributeError as e:
+    print(f"{type(e).__name__}: {e}")
+
+# %% [markdown] tags=["zh"]
+# 另一个常见的坑：层放在普通的 Python 列表里就不会被登记，优化器看不到它们的参数，`model.to(device)` 也不会移动它们。
+# 要用 `nn.Sequential` 或 `nn.ModuleList`。
+
+# %% [markdown] tags=["en"]
+# Another common trap: layers kept in a plain Python list are not registered, so the optimizer never sees their
+# parameters and `model.to(device)` does not move them. Use `nn.Sequential` or `nn.ModuleList`.
+
+# %%
+class PlainList(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = [nn.Linear(784, 10)]  # 普通列表：不登记 / plain list: not registered
+
+
+class WithModuleList(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(784, 10)])  # 登记 / registered
+
+
+print(f"普通列表 / plain list:  {fc.count_parameters(PlainList())} 个参数 / parameters")
+print(f"nn.ModuleList:          {fc.count_parameters(WithModuleList())} 个参数 / parameters")
+
+# %% [markdown] tags=["zh"]
+# ## 3. 四种积木：`Flatten`、`Linear`、`ReLU`、`Sequential`
+#
+# ### 3.1 定义
+#
+# 设一个批次有 $N$ 张图片。
+#
+# - `nn.Flatten()`：把 $(N, 1, 28, 28)$ 变成 $(N, 784)$，保留第 0 维（批次维），其余各维连成一维。
+# - `nn.Linear(in, out)`：全连接层。输入 $X$ 的形状为 $(N, \text{in})$，权重 $W$ 的形状为 $(\text{out}, \text{in})$，
+#   偏置 $\mathbf{b}$ 的形状为 $(\text{out},)$：
+#
+# $$Y = X W^\top + \mathbf{b}$$
+#
+# - `nn.ReLU()`：激活函数，逐个元素地把负数变成 0：
+#
+# $$\mathrm{ReLU}(z) = \max(0, z)$$
+#
+# - `nn.Sequential(a, b, c)`：按顺序调用，$c(b(a(x)))$。
+#
+# ### 3.2 直觉
+#
+# `Linear` 把每个输出写成输入的加权和再加一个偏置，几个 `Linear` 直接叠起来仍然只是一个线性映射。
+# 夹在中间的 `ReLU` 让网络变成分段线性的，这样它才能表示“如果这里亮、那里暗，就像一只鞋”这类非线性的判断。
+
+# %% [markdown] tags=["en"]
+# ## 3. Four building blocks: `Flatten`, `Linear`, `ReLU`, `Sequential`
+#
+# ### 3.1 Definition
+#
+# Let a batch hold $N$ images.
+#
+# - `nn.Flatten()`: turns $(N, 1, 28, 28)$ into $(N, 784)$, keeping dimension 0 (the batch) and joining the others.
+# - `nn.Linear(in, out)`: a fully connected layer. The input $X$ has shape $(N, \text{in})$, the weight $W$ has shape
+#   $(\text{out}, \text{in})$ and the bias $\mathbf{b}$ has shape $(\text{out},)$:
+#
+# $$Y = X W^\top + \mathbf{b}$$
+#
+# - `nn.ReLU()`: an activation function that sets every negative element to 0:
+#
+# $$\mathrm{ReLU}(z) = \max(0, z)$$
+#
+# - `nn.Sequential(a, b, c)`: calls them in order, $c(b(a(x)))$.
+#
+# ### 3.2 Intuition
+#
+# `Linear` writes each output as a weighted sum of the inputs plus a bias, and several `Linear` layers stacked
+# directly are still one linear map. The `ReLU` between them makes the network piecewise linear, so that it can
+# express non-linear judgements such as "bright here and dark there looks like a shoe".
+
+# %%
+z = torch.linspace(-3, 3, 601)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3))
+axes[0].plot(z, torch.relu(z))
+axes[0].set_title(r"$\mathrm{ReLU}(z) = \max(0, z)$")
+axes[1].plot(z, (z > 0).float())
+axes[1].set_title(fc.label("导数", "derivative") + r": $\mathbf{1}[z > 0]$")
+for ax in axes:
+    ax.set_xlabel("z")
+    ax.grid(alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 右图是 ReLU 的导数：正数处为 1，负数处为 0。反向传播时，梯度只从“亮着”的单元流过去。
+#
+# ### 3.3 从零实现，与 PyTorch 对照
+#
+# 用几行张量运算写出每一块，在带种子的随机输入上与 PyTorch 的层比较。
+
+# %% [markdown] tags=["en"]
+# On the right is the derivative of ReLU: 1 for positive inputs, 0 for negative ones. In backpropagation the gradient
+# flows only through the units that are "on".
+#
+# ### 3.3 From scratch, checked against PyTorch
+#
+# Write each block in a few tensor operations and compare it with PyTorch's layer on seeded random inputs.
+
+# %%
+torch.manual_seed(0)
+X = torch.rand(4, 1, 28, 28)  # 4 张随机“图片” / 4 random "images"
+
+# Flatten
+flat = X.reshape(X.shape[0], -1)
+torch.testing.assert_close(flat, nn.Flatten()(X))
+
+# Linear: Y = X W^T + b
+linear = nn.Linear(784, 512)
+Y = flat @ linear.weight.T + linear.bias
+torch.testing.assert_close(Y, linear(flat))
+
+# ReLU: max(0, z)
+torch.testing.assert_close(torch.clamp(Y, min=0), nn.ReLU()(Y))
+
+# 整个模型 = 依次套用这些公式 / the whole model = these formulas in turn
+W1, b1 = model.linear_relu_stack[0].weight, model.linear_relu_stack[0].bias
+W2, b2 = model.linear_relu_stack[2].weight, model.linear_relu_stack[2].bias
+W3, b3 = model.linear_relu_stack[4].weight, model.linear_relu_stack[4].bias
+h1 = torch.clamp(flat @ W1.T + b1, min=0)
+h2 = torch.clamp(h1 @ W2.T + b2, min=0)
+logits_scratch = h2 @ W3.T + b3
+torch.testing.assert_close(logits_scratch, model(X))
+
+print(f"形状 / shapes: {tuple(X.shape)} -> {tuple(flat.shape)} -> {tuple(h1.shape)} -> "
+      f"{tuple(h2.shape)} -> {tuple(logits_scratch.shape)}")
+print("Flatten、Linear、ReLU ✓ 与 PyTorch 一致 / match PyTorch")
+print("整个模型 ✓ 等于 relu(relu(x W1ᵀ + b1) W2ᵀ + b2) W3ᵀ + b3 / the whole model equals the formula")
+
+# %% [markdown] tags=["zh"]
+# ## 4. 参数个数：手算，再与 PyTorch 对照
+#
+# `Linear(in, out)` 有 $\text{in} \times \text{out}$ 个权重和 $\text{out}$ 个偏置。设第 $l$ 层有 $n_l$ 个单元
+# （$n_0 = 784$ 是输入），$L$ 层一共有
+#
+# $$P = \sum_{l=1}^{L} \left( n_{l-1} n_l + n_l \right)$$
+#
+# 个参数（parameter）。课程模型是 $784 \to 512 \to 512 \to 10$：
+#
+# | 层 | 权重 | 偏置 | 合计 |
+# |---|---|---|---|
+# | `Linear(784, 512)` | $784 \times 512 = 401{,}408$ | $512$ | $401{,}920$ |
+# | `Linear(512, 512)` | $512 \times 512 = 262{,}144$ | $512$ | $262{,}656$ |
+# | `Linear(512, 10)` | $512 \times 10 = 5{,}120$ | $10$ | $5{,}130$ |
+# | 总计 | | | $669{,}706$ |
+#
+# `Flatten` 和 `ReLU` 没有参数。
+
+# %% [markdown] tags=["en"]
+# ## 4. The parameter count: by hand, then checked against PyTorch
+#
+# `Linear(in, out)` has $\text{in} \times \text{out}$ weights and $\text{out}$ biases. With $n_l$ units in layer $l$
+# ($n_0 = 784$ is the input), $L$ layers have
+#
+# $$P = \sum_{l=1}^{L} \left( n_{l-1} n_l + n_l \right)$$
+#
+# parameters. The course model is $784 \to 512 \to 512 \to 10$:
+#
+# | layer | weights | biases | total |
+# |---|---|---|---|
+# | `Linear(784, 512)` | $784 \times 512 = 401{,}408$ | $512$ | $401{,}920$ |
+# | `Linear(512, 512)` | $512 \times 512 = 262{,}144$ | $512$ | $262{,}656$ |
+# | `Linear(512, 10)` | $512 \times 10 = 5{,}120$ | $10$ | $5{,}130$ |
+# | total | | | $669{,}706$ |
+#
+# `Flatten` and `ReLU` have no parameters.
+
+# %%
+sizes = [784, 512, 512, 10]
+by_hand = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:]))
+by_pytorch = sum(p.numel() for p in model.parameters())
+assert by_hand == by_pytorch == fc.count_parameters(fc.NeuralNetwork()) == 669_706
+print(f"手算 / by hand: {by_hand:,}   PyTorch: {by_pytorch:,} ✓")
+
+# %% [markdown] tags=["zh"]
+# 约 67 万个参数，每个是 4 字节的 `float32`，模型本身只占约 2.7 MB。其中 60% 在第一层：
+# 输入有 784 个像素，每个隐藏单元都要给每个像素一个权重。
+
+# %% [markdown] tags=["en"]
+# About 670 thousand parameters of 4 bytes (`float32`) each: the model itself takes only about 2.7 MB. 60% of them are
+# in the first layer: there are 784 input pixels, and each hidden unit gives every pixel a weight.
+
+# %% [markdown] tags=["zh"]
+# ## 5. 为什么写 `model(x)`，而不是 `model.forward(x)`
+#
+# `model(x)` 调用的是 `nn.Module.__call__`。它除了调用 `forward`，还会运行登记在模块上的钩子（hook）。
+# PyTorch 自己的很多工具（比如剪枝、量化、部分性能分析工具）以及你以后会用到的库都靠钩子工作。
+# 直接调用 `model.forward(x)` 会绕过这些钩子，得到的结果可能悄悄地不同。
+#
+# 下面登记一个前向钩子（forward hook），它每运行一次就记一笔：
+
+# %% [markdown] tags=["en"]
+# ## 5. Why `model(x)` and never `model.forward(x)`
+#
+# `model(x)` goes through `nn.Module.__call__`, which calls `forward` and also runs the hooks registered on the
+# module. Many of PyTorch's own tools (pruning, quantization, some profilers) and libraries you will use later work
+# through hooks. Calling `model.forward(x)` directly skips them, and the result can silently differ.
+#
+# Below we register a forward hook that makes a note each time it runs:
+
+# %%
+calls = []
+
+
+def note_shape(module, inputs, output):
+    calls.append(tuple(output.shape))
+
+
+handle = model.register_forward_hook(note_shape)
+
+_ = model(X)
+print(f"model(x) 之后，钩子运行了 / after model(x), the hook ran: {len(calls)} 次 / time(s)")
+_ = model.forward(X)
+print(f"model.forward(x) 之后，钩子共运行了 / after model.forward(x), it has run: {len(calls)} 次 / time(s)")
+handle.remove()  # 用完移除 / remove it when done
+assert calls == [(4, 10)]
+
+# %% [markdown] tags=["zh"]
+# `model.forward(x)` 的输出在这里碰巧一样，但钩子被跳过了。记住：永远写 `model(x)`。
+
+# %% [markdown] tags=["en"]
+# Here `model.forward(x)` happens to give the same output, but the hook was skipped. Remember: always write `model(x)`.
+
+# %% [markdown] tags=["zh"]
+# ## 6. 对数几率、概率与预测类别
+#
+# ### 6.1 定义
+#
+# 模型的 10 个输出 $z_1, \dots, z_{10}$ 叫对数几率（logits）：任意实数，没有归一化。softmax 把它们变成概率：
+#
+# $$p_k = \frac{e^{z_k}}{\sum_{j=1}^{10} e^{z_j}}$$
+#
+# 每个 $p_k$ 在 0 和 1 之间，十个加起来等于 1。预测的类别是分数最大的那个：
+#
+# $$\hat{y} = \arg\max_k z_k = \arg\max_k p_k$$
+#
+# 两个 $\arg\max$ 相同，因为指数函数是单调递增的。所以只要类别、不要概率时，可以跳过 softmax。
+#
+# ### 6.2 从零实现，与 PyTorch 对照
+#
+# 取测试集的前 8 张真实图片，送进一个（还没训练的）模型。模型和数据都放到 `device` 上；
+# 预测时不需要梯度，所以放在 `torch.no_grad()` 里，省下记录计算图的时间和内存。
+
+# %% [markdown] tags=["en"]
+# ## 6. Logits, probabilities and the predicted class
+#
+# ### 6.1 Definition
+#
+# The model's 10 outputs $z_1, \dots, z_{10}$ are called logits: any real numbers, not normalized. Softmax turns them
+# into probabilities:
+#
+# $$p_k = \frac{e^{z_k}}{\sum_{j=1}^{10} e^{z_j}}$$
+#
+# Each $p_k$ lies between 0 and 1 and the ten sum to 1. The predicted class is the one with the largest score:
+#
+# $$\hat{y} = \arg\max_k z_k = \arg\max_k p_k$$
+#
+# The two $\arg\max$ agree because the exponential is increasing. So when you want the class and not the
+# probabilities, you can skip the softmax.
+#
+# ### 6.2 From scratch, checked against PyTorch
+#
+# Take the first 8 real images of the test set and feed them to an (untrained) model. Model and data go to `device`;
+# prediction needs no gradients, so it runs inside `torch.no_grad()`, which saves the time and memory of recording
+# the graph.
+
+# %%
+X_test, y_test = fc.load_tensors(train=False)  # 整个测试集，(10000, 1, 28, 28) / the whole test set
+images, labels = X_test[:8], y_test[:8]
+
+fc.set_seed(0)
+model = fc.NeuralNetwork().to(device)
+with torch.no_grad():
+    logits = model(images.to(device)).cpu()
+
+# softmax 从零实现（先减去最大值，防止 exp 溢出）/ softmax from scratch (subtract the max so exp cannot overflow)
+shifted = logits - logits.max(dim=1, keepdim=True).values
+probs = shifted.exp() / shifted.exp().sum(dim=1, keepdim=True)
+torch.testing.assert_close(probs, torch.softmax(logits, dim=1))
+torch.testing.assert_close(probs.sum(dim=1), torch.ones(8))
+assert torch.equal(probs.argmax(dim=1), logits.argmax(dim=1))
+print("softmax ✓ 与 torch.softmax 一致，每行和为 1；argmax 相同 / matches torch.softmax, rows sum to 1, same argmax")
+
+print(f"\nlogits 的形状 / shape of the logits: {tuple(logits.shape)}")
+print("第一张图片的对数几率 / logits of the first image:", " ".join(f"{v:.3f}" for v in logits[0].tolist()))
+print("第一张图片的概率 / probabilities of the first image:", " ".join(f"{v:.3f}" for v in probs[0].tolist()))
+
+# %% [markdown] tags=["zh"]
+# 没训练过的模型，10 个概率都接近 $1/10$：它还什么都不知道。下图是这 8 张图片，标题是模型的预测，
+# 预测对的是绿色，错的是红色。
+
+# %% [markdown] tags=["en"]
+# For an untrained model the 10 probabilities are all close to $1/10$: it knows nothing yet. Below are the 8 images,
+# each titled with the model's prediction, green when right and red when wrong.
+
+# %%
+fig = fc.show_images(images, labels, preds=logits.argmax(dim=1), ncols=8)
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 为了看到有意义的预测，先用 Adam 优化器训练一轮（epoch）。下一课会把训练循环一步一步拆开讲，这里只管结果。
+# 训练的输出每次运行都略有不同，所以这个单元格不参与输出比较；下一个单元格检查准确率（accuracy）在合理范围内。
+
+# %% [markdown] tags=["en"]
+# To see meaningful predictions, first train for one epoch with the Adam optimizer. The next lesson takes the training
+# loop apart step by step; here we only want the result. Training output differs a little from run to run, so this
+# cell's output is not compared; the next cell checks that the accuracy lies in a sensible range.
+
+# %% tags=["nbval-ignore-output"]
+fc.set_seed(0)
+model = fc.NeuralNetwork().to(device)
+train_loader, test_loader = fc.get_tensor_loaders(batch_size=64, device=device,
+                                                  generator=torch.Generator().manual_seed(0))
+history = fc.fit(model, train_loader, test_loader, nn.CrossEntropyLoss(),
+                 torch.optim.Adam(model.parameters(), lr=1e-3), epochs=1, progress=False)
+
+# %%
+assert 0.75 < history[-1]["test_acc"] < 0.95
+print("训练一轮后，测试准确率在 75% 与 95% 之间 ✓ / after one epoch the test accuracy lies between 75% and 95%")
+
+# %%
+model.eval()  # 预测模式（下一课解释）/ evaluation mode (explained in the next lesson)
+with torch.no_grad():
+    logits = model(images.to(device)).cpu()
+fig = fc.show_images(images, labels, preds=logits.argmax(dim=1), ncols=8)
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 训练一轮后，大多数预测已经对了。下面画出第一张图片（一只短靴）的 10 个概率：大部分概率落在几种鞋类上，
+# 每个概率的大小说明模型对这个类别有多确定。
+
+# %% [markdown] tags=["en"]
+# After one epoch most predictions are right. Here are the 10 probabilities for the first image (an ankle boot): most
+# of the probability lies on the footwear classes, and each probability says how sure the model is of that class.
+
+# %%
+probs = torch.softmax(logits, dim=1)
+assert probs[0, [5, 7, 9]].sum() > 0.5  # 大部分概率在鞋类上 / most probability on the footwear classes
+fig, ax = plt.subplots(figsize=(9, 3))
+ax.bar(range(10), probs[0])
+ax.set_xticks(range(10), [fc.class_label(i) for i in range(10)], fontsize=7)
+ax.set_ylabel(fc.label("概率", "probability"))
+ax.set_title(fc.label(f"第一张测试图片，真实类别：{fc.class_name(labels[0], 'zh')}",
+                     f"first test image, true class: {fc.class_name(labels[0], 'en')}"))
+fig.tight_layout()
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# ## 7. 设备：模型和数据必须在一起
+#
+# `fc.get_device()` 在有 NVIDIA GPU 时返回 `cuda`，在 Apple 芯片上返回 `mps`，否则返回 `cpu`。
+# 模型和每个批次的数据都要送到同一个设备上：
+#
+# ```python
+# model = model.to(device)   # 模块：原地移动所有参数，返回它自己
+# X, y = X.to(device), y.to(device)   # 张量：返回一个新张量，必须赋值回去
+# ```
+#
+# 两者的区别是常见的坑：`model.to(device)` 会原地移动，而 `X.to(device)` 不改 `X`，只返回一个新张量。
+# 下面用数据类型（dtype）转换来演示，因为它在任何机器上都一样：
+
+# %% [markdown] tags=["en"]
+# ## 7. Devices: the model and the data must be together
+#
+# `fc.get_device()` returns `cuda` with an NVIDIA GPU, `mps` on Apple silicon, and `cpu` otherwise. The model and every
+# batch of data must be sent to the same device:
+#
+# ```python
+# model = model.to(device)   # module: moves all parameters in place, returns itself
+# X, y = X.to(device), y.to(device)   # tensor: returns a new tensor, which you must assign
+# ```
+#
+# The difference is a common trap: `model.to(device)` moves in place, while `X.to(device)` leaves `X` alone and returns
+# a new tensor. We show it with a dtype conversion, because that behaves the same on every machine:
+
+# %%
+m = nn.Linear(2, 2)
+returned = m.to(torch.float64)
+print(f"模块 / module: returned is m → {returned is m}, m.weight.dtype = {m.weight.dtype}")
+
+t = torch.zeros(2)
+converted = t.to(torch.float64)
+print(f"张量 / tensor: t.dtype = {t.dtype}（未变 / unchanged），新张量 / new tensor: {converted.dtype}")
+
+# %% [markdown] tags=["zh"]
+# ### 7.1 设备不一致时的报错
+#
+# 如果模型在 GPU 上、数据还在 CPU 上，`model(X)` 会抛出 `RuntimeError`，在 GPU 机器上它的第一行是：
+#
+# ```text
+# RuntimeError: Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu! (when checking argument for argument mat1 in method wrapper_CUDA_addmm)
+# ```
+#
+# 读法：某个运算（这里是 `Linear` 里的 `addmm`）的输入分别在 `cuda:0` 和 `cpu` 上。修正方法是把数据也 `.to(device)`。
+#
+# 这一课的输出是在没有 GPU 的机器上生成的，所以不能真的触发这个错误。`meta` 设备在任何机器上都有：
+# 它只记录形状、不存数据。把模型放到 `meta` 上、数据留在 CPU 上，得到的是同一类错误：
+
+# %% [markdown] tags=["en"]
+# ### 7.1 The error when the devices differ
+#
+# If the model is on the GPU and the data is still on the CPU, `model(X)` raises a `RuntimeError`; on a GPU machine its
+# first line reads:
+#
+# ```text
+# RuntimeError: Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu! (when checking argument for argument mat1 in method wrapper_CUDA_addmm)
+# ```
+#
+# How to read it: the inputs of one operation (here `addmm`, inside `Linear`) are on `cuda:0` and on `cpu`. The fix
+# is to send the data `.to(device)` as well.
+#
+# This lesson's outputs were made on a machine without a GPU, so we cannot trigger that error for real. The `meta`
+# device exists on every machine: it records shapes and holds no data. With the model on `meta` and the data on the
+# CPU we get the same kind of error:
+
+# %%
+meta_model = fc.NeuralNetwork().to("meta")
+cpu_images = images.cpu()
+try:
+    meta_model(cpu_images)
+except RuntimeError as e:
+    print(f"{type(e).__name__}: {str(e).splitlines()[0]}")
+
+# %% [markdown] tags=["zh"]
+# 数据类型不一致时报的也是 `RuntimeError`。最常见的原因是直接用了 `dataset.data` 里的 `uint8` 像素，
+# 没有经过 `ToTensor`（上一课）：
+
+# %% [markdown] tags=["en"]
+# A dtype mismatch raises a `RuntimeError` too. The most common cause is feeding the raw `uint8` pixels of
+# `dataset.data` without `ToTensor` (previous lesson):
+
+# %%
+raw_pixels = (images * 255).to(torch.uint8)  # 像 dataset.data 一样的 uint8 / uint8 like dataset.data
+try:
+    fc.NeuralNetwork()(raw_pixels)
+except RuntimeError as e:
+    print(f"{type(e).__name__}: {str(e).splitlines()[0]}")
+
+# %%
+# 有 GPU 时，在这里真的触发设备错误并核对上面引用的文字；没有 GPU 时什么也不做。两种情况都不打印任何东西。
+# With a GPU, trigger the real device error here and check the text quoted above; without one, do nothing.
+# Either way nothing is printed.
+if device.type == "cuda":
+    try:
+        fc.NeuralNetwork().to(device)(cpu_images)
+        raise AssertionError("应该报错 / should have raised")
+    except RuntimeError as e:
+        assert "Expected all tensors to be on the same device" in str(e), e
+
+# %% [markdown] tags=["zh"]
+# ## 8. `state_dict`：保存与载入
+#
+# `model.state_dict()` 是一个有序字典：参数名 → 张量。保存它（而不是整个模型对象）是 PyTorch 推荐的做法：
+# 文件里只有数字，载入时用 `torch.load(..., weights_only=True)`，不会执行文件里的任意代码。
+# 载入前要先建一个同样结构的模型，再调用 `load_state_dict`。
+#
+# 我们把文件写到一个临时目录里，运行结束后它会被删除。
+
+# %% [markdown] tags=["en"]
+# ## 8. `state_dict`: saving and loading
+#
+# `model.state_dict()` is an ordered dictionary: parameter name → tensor. Saving it (rather than the whole model
+# object) is what PyTorch recommends: the file holds only numbers, and `torch.load(..., weights_only=True)` runs no
+# code from the file. To load, first build a model of the same structure, then call `load_state_dict`.
+#
+# We write the file into a temporary directory that is deleted at the end.
+
+# %%
+state = model.state_dict()
+for name, tensor in state.items():
+    print(f"{name:<28} {tuple(tensor.shape)}")
+
+with tempfile.TemporaryDirectory() as tmp:
+    path = Path(tmp) / "model_weights.pth"
+    torch.save(model.state_dict(), path)
+    print(f"\n文件大小 / file size: {path.stat().st_size / 1e6:.1f} MB")
+
+    reloaded = fc.NeuralNetwork()  # 新模型，权重是随机的 / a new model, random weights
+    result = reloaded.load_state_dict(torch.load(path, map_location=device, weights_only=True))
+    print(f"load_state_dict: {result}")
+reloaded = reloaded.to(device)
+
+reloaded.eval()
+with torch.no_grad():
+    X_dev = X_test[:1000].to(device)
+    same = torch.equal(reloaded(X_dev), model(X_dev))
+    untrained_differs = not torch.equal(fc.NeuralNetwork().to(device)(X_dev), model(X_dev))
+assert same and untrained_differs
+print("载入的模型在 1000 张测试图片上输出完全相同 ✓ / the reloaded model gives identical outputs on 1000 test images")
+
+# %% [markdown] tags=["zh"]
+# `map_location=device` 让在 GPU 上保存的权重也能在只有 CPU 的机器上载入。结构不同时，`load_state_dict`
+# 会拒绝载入并列出对不上的参数，例如把权重载入一个隐藏层只有 256 个单元的模型：
+
+# %% [markdown] tags=["en"]
+# `map_location=device` lets weights saved on a GPU load on a CPU-only machine. When the structure differs,
+# `load_state_dict` refuses and lists the parameters that do not fit, for example when loading into a model whose
+# hidden layers have only 256 units:
+
+# %%
+try:
+    fc.NeuralNetwork(hidden=256).load_state_dict(state)
+except RuntimeError as e:
+    lines = str(e).splitlines()
+    print(f"{type(e).__name__}: {lines[0]}")
+    print(lines[1].strip())
+
+# %% [markdown] tags=["zh"]
+# ## 练习 1：数一数参数
+#
+# 写出 `count_mlp_parameters(sizes)`：`sizes` 是各层的单元数，例如 `[784, 256, 10]` 表示
+# `Linear(784, 256)` 和 `Linear(256, 10)` 两层。返回这些 `Linear` 层一共有多少个参数（整数）。不要建模型，用公式算。
+
+# %% [markdown] tags=["en"]
+# ## Exercise 1: count the parameters
+#
+# Write `count_mlp_parameters(sizes)`: `sizes` lists the units of each layer, e.g. `[784, 256, 10]` means the two
+# layers `Linear(784, 256)` and `Linear(256, 10)`. Return how many parameters these `Linear` layers have in all (an
+# integer). Do not build a model: use the formula.
+
+# %% nbgrader={"grade": false, "grade_id": "l01_ex1_count_parameters", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def count_mlp_parameters(sizes):
+    ### BEGIN SOLUTION
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "l01_ex1_count_parameters_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_count_parameters(count_mlp_parameters)
+
+# %% [markdown] tags=["zh"]
+# ## 练习 2：再加一个隐藏层
+#
+# 写出 `DeeperNetwork`：和课程模型一样，但有三个隐藏层
+# （`Flatten` → `Linear(784, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 10)`）。
+# 输入 $(N, 1, 28, 28)$，输出 $(N, 10)$。检查会数参数、看形状，并确认层与层之间有 `ReLU`。
+
+# %% [markdown] tags=["en"]
+# ## Exercise 2: one more hidden layer
+#
+# Write `DeeperNetwork`: like the course model, but with three hidden layers
+# (`Flatten` → `Linear(784, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 10)`).
+# Input $(N, 1, 28, 28)$, output $(N, 10)$. The check counts the parameters, checks the shape, and makes sure there is
+# a `ReLU` between the layers.
+
+# %% nbgrader={"grade": false, "grade_id": "l01_ex2_deeper_network", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class DeeperNetwork(nn.Module):
+    def __init__(self):
+        ### BEGIN SOLUTION
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.linear_relu_stack = nn.Sequential(
+            nn.Linear(28 * 28, 512), nn.ReLU(),
+            nn.Linear(512, 512), nn.ReLU(),
+            nn.Linear(512, 512), nn.ReLU(),
+            nn.Linear(512, 10),
+        )
+        ### END SOLUTION
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        return self.linear_relu_stack(self.flatten(x))
+        ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "l01_ex2_deeper_network_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_deeper_network(DeeperNetwork)
+
+# %% [markdown] tags=["zh"]
+# ## 练习 3：预测概率
+#
+# 写出 `predict_proba(model, X)`：返回形状为 $(N, 10)$ 的概率，每行和为 1。预测时不需要梯度，
+# 返回的张量不应带着计算图（`requires_grad` 为 `False`）。
+
+# %% [markdown] tags=["en"]
+# ## Exercise 3: predict probabilities
+#
+# Write `predict_proba(model, X)`: return the probabilities, of shape $(N, 10)$, each row summing to 1. Prediction
+# needs no gradients: the returned tensor should carry no graph (`requires_grad` is `False`).
+
+# %% nbgrader={"grade": false, "grade_id": "l01_ex3_predict_proba", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def predict_proba(model, X):
+    ### BEGIN SOLUTION
+    with torch.no_grad():
+        return torch.softmax(model(X), dim=1)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "l01_ex3_predict_proba_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex3_predict_proba(predict_proba)
+
+# %% [markdown] tags=["zh"]
+# ## 练习 4：保存并重新载入
+#
+# 写出 `save_and_reload(model, path)`：把 `model` 的 `state_dict` 存到文件 `path`，
+# 再新建一个 `fc.NeuralNetwork`，从这个文件载入权重并返回它。
+
+# %% [markdown] tags=["en"]
+# ## Exercise 4: save and reload
+#
+# Write `save_and_reload(model, path)`: save the `state_dict` of `model` to the file `path`, then create a new
+# `fc.NeuralNetwork`, load the weights from that file into it, and return it.
+
+# %% nbgrader={"grade": false, "grade_id": "l01_ex4_save_and_reload", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def save_and_reload(model, path):
+    ### BEGIN SOLUTION
+    torch.save(model.state_dict(), path)
+    new_model = fc.NeuralNetwork()
+    new_model.load_state_dict(torch.load(path, weights_only=True))
+    return new_model
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "l01_ex4_save_and_reload_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex4_save_and_reload(save_and_reload)
+
+# %% [markdown] tags=["zh"]
+# ## 小结
+#
+# - `nn.Module` 在 `__init__` 里登记子模块和参数；`super().__init__()` 要最先调用；层不要放进普通列表。
+# - 课程模型 $784 \to 512 \to 512 \to 10$ 有 $401{,}920 + 262{,}656 + 5{,}130 = 669{,}706$ 个参数。
+# - 写 `model(x)`：`__call__` 会运行钩子，`forward` 直接调用会跳过它们。
+# - 模型输出对数几率；softmax 给出概率；两者的 argmax 相同。
+# - 模型和数据要在同一个设备上；`model.to(device)` 原地移动，`X = X.to(device)` 要赋值。
+# - 保存 `state_dict`，用 `load_state_dict` 载入到同样结构的新模型。
+#
+# 下一课：[02 超参数与训练循环](02_training.ipynb)，我们把这个模型真正训练起来。
+
+# %% [markdown] tags=["en"]
+# ## Summary
+#
+# - `nn.Module` registers submodules and parameters in `__init__`; call `super().__init__()` first; never keep layers
+#   in a plain list.
+# - The course model $784 \to 512 \to 512 \to 10$ has $401{,}920 + 262{,}656 + 5{,}130 = 669{,}706$ parameters.
+# - Write `model(x)`: `__call__` runs the hooks, calling `forward` directly skips them.
+# - The model outputs logits; softmax gives probabilities; both have the same argmax.
+# - The model and the data must be on the same device; `model.to(device)` moves in place, `X = X.to(device)` must be
+#   assigned.
+# - Save the `state_dict` and load it with `load_state_dict` into a new model of the same structure.
+#
+# Next: [02 Hyperparameters and the training loop](02_training.ipynb), where we train this model for real.
