@@ -1,0 +1,993 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,nbgrader,-all
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["zh"]
+# # 05 SGD 及其家族
+#
+# 上一课：[04 分类损失函数](04_losses_classification.ipynb) · 下一课：[06 自适应优化器](06_optim_adaptive.ipynb)
+#
+# 原教程最后一步是 `torch.optim.SGD(model.parameters(), lr=learning_rate)`。这一课把这一行拆开：
+# 它到底怎样更新参数（parameter），`momentum`、`dampening`、`nesterov`、`weight_decay` 各改了公式的哪一处。
+#
+# 学完这一课，你能够：
+#
+# - 写出梯度下降和小批量 SGD 的更新公式，并解释小批量梯度的噪声从哪里来；
+# - 按 PyTorch 的写法写出动量（momentum，含 `dampening`）、Nesterov 动量和权重衰减（weight decay）；
+# - 说出 PyTorch 的动量和教科书写法在学习率（learning rate）改变时为什么不同；
+# - 从零实现一个 SGD 优化器（optimizer），并证明它在课程模型上训练 100 步后与 `torch.optim.SGD` 的参数完全一致；
+# - 在二维曲面上看懂普通 SGD、动量和 Nesterov 的路径。
+
+# %% [markdown] tags=["en"]
+# # 05 SGD and its family
+#
+# Previous: [04 Classification losses](04_losses_classification.ipynb) · Next: [06 Adaptive optimizers](06_optim_adaptive.ipynb)
+#
+# The original tutorial ends with `torch.optim.SGD(model.parameters(), lr=learning_rate)`. This lesson takes that line
+# apart: how exactly it updates the parameters, and which part of the formula `momentum`, `dampening`, `nesterov` and
+# `weight_decay` each change.
+#
+# After this lesson you can:
+#
+# - write the update of gradient descent and of mini-batch SGD, and explain where the noise of a mini-batch gradient comes from;
+# - write momentum (with `dampening`), Nesterov momentum and weight decay the way PyTorch does;
+# - say why PyTorch's momentum differs from the textbook form when the learning rate changes;
+# - implement an SGD optimizer from scratch and prove that after 100 steps on the course model its parameters equal those of `torch.optim.SGD`;
+# - read the paths of plain SGD, momentum and Nesterov on 2-D surfaces.
+
+# %%
+import time
+import warnings
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+import fmnist_core as fc
+from fmnist_core.checks import lesson05 as check
+
+device = fc.get_device()
+fc.plot.cjk_font()  # 有中文字体就用 / use a CJK font when there is one
+loss_fn = nn.CrossEntropyLoss()
+
+# %% [markdown] tags=["zh"]
+# ## 1. 梯度下降与小批量 SGD
+#
+# ### 1.1 定义
+#
+# 训练要让整个训练集上的平均损失函数（loss function）变小。记模型参数为 $\theta$（所有权重和偏置拼成的一个长向量），
+# 训练集有 $N$ 个样本 $(x_i, y_i)$，单个样本的损失为 $\ell$：
+#
+# $$L(\theta) = \frac{1}{N} \sum_{i=1}^{N} \ell(f_\theta(x_i), y_i)$$
+#
+# **梯度下降**（gradient descent）每一步沿负梯度（gradient）方向走一小步，步子的大小由学习率 $\eta$ 决定：
+#
+# $$\theta_{t+1} = \theta_t - \eta \nabla L(\theta_t)$$
+#
+# 问题是：算一次 $\nabla L$ 要把 60,000 张图片全部前向、反向传播（backpropagation）一遍，才能走一步。
+# **小批量随机梯度下降**（mini-batch SGD）每一步只看一个随机批次（batch）$B_t$（例如 64 张图），用它的平均梯度 $g_t$ 代替 $\nabla L$：
+#
+# $$g_t = \frac{1}{|B_t|} \sum_{i \in B_t} \nabla_\theta \ell(f_\theta(x_i), y_i), \qquad \theta_{t+1} = \theta_t - \eta g_t$$
+#
+# `nn.CrossEntropyLoss()` 默认 `reduction="mean"`，所以 `loss.backward()` 在 `p.grad` 里留下的正是 $g_t$（对批次求平均）。
+# 这就是 `torch.optim.SGD(params, lr)` 不带任何选项时做的事：`p -= lr * p.grad`。
+
+# %% [markdown] tags=["en"]
+# ## 1. Gradient descent and mini-batch SGD
+#
+# ### 1.1 Definition
+#
+# Training makes the average loss function over the whole training set small. Write $\theta$ for the model parameters
+# (all weights and biases as one long vector), $N$ for the number of training samples $(x_i, y_i)$ and $\ell$ for the
+# loss of one sample:
+#
+# $$L(\theta) = \frac{1}{N} \sum_{i=1}^{N} \ell(f_\theta(x_i), y_i)$$
+#
+# **Gradient descent** takes a small step against the gradient at every step; the learning rate $\eta$ sets the size
+# of the step:
+#
+# $$\theta_{t+1} = \theta_t - \eta \nabla L(\theta_t)$$
+#
+# The trouble: one $\nabla L$ needs a forward pass and backpropagation through all 60,000 images, for a single step.
+# **Mini-batch SGD** looks at one random batch $B_t$ (say 64 images) per step and uses its mean gradient $g_t$ in place of $\nabla L$:
+#
+# $$g_t = \frac{1}{|B_t|} \sum_{i \in B_t} \nabla_\theta \ell(f_\theta(x_i), y_i), \qquad \theta_{t+1} = \theta_t - \eta g_t$$
+#
+# `nn.CrossEntropyLoss()` has `reduction="mean"` by default, so `loss.backward()` leaves exactly $g_t$ (the mean over the
+# batch) in `p.grad`. This is what `torch.optim.SGD(params, lr)` does with no options: `p -= lr * p.grad`.
+
+# %% [markdown] tags=["zh"]
+# ### 1.2 检查：小批量梯度的平均就是全量梯度
+#
+# 把 1,024 张训练图片分成 16 个各 64 张的批次。因为每个批次一样大，16 个批次梯度的平均正好等于 1,024 张图的全量梯度。
+# 这说明小批量梯度是全量梯度的**无偏**估计：平均来说方向是对的，只是每一次都带噪声。
+# 这里用 `float64` 的模型副本，让比较只受舍入误差影响。
+
+# %% [markdown] tags=["en"]
+# ### 1.2 Check: the mean of the mini-batch gradients is the full gradient
+#
+# Split 1,024 training images into 16 batches of 64. Because the batches are the same size, the mean of the 16 batch
+# gradients equals the full gradient of the 1,024 images. So a mini-batch gradient is an **unbiased** estimate of the
+# full gradient: right on average, noisy every time. We use a `float64` copy of the model so that only rounding can
+# make the two differ.
+
+# %%
+X_train, y_train = fc.load_tensors(train=True, device=device)
+
+
+def flat_grad(model, X, y):
+    """模型在 (X, y) 上的平均梯度，拼成一个向量 / the mean gradient on (X, y) as one vector."""
+    model.zero_grad()
+    loss_fn(model(X), y).backward()
+    return torch.cat([p.grad.flatten() for p in model.parameters()])
+
+
+fc.set_seed(0)
+model64 = fc.NeuralNetwork().double().to(device)
+X1k, y1k = X_train[:1024].double(), y_train[:1024]
+
+g_full = flat_grad(model64, X1k, y1k)
+g_batches = torch.stack([flat_grad(model64, X1k[i:i + 64], y1k[i:i + 64]) for i in range(0, 1024, 64)])
+torch.testing.assert_close(g_batches.mean(0), g_full)
+print(f"参数个数 / parameters: {g_full.numel():,}")
+print("小批量 ✓ 16 个批次梯度的平均 = 全量梯度 / mini-batch: the mean of 16 batch gradients = the full gradient")
+
+# %% [markdown] tags=["zh"]
+# ### 1.3 直觉：噪声随批次变大而变小
+#
+# 每个批次的梯度都偏离全量梯度一点。下面在 4,096 张图上量一量这个偏离的平方 $\|g_B - \nabla L\|^2$ 的平均值，批次大小 $|B|$ 从 8 到 512。
+# 在对数坐标里它几乎是一条斜率为 $-1$ 的直线：方差约与 $1/|B|$ 成正比。批次大 4 倍，噪声方差小 4 倍（标准差小 2 倍），但每一步的计算量也大 4 倍。
+# 小批量 SGD 用更多、更便宜、更吵的步子换掉少数几个精确的步子。
+
+# %% [markdown] tags=["en"]
+# ### 1.3 Intuition: the noise shrinks as the batch grows
+#
+# Every batch gradient misses the full gradient a little. Below we measure the mean of the squared miss
+# $\|g_B - \nabla L\|^2$ on 4,096 images, for batch sizes $|B|$ from 8 to 512. On log axes it is nearly a line of slope
+# $-1$: the variance is about proportional to $1/|B|$. A 4 times larger batch has 4 times less variance (2 times less
+# standard deviation) but costs 4 times more per step. Mini-batch SGD trades a few exact steps for many cheap, noisy ones.
+
+# %%
+fc.set_seed(0)
+model32 = fc.NeuralNetwork().to(device)
+X4k, y4k = X_train[:4096], y_train[:4096]
+g_full4k = flat_grad(model32, X4k, y4k)
+
+batch_sizes = [8, 32, 128, 512]
+gen = torch.Generator().manual_seed(0)
+noise = []
+for b in batch_sizes:
+    sq = []
+    for _ in range(16):  # 16 个随机批次 / 16 random batches
+        idx = torch.randperm(4096, generator=gen)[:b].to(device)
+        sq.append((flat_grad(model32, X4k[idx], y4k[idx]) - g_full4k).square().sum().item())
+    noise.append(sum(sq) / len(sq))
+
+fig, ax = plt.subplots(figsize=(5, 3.5))
+ax.loglog(batch_sizes, noise, "o-", label=fc.label("测得", "measured"))
+ax.loglog(batch_sizes, [noise[0] * batch_sizes[0] / b for b in batch_sizes], "--", color="gray",
+          label=fc.label("正比于 1/|B|", "proportional to 1/|B|"))
+ax.set_xlabel(fc.label("批次大小 |B|", "batch size |B|"))
+ax.set_ylabel(fc.label("梯度噪声", "gradient noise"))
+ax.set_title("E‖g_B − ∇L‖²")
+ax.legend()
+ax.grid(alpha=0.3, which="both")
+fig.tight_layout()
+plt.show()
+
+# 噪声随批次单调变小 / the noise falls as the batch grows
+assert all(a > b for a, b in zip(noise, noise[1:]))
+print("噪声 ✓ 批次越大越小 / noise ✓ falls as the batch grows")
+
+# %% [markdown] tags=["zh"]
+# ## 2. 动量：PyTorch 的写法
+#
+# ### 2.1 定义
+#
+# 普通 SGD 只看当前这一步的梯度。**动量**（momentum）让参数带着“惯性”前进：它保留一个动量缓冲区 $b$，
+# 把过去的梯度按 $\mu$ 的幂次衰减后累加起来。PyTorch 的 `SGD(momentum=μ, dampening=τ)` 这样写：
+#
+# $$b_1 = g_1, \qquad b_t = \mu b_{t-1} + (1 - \tau) g_t \quad (t \ge 2), \qquad \theta_{t+1} = \theta_t - \eta b_t$$
+#
+# - $\mu$（`momentum`，常用 0.9）：旧缓冲区保留多少；
+# - $\tau$（`dampening`，默认 0）：新梯度打多少折扣。注意**第一步**缓冲区直接等于 $g_1$，不打折扣；
+# - 缓冲区 $b$ 里**没有**学习率：学习率只在最后一步乘上去。
+#
+# 当梯度一直不变（$g_t = g$）且 $\tau = 0$ 时，$b_t = (1 + \mu + \dots + \mu^{t-1}) g \to g / (1 - \mu)$。
+# 所以 $\mu = 0.9$ 时，沿着一致的方向步子最终会放大到 10 倍：有效学习率约为 $\eta / (1 - \mu)$。
+# 方向来回变的分量（比如在峡谷两壁之间振荡）则互相抵消。
+
+# %% [markdown] tags=["en"]
+# ## 2. Momentum, the way PyTorch writes it
+#
+# ### 2.1 Definition
+#
+# Plain SGD looks only at this step's gradient. **Momentum** gives the parameters inertia: it keeps a momentum buffer
+# $b$ that adds up past gradients, each decayed by a power of $\mu$. PyTorch's `SGD(momentum=μ, dampening=τ)` writes it as:
+#
+# $$b_1 = g_1, \qquad b_t = \mu b_{t-1} + (1 - \tau) g_t \quad (t \ge 2), \qquad \theta_{t+1} = \theta_t - \eta b_t$$
+#
+# - $\mu$ (`momentum`, often 0.9): how much of the old buffer is kept;
+# - $\tau$ (`dampening`, default 0): how much the new gradient is discounted. Note that on the **first step** the
+#   buffer is just $g_1$, with no discount;
+# - the buffer $b$ holds **no** learning rate: the learning rate is applied only at the very end.
+#
+# When the gradient stays the same ($g_t = g$) and $\tau = 0$, $b_t = (1 + \mu + \dots + \mu^{t-1}) g \to g / (1 - \mu)$.
+# So with $\mu = 0.9$ the steps along a steady direction grow up to 10 times: the effective learning rate is about
+# $\eta / (1 - \mu)$. Components whose direction keeps flipping (oscillating between the walls of a valley) cancel out.
+
+# %% [markdown] tags=["zh"]
+# ### 2.2 教科书的写法，以及学习率改变时的差别
+#
+# 很多教科书（和一些论文）把学习率放进速度 $v$ 里：
+#
+# $$v_t = \mu v_{t-1} - \eta_t g_t, \qquad \theta_{t+1} = \theta_t + v_t$$
+#
+# 学习率不变时，两种写法完全一样：$v_t = -\eta b_t$。但学习率一变就不同了。展开两者：
+#
+# $$\text{PyTorch:}\ \theta_{t+1} - \theta_t = -\eta_t \sum_{k \le t} \mu^{t-k} g_k, \qquad \text{textbook:}\ \theta_{t+1} - \theta_t = -\sum_{k \le t} \mu^{t-k} \eta_k g_k$$
+#
+# PyTorch 用**当前**的学习率乘整个缓冲区，所以学习率一降，步子立刻变小；教科书的写法里，每个旧梯度带着它**当时**的学习率，
+# 降低学习率后步子要过几十步才慢慢变小。下面用一个最简单的例子看：一维参数、梯度恒为 $g = 1$、$\mu = 0.9$，
+# 学习率前 30 步为 0.1，之后降为 0.01（就像学习率调度器（learning-rate scheduler）做的那样）。
+
+# %% [markdown] tags=["en"]
+# ### 2.2 The textbook form, and what differs when the learning rate changes
+#
+# Many textbooks (and some papers) put the learning rate inside the velocity $v$:
+#
+# $$v_t = \mu v_{t-1} - \eta_t g_t, \qquad \theta_{t+1} = \theta_t + v_t$$
+#
+# With a constant learning rate the two forms are identical: $v_t = -\eta b_t$. They part ways as soon as the learning
+# rate changes. Unrolled:
+#
+# $$\text{PyTorch:}\ \theta_{t+1} - \theta_t = -\eta_t \sum_{k \le t} \mu^{t-k} g_k, \qquad \text{textbook:}\ \theta_{t+1} - \theta_t = -\sum_{k \le t} \mu^{t-k} \eta_k g_k$$
+#
+# PyTorch multiplies the whole buffer by the **current** learning rate, so when the rate drops the steps shrink at once;
+# in the textbook form each old gradient keeps the learning rate of **its own** step, and after a drop the steps shrink
+# only gradually, over tens of steps. The simplest example shows it: a 1-D parameter, a constant gradient $g = 1$,
+# $\mu = 0.9$, and a learning rate of 0.1 for 30 steps, then 0.01 (as a learning-rate scheduler would do).
+
+# %%
+mu, steps_1d = 0.9, 100
+lrs_1d = [0.1] * 30 + [0.01] * 70
+
+b, v = None, 0.0
+step_torch, step_textbook = [], []
+for lr in lrs_1d:
+    g = 1.0
+    b = g if b is None else mu * b + g  # PyTorch：缓冲区里没有学习率 / no lr in the buffer
+    step_torch.append(lr * b)
+    v = mu * v - lr * g                 # 教科书：学习率在速度里 / textbook: lr inside the velocity
+    step_textbook.append(-v)
+
+# 对照 torch.optim.SGD / check against torch.optim.SGD
+p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+opt = torch.optim.SGD([p], lr=0.1, momentum=mu)
+moves = []
+for lr in lrs_1d:
+    opt.param_groups[0]["lr"] = lr
+    before = p.detach().clone()
+    p.grad = torch.ones_like(p)
+    opt.step()
+    moves.append((before - p.detach()).item())
+torch.testing.assert_close(torch.tensor(moves), torch.tensor(step_torch))
+
+for t in (29, 30, 31, 40, 70):
+    print(f"第 / step {t + 1:>2}: PyTorch 步长 / step {step_torch[t]:.4f}   教科书 / textbook {step_textbook[t]:.4f}")
+print("动量 ✓ PyTorch 公式与 torch.optim.SGD 逐步一致 / momentum ✓ the PyTorch formula matches torch.optim.SGD step by step")
+
+fig, ax = plt.subplots(figsize=(7, 3.5))
+ax.plot(range(1, steps_1d + 1), step_torch, label="PyTorch: θ −= η·b")
+ax.plot(range(1, steps_1d + 1), step_textbook, "--", label=fc.label("教科书：v = μv − ηg", "textbook: v = μv − ηg"))
+ax.axvline(30.5, color="gray", lw=0.8)
+ax.set_xlabel(fc.label("步数", "step"))
+ax.set_ylabel(fc.label("每步移动的距离", "distance moved per step"))
+ax.set_title(fc.label("第 30 步后 η 从 0.1 降到 0.01", "η drops from 0.1 to 0.01 after step 30"))
+ax.legend()
+ax.grid(alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 第 30 步两者都走了约 0.958。第 31 步 PyTorch 立刻降到约 0.096，而教科书写法还要走 0.872；
+# 它的步长按 $0.9^k$ 慢慢衰减，第 70 步时仍是 0.113，而 PyTorch 是 0.100。
+# 两种写法都“对”，只是不同：如果你照着论文的教科书公式复现结果，又用了 PyTorch 的学习率调度，降学习率后的那一段会不一样。
+
+# %% [markdown] tags=["en"]
+# At step 30 both move about 0.958. At step 31 PyTorch drops at once to about 0.096, while the textbook form still
+# moves 0.872; its step decays like $0.9^k$, and at step 70 it is still 0.113 against PyTorch's 0.100.
+# Neither is "wrong"; they are different: if you reproduce a paper written with the textbook formula using PyTorch's
+# schedules, the stretch after each learning-rate drop will differ.
+
+# %% [markdown] tags=["zh"]
+# ## 3. Nesterov 动量
+#
+# ### 3.1 定义
+#
+# 普通动量先累积缓冲区，再沿缓冲区走。Nesterov 动量“往前多看一步”：沿着当前梯度再加上一份**更新后的**缓冲区走。
+# PyTorch 的 `SGD(momentum=μ, nesterov=True)` 写作：
+#
+# $$b_t = \mu b_{t-1} + g_t, \qquad \theta_{t+1} = \theta_t - \eta (g_t + \mu b_t)$$
+#
+# （第一步同样是 $b_1 = g_1$。）Nesterov 原本的想法是在“预计要到的位置” $\theta_t - \eta \mu b_{t-1}$ 处计算梯度；
+# 上面这个写法（Sutskever 等人 2013 年的改写）把它变成只需在当前位置 $\theta_t$ 计算梯度的形式，这样就能和普通的 `loss.backward()` 配合。
+# 直觉上：当梯度开始反向时，Nesterov 比普通动量更早“刹车”，所以振荡更小。
+# PyTorch 要求 Nesterov 必须有 `momentum > 0` 且 `dampening = 0`，否则直接报错：
+
+# %% [markdown] tags=["en"]
+# ## 3. Nesterov momentum
+#
+# ### 3.1 Definition
+#
+# Plain momentum first updates the buffer, then steps along it. Nesterov momentum "looks one step ahead": it steps
+# along the current gradient plus a share of the **updated** buffer. PyTorch's `SGD(momentum=μ, nesterov=True)` writes:
+#
+# $$b_t = \mu b_{t-1} + g_t, \qquad \theta_{t+1} = \theta_t - \eta (g_t + \mu b_t)$$
+#
+# (again $b_1 = g_1$ on the first step.) Nesterov's original idea evaluates the gradient at the point where momentum
+# is about to take us, $\theta_t - \eta \mu b_{t-1}$; the form above (Sutskever et al.'s 2013 rewrite) needs the
+# gradient only at the current point $\theta_t$, so it works with an ordinary `loss.backward()`. The intuition: when the
+# gradient starts to turn around, Nesterov brakes earlier than plain momentum, so it oscillates less. PyTorch requires
+# `momentum > 0` and `dampening = 0` for Nesterov, and refuses otherwise:
+
+# %%
+w = torch.zeros(2, requires_grad=True)
+for kwargs in ({"momentum": 0.0, "nesterov": True}, {"momentum": 0.9, "dampening": 0.1, "nesterov": True}):
+    try:
+        torch.optim.SGD([w], lr=0.1, **kwargs)
+    except ValueError as e:
+        print(f"{kwargs} -> {type(e).__name__}: {str(e).splitlines()[0]}")
+
+# %% [markdown] tags=["zh"]
+# ## 4. 权重衰减
+#
+# ### 4.1 定义
+#
+# `SGD(weight_decay=λ)` 在做任何其他事之前，先把 $\lambda \theta$ 加到梯度上：
+#
+# $$g_t \leftarrow g_t + \lambda \theta_t$$
+#
+# 然后照常进入动量和更新。$\lambda \theta$ 正是 $\frac{\lambda}{2} \|\theta\|^2$ 的梯度，
+# 所以对 SGD 来说，权重衰减**等于**在损失函数上加一个 L2 惩罚项 $\frac{\lambda}{2} \|\theta\|^2$。
+# 它每一步把每个参数往 0 拉一点（没有动量时是乘以 $1 - \eta\lambda$），让权重保持较小。
+# 注意 PyTorch 对传给优化器的**所有**参数都衰减，包括偏置；想排除偏置，要用参数组（param groups）分开设置。
+# 下一课会看到：对 Adam 来说，“加到梯度上”和“直接缩小参数”不再等价。
+#
+# ### 4.2 检查：权重衰减 = L2 惩罚
+#
+# 下面在课程模型的 `float64` 副本上，用 100 个真实的 Fashion-MNIST 批次（每批 32 张，顺序固定）训练两次：
+# 一次用 `SGD(weight_decay=λ)`，一次用不带衰减的 `SGD` 但损失函数加上 $\frac{\lambda}{2} \|\theta\|^2$（由 autograd 求梯度）。
+# 100 步之后两组参数相同。后面所有对照都用同一个函数 `train_steps`。
+
+# %% [markdown] tags=["en"]
+# ## 4. Weight decay
+#
+# ### 4.1 Definition
+#
+# Before anything else, `SGD(weight_decay=λ)` adds $\lambda \theta$ to the gradient:
+#
+# $$g_t \leftarrow g_t + \lambda \theta_t$$
+#
+# and then goes on to momentum and the update as usual. $\lambda \theta$ is exactly the gradient of
+# $\frac{\lambda}{2} \|\theta\|^2$, so for SGD weight decay **is** an L2 penalty $\frac{\lambda}{2} \|\theta\|^2$ added to
+# the loss function. At every step it pulls each parameter a little towards 0 (without momentum: a multiplication by
+# $1 - \eta\lambda$), which keeps the weights small. Note that PyTorch decays **every** parameter given to the
+# optimizer, biases included; to leave biases out, use separate param groups. The next lesson shows that for Adam,
+# "add it to the gradient" and "shrink the parameter" are no longer the same.
+#
+# ### 4.2 Check: weight decay = an L2 penalty
+#
+# On a `float64` copy of the course model, with 100 real Fashion-MNIST batches (32 images each, in a fixed order), we
+# train twice: once with `SGD(weight_decay=λ)`, once with `SGD` without decay on a loss with
+# $\frac{\lambda}{2} \|\theta\|^2$ added (its gradient by autograd). After 100 steps the parameters are the same. Every
+# later comparison uses the same function `train_steps`.
+
+# %%
+n_steps, batch = 100, 32
+# 100 个真实批次，顺序固定 / 100 real batches in a fixed order
+X_steps = X_train[:n_steps * batch].double()
+y_steps = y_train[:n_steps * batch]
+
+
+def set_lr(optimizer, lr):
+    """改学习率：torch 优化器改 param_groups，我们的优化器改 .lr / change the learning rate."""
+    if isinstance(optimizer, torch.optim.Optimizer):
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+    else:
+        optimizer.lr = lr
+
+
+def train_steps(make_optimizer, steps=n_steps, lr_at=None, penalty=0.0, seed=0):
+    """训练一个新的 float64 课程模型 steps 步，返回最后的参数 / train a fresh float64 course model, return its parameters.
+
+    make_optimizer(params) 创建优化器 / builds the optimizer; lr_at(t) 给出第 t 步的学习率 / the learning rate of step t;
+    penalty 给损失加上 penalty/2 * ||θ||² / adds penalty/2 * ||θ||² to the loss.
+    """
+    fc.set_seed(seed)
+    model = fc.NeuralNetwork().double().to(device)
+    optimizer = make_optimizer(model.parameters())
+    for t in range(steps):
+        if lr_at is not None:
+            set_lr(optimizer, lr_at(t))
+        X, y = X_steps[t * batch:(t + 1) * batch], y_steps[t * batch:(t + 1) * batch]
+        loss = loss_fn(model(X), y)
+        if penalty:
+            loss = loss + penalty / 2 * sum(p.square().sum() for p in model.parameters())
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    return [p.detach() for p in model.parameters()]
+
+
+def assert_differs(a, b):
+    """a 与 b 必须不一致：证明这个对照能发现错误 / a and b must differ: the comparison can catch a mistake."""
+    try:
+        torch.testing.assert_close(a, b)
+    except AssertionError:
+        return
+    raise AssertionError("本应不同，却一致 / expected a difference, found none")
+
+
+lam = 5e-3
+with_decay = train_steps(lambda ps: torch.optim.SGD(ps, lr=0.05, weight_decay=lam))
+with_penalty = train_steps(lambda ps: torch.optim.SGD(ps, lr=0.05), penalty=lam)
+no_decay = train_steps(lambda ps: torch.optim.SGD(ps, lr=0.05))
+torch.testing.assert_close(with_decay, with_penalty)
+assert_differs(with_decay, no_decay)  # 衰减确实起了作用 / the decay did change something
+print("权重衰减 ✓ SGD(weight_decay=λ) = 损失加 λ/2·‖θ‖² 的 SGD（100 步）/ "
+      "weight decay ✓ SGD(weight_decay=λ) = SGD on the loss + λ/2·‖θ‖² (100 steps)")
+
+# %% [markdown] tags=["zh"]
+# ## 5. 直觉：二维曲面上的路径
+#
+# 在两个二维曲面上比较三种更新，每个曲面上三者用同一个学习率，从同一点出发：
+#
+# - **病态二次函数** $f(x, y) = \frac{1}{2}(x^2 + 25 y^2)$：$y$ 方向的曲率是 $x$ 方向的 25 倍（条件数 25）。
+#   学习率受陡的 $y$ 方向限制，不能太大；于是平缓的 $x$ 方向走得很慢。
+# - **Rosenbrock 函数** $f(x, y) = (1 - x)^2 + 100 (y - x^2)^2$：一条弯弯的窄峡谷，最低点在 $(1, 1)$。
+#
+# 这里直接用 `torch.optim.SGD`，把两个坐标当作一个有两个元素的参数；第 6 节会用我们自己的实现重画同样的路径并对照。
+
+# %% [markdown] tags=["en"]
+# ## 5. Intuition: paths on two-dimensional surfaces
+#
+# We compare the three updates on two 2-D surfaces, with the same learning rate for all three on each surface, from
+# the same starting point:
+#
+# - an **ill-conditioned quadratic** $f(x, y) = \frac{1}{2}(x^2 + 25 y^2)$: the curvature along $y$ is 25 times that
+#   along $x$ (condition number 25). The steep $y$ direction limits the learning rate, so the flat $x$ direction crawls.
+# - the **Rosenbrock function** $f(x, y) = (1 - x)^2 + 100 (y - x^2)^2$: a narrow curved valley with its minimum at $(1, 1)$.
+#
+# Here we use `torch.optim.SGD` directly, with the two coordinates as one parameter of two elements; section 6 redraws
+# the same paths with our own implementation and compares.
+
+# %%
+def quadratic(p):
+    return 0.5 * (p[0] ** 2 + 25 * p[1] ** 2)
+
+
+def rosenbrock(p):
+    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+
+# 曲面、起点、步数、学习率、画图范围 / surface, start, steps, learning rate, plot range
+SURFACES = {
+    "quadratic": (quadratic, [-4.0, 1.0], 60, 0.02, (-4.5, 1.5), (-1.5, 1.5)),
+    "rosenbrock": (rosenbrock, [-1.5, 2.0], 400, 1e-3, (-2.0, 2.0), (-1.0, 3.0)),
+}
+METHODS = {"SGD": {}, "momentum 0.9": {"momentum": 0.9}, "Nesterov 0.9": {"momentum": 0.9, "nesterov": True}}
+
+
+def path(f, start, steps, make_optimizer):
+    """优化器在曲面 f 上走过的点 / the points an optimizer visits on f."""
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    optimizer = make_optimizer([p])
+    points = [p.detach().clone()]
+    for _ in range(steps):
+        f(p).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        points.append(p.detach().clone())
+    return torch.stack(points)
+
+
+def plot_paths(paths, title):
+    """paths[曲面][方法] = 点 / paths[surface][method] = points; one figure, one panel per surface."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, (name, (f, start, steps, lr, xr, yr)) in zip(axes, SURFACES.items()):
+        xs = torch.linspace(*xr, 200, dtype=torch.float64)
+        ys = torch.linspace(*yr, 200, dtype=torch.float64)
+        gx, gy = torch.meshgrid(xs, ys, indexing="xy")
+        z = f(torch.stack([gx, gy]))
+        ax.contour(gx, gy, z.log1p(), levels=25, cmap="Greys", linewidths=0.6)
+        for method, pts in paths[name].items():
+            ax.plot(pts[:, 0], pts[:, 1], ".-", ms=2, lw=1, label=method)
+        ax.plot(*([0.0, 0.0] if name == "quadratic" else [1.0, 1.0]), "k*", ms=10)
+        ax.set_xlim(*xr)
+        ax.set_ylim(*yr)
+        ax.set_title(fc.label(*{"quadratic": ("病态二次函数", "ill-conditioned quadratic"),
+                                "rosenbrock": ("Rosenbrock 函数", "Rosenbrock function")}[name])
+                     + f"  (η = {lr}, {steps} " + fc.label("步", "steps") + ")")
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+sgd_paths = {name: {m: path(f, start, steps, lambda ps, lr=lr, kw=kw: torch.optim.SGD(ps, lr=lr, **kw))
+                    for m, kw in METHODS.items()}
+             for name, (f, start, steps, lr, *_) in SURFACES.items()}
+fig = plot_paths(sgd_paths, fc.label("SGD、动量与 Nesterov", "SGD, momentum and Nesterov"))
+plt.show()
+
+# %% tags=["nbval-ignore-output"]
+# 终点的函数值（不同的 CPU 可能在最后几位上不同）/ the function value at the end (may differ in the last digits across CPUs)
+final_f = {name: {m: f(pts[-1]).item() for m, pts in sgd_paths[name].items()}
+           for name, (f, *_) in SURFACES.items()}
+for name, values in final_f.items():
+    print(name, "  ".join(f"{m}: f = {v:.4f}" for m, v in values.items()))
+
+# %%
+for name, values in final_f.items():
+    assert values["momentum 0.9"] < values["SGD"] and values["Nesterov 0.9"] < values["SGD"], values
+print("路径 ✓ 在两个曲面上，动量和 Nesterov 的终点都比普通 SGD 低 / "
+      "paths ✓ on both surfaces momentum and Nesterov end lower than plain SGD")
+
+# %% [markdown] tags=["zh"]
+# 左图：普通 SGD 的 $y$ 坐标很快归零，但 $x$ 方向每步只缩小 2%，60 步后还停在 $x \approx -1.2$。
+# 动量在 $x$ 方向越走越快，很快到了最低点附近，但也冲过头，在 $y$ 方向来回振荡很久。
+# Nesterov 同样快，振荡却小得多：这正是它“提前刹车”的效果。
+# 右图：在 Rosenbrock 的峡谷里，普通 SGD 400 步几乎没离开起点附近；动量和 Nesterov 沿着谷底走到了 $(0.9, 0.8)$ 左右。
+# 最后打印的函数值说的是同一件事。
+
+# %% [markdown] tags=["en"]
+# Left: plain SGD zeroes the $y$ coordinate quickly, but shrinks $x$ by only 2% per step and after 60 steps still sits at
+# $x \approx -1.2$. Momentum speeds up along $x$ and soon reaches the minimum, but overshoots and keeps oscillating along
+# $y$ for a long time. Nesterov is as fast with much less oscillation: its early braking at work. Right: in the
+# Rosenbrock valley plain SGD barely leaves its starting area in 400 steps; momentum and Nesterov follow the valley
+# floor to about $(0.9, 0.8)$. The function values printed at the end say the same.
+
+# %% [markdown] tags=["zh"]
+# ## 6. 从零实现
+#
+# 下面这个类把前面四条规则按 PyTorch 的顺序写在一起：先权重衰减，再动量（第一步缓冲区等于梯度），再 Nesterov，最后乘学习率。
+# 它和 `torch.optim.SGD` 一样有 `step()` 和 `zero_grad()`，可以直接放进训练循环。
+# 更新参数时要在 `torch.no_grad()` 里原地修改（`p -= ...`），否则 autograd 会把更新本身也记进计算图。
+
+# %% [markdown] tags=["en"]
+# ## 6. From scratch
+#
+# The class below puts the four rules together in PyTorch's order: weight decay first, then momentum (the buffer equals
+# the gradient on the first step), then Nesterov, and the learning rate last. Like `torch.optim.SGD` it has `step()`
+# and `zero_grad()`, so it drops into a training loop. The parameters are changed in place (`p -= ...`) inside
+# `torch.no_grad()`, otherwise autograd would record the update itself in the graph.
+
+# %%
+class SGDFromScratch:
+    """torch.optim.SGD 的规则，从零写出 / the rules of torch.optim.SGD, written from scratch."""
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        self.params = list(params)
+        self.lr, self.momentum, self.dampening = lr, momentum, dampening
+        self.weight_decay, self.nesterov = weight_decay, nesterov
+        self.buffers = [None] * len(self.params)  # 动量缓冲区 b / momentum buffers
+
+    @torch.no_grad()
+    def step(self):
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if self.weight_decay != 0:
+                g = g + self.weight_decay * p                  # g ← g + λθ
+            if self.momentum != 0:
+                if self.buffers[i] is None:
+                    self.buffers[i] = g.clone()                # b₁ = g₁（不打折扣 / no dampening）
+                else:
+                    self.buffers[i] = self.momentum * self.buffers[i] + (1 - self.dampening) * g
+                if self.nesterov:
+                    g = g + self.momentum * self.buffers[i]    # g + μ b
+                else:
+                    g = self.buffers[i]                        # b
+            p -= self.lr * g                                   # θ ← θ − η · 方向 / direction
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+
+# %% [markdown] tags=["zh"]
+# ## 7. 与 PyTorch 对照
+#
+# ### 7.1 课程模型上 100 步
+#
+# 对每一种讲过的组合，`SGDFromScratch` 和 `torch.optim.SGD` 各训练一个同样初始化的 `float64` 课程模型 100 步（同样的 100 个真实批次），
+# 然后用 `assert_close` 比较全部 669,706 个参数。用 `float64` 是为了让两边只差舍入误差，这样默认的严格容差就够用。
+# 为了让组合里的学习率改变也被检查到，“全部选项”这一组在第 50 步后把学习率降为十分之一。
+
+# %% [markdown] tags=["en"]
+# ## 7. Check against PyTorch
+#
+# ### 7.1 100 steps on the course model
+#
+# For every combination taught, `SGDFromScratch` and `torch.optim.SGD` each train an identically initialized `float64`
+# course model for 100 steps (on the same 100 real batches), and `assert_close` compares all 669,706 parameters. With
+# `float64` the two differ only by rounding, so the strict default tolerance is enough. So that a change of learning
+# rate is checked too, the "all options" run divides the learning rate by ten after step 50.
+
+# %%
+COMBOS = {
+    "plain": {"lr": 0.05},
+    "momentum": {"lr": 0.01, "momentum": 0.9},
+    "dampening": {"lr": 0.01, "momentum": 0.9, "dampening": 0.5},
+    "nesterov": {"lr": 0.01, "momentum": 0.9, "nesterov": True},
+    "weight_decay": {"lr": 0.05, "weight_decay": 5e-3},
+    "all": {"lr": 0.01, "momentum": 0.9, "nesterov": True, "weight_decay": 5e-3},
+}
+lr_drop = {"all": lambda t: 0.01 if t < 50 else 0.001}
+
+start = time.perf_counter()
+reference = {}
+for name, kw in COMBOS.items():
+    ours = train_steps(lambda ps, kw=kw: SGDFromScratch(ps, **kw), lr_at=lr_drop.get(name))
+    reference[name] = train_steps(lambda ps, kw=kw: torch.optim.SGD(ps, **kw), lr_at=lr_drop.get(name))
+    torch.testing.assert_close(ours, reference[name])
+seconds_check = time.perf_counter() - start
+print(f"SGD ✓ 100 步后与 torch.optim.SGD 一致 / matches torch.optim.SGD after 100 steps ({', '.join(COMBOS)})")
+
+# %% [markdown] tags=["zh"]
+# ### 7.2 这个对照能发现错误吗？
+#
+# 一个永远通过的检查毫无用处。下面把规则故意改错几处，每一个都**不能**通过同样的对照：
+#
+# - 第一步也给梯度打折扣（$b_1 = (1 - \tau) g_1$）；
+# - Nesterov 用更新前的缓冲区（$g_t + \mu b_{t-1}$，它正好等于 $b_t$：Nesterov 退化成了普通动量）；
+# - 动量的符号反了（$\theta \leftarrow \theta + \eta b$）；
+# - 权重衰减在动量之后才加（不进入缓冲区）。
+
+# %% [markdown] tags=["en"]
+# ### 7.2 Can this comparison catch a mistake?
+#
+# A check that always passes is worth nothing. Below, the rule is deliberately broken in a few places, and each broken
+# version must **fail** the same comparison:
+#
+# - the first step also discounts the gradient ($b_1 = (1 - \tau) g_1$);
+# - Nesterov uses the buffer before its update ($g_t + \mu b_{t-1}$, which is exactly $b_t$: Nesterov falls back to plain momentum);
+# - momentum with the wrong sign ($\theta \leftarrow \theta + \eta b$);
+# - weight decay added after momentum (so it stays out of the buffer).
+
+# %%
+class DampenFirstStep(SGDFromScratch):
+    @torch.no_grad()
+    def step(self):
+        for i, p in enumerate(self.params):
+            b = self.buffers[i]
+            self.buffers[i] = (1 - self.dampening) * p.grad if b is None else \
+                self.momentum * b + (1 - self.dampening) * p.grad
+            p -= self.lr * self.buffers[i]
+
+
+class NesterovOldBuffer(SGDFromScratch):
+    @torch.no_grad()
+    def step(self):
+        for i, p in enumerate(self.params):
+            old = torch.zeros_like(p) if self.buffers[i] is None else self.buffers[i]
+            self.buffers[i] = p.grad.clone() if self.buffers[i] is None else self.momentum * old + p.grad
+            p -= self.lr * (p.grad + self.momentum * old)
+
+
+class MomentumWrongSign(SGDFromScratch):
+    @torch.no_grad()
+    def step(self):
+        for i, p in enumerate(self.params):
+            b = self.buffers[i]
+            self.buffers[i] = p.grad.clone() if b is None else self.momentum * b + p.grad
+            p += self.lr * self.buffers[i]
+
+
+class DecayAfterMomentum(SGDFromScratch):
+    @torch.no_grad()
+    def step(self):
+        for i, p in enumerate(self.params):
+            b = self.buffers[i]
+            self.buffers[i] = p.grad.clone() if b is None else self.momentum * b + p.grad
+            direction = p.grad + self.momentum * self.buffers[i]  # Nesterov
+            p -= self.lr * (direction + self.weight_decay * p)
+
+
+WRONG = {"dampening": DampenFirstStep, "nesterov": NesterovOldBuffer,
+         "momentum": MomentumWrongSign, "all": DecayAfterMomentum}
+with warnings.catch_warnings(record=True) as caught:  # 符号反了可能发散 / the wrong sign may diverge
+    warnings.simplefilter("always")
+    for name, cls in WRONG.items():
+        kw = COMBOS[name]
+        wrong = train_steps(lambda ps, cls=cls, kw=kw: cls(ps, **kw), lr_at=lr_drop.get(name))
+        assert_differs(wrong, reference[name])
+        print(f"✗ {cls.__name__:<20} 与 torch.optim.SGD 不一致（应当如此）/ does not match torch.optim.SGD, as it should")
+for w in caught:
+    print(f"warning: {w.message}")
+
+# %% [markdown] tags=["zh"]
+# ### 7.3 教科书动量：学习率不变时一致，改变时不一致
+#
+# 把第 2.2 节的教科书写法也写成一个优化器。学习率不变时它和 `torch.optim.SGD(momentum=0.9)` 的 100 步结果相同；
+# 第 50 步后把学习率降为十分之一，它就不同了。
+
+# %% [markdown] tags=["en"]
+# ### 7.3 Textbook momentum: equal with a constant learning rate, different when it changes
+#
+# Write the textbook form of section 2.2 as an optimizer too. With a constant learning rate its 100 steps give the same
+# parameters as `torch.optim.SGD(momentum=0.9)`; divide the learning rate by ten after step 50 and they differ.
+
+# %%
+class TextbookMomentum:
+    """v ← μv − ηg, θ ← θ + v：学习率在速度里 / the learning rate lives in the velocity."""
+
+    def __init__(self, params, lr, momentum):
+        self.params, self.lr, self.momentum = list(params), lr, momentum
+        self.velocity = [torch.zeros_like(p) for p in self.params]
+
+    @torch.no_grad()
+    def step(self):
+        for p, v in zip(self.params, self.velocity):
+            v.mul_(self.momentum).sub_(self.lr * p.grad)
+            p += v
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+
+drop = lr_drop["all"]
+textbook_const = train_steps(lambda ps: TextbookMomentum(ps, lr=0.01, momentum=0.9))
+torch.testing.assert_close(textbook_const, reference["momentum"])
+print("教科书动量 ✓ 学习率不变时与 torch.optim.SGD 一致 / textbook momentum ✓ matches torch.optim.SGD at a constant learning rate")
+
+textbook_drop = train_steps(lambda ps: TextbookMomentum(ps, lr=0.01, momentum=0.9), lr_at=drop)
+torch_drop = train_steps(lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9), lr_at=drop)
+ours_drop = train_steps(lambda ps: SGDFromScratch(ps, lr=0.01, momentum=0.9), lr_at=drop)
+torch.testing.assert_close(ours_drop, torch_drop)
+assert_differs(textbook_drop, torch_drop)
+print("教科书动量 ✗ 学习率改变后与 torch.optim.SGD 不同 / textbook momentum ✗ differs from torch.optim.SGD once the learning rate changes")
+
+# %% [markdown] tags=["zh"]
+# ### 7.4 二维路径也一致
+#
+# 最后，用 `SGDFromScratch` 重走第 5 节的六条路径，和 `torch.optim.SGD` 的每一个点都相同。
+
+# %% [markdown] tags=["en"]
+# ### 7.4 The two-dimensional paths agree too
+#
+# Finally, `SGDFromScratch` retraces the six paths of section 5, and every point equals that of `torch.optim.SGD`.
+
+# %%
+for name, (f, start, steps, lr, *_) in SURFACES.items():
+    for m, kw in METHODS.items():
+        ours = path(f, start, steps, lambda ps, lr=lr, kw=kw: SGDFromScratch(ps, lr=lr, **kw))
+        torch.testing.assert_close(ours, sgd_paths[name][m])
+print("路径 ✓ SGDFromScratch 与 torch.optim.SGD 的每一步都相同 / paths ✓ SGDFromScratch equals torch.optim.SGD at every step")
+
+# %% tags=["nbval-ignore-output"]
+print(f"7.1 节的 12 次 100 步训练用时 / the twelve 100-step runs of 7.1 took {seconds_check:.1f} s")
+
+# %% [markdown] tags=["zh"]
+# ## 8. 何时使用
+#
+# - **SGD + 动量**（$\mu = 0.9$）仍是图像分类（ResNet 之类的卷积网络）的标准选择，通常配合学习率调度（第 07 课）。
+#   调得好时，它的测试准确率（accuracy）常常不输甚至胜过自适应方法，但它对学习率更敏感。
+# - **Nesterov** 几乎没有额外代价，常常略好一点，尤其是动量大、振荡明显时。
+# - **`dampening`** 很少用；设为 $\tau$ 时，稳定状态下缓冲区是 $(1 - \tau) g / (1 - \mu)$。
+#   常见的搭配 $\tau = \mu$ 得到梯度的指数移动平均（exponential moving average）：$b \to g$，有效学习率又回到 $\eta$。
+# - **权重衰减**常用 $10^{-4}$ 到 $5 \times 10^{-4}$。它作用在**所有**传入的参数上，包括偏置。
+#
+# 常见错误：
+#
+# - 忘了 `optimizer.zero_grad()`：梯度会在多个批次之间累加，等于把学习率越放越大；
+# - 把 `momentum=0.9` 的学习率照搬成普通 SGD 的学习率：动量让有效学习率约放大 $1 / (1 - \mu) = 10$ 倍，反过来也一样；
+# - 学习率太大：损失变成 `nan`。先把学习率降为十分之一再试；
+# - 按教科书公式推导学习率调度的效果：PyTorch 的缓冲区里没有学习率，降低学习率会立刻缩小整个动量步（第 2.2 节）。
+
+# %% [markdown] tags=["en"]
+# ## 8. When to use
+#
+# - **SGD + momentum** ($\mu = 0.9$) is still the standard for image classification (convolutional nets such as ResNet),
+#   usually with a learning-rate schedule (lesson 07). Well tuned, its test accuracy often matches or beats the adaptive
+#   methods, but it is more sensitive to the learning rate.
+# - **Nesterov** costs almost nothing extra and is often slightly better, above all when momentum is large and the
+#   path oscillates.
+# - **`dampening`** is rarely used; with $\tau$ the steady-state buffer is $(1 - \tau) g / (1 - \mu)$. The usual pairing
+#   $\tau = \mu$ gives an exponential moving average of the gradient: $b \to g$, and the effective learning rate is $\eta$ again.
+# - **Weight decay** is usually $10^{-4}$ to $5 \times 10^{-4}$. It acts on **every** parameter passed in, biases included.
+#
+# Common mistakes:
+#
+# - forgetting `optimizer.zero_grad()`: the gradients add up across batches, like an ever larger learning rate;
+# - moving the learning rate of `momentum=0.9` unchanged to plain SGD: momentum makes the effective learning rate about
+#   $1 / (1 - \mu) = 10$ times larger, and the same holds the other way round;
+# - a learning rate that is too large: the loss becomes `nan`. Try one ten times smaller first;
+# - reasoning about a learning-rate schedule with the textbook formula: PyTorch's buffer holds no learning rate, so a
+#   lower learning rate shrinks the whole momentum step at once (section 2.2).
+
+# %% [markdown] tags=["zh"]
+# ## 9. 在 Fashion-MNIST 上
+#
+# 课程模型、交叉熵（cross-entropy）损失、批次大小 64，每种设置训练 3 轮（epoch），种子相同：
+#
+# - 普通 SGD，$\eta = 0.01$；
+# - 普通 SGD，$\eta = 0.1$；
+# - 动量 $\mu = 0.9$，$\eta = 0.01$（有效学习率约 $0.01 / (1 - 0.9) = 0.1$）；
+# - Nesterov $\mu = 0.9$，$\eta = 0.01$。
+#
+# 要回答的问题：动量是不是只是“更大的学习率”？训练过程的输出会随机器变化，所以这个单元格不比较输出，后面的单元格检查结果的范围。
+
+# %% [markdown] tags=["en"]
+# ## 9. On Fashion-MNIST
+#
+# The course model, the cross-entropy loss, batches of 64, 3 epochs per setting, the same seed:
+#
+# - plain SGD, $\eta = 0.01$;
+# - plain SGD, $\eta = 0.1$;
+# - momentum $\mu = 0.9$, $\eta = 0.01$ (effective learning rate about $0.01 / (1 - 0.9) = 0.1$);
+# - Nesterov $\mu = 0.9$, $\eta = 0.01$.
+#
+# The question: is momentum just "a larger learning rate"? The training output varies from machine to machine, so this
+# cell's output is not compared; the cell after it checks the results against ranges.
+
+# %% tags=["nbval-ignore-output"]
+epochs = 3
+settings = {
+    "SGD η=0.01": {"lr": 0.01},
+    "SGD η=0.1": {"lr": 0.1},
+    "momentum η=0.01": {"lr": 0.01, "momentum": 0.9},
+    "Nesterov η=0.01": {"lr": 0.01, "momentum": 0.9, "nesterov": True},
+}
+histories = {}
+for name, kw in settings.items():
+    fc.set_seed(0)
+    model = fc.NeuralNetwork().to(device)
+    train_loader, test_loader = fc.get_tensor_loaders(64, device, generator=torch.Generator().manual_seed(0))
+    print(name)
+    histories[name] = fc.fit(model, train_loader, test_loader, loss_fn,
+                             torch.optim.SGD(model.parameters(), **kw), epochs, progress=False)
+fig = fc.plot_histories(histories, metrics=("train_loss", "test_acc"),
+                        title=fc.label("SGD 家族，3 轮", "the SGD family, 3 epochs"))
+plt.show()
+
+# %%
+acc = {name: h[-1]["test_acc"] for name, h in histories.items()}
+assert all(0.70 <= a <= 0.95 for a in acc.values()), acc
+assert all(h[-1]["train_loss"] < h[0]["train_loss"] for h in histories.values())
+# 动量明显胜过同样学习率的普通 SGD / momentum clearly beats plain SGD at the same learning rate
+assert acc["momentum η=0.01"] > acc["SGD η=0.01"] + 0.01, acc
+# 与有效学习率相同的普通 SGD 相差不大 / and is close to plain SGD at the same effective learning rate
+assert abs(acc["momentum η=0.01"] - acc["SGD η=0.1"]) < 0.04, acc
+print("Fashion-MNIST ✓ 动量胜过同学习率的 SGD，接近有效学习率相同的 SGD / "
+      "momentum beats SGD at the same η and is close to SGD at the same effective η")
+
+# %% [markdown] tags=["zh"]
+# 在这个小实验里，动量明显好于同样 $\eta = 0.01$ 的普通 SGD，而和 $\eta = 0.1$ 的普通 SGD 差不多：
+# 对这个模型、这么短的训练，动量的主要作用就是把有效学习率放大了约 10 倍。
+# 它在病态曲面上的好处（第 5 节的“少振荡”）在这里不明显；这只是一个种子、3 轮的结果，不能推广到所有模型。
+
+# %% [markdown] tags=["en"]
+# In this small experiment, momentum is clearly better than plain SGD at the same $\eta = 0.01$ and about as good as
+# plain SGD at $\eta = 0.1$: for this model and this short training, the main effect of momentum is to make the effective
+# learning rate about 10 times larger. Its advantage on ill-conditioned surfaces (the "less oscillation" of section 5)
+# does not show here; this is one seed and 3 epochs, not a result that carries over to every model.
+
+# %% [markdown] tags=["zh"]
+# ## 10. 练习
+#
+# 每个练习写一个函数，检查单元格把它和 `torch.optim.SGD` 比较，并在出错时指出可能的错误（符号、学习率、第一步、缓冲区……）。
+# 每个函数都不要原地修改传进来的张量。
+#
+# ### 练习 1：带权重衰减的一步 SGD
+#
+# 写出 `sgd_step(p, g, lr, weight_decay)`：参数 `p`、梯度 `g`（同形状的张量），返回按 `torch.optim.SGD(lr=lr, weight_decay=weight_decay)`
+# （没有动量）走一步之后的新参数。
+
+# %% [markdown] tags=["en"]
+# ## 10. Exercises
+#
+# Each exercise is a function; its check cell compares it with `torch.optim.SGD` and, when it is wrong, names the
+# likely mistake (a sign, the learning rate, the first step, the buffer ...). None of the functions should change the
+# tensors passed in.
+#
+# ### Exercise 1: one SGD step with weight decay
+#
+# Write `sgd_step(p, g, lr, weight_decay)`: given the parameter `p` and the gradient `g` (tensors of the same shape),
+# return the new parameter after one step of `torch.optim.SGD(lr=lr, weight_decay=weight_decay)` (no momentum).
+
+# %% nbgrader={"grade": false, "grade_id": "l05_ex1_sgd_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def sgd_step(p, g, lr, weight_decay):
+    ### BEGIN SOLUTION
+    return p - lr * (g + weight_decay * p)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l05_ex1_sgd_step_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_sgd_step(sgd_step)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 2：动量与 `dampening`，学习率会变
+#
+# 写出 `sgd_momentum(p0, grads, lrs, momentum, dampening)`：从参数 `p0` 出发，第 $t$ 步用梯度 `grads[t]` 和学习率 `lrs[t]`，
+# 按 PyTorch 的规则（第 2.1 节）走 `len(grads)` 步，返回最后的参数。注意第一步、`dampening` 乘在哪一项上，以及学习率放在哪里。
+
+# %% [markdown] tags=["en"]
+# ### Exercise 2: momentum and `dampening`, with a changing learning rate
+#
+# Write `sgd_momentum(p0, grads, lrs, momentum, dampening)`: start from the parameter `p0`; step $t$ uses the gradient
+# `grads[t]` and the learning rate `lrs[t]`; follow PyTorch's rule (section 2.1) for `len(grads)` steps and return the
+# final parameter. Mind the first step, which term `dampening` multiplies, and where the learning rate goes.
+
+# %% nbgrader={"grade": false, "grade_id": "l05_ex2_momentum", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def sgd_momentum(p0, grads, lrs, momentum, dampening):
+    ### BEGIN SOLUTION
+    p, b = p0.clone(), None
+    for g, lr in zip(grads, lrs):
+        b = g.clone() if b is None else momentum * b + (1 - dampening) * g
+        p = p - lr * b
+    return p
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l05_ex2_momentum_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_sgd_momentum(sgd_momentum)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 3：Nesterov 与权重衰减
+#
+# 写出 `sgd_nesterov(p0, grads, lr, momentum, weight_decay)`：从 `p0` 出发，走 `len(grads)` 步
+# `torch.optim.SGD(lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)`，返回最后的参数。
+# 这里的 `grads[t]` 是损失函数的梯度，还没有加上权重衰减。
+
+# %% [markdown] tags=["en"]
+# ### Exercise 3: Nesterov and weight decay
+#
+# Write `sgd_nesterov(p0, grads, lr, momentum, weight_decay)`: start from `p0`, take `len(grads)` steps of
+# `torch.optim.SGD(lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)` and return the final parameter.
+# Here `grads[t]` is the gradient of the loss function, before weight decay is added.
+
+# %% nbgrader={"grade": false, "grade_id": "l05_ex3_nesterov", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def sgd_nesterov(p0, grads, lr, momentum, weight_decay):
+    ### BEGIN SOLUTION
+    p, b = p0.clone(), None
+    for g in grads:
+        g = g + weight_decay * p
+        b = g.clone() if b is None else momentum * b + g
+        p = p - lr * (g + momentum * b)
+    return p
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l05_ex3_nesterov_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex3_sgd_nesterov(sgd_nesterov)
+
+# %% [markdown] tags=["zh"]
+# ## 小结
+#
+# - 小批量 SGD 用批次的平均梯度代替全量梯度：方向平均来说是对的，噪声方差约与 $1/|B|$ 成正比。
+# - PyTorch 的动量：$b_1 = g_1$，$b_t = \mu b_{t-1} + (1 - \tau) g_t$，$\theta \leftarrow \theta - \eta b_t$；缓冲区里没有学习率。
+# - Nesterov：沿 $g_t + \mu b_t$ 走；权重衰减：先把 $\lambda \theta$ 加到梯度上，对 SGD 等于 L2 惩罚。
+# - 我们的 `SGDFromScratch` 在课程模型上 100 步后与 `torch.optim.SGD` 完全一致，而故意改错的版本都不一致。
+#
+# 下一课：Adagrad、RMSprop、Adam 和 AdamW，它们给每个参数各自一个步长。
+
+# %% [markdown] tags=["en"]
+# ## Summary
+#
+# - Mini-batch SGD uses the mean gradient of a batch in place of the full gradient: right on average, with a noise
+#   variance about proportional to $1/|B|$.
+# - PyTorch's momentum: $b_1 = g_1$, $b_t = \mu b_{t-1} + (1 - \tau) g_t$, $\theta \leftarrow \theta - \eta b_t$; the buffer holds no learning rate.
+# - Nesterov steps along $g_t + \mu b_t$; weight decay adds $\lambda \theta$ to the gradient first, which for SGD is an L2 penalty.
+# - Our `SGDFromScratch` equals `torch.optim.SGD` after 100 steps on the course model, and the deliberately broken versions do not.
+#
+# Next lesson: Adagrad, RMSprop, Adam and AdamW, which give every parameter its own step size.

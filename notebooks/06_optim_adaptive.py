@@ -1,0 +1,1093 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,nbgrader,-all
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["zh"]
+# # 06 自适应优化器
+#
+# 上一课：[05 SGD 及其家族](05_optim_sgd.ipynb) · 下一课：[07 学习率调度](07_lr_schedulers.ipynb)
+#
+# SGD 给所有参数（parameter）同一个学习率（learning rate）。自适应优化器（optimizer）根据每个参数自己梯度（gradient）的历史大小，
+# 给它单独的步长（step size）。这一课按 PyTorch 的实现讲四个：Adagrad、RMSprop、Adam 和 AdamW。
+#
+# 学完这一课，你能够：
+#
+# - 写出 Adagrad、RMSprop（含 `momentum`、`centered`）、Adam（含偏差修正（bias correction）和 `amsgrad`）和 AdamW 的更新公式，与 PyTorch 的实现一字不差；
+# - 解释为什么 Adam 需要偏差修正，以及缺了它前几步会怎样；
+# - 说清 Adam 的 `weight_decay`（L2）和 AdamW 的解耦权重衰减（decoupled weight decay）有什么不同，并用实验证明二者不同；
+# - 从零实现它们，并证明在课程模型上训练 100 步后与 `torch.optim` 的参数完全一致；
+# - 在 Fashion-MNIST 上用同样的预算比较第 05 课和本课的所有优化器。
+
+# %% [markdown] tags=["en"]
+# # 06 Adaptive optimizers
+#
+# Previous: [05 SGD and its family](05_optim_sgd.ipynb) · Next: [07 Learning-rate schedules](07_lr_schedulers.ipynb)
+#
+# SGD gives every parameter the same learning rate. An adaptive optimizer gives each parameter its own step size,
+# from the history of that parameter's own gradient. This lesson covers four of them as PyTorch implements them:
+# Adagrad, RMSprop, Adam and AdamW.
+#
+# After this lesson you can:
+#
+# - write the updates of Adagrad, RMSprop (with `momentum` and `centered`), Adam (with bias correction and `amsgrad`) and AdamW exactly as PyTorch implements them;
+# - explain why Adam needs bias correction, and what its first steps look like without it;
+# - say how Adam's `weight_decay` (L2) differs from AdamW's decoupled weight decay, and show by experiment that they differ;
+# - implement them from scratch and prove that after 100 steps on the course model their parameters equal those of `torch.optim`;
+# - compare every optimizer of lesson 05 and of this lesson on Fashion-MNIST with the same budget.
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+import fmnist_core as fc
+from fmnist_core.checks import lesson06 as check
+
+device = fc.get_device()
+fc.plot.cjk_font()  # 有中文字体就用 / use a CJK font when there is one
+loss_fn = nn.CrossEntropyLoss()
+
+# %% [markdown] tags=["zh"]
+# ## 1. 一个学习率为什么不够
+#
+# ### 1.1 定义：逐元素的步长
+#
+# 上一课的病态二次函数 $f(x, y) = \frac{1}{2}(x^2 + 25 y^2)$ 里，$y$ 方向的梯度是 $x$ 方向的 25 倍。
+# SGD 的学习率受陡的方向限制（$\eta < 2/25$），平缓的方向就走得很慢。
+# 本课的四个优化器都把梯度**逐元素**地除以“这个参数的梯度通常有多大”的一个估计 $\sqrt{s}$，再乘学习率：
+#
+# $$\theta_{t+1} = \theta_t - \eta \frac{u_t}{\sqrt{s_t} + \epsilon}$$
+#
+# 其中 $u_t$ 是梯度或它的平均，$s_t$ 是梯度平方 $g_t^2$ 的累加或平均，所有运算都逐元素进行（每个参数各算各的），$\epsilon$ 防止除以 0。
+# 四个优化器的区别只在于 $u_t$ 和 $s_t$ 怎样算。
+#
+# ### 1.2 直觉：步长与梯度的尺度无关
+#
+# 分子分母都和梯度成正比，所以把梯度整体放大 100 倍，自适应优化器的步长几乎不变，SGD 的步长却放大 100 倍。
+# 下面给一个一维参数恒定的梯度 $g = 0.01$ 或 $g = 1$，看每一步移动多远（都用 $\eta = 0.01$，其他超参数（hyperparameter）取 PyTorch 的默认值）。
+
+# %% [markdown] tags=["en"]
+# ## 1. Why one learning rate is not enough
+#
+# ### 1.1 Definition: a step size per element
+#
+# On last lesson's ill-conditioned quadratic $f(x, y) = \frac{1}{2}(x^2 + 25 y^2)$ the gradient along $y$ is 25 times
+# that along $x$. SGD's learning rate is limited by the steep direction ($\eta < 2/25$), so the flat direction crawls.
+# The four optimizers of this lesson all divide the gradient **element by element** by an estimate $\sqrt{s}$ of "how
+# large this parameter's gradient usually is", then multiply by the learning rate:
+#
+# $$\theta_{t+1} = \theta_t - \eta \frac{u_t}{\sqrt{s_t} + \epsilon}$$
+#
+# where $u_t$ is the gradient or an average of it, $s_t$ a sum or average of the squared gradients $g_t^2$, every
+# operation element-wise (each parameter on its own), and $\epsilon$ keeps us from dividing by 0. The four optimizers
+# differ only in how they compute $u_t$ and $s_t$.
+#
+# ### 1.2 Intuition: the step does not depend on the scale of the gradient
+#
+# Numerator and denominator both grow with the gradient, so when the gradient is 100 times larger an adaptive
+# optimizer's step hardly changes, while SGD's step grows 100 times. Below, a 1-D parameter gets a constant gradient
+# $g = 0.01$ or $g = 1$, and we watch how far each step moves (all with $\eta = 0.01$, the other hyperparameters at
+# PyTorch's defaults).
+
+# %%
+OPTIMIZERS_1D = {"SGD": torch.optim.SGD, "Adagrad": torch.optim.Adagrad,
+                 "RMSprop": torch.optim.RMSprop, "Adam": torch.optim.Adam}
+
+
+def step_sizes(optimizer_class, g, steps=100, **options):
+    """每一步移动的距离，梯度恒为 g / the distance moved at each step under a constant gradient g."""
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    optimizer = optimizer_class([p], **options)
+    sizes = []
+    for _ in range(steps):
+        before = p.detach().clone()
+        p.grad = torch.full_like(p, g)
+        optimizer.step()
+        sizes.append((before - p.detach()).abs().item())
+    return sizes
+
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+for ax, g in zip(axes, (0.01, 1.0)):
+    for name, cls in OPTIMIZERS_1D.items():
+        ax.plot(range(1, 101), step_sizes(cls, g, lr=0.01), label=name)
+    ax.set_yscale("log")
+    ax.set_title(fc.label(f"梯度恒为 g = {g}", f"constant gradient g = {g}"))
+    ax.set_xlabel(fc.label("步数", "step"))
+    ax.grid(alpha=0.3, which="both")
+axes[0].set_ylabel(fc.label("每步移动的距离", "distance moved per step"))
+axes[1].legend()
+fig.tight_layout()
+plt.show()
+
+for name, cls in OPTIMIZERS_1D.items():
+    small, large = step_sizes(cls, 0.01, lr=0.01), step_sizes(cls, 1.0, lr=0.01)
+    print(f"{name:<8} 第 1 步 / step 1: {small[0]:.4f} vs {large[0]:.4f}   "
+          f"第 100 步 / step 100: {small[-1]:.4f} vs {large[-1]:.4f}")
+
+# %% [markdown] tags=["zh"]
+# 从图和数字可以读出四件事，后面几节会逐一解释：
+#
+# - SGD 的步长正比于梯度：$\eta g$。
+# - Adagrad 第一步走 $\eta$，之后按 $\eta / \sqrt{t}$ 一直变小，因为它把所有 $g^2$ **累加**起来。
+# - RMSprop 第一步走了 $10 \eta$：它的平均值从 0 开始，又**没有**偏差修正；之后慢慢降回 $\eta$。
+# - Adam 每一步都正好走 $\eta$：偏差修正消除了从 0 开始的偏差。
+#
+# 在 $g = 0.01$ 的左图里，$\epsilon$ 的影响还看不出来；只有当梯度小到与 $\epsilon$ 相当时，步长才会变小。
+
+# %% [markdown] tags=["en"]
+# The plot and the numbers show four things that the next sections explain one by one:
+#
+# - SGD's step is proportional to the gradient: $\eta g$.
+# - Adagrad's first step is $\eta$, and then it keeps shrinking like $\eta / \sqrt{t}$, because it **sums** all the $g^2$.
+# - RMSprop's first step is $10 \eta$: its average starts at 0 and has **no** bias correction; it slowly comes back to $\eta$.
+# - Adam's steps are exactly $\eta$, every one: bias correction removes the bias of starting at 0.
+#
+# In the left panel, with $g = 0.01$, $\epsilon$ has no visible effect yet; only a gradient as small as $\epsilon$ shrinks the step.
+
+# %% [markdown] tags=["zh"]
+# ### 1.3 对照用的工具
+#
+# 和上一课一样，每个从零实现的优化器都要和 `torch.optim` 比：在课程模型的 `float64` 副本上用同样的 100 个真实批次（每批 32 张）各训练 100 步，
+# 再用 `assert_close` 比较全部参数。`assert_differs` 反过来要求两组参数**不同**，用来证明这个对照能发现故意写错的规则。
+
+# %% [markdown] tags=["en"]
+# ### 1.3 Tools for the checks
+#
+# As in the previous lesson, each from-scratch optimizer is compared with `torch.optim`: each trains a `float64` copy
+# of the course model for 100 steps on the same 100 real batches (32 images each), and `assert_close` compares all the
+# parameters. `assert_differs` asks the opposite, that two sets of parameters **differ**, to show that the comparison
+# catches a deliberately wrong rule.
+
+# %%
+X_train, y_train = fc.load_tensors(train=True, device=device)
+n_steps, batch = 100, 32
+X_steps = X_train[:n_steps * batch].double()  # 100 个真实批次，顺序固定 / 100 real batches in a fixed order
+y_steps = y_train[:n_steps * batch]
+
+
+def train_steps(make_optimizer, steps=n_steps, seed=0):
+    """训练一个新的 float64 课程模型 steps 步，返回最后的参数 / train a fresh float64 course model, return its parameters."""
+    fc.set_seed(seed)
+    model = fc.NeuralNetwork().double().to(device)
+    optimizer = make_optimizer(model.parameters())
+    for t in range(steps):
+        X, y = X_steps[t * batch:(t + 1) * batch], y_steps[t * batch:(t + 1) * batch]
+        loss_fn(model(X), y).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    return [p.detach() for p in model.parameters()]
+
+
+def assert_differs(a, b):
+    """a 与 b 必须不一致 / a and b must differ."""
+    try:
+        torch.testing.assert_close(a, b)
+    except AssertionError:
+        return
+    raise AssertionError("本应不同，却一致 / expected a difference, found none")
+
+
+def compare(name, ours_class, torch_class, combos):
+    """每种组合：从零实现与 torch.optim 各训练 100 步，参数必须一致 / each combination must match after 100 steps."""
+    reference = {}
+    for combo, kw in combos.items():
+        ours = train_steps(lambda ps, kw=kw: ours_class(ps, **kw))
+        reference[combo] = train_steps(lambda ps, kw=kw: torch_class(ps, **kw))
+        torch.testing.assert_close(ours, reference[combo])
+    print(f"{name} ✓ 100 步后与 torch.optim.{torch_class.__name__} 一致 / matches torch.optim.{torch_class.__name__} "
+          f"after 100 steps ({', '.join(combos)})")
+    return reference
+
+
+class FromScratch:
+    """从零实现的优化器的共同部分 / what the from-scratch optimizers share."""
+
+    def __init__(self, params, **hyper):
+        self.params = list(params)
+        self.__dict__.update(hyper)
+        self.state = [{} for _ in self.params]  # 每个参数自己的状态 / each parameter's own state
+        self.t = 0                              # 步数 / step count
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+
+# %% [markdown] tags=["zh"]
+# ## 2. Adagrad
+#
+# ### 2.1 定义
+#
+# Adagrad 把每个参数的梯度平方**全部累加**起来，$s_0$ 为 `initial_accumulator_value`（默认 0）：
+#
+# $$s_t = s_{t-1} + g_t^2, \qquad \theta_{t+1} = \theta_t - \frac{\eta}{1 + (t - 1) \delta} \cdot \frac{g_t}{\sqrt{s_t} + \epsilon}$$
+#
+# - $\eta$（`lr`，默认 0.01）；$\delta$（`lr_decay`，默认 0）让学习率随步数 $t = 1, 2, \dots$ 再额外变小；
+# - $\epsilon$（`eps`）默认 $10^{-10}$，加在平方根**外面**；
+# - `weight_decay=λ` 和 SGD 一样，先做 $g_t \leftarrow g_t + \lambda \theta_t$（L2）。
+#
+# ### 2.2 直觉
+#
+# 梯度一直很大的参数，$s$ 增长得快，步长变小；很少得到梯度的参数（比如只在少数样本里出现的特征），$s$ 很小，一旦有梯度就走大步。
+# 这正是它为稀疏特征设计的原因。代价是 $s_t$ 只增不减：第 1.2 节里步长按 $1/\sqrt{t}$ 一直衰减，长时间训练后几乎停下。
+
+# %% [markdown] tags=["en"]
+# ## 2. Adagrad
+#
+# ### 2.1 Definition
+#
+# Adagrad **sums** the squared gradients of each parameter, starting from $s_0$ = `initial_accumulator_value` (default 0):
+#
+# $$s_t = s_{t-1} + g_t^2, \qquad \theta_{t+1} = \theta_t - \frac{\eta}{1 + (t - 1) \delta} \cdot \frac{g_t}{\sqrt{s_t} + \epsilon}$$
+#
+# - $\eta$ (`lr`, default 0.01); $\delta$ (`lr_decay`, default 0) shrinks the learning rate further with the step count $t = 1, 2, \dots$;
+# - $\epsilon$ (`eps`) is $10^{-10}$ by default, added **outside** the square root;
+# - `weight_decay=λ` works as in SGD: first $g_t \leftarrow g_t + \lambda \theta_t$ (L2).
+#
+# ### 2.2 Intuition
+#
+# A parameter whose gradient is always large sees $s$ grow fast and takes smaller steps; a parameter that rarely gets a
+# gradient (a feature present in few samples) keeps a small $s$ and takes a large step when it finally gets one. That
+# is what it was designed for: sparse features. The price is that $s_t$ only grows: in section 1.2 the step decays like
+# $1/\sqrt{t}$ forever, and after a long training it nearly stops.
+
+# %% [markdown] tags=["zh"]
+# ### 2.3 从零实现
+
+# %% [markdown] tags=["en"]
+# ### 2.3 From scratch
+
+# %%
+class AdagradFromScratch(FromScratch):
+    def __init__(self, params, lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+        super().__init__(params, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                         s0=initial_accumulator_value, eps=eps)
+
+    @torch.no_grad()
+    def step(self):
+        self.t += 1
+        clr = self.lr / (1 + (self.t - 1) * self.lr_decay)        # η / (1 + (t−1)δ)
+        for p, state in zip(self.params, self.state):
+            g = p.grad
+            if self.weight_decay != 0:
+                g = g + self.weight_decay * p                      # L2
+            s = state.setdefault("sum", torch.full_like(p, self.s0))
+            s += g * g                                             # s ← s + g²
+            p -= clr * g / (s.sqrt() + self.eps)
+
+
+# %% [markdown] tags=["zh"]
+# ### 2.4 与 PyTorch 对照
+#
+# 两种组合：默认值，以及同时打开 `lr_decay`、`initial_accumulator_value` 和 `weight_decay`。
+# 然后一个故意写错的版本（$\epsilon$ 放进平方根里：$\sqrt{s_t + \epsilon}$）必须**不**一致。
+
+# %% [markdown] tags=["en"]
+# ### 2.4 Check against PyTorch
+#
+# Two combinations: the defaults, and `lr_decay`, `initial_accumulator_value` and `weight_decay` all switched on.
+# Then a deliberately wrong version ($\epsilon$ inside the square root: $\sqrt{s_t + \epsilon}$) must **not** match.
+
+# %%
+ADAGRAD = {"default": {}, "all options": {"lr_decay": 1e-3, "initial_accumulator_value": 0.1, "weight_decay": 1e-3}}
+ref_adagrad = compare("Adagrad", AdagradFromScratch, torch.optim.Adagrad, ADAGRAD)
+
+
+class AdagradEpsInside(AdagradFromScratch):
+    @torch.no_grad()
+    def step(self):
+        for p, state in zip(self.params, self.state):
+            s = state.setdefault("sum", torch.zeros_like(p))
+            s += p.grad * p.grad
+            p -= self.lr * p.grad / (s + self.eps).sqrt()          # 错：ε 在根号里 / wrong: ε inside the root
+
+
+assert_differs(train_steps(AdagradEpsInside), ref_adagrad["default"])
+print("✗ AdagradEpsInside 与 torch.optim.Adagrad 不一致（应当如此）/ does not match torch.optim.Adagrad, as it should")
+
+# %% [markdown] tags=["zh"]
+# 为什么 $\epsilon = 10^{-10}$ 放在哪里也能看出来？课程模型里有些梯度非常小（例如几乎总是 0 的边缘像素的权重）：
+# 对 $|g| \approx 10^{-6}$，$g / (|g| + \epsilon) \approx 1$，而 $g / \sqrt{g^2 + \epsilon} \approx 0.1$，差了 10 倍。
+
+# %% [markdown] tags=["en"]
+# Why does the place of an $\epsilon$ of $10^{-10}$ show at all? Some gradients of the course model are tiny (say, the
+# weights of border pixels that are nearly always 0): for $|g| \approx 10^{-6}$, $g / (|g| + \epsilon) \approx 1$ but
+# $g / \sqrt{g^2 + \epsilon} \approx 0.1$, ten times less.
+
+# %% [markdown] tags=["zh"]
+# ## 3. RMSprop
+#
+# ### 3.1 定义
+#
+# RMSprop 把 Adagrad 的累加换成**指数移动平均**（exponential moving average），于是很久以前的梯度会被逐渐忘掉，步长不会一直衰减。$v_0 = 0$：
+#
+# $$v_t = \alpha v_{t-1} + (1 - \alpha) g_t^2, \qquad \theta_{t+1} = \theta_t - \eta \frac{g_t}{\sqrt{v_t} + \epsilon}$$
+#
+# - $\alpha$（`alpha`，默认 0.99）：平均的“记忆长度”约为 $1 / (1 - \alpha) = 100$ 步；$\epsilon$ 默认 $10^{-8}$；`lr` 默认 0.01（常用 0.001）。
+# - **没有偏差修正**：第一步 $v_1 = 0.01 g_1^2$，$\sqrt{v_1} = 0.1 |g_1|$，所以第一步走 $10 \eta$（第 1.2 节看到的）。
+# - `centered=True`：再维护梯度的平均 $\bar{g}_t = \alpha \bar{g}_{t-1} + (1 - \alpha) g_t$，分母换成 $\sqrt{v_t - \bar{g}_t^2} + \epsilon$，即用梯度的**方差**代替二阶矩（second moment）。
+# - `momentum=μ`：缓冲区从 0 开始，累积的是已经缩放过的梯度：
+#
+# $$b_t = \mu b_{t-1} + \frac{g_t}{\sqrt{v_t} + \epsilon}, \qquad \theta_{t+1} = \theta_t - \eta b_t$$
+#
+# - `weight_decay=λ`：先做 $g_t \leftarrow g_t + \lambda \theta_t$（L2）。
+#
+# ### 3.2 直觉
+#
+# 分母 $\sqrt{v_t}$ 是最近约 100 步梯度的均方根（root mean square，RMSprop 的名字由此而来）。
+# 梯度一直大的方向被压小，一直小的方向被放大，所以每个坐标每步大约走 $\eta$。第 7 节会在二维曲面上看到这一点。
+
+# %% [markdown] tags=["en"]
+# ## 3. RMSprop
+#
+# ### 3.1 Definition
+#
+# RMSprop replaces Adagrad's sum by an **exponential moving average**, so old gradients are slowly forgotten and the
+# step does not keep shrinking. With $v_0 = 0$:
+#
+# $$v_t = \alpha v_{t-1} + (1 - \alpha) g_t^2, \qquad \theta_{t+1} = \theta_t - \eta \frac{g_t}{\sqrt{v_t} + \epsilon}$$
+#
+# - $\alpha$ (`alpha`, default 0.99): the average "remembers" about $1 / (1 - \alpha) = 100$ steps; $\epsilon$ is $10^{-8}$ by default; `lr` is 0.01 by default (0.001 is common).
+# - **No bias correction**: after the first step $v_1 = 0.01 g_1^2$ and $\sqrt{v_1} = 0.1 |g_1|$, so the first step is $10 \eta$ (as seen in section 1.2).
+# - `centered=True`: also keep the mean gradient $\bar{g}_t = \alpha \bar{g}_{t-1} + (1 - \alpha) g_t$ and divide by $\sqrt{v_t - \bar{g}_t^2} + \epsilon$, the gradient's **variance** in place of its second moment.
+# - `momentum=μ`: a buffer starting at 0 that accumulates the already scaled gradients:
+#
+# $$b_t = \mu b_{t-1} + \frac{g_t}{\sqrt{v_t} + \epsilon}, \qquad \theta_{t+1} = \theta_t - \eta b_t$$
+#
+# - `weight_decay=λ`: first $g_t \leftarrow g_t + \lambda \theta_t$ (L2).
+#
+# ### 3.2 Intuition
+#
+# The denominator $\sqrt{v_t}$ is the root mean square of the last hundred or so gradients (hence the name RMSprop).
+# Directions with a steadily large gradient are scaled down, steadily small ones scaled up, so every coordinate moves
+# about $\eta$ per step. Section 7 shows this on the 2-D surfaces.
+
+# %% [markdown] tags=["zh"]
+# ### 3.3 从零实现
+
+# %% [markdown] tags=["en"]
+# ### 3.3 From scratch
+
+# %%
+class RMSpropFromScratch(FromScratch):
+    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                         momentum=momentum, centered=centered)
+
+    @torch.no_grad()
+    def step(self):
+        for p, state in zip(self.params, self.state):
+            g = p.grad
+            if self.weight_decay != 0:
+                g = g + self.weight_decay * p                                  # L2
+            v = state.setdefault("square_avg", torch.zeros_like(p))
+            v.mul_(self.alpha).add_((1 - self.alpha) * g * g)                  # v ← αv + (1−α)g²
+            if self.centered:
+                g_avg = state.setdefault("grad_avg", torch.zeros_like(p))
+                g_avg.mul_(self.alpha).add_((1 - self.alpha) * g)              # ḡ ← αḡ + (1−α)g
+                denom = (v - g_avg * g_avg).sqrt() + self.eps                  # √(v − ḡ²) + ε
+            else:
+                denom = v.sqrt() + self.eps                                    # √v + ε
+            if self.momentum > 0:
+                b = state.setdefault("momentum_buffer", torch.zeros_like(p))
+                b.mul_(self.momentum).add_(g / denom)                          # b ← μb + g/(√v + ε)
+                p -= self.lr * b
+            else:
+                p -= self.lr * g / denom
+
+
+# %% [markdown] tags=["zh"]
+# ### 3.4 与 PyTorch 对照
+#
+# 五种组合：默认、`momentum`、`centered`、`weight_decay`、全部打开。错误版本把 $\alpha$ 和 $1 - \alpha$ 对调。
+
+# %% [markdown] tags=["en"]
+# ### 3.4 Check against PyTorch
+#
+# Five combinations: the defaults, `momentum`, `centered`, `weight_decay`, and all of them. The wrong version swaps $\alpha$ and $1 - \alpha$.
+
+# %%
+RMSPROP = {
+    "default": {"lr": 1e-3},
+    "momentum": {"lr": 1e-3, "momentum": 0.9},
+    "centered": {"lr": 1e-3, "centered": True},
+    "weight_decay": {"lr": 1e-3, "weight_decay": 1e-2},
+    "all options": {"lr": 1e-3, "alpha": 0.9, "eps": 1e-6, "momentum": 0.5, "centered": True, "weight_decay": 1e-2},
+}
+ref_rmsprop = compare("RMSprop", RMSpropFromScratch, torch.optim.RMSprop, RMSPROP)
+
+
+class RMSpropSwappedAlpha(RMSpropFromScratch):
+    @torch.no_grad()
+    def step(self):
+        for p, state in zip(self.params, self.state):
+            v = state.setdefault("square_avg", torch.zeros_like(p))
+            v.mul_(1 - self.alpha).add_(self.alpha * p.grad * p.grad)  # 错：α 与 1−α 对调 / wrong: α swapped
+            p -= self.lr * p.grad / (v.sqrt() + self.eps)
+
+
+assert_differs(train_steps(lambda ps: RMSpropSwappedAlpha(ps, lr=1e-3)), ref_rmsprop["default"])
+print("✗ RMSpropSwappedAlpha 与 torch.optim.RMSprop 不一致（应当如此）/ does not match torch.optim.RMSprop, as it should")
+
+# %% [markdown] tags=["zh"]
+# ## 4. Adam
+#
+# ### 4.1 定义
+#
+# Adam 同时维护梯度的一阶矩（first moment，平均）$m$ 和二阶矩（平方的平均）$v$，都从 0 开始，然后做**偏差修正**。$t = 1, 2, \dots$ 是步数：
+#
+# $$m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \qquad v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2$$
+#
+# $$\hat{m}_t = \frac{m_t}{1 - \beta_1^t}, \qquad \hat{v}_t = \frac{v_t}{1 - \beta_2^t}, \qquad \theta_{t+1} = \theta_t - \eta \frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon}$$
+#
+# - `betas=(β1, β2)` 默认 (0.9, 0.999)；`eps` 默认 $10^{-8}$，加在修正后的 $\sqrt{\hat{v}_t}$ 外面；`lr` 默认 0.001。
+# - `weight_decay=λ`：和 SGD 一样先做 $g_t \leftarrow g_t + \lambda \theta_t$（L2），这个 $\lambda \theta_t$ 随后进入 $m$ 和 $v$。第 5 节会看到这为什么不理想。
+# - PyTorch 的代码把同样的公式写成 $\theta \leftarrow \theta - \frac{\eta}{1 - \beta_1^t} \cdot \frac{m_t}{\sqrt{v_t} / \sqrt{1 - \beta_2^t} + \epsilon}$，数学上完全相同。
+#
+# ### 4.2 直觉：为什么要偏差修正
+#
+# $m$ 和 $v$ 从 0 开始，所以前几步它们偏小。如果梯度恒为 $g$，$m_t = (1 - \beta_1^t) g$，$v_t = (1 - \beta_2^t) g^2$：
+# 除以 $1 - \beta^t$ 正好把偏差消掉，$\hat{m}_t / \sqrt{\hat{v}_t} = 1$，每步正好走 $\eta$。
+# 如果不修正，比值是 $(1 - \beta_1^t) / \sqrt{1 - \beta_2^t}$。因为 $\beta_2 = 0.999$ 比 $\beta_1 = 0.9$ 更接近 1，$v$ 的偏差更大，
+# 前几百步的步子反而**偏大**好几倍；只修正 $v$ 不修正 $m$ 的话，第一步又只有 $0.1 \eta$。
+
+# %% [markdown] tags=["en"]
+# ## 4. Adam
+#
+# ### 4.1 Definition
+#
+# Adam keeps both the first moment (the mean) $m$ and the second moment (the mean of the square) $v$ of the gradient,
+# both starting at 0, and then applies a **bias correction**. $t = 1, 2, \dots$ counts the steps:
+#
+# $$m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \qquad v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2$$
+#
+# $$\hat{m}_t = \frac{m_t}{1 - \beta_1^t}, \qquad \hat{v}_t = \frac{v_t}{1 - \beta_2^t}, \qquad \theta_{t+1} = \theta_t - \eta \frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon}$$
+#
+# - `betas=(β1, β2)` default to (0.9, 0.999); `eps` is $10^{-8}$ by default, added outside the corrected $\sqrt{\hat{v}_t}$; `lr` is 0.001 by default.
+# - `weight_decay=λ`: as in SGD, first $g_t \leftarrow g_t + \lambda \theta_t$ (L2), and this $\lambda \theta_t$ then enters $m$ and $v$. Section 5 shows why that is not ideal.
+# - PyTorch's code writes the same formula as $\theta \leftarrow \theta - \frac{\eta}{1 - \beta_1^t} \cdot \frac{m_t}{\sqrt{v_t} / \sqrt{1 - \beta_2^t} + \epsilon}$, mathematically identical.
+#
+# ### 4.2 Intuition: why bias correction
+#
+# $m$ and $v$ start at 0, so they are too small during the first steps. With a constant gradient $g$,
+# $m_t = (1 - \beta_1^t) g$ and $v_t = (1 - \beta_2^t) g^2$: dividing by $1 - \beta^t$ removes the bias exactly,
+# $\hat{m}_t / \sqrt{\hat{v}_t} = 1$, and every step is exactly $\eta$. Without correction the ratio is
+# $(1 - \beta_1^t) / \sqrt{1 - \beta_2^t}$. Because $\beta_2 = 0.999$ is closer to 1 than $\beta_1 = 0.9$, $v$ is more
+# biased, and for the first few hundred steps the steps are several times too **large**; correcting $v$ but not $m$
+# makes the first step only $0.1 \eta$ instead.
+
+# %%
+b1, b2 = 0.9, 0.999
+t = torch.arange(1, 1001, dtype=torch.float64)
+ratios = {
+    fc.label("两者都修正（PyTorch）", "both corrected (PyTorch)"): torch.ones_like(t),
+    fc.label("都不修正", "no correction"): (1 - b1 ** t) / (1 - b2 ** t).sqrt(),
+    fc.label("只修正 v", "only v corrected"): 1 - b1 ** t,
+}
+fig, ax = plt.subplots(figsize=(6.5, 3.5))
+for name, r in ratios.items():
+    ax.plot(t, r, label=name)
+ax.set_xscale("log")
+ax.set_xlabel(fc.label("步数 t", "step t"))
+ax.set_ylabel(fc.label("步长除以 η", "step divided by η"))
+ax.set_title(fc.label("梯度恒定时 Adam 的步长", "Adam's step under a constant gradient"))
+ax.set_ylim(0, 9)
+ax.legend(loc="upper right", fontsize=8)
+ax.grid(alpha=0.3, which="both")
+fig.tight_layout()
+plt.show()
+
+no_corr = ratios[fc.label("都不修正", "no correction")]
+print(f"不修正时 / without correction: t=1: {no_corr[0]:.4f}, t=10: {no_corr[9]:.4f}, "
+      f"t=100: {no_corr[99]:.4f}, t=1000: {no_corr[999]:.4f}")
+
+# 与 torch.optim.Adam 对照：梯度恒定时每一步正好走 η / check: with a constant gradient every step is exactly η
+torch.testing.assert_close(torch.tensor(step_sizes(torch.optim.Adam, 0.3, steps=50, lr=0.01, eps=0.0), dtype=torch.float64),
+                           torch.full((50,), 0.01, dtype=torch.float64))
+print("偏差修正 ✓ 梯度恒定时 torch.optim.Adam 每步正好走 η / bias correction ✓ torch.optim.Adam moves exactly η per step under a constant gradient")
+
+# %% [markdown] tags=["zh"]
+# ### 4.3 从零实现
+#
+# 一个类同时实现 Adam 和 AdamW：`decoupled=True` 时权重衰减直接作用在参数上（第 5 节）。`amsgrad` 在第 6 节讲，这里一并写上。
+
+# %% [markdown] tags=["en"]
+# ### 4.3 From scratch
+#
+# One class implements both Adam and AdamW: with `decoupled=True` the weight decay acts on the parameter directly
+# (section 5). `amsgrad` is explained in section 6 and written here too.
+
+# %%
+class AdamFromScratch(FromScratch):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 decoupled=False):
+        super().__init__(params, lr=lr, beta1=betas[0], beta2=betas[1], eps=eps,
+                         weight_decay=weight_decay, amsgrad=amsgrad, decoupled=decoupled)
+
+    @torch.no_grad()
+    def step(self):
+        self.t += 1
+        bc1, bc2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t   # 偏差修正 / bias correction
+        for p, state in zip(self.params, self.state):
+            g = p.grad
+            if self.weight_decay != 0:
+                if self.decoupled:
+                    p *= 1 - self.lr * self.weight_decay                # AdamW: θ ← θ(1 − ηλ)
+                else:
+                    g = g + self.weight_decay * p                       # Adam: L2, g ← g + λθ
+            m = state.setdefault("exp_avg", torch.zeros_like(p))
+            v = state.setdefault("exp_avg_sq", torch.zeros_like(p))
+            m.mul_(self.beta1).add_((1 - self.beta1) * g)               # m ← β1·m + (1−β1)·g
+            v.mul_(self.beta2).add_((1 - self.beta2) * g * g)           # v ← β2·v + (1−β2)·g²
+            if self.amsgrad:
+                v_max = state.setdefault("max_exp_avg_sq", torch.zeros_like(p))
+                torch.maximum(v_max, v, out=v_max)                      # 未修正的 v 的最大值 / max of the raw v
+                v = v_max
+            m_hat, v_hat = m / bc1, v / bc2
+            p -= self.lr * m_hat / (v_hat.sqrt() + self.eps)
+
+
+class AdamWFromScratch(AdamFromScratch):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, decoupled=True)
+
+
+# %% [markdown] tags=["zh"]
+# ### 4.4 与 PyTorch 对照
+#
+# 三种组合：默认、改变 `betas` 与 `eps`、L2 `weight_decay`（`amsgrad` 在第 6 节检查）。
+# 错误版本去掉偏差修正。
+
+# %% [markdown] tags=["en"]
+# ### 4.4 Check against PyTorch
+#
+# Three combinations: the defaults, other `betas` and `eps`, and L2 `weight_decay` (`amsgrad` is checked in section 6).
+# The wrong version drops the bias correction.
+
+# %%
+ADAM = {
+    "default": {},
+    "betas, eps": {"betas": (0.8, 0.99), "eps": 1e-6},
+    "weight_decay": {"weight_decay": 1e-2},
+}
+ref_adam = compare("Adam", AdamFromScratch, torch.optim.Adam, ADAM)
+
+
+class AdamNoBiasCorrection(AdamFromScratch):
+    @torch.no_grad()
+    def step(self):
+        for p, state in zip(self.params, self.state):
+            m = state.setdefault("exp_avg", torch.zeros_like(p))
+            v = state.setdefault("exp_avg_sq", torch.zeros_like(p))
+            m.mul_(self.beta1).add_((1 - self.beta1) * p.grad)
+            v.mul_(self.beta2).add_((1 - self.beta2) * p.grad * p.grad)
+            p -= self.lr * m / (v.sqrt() + self.eps)                   # 错：没有修正 / wrong: no correction
+
+
+assert_differs(train_steps(AdamNoBiasCorrection), ref_adam["default"])
+print("✗ AdamNoBiasCorrection 与 torch.optim.Adam 不一致（应当如此）/ does not match torch.optim.Adam, as it should")
+
+# %% [markdown] tags=["zh"]
+# ## 5. AdamW：解耦的权重衰减
+#
+# ### 5.1 定义
+#
+# 对 SGD，“把 $\lambda \theta$ 加到梯度上”和“每步把参数乘以 $1 - \eta\lambda$”是一回事（上一课第 4 节）。
+# 对 Adam 不是：加到梯度上的 $\lambda \theta$ 会经过 $m$、$v$ 和除以 $\sqrt{\hat{v}}$ 的缩放。
+# Loshchilov 和 Hutter（2019）提出 AdamW：把衰减从梯度里**解耦**出来，直接作用在参数上，Adam 的部分只用损失函数的梯度。
+# PyTorch 的 `AdamW(weight_decay=λ)`（默认 $\lambda = 0.01$）每一步先做
+#
+# $$\theta_t \leftarrow \theta_t (1 - \eta \lambda)$$
+#
+# 然后用**原始**梯度 $g_t$ 照常做第 4.1 节的 Adam 更新。对比 `Adam(weight_decay=λ)`：$g_t \leftarrow g_t + \lambda \theta_t$ 再进入 $m$ 和 $v$。
+#
+# ### 5.2 直觉：只有衰减、没有损失梯度的参数
+#
+# 设想某个参数对损失函数毫无影响（损失梯度恒为 0，比如一个永远不被激活的神经元的权重），只受权重衰减作用，$\theta_0 = 1$，$\eta = 0.01$：
+#
+# - AdamW：$\theta_t = (1 - \eta \lambda)^t$，按指数慢慢缩小，$\lambda$ 越大缩得越快；
+# - Adam + L2：梯度是 $\lambda \theta$，除以它自己的均方根后约等于 1，所以参数一开始每步减少将近 $\eta$（第 50 步约为 0.54），
+#   之后 $v$ 还记着较大的旧梯度，步子逐渐变小，约 200 步后接近 0。关键是：**不论 $\lambda$ 多大，路径都一样**（图中两条红线重合）。
+#
+# 也就是说，Adam 的 L2 衰减强度被自适应缩放“吃掉”了：梯度大的参数衰减得相对少，梯度小的参数衰减得相对多。AdamW 对每个参数一视同仁。
+
+# %% [markdown] tags=["en"]
+# ## 5. AdamW: decoupled weight decay
+#
+# ### 5.1 Definition
+#
+# For SGD, "add $\lambda \theta$ to the gradient" and "multiply the parameter by $1 - \eta\lambda$ each step" are the
+# same thing (section 4 of the previous lesson). For Adam they are not: a $\lambda \theta$ added to the gradient goes
+# through $m$, $v$ and the division by $\sqrt{\hat{v}}$. Loshchilov and Hutter (2019) proposed AdamW: **decouple** the
+# decay from the gradient and apply it to the parameter directly, with the Adam part using the gradient of the loss
+# function only. PyTorch's `AdamW(weight_decay=λ)` (default $\lambda = 0.01$) first does, at every step,
+#
+# $$\theta_t \leftarrow \theta_t (1 - \eta \lambda)$$
+#
+# and then the Adam update of section 4.1 with the **raw** gradient $g_t$. Compare `Adam(weight_decay=λ)`:
+# $g_t \leftarrow g_t + \lambda \theta_t$, which then enters $m$ and $v$.
+#
+# ### 5.2 Intuition: a parameter with decay and no loss gradient
+#
+# Picture a parameter that does not affect the loss function at all (its loss gradient is always 0, like a weight of a
+# neuron that never fires), so only weight decay acts on it, with $\theta_0 = 1$ and $\eta = 0.01$:
+#
+# - AdamW: $\theta_t = (1 - \eta \lambda)^t$, a slow exponential shrink, faster for a larger $\lambda$;
+# - Adam + L2: the gradient is $\lambda \theta$, and divided by its own root mean square it is about 1, so at first
+#   the parameter drops by nearly $\eta$ per step (about 0.54 at step 50); later $v$ still remembers the larger old
+#   gradients, the steps shrink, and it gets close to 0 after about 200 steps. The point: **the path is the same
+#   whatever $\lambda$ is** (the two red curves lie on top of each other).
+#
+# In other words, the adaptive scaling "eats" the strength of Adam's L2 decay: parameters with large gradients are
+# decayed relatively less, parameters with small gradients relatively more. AdamW treats every parameter alike.
+
+# %%
+def decay_only(optimizer_class, weight_decay, steps=300, lr=0.01):
+    """损失梯度恒为 0 时参数的轨迹 / the parameter's path when the loss gradient is always 0."""
+    p = torch.ones(1, dtype=torch.float64, requires_grad=True)
+    optimizer = optimizer_class([p], lr=lr, weight_decay=weight_decay)
+    values = [1.0]
+    for _ in range(steps):
+        p.grad = torch.zeros_like(p)
+        optimizer.step()
+        values.append(p.item())
+    return torch.tensor(values, dtype=torch.float64)
+
+
+fig, ax = plt.subplots(figsize=(6.5, 3.5))
+for lam, style in ((0.1, "-"), (1.0, "--")):
+    ax.plot(decay_only(torch.optim.AdamW, lam), style, color="tab:blue", label=f"AdamW, λ = {lam}")
+    ax.plot(decay_only(torch.optim.Adam, lam), style, color="tab:red", label=f"Adam + L2, λ = {lam}")
+ax.set_xlabel(fc.label("步数", "step"))
+ax.set_ylabel("θ")
+ax.set_title(fc.label("只有权重衰减（损失梯度为 0），η = 0.01", "weight decay only (zero loss gradient), η = 0.01"))
+ax.legend()
+ax.grid(alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# AdamW 的公式：θ_t = (1 − ηλ)^t / the AdamW formula
+for lam in (0.1, 1.0):
+    torch.testing.assert_close(decay_only(torch.optim.AdamW, lam),
+                               (1 - 0.01 * lam) ** torch.arange(301, dtype=torch.float64))
+adam_01, adam_1 = decay_only(torch.optim.Adam, 0.1), decay_only(torch.optim.Adam, 1.0)
+print(f"Adam + L2 第 50 步 / at step 50: λ=0.1 -> {adam_01[50]:.4f}, λ=1 -> {adam_1[50]:.4f}")
+print(f"AdamW     第 50 步 / at step 50: λ=0.1 -> {(1 - 0.001) ** 50:.4f}, λ=1 -> {(1 - 0.01) ** 50:.4f}")
+print("AdamW ✓ 只有衰减时 θ_t = (1 − ηλ)^t / AdamW ✓ with decay only, θ_t = (1 − ηλ)^t")
+
+# %% [markdown] tags=["zh"]
+# ### 5.3 与 PyTorch 对照，以及 L2 与解耦确实不同
+#
+# `AdamWFromScratch`（第 4.3 节的类，`decoupled=True`）与 `torch.optim.AdamW` 在默认值和 $\lambda = 0.1$ 下对照。
+# 然后在同一个模型上证明：同样的 $\lambda$，`Adam(weight_decay=λ)` 和 `AdamW(weight_decay=λ)` 100 步后的参数**不同**；
+# 而 PyTorch 的 `Adam(decoupled_weight_decay=True)` 就是 `AdamW`。最后一个错误版本先走 Adam 的一步再衰减（顺序反了）。
+
+# %% [markdown] tags=["en"]
+# ### 5.3 Check against PyTorch, and L2 really differs from decoupled decay
+#
+# `AdamWFromScratch` (the class of section 4.3 with `decoupled=True`) is compared with `torch.optim.AdamW` at the
+# defaults and at $\lambda = 0.1$. Then, on the same model: with the same $\lambda$, `Adam(weight_decay=λ)` and
+# `AdamW(weight_decay=λ)` give **different** parameters after 100 steps, while PyTorch's
+# `Adam(decoupled_weight_decay=True)` is `AdamW`. The last wrong version takes the Adam step first and decays after
+# (the wrong order).
+
+# %%
+ADAMW = {"default": {}, "weight_decay=0.1": {"weight_decay": 0.1}}
+ref_adamw = compare("AdamW", AdamWFromScratch, torch.optim.AdamW, ADAMW)
+
+adam_l2 = train_steps(lambda ps: torch.optim.Adam(ps, weight_decay=0.1))
+assert_differs(adam_l2, ref_adamw["weight_decay=0.1"])
+print("Adam(weight_decay=0.1) ≠ AdamW(weight_decay=0.1)：L2 与解耦衰减不同 / L2 and decoupled decay differ")
+
+adam_decoupled = train_steps(lambda ps: torch.optim.Adam(ps, weight_decay=0.1, decoupled_weight_decay=True))
+torch.testing.assert_close(adam_decoupled, ref_adamw["weight_decay=0.1"])
+print("Adam(decoupled_weight_decay=True) ✓ = AdamW")
+
+
+class AdamWDecayAfter(AdamWFromScratch):
+    @torch.no_grad()
+    def step(self):
+        lam, self.weight_decay = self.weight_decay, 0.0
+        super().step()                                  # 先走 Adam 的一步 / the Adam step first
+        self.weight_decay = lam
+        for p in self.params:
+            p *= 1 - self.lr * lam                      # 错：之后才衰减 / wrong: decay afterwards
+
+
+assert_differs(train_steps(lambda ps: AdamWDecayAfter(ps, weight_decay=0.1)), ref_adamw["weight_decay=0.1"])
+print("✗ AdamWDecayAfter 与 torch.optim.AdamW 不一致（应当如此）/ does not match torch.optim.AdamW, as it should")
+
+# %% [markdown] tags=["zh"]
+# ## 6. 关于 `amsgrad`
+#
+# Reddi 等人（2018）构造了一个 Adam 不收敛的例子：$\hat{v}_t$ 可能变小，让有效步长 $\eta / \sqrt{\hat{v}_t}$ 突然变大。
+# `amsgrad=True` 记住 $v_t$ 的历史最大值，分母只增不减。PyTorch 取的是**未修正**的 $v_t$ 的最大值，再做偏差修正：
+#
+# $$v^{\max}_t = \max(v^{\max}_{t-1}, v_t), \qquad \theta_{t+1} = \theta_t - \eta \frac{\hat{m}_t}{\sqrt{v^{\max}_t / (1 - \beta_2^t)} + \epsilon}$$
+#
+# 实践中它很少带来明显的好处，默认关闭；Adam 和 AdamW 都支持。下面检查两者打开 `amsgrad` 时的 100 步。
+
+# %% [markdown] tags=["en"]
+# ## 6. A note on `amsgrad`
+#
+# Reddi et al. (2018) built an example where Adam does not converge: $\hat{v}_t$ can shrink and make the effective step
+# $\eta / \sqrt{\hat{v}_t}$ suddenly large. `amsgrad=True` remembers the largest $v_t$ so far, so the denominator never
+# shrinks. PyTorch takes the maximum of the **uncorrected** $v_t$, then applies the bias correction:
+#
+# $$v^{\max}_t = \max(v^{\max}_{t-1}, v_t), \qquad \theta_{t+1} = \theta_t - \eta \frac{\hat{m}_t}{\sqrt{v^{\max}_t / (1 - \beta_2^t)} + \epsilon}$$
+#
+# In practice it seldom helps much and is off by default; both Adam and AdamW accept it. Below we check 100 steps of
+# each with `amsgrad` on.
+
+# %%
+ref_ams = compare("Adam amsgrad", AdamFromScratch, torch.optim.Adam, {"amsgrad": {"amsgrad": True}})
+_ = compare("AdamW amsgrad", AdamWFromScratch, torch.optim.AdamW, {"amsgrad": {"amsgrad": True, "weight_decay": 0.1}})
+assert_differs(ref_ams["amsgrad"], ref_adam["default"])  # amsgrad 确实改变了结果 / amsgrad does change the result
+print("amsgrad ≠ Adam 默认 / Adam default: 100 步内 max 确实起了作用 / the max did act within 100 steps")
+
+# %% [markdown] tags=["zh"]
+# ## 7. 直觉：二维曲面上的路径
+#
+# 同上一课的两个曲面、同样的起点和步数。每个优化器在两个曲面上用同一个学习率；虚线是上一课的 SGD + 动量（$\mu = 0.9$）作为参照。
+# 然后用我们的从零实现重走每条路径，与 `torch.optim` 逐点对照。
+
+# %% [markdown] tags=["en"]
+# ## 7. Intuition: paths on two-dimensional surfaces
+#
+# The two surfaces of the previous lesson, with the same starting points and numbers of steps. Each optimizer uses one
+# learning rate on both surfaces; the dashed line is last lesson's SGD + momentum ($\mu = 0.9$) for reference. Then our
+# from-scratch versions retrace every path and are compared with `torch.optim` point by point.
+
+# %%
+def quadratic(p):
+    return 0.5 * (p[0] ** 2 + 25 * p[1] ** 2)
+
+
+def rosenbrock(p):
+    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+
+# 曲面、起点、步数、SGD 的学习率、画图范围 / surface, start, steps, SGD's learning rate, plot range
+SURFACES = {
+    "quadratic": (quadratic, [-4.0, 1.0], 60, 0.02, (-4.5, 1.5), (-1.5, 1.5)),
+    "rosenbrock": (rosenbrock, [-1.5, 2.0], 400, 1e-3, (-2.0, 2.0), (-1.0, 3.0)),
+}
+# 名字：(torch 类, 从零实现的类, 选项) / name: (torch class, from-scratch class, options)
+ADAPTIVE = {
+    "Adagrad η=0.5": (torch.optim.Adagrad, AdagradFromScratch, {"lr": 0.5}),
+    "RMSprop η=0.05": (torch.optim.RMSprop, RMSpropFromScratch, {"lr": 0.05}),
+    "Adam η=0.1": (torch.optim.Adam, AdamFromScratch, {"lr": 0.1}),
+    "AdamW η=0.1 λ=0.1": (torch.optim.AdamW, AdamWFromScratch, {"lr": 0.1, "weight_decay": 0.1}),
+}
+
+
+def path(f, start, steps, make_optimizer):
+    """优化器在曲面 f 上走过的点 / the points an optimizer visits on f."""
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    optimizer = make_optimizer([p])
+    points = [p.detach().clone()]
+    for _ in range(steps):
+        f(p).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        points.append(p.detach().clone())
+    return torch.stack(points)
+
+
+paths = {}
+for name, (f, start, steps, sgd_lr, *_) in SURFACES.items():
+    paths[name] = {"SGD + momentum": path(f, start, steps, lambda ps: torch.optim.SGD(ps, lr=sgd_lr, momentum=0.9))}
+    for label_, (torch_class, ours_class, kw) in ADAPTIVE.items():
+        paths[name][label_] = path(f, start, steps, lambda ps: torch_class(ps, **kw))
+        ours = path(f, start, steps, lambda ps: ours_class(ps, **kw))
+        torch.testing.assert_close(ours, paths[name][label_])
+print("路径 ✓ 四个从零实现在两个曲面上与 torch.optim 每一步都相同 / paths ✓ the four from-scratch optimizers equal torch.optim at every step on both surfaces")
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+for ax, (name, (f, start, steps, sgd_lr, xr, yr)) in zip(axes, SURFACES.items()):
+    xs = torch.linspace(*xr, 200, dtype=torch.float64)
+    ys = torch.linspace(*yr, 200, dtype=torch.float64)
+    gx, gy = torch.meshgrid(xs, ys, indexing="xy")
+    ax.contour(gx, gy, f(torch.stack([gx, gy])).log1p(), levels=25, cmap="Greys", linewidths=0.6)
+    for label_, pts in paths[name].items():
+        style = {"ls": "--", "color": "gray", "lw": 1} if label_ == "SGD + momentum" else {"ls": "-", "lw": 1}
+        ax.plot(pts[:, 0], pts[:, 1], marker=".", ms=2, label=label_, **style)
+    ax.plot(*([0.0, 0.0] if name == "quadratic" else [1.0, 1.0]), "k*", ms=10)
+    ax.set_xlim(*xr)
+    ax.set_ylim(*yr)
+    ax.set_title(fc.label(*{"quadratic": ("病态二次函数", "ill-conditioned quadratic"),
+                            "rosenbrock": ("Rosenbrock 函数", "Rosenbrock function")}[name]) + f"  ({steps} "
+                 + fc.label("步", "steps") + ")")
+    ax.legend(fontsize=7)
+fig.suptitle(fc.label("自适应优化器的路径", "paths of the adaptive optimizers"))
+fig.tight_layout()
+plt.show()
+
+# %% tags=["nbval-ignore-output"]
+# 终点的函数值（不同的 CPU 可能在最后几位上不同）/ the function value at the end (may differ in the last digits across CPUs)
+final_f = {name: {k.split()[0]: f(pts[-1]).item() for k, pts in paths[name].items()}
+           for name, (f, *_) in SURFACES.items()}
+for name, values in final_f.items():
+    print(name, "  ".join(f"{k}: f = {v:.4f}" for k, v in values.items()))
+
+# %%
+assert all(v < 0.1 for v in final_f["quadratic"].values()), final_f
+rosen = final_f["rosenbrock"]
+assert rosen["Adam"] < rosen["RMSprop"] < rosen["Adagrad"] and rosen["SGD"] < rosen["Adam"], rosen
+print("路径 ✓ 二次函数上都接近最低点；Rosenbrock 上 SGD + 动量 < Adam < RMSprop < Adagrad / "
+      "paths ✓ all near the minimum of the quadratic; on Rosenbrock SGD + momentum < Adam < RMSprop < Adagrad")
+
+# %% [markdown] tags=["zh"]
+# 左图：在二次函数上，四个自适应优化器的第一步都沿着 $45°$ 的对角线走：每个坐标都除以了自己梯度的大小，步长约为 $\eta$，与曲率无关。
+# 它们没有 SGD + 动量那样剧烈的振荡。但要注意，这个二次函数的陡、缓方向正好是坐标轴，最有利于逐元素缩放；把曲面旋转 $45°$，这个优势就会大打折扣。
+# 右图：在 Rosenbrock 的弯曲峡谷里，用这些学习率，Adam 走得最远；RMSprop 的步子约为 $\eta$，在峡谷两壁间来回；Adagrad 的步长已经衰减得太小，几乎停在起点附近。
+# 这里反而是 SGD + 动量走得最远：自适应并不在所有曲面上都更好，结果也强烈依赖学习率的选择。
+
+# %% [markdown] tags=["en"]
+# Left: on the quadratic, the first step of all four adaptive optimizers goes along the $45°$ diagonal: each
+# coordinate is divided by the size of its own gradient, so the step is about $\eta$ whatever the curvature. None of
+# them oscillates as wildly as SGD + momentum. Mind that the steep and flat directions of this quadratic are exactly the
+# coordinate axes, the most favourable case for element-wise scaling; rotate the surface by $45°$ and much of the
+# advantage is gone. Right: in the curved Rosenbrock valley, with these learning rates, Adam gets furthest; RMSprop's
+# steps are about $\eta$ and it bounces between the valley walls; Adagrad's step has decayed too far and it barely
+# leaves the start. Here SGD + momentum actually gets furthest: adaptive is not better on every surface, and the
+# outcome depends strongly on the learning rates chosen.
+
+# %% [markdown] tags=["zh"]
+# ## 8. 何时使用
+#
+# - **Adam / AdamW** 是大多数任务的默认起点（Transformer、多数 MLP），学习率 $10^{-3}$ 到 $10^{-4}$ 往往开箱即用，对学习率不如 SGD 敏感。
+# - 需要权重衰减时用 **AdamW**，而不是 `Adam(weight_decay=...)`：后者的衰减强度被自适应缩放打乱（第 5 节）。
+#   AdamW 的 `weight_decay` 默认是 0.01，Adam 的默认是 0：从 Adam 换成 AdamW 就会多出衰减。
+# - **RMSprop** 常见于强化学习和一些较老的模型；PyTorch 默认 `lr=0.01` 对多数网络偏大，常用 0.001。
+# - **Adagrad** 适合稀疏特征（如推荐系统的嵌入）；对长时间训练的深度网络，步长会衰减得太快。
+# - 图像分类上，调好的 SGD + 动量 + 学习率调度常常有更好的最终测试准确率（accuracy）；自适应方法收敛快、省调参时间。
+#
+# 常见错误：
+#
+# - 把 SGD 的学习率（0.1）用在 Adam 上：自适应方法每步大约走 $\eta$，0.1 几乎一定太大；
+# - 从 Adam 换成 AdamW 却忘了 AdamW 默认 `weight_decay=0.01`；
+# - 以为 RMSprop 像 Adam 一样有偏差修正：它的第一步是 $10\eta$（$\alpha = 0.99$ 时）；
+# - 在 Adam 的 $\epsilon$ 上犯错：PyTorch 把它加在 $\sqrt{\hat{v}}$ 外面；其他库（如 TensorFlow 的一些版本）写法不同，复现时要核对。
+
+# %% [markdown] tags=["en"]
+# ## 8. When to use
+#
+# - **Adam / AdamW** is the default starting point for most tasks (Transformers, most MLPs); a learning rate of
+#   $10^{-3}$ to $10^{-4}$ often works out of the box, and it is less sensitive to the learning rate than SGD.
+# - When you want weight decay, use **AdamW**, not `Adam(weight_decay=...)`: the adaptive scaling distorts the latter's
+#   decay (section 5). AdamW's `weight_decay` defaults to 0.01, Adam's to 0: switching from Adam to AdamW adds decay.
+# - **RMSprop** is common in reinforcement learning and some older models; PyTorch's default `lr=0.01` is too large for
+#   most networks, 0.001 is usual.
+# - **Adagrad** suits sparse features (embeddings in recommender systems); for deep networks trained long its step
+#   decays too fast.
+# - In image classification, a well-tuned SGD + momentum + learning-rate schedule often reaches a better final test
+#   accuracy; adaptive methods converge fast and save tuning time.
+#
+# Common mistakes:
+#
+# - using SGD's learning rate (0.1) with Adam: an adaptive method moves about $\eta$ per step, and 0.1 is almost always too large;
+# - switching from Adam to AdamW and forgetting that AdamW has `weight_decay=0.01` by default;
+# - assuming RMSprop has bias correction like Adam: its first step is $10\eta$ (with $\alpha = 0.99$);
+# - getting Adam's $\epsilon$ wrong: PyTorch adds it outside $\sqrt{\hat{v}}$; other libraries (some versions of
+#   TensorFlow, for one) write it differently, so check when you reproduce a result.
+
+# %% [markdown] tags=["zh"]
+# ## 9. 在 Fashion-MNIST 上
+#
+# 第 05 课和本课的全部七个优化器，在同样的预算下比较：课程模型、交叉熵（cross-entropy）、批次大小 64、3 轮（epoch）、同一个种子。
+# 每个优化器用一个常见的学习率（SGD 0.1；带动量的 0.01；Adagrad 0.01；RMSprop、Adam、AdamW 0.001），没有为这个实验专门调过。
+# 训练的输出和耗时因机器而异，所以这个单元格不比较输出；下一个单元格检查结果的范围。
+
+# %% [markdown] tags=["en"]
+# ## 9. On Fashion-MNIST
+#
+# All seven optimizers of lesson 05 and of this lesson, with the same budget: the course model, cross-entropy, batches
+# of 64, 3 epochs, the same seed. Each optimizer uses a common learning rate (SGD 0.1; with momentum 0.01; Adagrad
+# 0.01; RMSprop, Adam and AdamW 0.001), not tuned for this experiment. The training output and the timings vary from
+# machine to machine, so this cell's output is not compared; the next cell checks the results against ranges.
+
+# %% tags=["nbval-ignore-output"]
+epochs = 3
+RUNS = {
+    "SGD": lambda ps: torch.optim.SGD(ps, lr=0.1),
+    "SGD momentum": lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9),
+    "SGD Nesterov": lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9, nesterov=True),
+    "Adagrad": lambda ps: torch.optim.Adagrad(ps, lr=0.01),
+    "RMSprop": lambda ps: torch.optim.RMSprop(ps, lr=1e-3),
+    "Adam": lambda ps: torch.optim.Adam(ps, lr=1e-3),
+    "AdamW": lambda ps: torch.optim.AdamW(ps, lr=1e-3, weight_decay=1e-2),
+}
+histories = {}
+for name, make_optimizer in RUNS.items():
+    fc.set_seed(0)
+    model = fc.NeuralNetwork().to(device)
+    train_loader, test_loader = fc.get_tensor_loaders(64, device, generator=torch.Generator().manual_seed(0))
+    histories[name] = fc.fit(model, train_loader, test_loader, loss_fn, make_optimizer(model.parameters()),
+                             epochs, progress=False, verbose=False)
+
+fig = fc.plot_histories(histories, metrics=("train_loss", "test_acc"),
+                        title=fc.label("七个优化器，3 轮", "seven optimizers, 3 epochs"), size=(11, 4))
+plt.show()
+
+print(f"{'优化器 / optimizer':<20} {'测试准确率 / test acc':>22} {'用时 / time (s)':>16}")
+for name, h in sorted(histories.items(), key=lambda kv: -kv[1][-1]["test_acc"]):
+    print(f"{name:<20} {100 * h[-1]['test_acc']:>21.2f}% {sum(e['seconds'] for e in h):>16.1f}")
+
+# %%
+acc = {name: h[-1]["test_acc"] for name, h in histories.items()}
+assert all(0.75 <= a <= 0.95 for a in acc.values()), acc
+assert all(h[-1]["train_loss"] < h[0]["train_loss"] for h in histories.values())
+assert acc["Adam"] >= 0.84 and acc["AdamW"] >= 0.84, acc
+assert max(acc.values()) - min(acc.values()) < 0.05, acc
+first_loss = {name: h[0]["train_loss"] for name, h in histories.items()}
+adaptive, sgd_family = ("Adagrad", "RMSprop", "Adam", "AdamW"), ("SGD", "SGD momentum", "SGD Nesterov")
+assert max(first_loss[n] for n in adaptive) < min(first_loss[n] for n in sgd_family), first_loss
+print("Fashion-MNIST ✓ 七个优化器都在学习，3 轮后测试准确率都在 75% 到 95% 之间，彼此相差不到 5 个百分点；"
+      "第 1 轮后自适应方法的训练损失更低 / all seven optimizers learn; after 3 epochs every test accuracy is "
+      "between 75% and 95%, within 5 points of each other; after epoch 1 the adaptive methods have the lower training loss")
+
+# %% [markdown] tags=["zh"]
+# 在这个预算下，七个优化器的最终测试准确率只差几个百分点（下一格的检查要求差距小于 5 个百分点）：
+# 课程模型不深，Fashion-MNIST 也不难，常见的学习率都能用。
+# 自适应方法第 1 轮后的训练损失明显更低，3 轮后 SGD 家族也追了上来。
+# 排名取决于学习率和种子，换一组学习率或多跑几轮，顺序就可能改变；要下结论，需要对每个优化器分别调学习率、跑多个种子。
+# 耗时：对这么小的模型，在 CPU 上，自适应方法每一步额外的逐元素运算（更新 $m$、$v$，对 67 万个参数开方、相除）占的比例并不小，
+# 所以它们每轮可能明显比普通 SGD 慢，表里的时间说明了你这台机器上的情况；在 GPU 上或对更大的模型，这部分开销的比例会小得多。
+
+# %% [markdown] tags=["en"]
+# With this budget the final test accuracies of the seven optimizers differ by only a few percentage points (the next
+# cell checks that the gap is under 5 points): the course model is shallow, Fashion-MNIST is not hard, and the usual
+# learning rates all work. After the first epoch the adaptive methods have a clearly lower training loss; after 3
+# epochs the SGD family has caught up. The ranking depends on the learning rates and the seed; other learning rates or
+# more epochs may change the order, and a real conclusion needs a tuned learning rate per optimizer and several seeds.
+# Time: for a model this small, on a CPU, the extra element-wise work of the adaptive methods at each step (updating
+# $m$ and $v$, square roots and divisions over 670 thousand parameters) is not a small share, so they can be noticeably
+# slower per epoch than plain SGD; the table shows how it is on your machine. On a GPU, or for a larger model, that
+# share is much smaller.
+
+# %% [markdown] tags=["zh"]
+# ## 10. 练习
+#
+# 每个练习写一个函数：从参数 `p0` 出发，第 $t$ 步用梯度 `grads[t]`，走 `len(grads)` 步，返回最后的参数。检查单元格把它和 `torch.optim` 比较，
+# 出错时指出可能的错误（偏差修正缺失、衰减作用在了错误的项上、$\epsilon$ 的位置……）。不要原地修改传进来的张量。
+#
+# ### 练习 1：RMSprop
+#
+# 写出 `rmsprop(p0, grads, lr, alpha, eps)`，与 `torch.optim.RMSprop(lr=lr, alpha=alpha, eps=eps)` 一致（第 3.1 节，不带 `momentum` 和 `centered`）。
+
+# %% [markdown] tags=["en"]
+# ## 10. Exercises
+#
+# Each exercise is a function: start from the parameter `p0`, use the gradient `grads[t]` at step $t$, take
+# `len(grads)` steps and return the final parameter. The check cell compares it with `torch.optim` and, when it is
+# wrong, names the likely mistake (missing bias correction, decay applied to the wrong term, the place of $\epsilon$
+# ...). Do not change the tensors passed in.
+#
+# ### Exercise 1: RMSprop
+#
+# Write `rmsprop(p0, grads, lr, alpha, eps)` to match `torch.optim.RMSprop(lr=lr, alpha=alpha, eps=eps)` (section 3.1, without `momentum` or `centered`).
+
+# %% nbgrader={"grade": false, "grade_id": "l06_ex1_rmsprop", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def rmsprop(p0, grads, lr, alpha, eps):
+    ### BEGIN SOLUTION
+    p, v = p0.clone(), torch.zeros_like(p0)
+    for g in grads:
+        v = alpha * v + (1 - alpha) * g * g
+        p = p - lr * g / (v.sqrt() + eps)
+    return p
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l06_ex1_rmsprop_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_rmsprop(rmsprop)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 2：Adam 与偏差修正
+#
+# 写出 `adam(p0, grads, lr, betas, eps)`，与 `torch.optim.Adam(lr=lr, betas=betas, eps=eps)` 一致（第 4.1 节，不带 `weight_decay`）。
+# 记住步数 $t$ 从 1 开始。
+
+# %% [markdown] tags=["en"]
+# ### Exercise 2: Adam and bias correction
+#
+# Write `adam(p0, grads, lr, betas, eps)` to match `torch.optim.Adam(lr=lr, betas=betas, eps=eps)` (section 4.1,
+# without `weight_decay`). Remember that the step count $t$ starts at 1.
+
+# %% nbgrader={"grade": false, "grade_id": "l06_ex2_adam", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def adam(p0, grads, lr, betas, eps):
+    ### BEGIN SOLUTION
+    beta1, beta2 = betas
+    p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
+    for t, g in enumerate(grads, start=1):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        p = p - lr * m_hat / (v_hat.sqrt() + eps)
+    return p
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l06_ex2_adam_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_adam(adam)
+
+# %% [markdown] tags=["zh"]
+# ### 练习 3：AdamW
+#
+# 写出 `adamw(p0, grads, lr, betas, eps, weight_decay)`，与 `torch.optim.AdamW(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)` 一致（第 5.1 节）。
+# 想一想：衰减作用在哪一项上，在 Adam 的一步之前还是之后？
+
+# %% [markdown] tags=["en"]
+# ### Exercise 3: AdamW
+#
+# Write `adamw(p0, grads, lr, betas, eps, weight_decay)` to match
+# `torch.optim.AdamW(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)` (section 5.1). Think: which term does the
+# decay act on, and does it come before or after the Adam step?
+
+# %% nbgrader={"grade": false, "grade_id": "l06_ex3_adamw", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def adamw(p0, grads, lr, betas, eps, weight_decay):
+    ### BEGIN SOLUTION
+    beta1, beta2 = betas
+    p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
+    for t, g in enumerate(grads, start=1):
+        p = p * (1 - lr * weight_decay)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        p = p - lr * m_hat / (v_hat.sqrt() + eps)
+    return p
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "l06_ex3_adamw_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex3_adamw(adamw)
+
+# %% [markdown] tags=["zh"]
+# ## 小结
+#
+# - 自适应优化器把梯度逐元素除以 $\sqrt{s} + \epsilon$：Adagrad 累加 $g^2$，RMSprop 和 Adam 取 $g^2$ 的指数移动平均。
+# - Adam 的偏差修正把从 0 开始的 $m$、$v$ 除以 $1 - \beta^t$；缺了它，前几百步的步长会偏大数倍。RMSprop 没有偏差修正。
+# - `Adam(weight_decay=λ)` 把 $\lambda \theta$ 加进梯度（L2），会被自适应缩放；`AdamW` 直接做 $\theta \leftarrow \theta (1 - \eta\lambda)$。两者在课程模型上 100 步后确实不同。
+# - 我们的四个从零实现在课程模型上 100 步后与 `torch.optim` 完全一致；故意写错的版本都不一致。
+#
+# 下一课：学习率调度，让 $\eta$ 随训练变化。
+
+# %% [markdown] tags=["en"]
+# ## Summary
+#
+# - Adaptive optimizers divide the gradient element-wise by $\sqrt{s} + \epsilon$: Adagrad sums $g^2$, RMSprop and Adam take an exponential moving average of it.
+# - Adam's bias correction divides $m$ and $v$, which start at 0, by $1 - \beta^t$; without it the steps of the first few hundred iterations are several times too large. RMSprop has no bias correction.
+# - `Adam(weight_decay=λ)` adds $\lambda \theta$ to the gradient (L2), where the adaptive scaling acts on it; `AdamW` does $\theta \leftarrow \theta (1 - \eta\lambda)$ directly. On the course model they really differ after 100 steps.
+# - Our four from-scratch optimizers equal `torch.optim` after 100 steps on the course model; the deliberately wrong versions do not.
+#
+# Next lesson: learning-rate schedules, which change $\eta$ during training.
