@@ -203,6 +203,7 @@ print("噪声 ✓ 批次越大越小 / noise ✓ falls as the batch grows")
 # 当梯度一直不变（$g_t = g$）且 $\tau = 0$ 时，$b_t = (1 + \mu + \dots + \mu^{t-1}) g \to g / (1 - \mu)$。
 # 所以 $\mu = 0.9$ 时，沿着一致的方向步子最终会放大到 10 倍：有效学习率约为 $\eta / (1 - \mu)$。
 # 方向来回变的分量（比如在峡谷两壁之间振荡）则互相抵消。
+# 一般地，梯度恒定时缓冲区趋于 $(1 - \tau) g / (1 - \mu)$。下面直接读出 `torch.optim.SGD` 存在 `optimizer.state[p]["momentum_buffer"]` 里的缓冲区来验证。
 
 # %% [markdown] tags=["en"]
 # ## 2. Momentum, the way PyTorch writes it
@@ -222,6 +223,23 @@ print("噪声 ✓ 批次越大越小 / noise ✓ falls as the batch grows")
 # When the gradient stays the same ($g_t = g$) and $\tau = 0$, $b_t = (1 + \mu + \dots + \mu^{t-1}) g \to g / (1 - \mu)$.
 # So with $\mu = 0.9$ the steps along a steady direction grow up to 10 times: the effective learning rate is about
 # $\eta / (1 - \mu)$. Components whose direction keeps flipping (oscillating between the walls of a valley) cancel out.
+# In general, under a constant gradient the buffer tends to $(1 - \tau) g / (1 - \mu)$. Below we read the buffer that
+# `torch.optim.SGD` keeps in `optimizer.state[p]["momentum_buffer"]` to check this.
+
+# %%
+g_const = torch.tensor([1.0, -2.0], dtype=torch.float64)
+for mu_, tau in ((0.9, 0.0), (0.9, 0.9), (0.5, 0.2)):
+    p = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.01, momentum=mu_, dampening=tau)
+    for t in range(300):
+        p.grad = g_const.clone()
+        opt.step()
+    b = opt.state[p]["momentum_buffer"]
+    # 300 步的精确值 / the exact value after 300 steps: b = μ^299·g + (1 − τ)(1 + μ + … + μ^298)·g
+    torch.testing.assert_close(b, mu_ ** 299 * g_const + (1 - tau) * (1 - mu_ ** 299) / (1 - mu_) * g_const)
+    torch.testing.assert_close(b, (1 - tau) * g_const / (1 - mu_))  # 极限 / the limit
+    print(f"μ = {mu_}, τ = {tau}: b = {[round(x, 4) for x in b.tolist()]}")
+print("动量缓冲区 ✓ 梯度恒定时趋于 (1 − τ)·g / (1 − μ) / momentum buffer ✓ tends to (1 − τ)·g / (1 − μ) under a constant gradient")
 
 # %% [markdown] tags=["zh"]
 # ### 2.2 教科书的写法，以及学习率改变时的差别
@@ -280,9 +298,28 @@ for lr in lrs_1d:
     moves.append((before - p.detach()).item())
 torch.testing.assert_close(torch.tensor(moves), torch.tensor(step_torch))
 
-for t in (29, 30, 31, 40, 70):
+for t in (29, 30, 31, 40, 69):
     print(f"第 / step {t + 1:>2}: PyTorch 步长 / step {step_torch[t]:.4f}   教科书 / textbook {step_textbook[t]:.4f}")
 print("动量 ✓ PyTorch 公式与 torch.optim.SGD 逐步一致 / momentum ✓ the PyTorch formula matches torch.optim.SGD step by step")
+
+# 两个展开式：随机梯度、逐步变化的学习率 / both unrolled sums, with random gradients and a changing learning rate
+gen = torch.Generator().manual_seed(0)
+grads = torch.randn(40, 3, generator=gen, dtype=torch.float64)
+lrs = torch.linspace(0.1, 0.01, 40, dtype=torch.float64)
+p = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+opt = torch.optim.SGD([p], lr=0.1, momentum=mu)
+v = torch.zeros(3, dtype=torch.float64)
+for t in range(40):
+    opt.param_groups[0]["lr"] = lrs[t].item()
+    before = p.detach().clone()
+    p.grad = grads[t].clone()
+    opt.step()
+    decay = mu ** torch.arange(t, -1, -1, dtype=torch.float64)[:, None]  # μ^(t−k), k = 0 … t
+    torch.testing.assert_close(p.detach() - before, -lrs[t] * (decay * grads[:t + 1]).sum(0))
+    v = mu * v - lrs[t] * grads[t]
+    torch.testing.assert_close(v, -(decay * lrs[:t + 1, None] * grads[:t + 1]).sum(0))
+print("展开式 ✓ torch.optim.SGD 的每一步 = −η_t Σ μ^(t−k) g_k；教科书的 v_t = −Σ μ^(t−k) η_k g_k / "
+      "unrolled ✓ each torch.optim.SGD step = −η_t Σ μ^(t−k) g_k; the textbook v_t = −Σ μ^(t−k) η_k g_k")
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(range(1, steps_1d + 1), step_torch, label="PyTorch: θ −= η·b")

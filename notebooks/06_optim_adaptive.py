@@ -289,17 +289,24 @@ class AdagradFromScratch(FromScratch):
 # %% [markdown] tags=["zh"]
 # ### 2.4 与 PyTorch 对照
 #
-# 两种组合：默认值，以及同时打开 `lr_decay`、`initial_accumulator_value` 和 `weight_decay`。
+# 五种组合：默认值，`lr_decay`、`initial_accumulator_value`、`weight_decay` 各自打开，以及全部打开（再加上另一个 `eps`）。
 # 然后一个故意写错的版本（$\epsilon$ 放进平方根里：$\sqrt{s_t + \epsilon}$）必须**不**一致。
 
 # %% [markdown] tags=["en"]
 # ### 2.4 Check against PyTorch
 #
-# Two combinations: the defaults, and `lr_decay`, `initial_accumulator_value` and `weight_decay` all switched on.
+# Five combinations: the defaults, `lr_decay`, `initial_accumulator_value` and `weight_decay` one at a time, and all of
+# them together (with another `eps` as well).
 # Then a deliberately wrong version ($\epsilon$ inside the square root: $\sqrt{s_t + \epsilon}$) must **not** match.
 
 # %%
-ADAGRAD = {"default": {}, "all options": {"lr_decay": 1e-3, "initial_accumulator_value": 0.1, "weight_decay": 1e-3}}
+ADAGRAD = {
+    "default": {},
+    "lr_decay": {"lr_decay": 1e-2},
+    "initial_accumulator_value": {"initial_accumulator_value": 0.1},
+    "weight_decay": {"weight_decay": 1e-2},
+    "all options": {"lr_decay": 1e-3, "initial_accumulator_value": 0.1, "weight_decay": 1e-3, "eps": 1e-6},
+}
 ref_adagrad = compare("Adagrad", AdagradFromScratch, torch.optim.Adagrad, ADAGRAD)
 
 
@@ -506,6 +513,17 @@ ax.legend(loc="upper right", fontsize=8)
 ax.grid(alpha=0.3, which="both")
 fig.tight_layout()
 plt.show()
+
+# 检查 m_t = (1 − β1^t)·g、v_t = (1 − β2^t)·g²：读 torch.optim.Adam 的状态 / read torch.optim.Adam's state
+p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+opt = torch.optim.Adam([p], lr=0.01)
+for step in range(1, 21):
+    p.grad = torch.full_like(p, 0.3)
+    opt.step()
+    torch.testing.assert_close(opt.state[p]["exp_avg"], torch.full_like(p, (1 - b1 ** step) * 0.3))
+    torch.testing.assert_close(opt.state[p]["exp_avg_sq"], torch.full_like(p, (1 - b2 ** step) * 0.09))
+print("偏差 ✓ 梯度恒定时 torch.optim.Adam 的 m_t = (1 − β1^t)·g，v_t = (1 − β2^t)·g² / "
+      "bias ✓ under a constant gradient torch.optim.Adam has m_t = (1 − β1^t)·g, v_t = (1 − β2^t)·g²")
 
 no_corr = ratios[fc.label("都不修正", "no correction")]
 print(f"不修正时 / without correction: t=1: {no_corr[0]:.4f}, t=10: {no_corr[9]:.4f}, "
