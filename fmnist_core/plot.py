@@ -6,6 +6,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import torch
 from matplotlib import font_manager
+from matplotlib.ticker import MaxNLocator
 
 from .data import CLASSES_EN, CLASSES_ZH
 
@@ -73,6 +74,7 @@ def plot_histories(histories, metrics=("train_loss", "test_acc"), title=None, si
     for ax, metric in zip(axes[0], metrics):
         for run, history in histories.items():
             ax.plot([h["epoch"] for h in history], [h[metric] for h in history], marker="o", label=run)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.set_xlabel(label("轮次", "epoch"))
         ax.set_ylabel(label(*names.get(metric, (metric, metric))))
         ax.grid(alpha=0.3)
