@@ -301,11 +301,11 @@ print(f"TensorLoader:          {t_fast:.3f} s / 轮 epoch")
 print(f"快 / faster: {t_loader / t_fast:.0f}x")
 
 # %% [markdown] tags=["zh"]
-# 只取数据时快了一个数量级以上；加上模型本身的计算后，整轮训练大约快 2 倍以上（见 `benchmarks/train_speed.py`）。
+# 只取数据时快了大约一个数量级；加上模型本身的计算后，整轮训练大约快 2 倍以上（见 `benchmarks/train_speed.py`）。
 # 后面的课程在需要训练很多次时都用快速通道；原教程的 `DataLoader` 写法仍然是你在别的数据集上会用到的标准做法。
 
 # %% [markdown] tags=["en"]
-# Drawing the data alone is more than an order of magnitude faster; with the model's own work added, a whole training
+# Drawing the data alone is roughly an order of magnitude faster; with the model's own work added, a whole training
 # epoch is still more than 2 times faster (see `benchmarks/train_speed.py`). Later lessons use the fast path where they train many
 # times; the original tutorial's `DataLoader` remains the standard way you will use on other data sets.
 
