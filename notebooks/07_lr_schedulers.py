@@ -16,7 +16,7 @@
 #
 # 到目前为止，学习率（learning rate）在整个训练中都是一个常数。学习率调度器（learning-rate scheduler）让它随训练变化：
 # 开始时步子大，走得快；快结束时步子小，让参数在一个好的位置稳定下来。
-# 为什么后期要小步？小批量梯度带噪声，学习率不变时参数会在极小值附近一直晃动，晃动的幅度与学习率成正比；把学习率降下来，晃动也就小了。
+# 为什么后期要小步？小批量梯度带噪声，学习率不变时参数会在极小值附近一直晃动，学习率越大，晃动越大；把学习率降下来，晃动也就小了。
 #
 # 学完这一课，你能够：
 #
@@ -34,8 +34,8 @@
 # So far the learning rate has been one constant for the whole of training. A learning-rate scheduler changes it as
 # training goes on: large steps at the start to move fast, small steps near the end so that the parameters settle in a
 # good place. Why small steps late? Mini-batch gradients are noisy; with a constant learning rate the parameters keep
-# jittering around a minimum, by an amount proportional to the learning rate. Lower the learning rate and the jitter
-# shrinks with it.
+# jittering around a minimum, and the larger the learning rate, the larger the jitter. Lower the learning rate and the
+# jitter shrinks with it.
 #
 # After this lesson you can:
 #
@@ -48,7 +48,6 @@
 # - compare Adam with a constant learning rate and Adam with a schedule on Fashion-MNIST in 10 epochs.
 
 # %%
-import bisect
 import math
 import warnings
 
@@ -106,7 +105,7 @@ loss_fn = nn.CrossEntropyLoss()
 #
 # `lr_trace` 用一个只有一个参数的优化器把调度走完：每一步先读 `get_last_lr()`（也就是这一步要用的 $\eta_t$），
 # 再按正确的顺序调用 `optimizer.step()` 和 `scheduler.step()`。我们的从零实现是一个闭式公式 $t \mapsto \eta_t$；
-# `check_schedule` 把公式在每个 $t$ 上的值与整条轨迹用 `torch.testing.assert_close` 比较（`float64`，容差约 $10^{-7}$），
+# `check_schedule` 把公式在每个 $t$ 上的值与整条轨迹用 `torch.testing.assert_close` 比较（`float64`，相对容差 $10^{-9}$），
 # 公式或代码只要有一步错，它就会失败。
 
 # %% [markdown] tags=["en"]
@@ -115,10 +114,13 @@ loss_fn = nn.CrossEntropyLoss()
 # `lr_trace` runs a schedule to the end with an optimizer that holds one parameter: at each step it first reads
 # `get_last_lr()` (the $\eta_t$ this step uses), then calls `optimizer.step()` and `scheduler.step()` in the right
 # order. Our from-scratch version is a closed form $t \mapsto \eta_t$; `check_schedule` compares its value at every $t$
-# with the whole trace using `torch.testing.assert_close` (`float64`, tolerance about $10^{-7}$), so a single wrong
+# with the whole trace using `torch.testing.assert_close` (`float64`, relative tolerance $10^{-9}$), so a single wrong
 # step in the formula or the code makes it fail.
 
 # %%
+TOL = dict(rtol=1e-9, atol=1e-12)  # 学习率是小数，比得严一些 / learning rates are small: compare tightly
+
+
 def lr_trace(make_scheduler, steps, lr=0.1, optimizer_cls=torch.optim.SGD, **optimizer_kw):
     """每一步用的学习率 / the learning rate each of `steps` optimizer steps uses."""
     p = nn.Parameter(torch.zeros(1))
@@ -142,13 +144,13 @@ def check_schedule(formula, make_scheduler, steps, lr0=0.1, **kw):
     """整条轨迹上公式 = PyTorch，否则报错 / formula = PyTorch over the whole run, or fail."""
     ours = closed_form(formula, steps, lr0=lr0, **kw)
     theirs = lr_trace(make_scheduler, steps, lr=lr0)
-    torch.testing.assert_close(ours, theirs)
+    torch.testing.assert_close(ours, theirs, **TOL)
     return ours, theirs
 
 
-def plot_schedule(ax, ours, theirs, title, log=False):
+def plot_schedule(ax, ours, theirs, title, log=False, theirs_label="PyTorch get_last_lr()"):
     ax.plot(range(len(ours)), ours, color="tab:blue", label=fc.label("从零实现", "from scratch"))
-    ax.plot(range(len(theirs)), theirs, "o", ms=2.5, color="tab:orange", label="PyTorch get_last_lr()")
+    ax.plot(range(len(theirs)), theirs, "o", ms=2.5, color="tab:orange", label=theirs_label)
     ax.set_title(title, fontsize=9)
     ax.set_xlabel(fc.label("步数 t", "step t"))
     ax.set_ylabel(fc.label("学习率", "learning rate"))
@@ -227,6 +229,25 @@ print("MultiStepLR ✓ 与 get_last_lr() 逐步一致 / matches get_last_lr() at
 # The steps fall at $t = 7, 14, 21, \dots$ and at $t = 10, 25, 30$: step $m$ already uses the lowered learning rate.
 # Piecewise-constant schedules are simple and dependable, but the position of every step is one more hyperparameter
 # to tune.
+
+# %% [markdown] tags=["zh"]
+# 这个检查真能发现错误吗？把 `StepLR` 的公式故意写错一步（用 $t + 1$ 代替 $t$，台阶提前一步），再检查一次：
+
+# %% [markdown] tags=["en"]
+# Does this check really catch a mistake? Write the `StepLR` formula one step off on purpose ($t + 1$ in place of $t$,
+# so each drop comes one step early) and check again:
+
+# %%
+def step_lr_off_by_one(t, lr0, step_size, gamma):
+    return lr0 * gamma ** ((t + 1) // step_size)  # 故意写错 / wrong on purpose
+
+
+try:
+    check_schedule(step_lr_off_by_one, lambda o: lr_scheduler.StepLR(o, step_size=7, gamma=0.5), 40,
+                   step_size=7, gamma=0.5)
+    raise RuntimeError("没有发现错误 / the mistake was not caught")
+except AssertionError as e:
+    print("差一步的公式被发现 / the off-by-one formula is caught:", str(e).splitlines()[0])
 
 # %% [markdown] tags=["zh"]
 # ## 3. `ExponentialLR`：每步乘以 γ
@@ -525,14 +546,15 @@ settings = [dict(max_lr=0.01, total_steps=50), dict(max_lr=0.003, total_steps=10
 for kw in settings:
     lrs, betas = one_cycle_trace(**kw)
     ours = torch.tensor([one_cycle(t, **kw) for t in range(kw["total_steps"])], dtype=torch.float64)
-    torch.testing.assert_close(ours[:, 0], lrs)
-    torch.testing.assert_close(ours[:, 1], betas)
+    torch.testing.assert_close(ours[:, 0], lrs, **TOL)
+    torch.testing.assert_close(ours[:, 1], betas, **TOL)
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3))
 lrs, betas = one_cycle_trace(total_steps=100, max_lr=0.01)
 ours = torch.tensor([one_cycle(t, max_lr=0.01, total_steps=100) for t in range(100)], dtype=torch.float64)
 plot_schedule(axes[0], ours[:, 0], lrs, "OneCycleLR(max_lr=0.01, total_steps=100)")
-plot_schedule(axes[1], ours[:, 1], betas, "OneCycleLR + Adam: β1")
+plot_schedule(axes[1], ours[:, 1], betas, "OneCycleLR + Adam: β1",
+              theirs_label="PyTorch param_groups[0]['betas'][0]")
 axes[1].set_ylabel(fc.label("Adam 的 β1", "Adam's β1"))
 fig.tight_layout()
 plt.show()
@@ -657,7 +679,7 @@ for k, m in enumerate(metrics):
     ours.append(rule.step(m))
     print(f"{k:>2}  {m:6.4f}  {rule.best:5.3f}  {rule.num_bad:>3}  {rule.cooldown_left:>8}  {rule.lr:6.4f}")
 theirs = plateau_torch(metrics, 0.1, **setting)
-torch.testing.assert_close(torch.tensor(ours, dtype=torch.float64), theirs)
+torch.testing.assert_close(torch.tensor(ours, dtype=torch.float64), theirs, **TOL)
 
 # %%
 # 更多设置，在随机游走的指标上 / more settings, on random-walk metrics
@@ -671,7 +693,7 @@ for walk in walks:
         rule = PlateauFromScratch(0.1, **kw)
         ours = torch.tensor([rule.step(m) for m in walk], dtype=torch.float64)
         theirs = plateau_torch(walk, 0.1, **kw)
-        torch.testing.assert_close(ours, theirs)
+        torch.testing.assert_close(ours, theirs, **TOL)
         reductions += int((theirs < 0.1).any())
 assert reductions == len(walks) * len(settings)  # 每组都真的降过 / every run really reduced the lr
 
@@ -806,8 +828,8 @@ batches_per_epoch, epochs_planned = 938, 10
 wrong_period = lr_trace(lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=epochs_planned), 100, lr=1e-3)
 right_period = lr_trace(lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=epochs_planned * batches_per_epoch),
                         100, lr=1e-3)
-torch.testing.assert_close(wrong_period, closed_form(cosine_lr, 100, lr0=1e-3, T_max=10))
-torch.testing.assert_close(right_period, closed_form(cosine_lr, 100, lr0=1e-3, T_max=9380))
+torch.testing.assert_close(wrong_period, closed_form(cosine_lr, 100, lr0=1e-3, T_max=10), **TOL)
+torch.testing.assert_close(right_period, closed_form(cosine_lr, 100, lr0=1e-3, T_max=9380), **TOL)
 
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.plot(wrong_period, color="tab:red", label=fc.label("T_max=10，按批次调用（错）", "T_max=10, called per batch (wrong)"))

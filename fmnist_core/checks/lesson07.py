@@ -298,7 +298,7 @@ def ex5_total_steps(total_steps):
             continue
         case = f"(n_examples={n}, batch_size={bs}, epochs={epochs})"
         if got == epochs * (n // bs):
-            fail(f"差一：最后一个不满的批次也算一步，要向上取整 ceil(n / batch_size)；{case} 应为 {want}，得到 {got}"
+            fail(f"少算了每轮一步：最后一个不满的批次也算一步，要向上取整 ceil(n / batch_size)；{case} 应为 {want}，得到 {got}"
                  f"（OneCycleLR 会在最后一轮报 ValueError）",
                  f"off by one: the last, smaller batch is a step too, so round up: ceil(n / batch_size); "
                  f"{case} should be {want}, got {got} (OneCycleLR would raise ValueError in the last epoch)")
