@@ -12,7 +12,7 @@
 # %% [markdown] tags=["zh"]
 # # 02 超参数与训练循环
 #
-# 上一课：[01 模型](01_model.ipynb) · 下一课：[03 回归损失函数](03_losses_regression.ipynb)
+# 上一课：[01 模型](01_model.ipynb) · 下一课：[05 回归损失函数](05_losses_regression.ipynb)
 #
 # 学完这一课，你能够：
 #
@@ -26,7 +26,7 @@
 # %% [markdown] tags=["en"]
 # # 02 Hyperparameters and the training loop
 #
-# Previous: [01 The model](01_model.ipynb) · Next: [03 Regression losses](03_losses_regression.ipynb)
+# Previous: [01 The model](01_model.ipynb) · Next: [05 Regression losses](05_losses_regression.ipynb)
 #
 # After this lesson you can:
 #
@@ -618,7 +618,7 @@ plt.show()
 # $$v_{t+1} = \mu v_t + g_t, \qquad \theta_{t+1} = \theta_t - \eta \, v_{t+1}$$
 #
 # 与忘记 `zero_grad` 不同，旧梯度会以 $\mu^k$ 的速度被遗忘。梯度方向稳定时，有效步长约为 $\eta / (1 - \mu)$，
-# $\mu = 0.9$ 时是 $10\eta$。Adam 则给每个参数单独调节步长。两者的公式和从零实现分别在第 05 课和第 06 课。
+# $\mu = 0.9$ 时是 $10\eta$。Adam 则给每个参数单独调节步长。两者的公式和从零实现分别在第 07 课和第 08 课。
 
 # %% [markdown] tags=["en"]
 # ### 4.3 Momentum and Adam
@@ -630,7 +630,7 @@ plt.show()
 #
 # Unlike a forgotten `zero_grad`, old gradients are forgotten at the rate $\mu^k$. When the gradient keeps its
 # direction, the effective step is about $\eta / (1 - \mu)$, which is $10\eta$ for $\mu = 0.9$. Adam instead adapts the
-# step size of each parameter on its own. Their formulas and from-scratch versions are in lessons 05 and 06.
+# step size of each parameter on its own. Their formulas and from-scratch versions are in lessons 07 and 08.
 
 # %% tags=["nbval-ignore-output"]
 run("SGD momentum=0.9 lr=1e-2", lambda params: torch.optim.SGD(params, lr=1e-2, momentum=0.9))
@@ -660,15 +660,15 @@ print("动量 0.9 让学习率 1e-2 的 SGD 变好 ✓ / momentum 0.9 improves S
 # 同一个模型、同样 5 轮，只改超参数，测试准确率就从约 65% 升到 85% 以上。
 # 在这个小问题上，Adam 用默认学习率 $10^{-3}$ 几乎不用调，就接近 88%；带动量的 SGD 和学习率 $10^{-1}$ 的 SGD 离它不远。
 # 还要注意曲线的起伏：学习率固定时，最后几轮的准确率在一个范围内上下跳，因为每一步仍带着批次的噪声（第 1.3 节）。
-# 下一节用学习率调度器解决这一点。第 05 至 07 课会仔细比较优化器和学习率调度。
+# 下一节用学习率调度器解决这一点。第 07 至 09 课会仔细比较优化器和学习率调度。
 
 # %% [markdown] tags=["en"]
 # The same model, the same 5 epochs: changing only the hyperparameters lifts the test accuracy from about 65% to more
 # than 85%. On this small problem Adam at its default learning rate $10^{-3}$ needs almost no tuning and comes close to
 # 88%; SGD with momentum and SGD at $10^{-1}$ are not far behind. Notice also the bumps in the curves: with a fixed
 # learning rate, the accuracy of the last epochs jumps up and down within a range, because every step still carries
-# the noise of its batch (section 1.3). The next section addresses that with a learning-rate scheduler. Lessons 05 to
-# 07 compare the optimizers and the learning-rate schedules carefully.
+# the noise of its batch (section 1.3). The next section addresses that with a learning-rate scheduler. Lessons 07 to
+# 09 compare the optimizers and the learning-rate schedules carefully.
 
 # %% [markdown] tags=["zh"]
 # ## 5. 初识学习率调度器
@@ -781,14 +781,14 @@ plt.show()
 # %% [markdown] tags=["zh"]
 # 第一轮两条曲线几乎重合（学习率还接近 $10^{-3}$）；随着学习率变小，每一步带的批次噪声越来越少，
 # 权重停在谷底附近，不再来回跳，测试准确率越过了 88%。这是本课最好的配置，下一节就用它。
-# 七种调度器的公式、图像和在 Fashion-MNIST 上的比较见 [07 学习率调度](07_lr_schedulers.ipynb)。
+# 七种调度器的公式、图像和在 Fashion-MNIST 上的比较见 [09 学习率调度](09_lr_schedulers.ipynb)。
 
 # %% [markdown] tags=["en"]
 # The two curves almost coincide in the first epoch (the learning rate is still close to $10^{-3}$); as the learning
 # rate falls, each step carries less and less batch noise, and the weights settle near the bottom of the valley
 # instead of bouncing around: the test accuracy passes 88%. This is the best configuration of the
 # lesson, and the next section uses it. Seven schedulers, their formulas, their curves and a comparison on
-# Fashion-MNIST are in [07 Learning-rate schedules](07_lr_schedulers.ipynb).
+# Fashion-MNIST are in [09 Learning-rate schedules](09_lr_schedulers.ipynb).
 
 # %% [markdown] tags=["zh"]
 # ## 6. 不只看准确率
@@ -1025,7 +1025,7 @@ check.ex4_step_lr(step_lr)
 # - 混淆矩阵显示错误集中在衣服的上半身，尤其是衬衫和 T恤/上衣。
 # - 学习率调度器在训练中改变学习率；`scheduler.step()` 放在 `optimizer.step()` 之后。
 #
-# 下一课：[03 回归损失函数](03_losses_regression.ipynb)。
+# 下一课：[05 回归损失函数](05_losses_regression.ipynb)。
 
 # %% [markdown] tags=["en"]
 # ## Summary
@@ -1041,4 +1041,4 @@ check.ex4_step_lr(step_lr)
 # - A learning-rate scheduler changes the learning rate during training; `scheduler.step()` goes after
 #   `optimizer.step()`.
 #
-# Next: [03 Regression losses](03_losses_regression.ipynb).
+# Next: [05 Regression losses](05_losses_regression.ipynb).

@@ -2,176 +2,195 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from fmnist_core.checks import CheckFailed
 from fmnist_core.checks import lesson05 as check
 
 
-def fails_with(checker, answer, *hints):
+def fails_with(checker, answer, hint):
     with pytest.raises(CheckFailed) as info:
         checker(answer)
-    for hint in hints:
-        assert hint in str(info.value), str(info.value)
-    return str(info.value)
+    assert hint in str(info.value), str(info.value)
 
 
-# ---------------------------------------------------------------- exercise 1
+# Exercise 1: MSE for every reduction
 
-def sgd_step_right(p, g, lr, weight_decay):
-    return p - lr * (g + weight_decay * p)
+def right_mse(pred, target, reduction="mean"):
+    return F.mse_loss(pred, target, reduction=reduction)
 
 
 def test_ex1_right_answer_passes(capsys):
-    check.ex1_sgd_step(sgd_step_right)
+    check.ex1_mse(right_mse)
     assert "练习 1 通过" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda p, g, lr, wd: p - lr * (g - wd * p), "weight decay has the wrong sign"),
-    (lambda p, g, lr, wd: p - lr * g - wd * p, "not multiplied by the learning rate"),
-    (lambda p, g, lr, wd: p - lr * g, "weight decay is missing"),
-    (lambda p, g, lr, wd: p + lr * (g + wd * p), "the step goes uphill"),
-    (lambda p, g, lr, wd: p - (g + wd * p), "the learning rate is missing"),
-])
-def test_ex1_mistakes_are_named(wrong, hint):
-    fails_with(check.ex1_sgd_step, wrong, hint)
+def test_ex1_sum_for_mean():
+    def answer(pred, target, reduction="mean"):
+        sq = (pred - target) ** 2
+        return sq if reduction == "none" else sq.sum()
+    fails_with(check.ex1_mse, answer, "divide by the number of elements N (wrong reduction)")
 
 
-def test_ex1_in_place_update_is_caught():
-    def in_place(p, g, lr, wd):
-        p -= lr * (g + wd * p)
-        return p
-    fails_with(check.ex1_sgd_step, in_place, "in place")
+def test_ex1_half():
+    def answer(pred, target, reduction="mean"):
+        return 0.5 * F.mse_loss(pred, target, reduction=reduction)
+    fails_with(check.ex1_mse, answer, "an extra 1/2")
 
 
-def test_ex1_not_a_tensor_and_unfinished():
-    fails_with(check.ex1_sgd_step, lambda p, g, lr, wd: 0.0, "should be a torch.Tensor")
-
-    def unfinished(p, g, lr, wd):
-        raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        check.ex1_sgd_step(unfinished)
+def test_ex1_batch_size_only():
+    def answer(pred, target, reduction="mean"):
+        sq = (pred - target) ** 2
+        return {"none": sq, "sum": sq.sum()}.get(reduction, sq.sum() / pred.shape[0])
+    fails_with(check.ex1_mse, answer, "divided by the batch size only")
 
 
-# ---------------------------------------------------------------- exercise 2
-
-def momentum_right(p0, grads, lrs, momentum, dampening):
-    p, b = p0.clone(), None
-    for g, lr in zip(grads, lrs):
-        b = g.clone() if b is None else momentum * b + (1 - dampening) * g
-        p = p - lr * b
-    return p
+def test_ex1_abs_instead_of_square():
+    def answer(pred, target, reduction="mean"):
+        return F.l1_loss(pred, target, reduction=reduction)
+    fails_with(check.ex1_mse, answer, "you computed absolute values (L1)")
 
 
-def momentum_with(first=None, rule=None, sign=-1.0, fixed_lr=False):
-    def answer(p0, grads, lrs, momentum, dampening):
-        p, b = p0.clone(), None
-        for g, lr in zip(grads, lrs):
-            lr = lrs[0] if fixed_lr else lr
-            if b is None:
-                b = first(g, dampening) if first else g.clone()
-            else:
-                b = rule(b, g, momentum, dampening) if rule else momentum * b + (1 - dampening) * g
-            p = p + sign * lr * b
-        return p
-    return answer
+def test_ex1_rmse():
+    def answer(pred, target, reduction="mean"):
+        return F.mse_loss(pred, target, reduction=reduction).sqrt()
+    fails_with(check.ex1_mse, answer, "square root (RMSE)")
 
 
-def momentum_textbook(p0, grads, lrs, momentum, dampening):
-    p, v = p0.clone(), torch.zeros_like(p0)
-    for g, lr in zip(grads, lrs):
-        v = momentum * v - lr * g
-        p = p + v
-    return p
+def test_ex1_mean_for_sum():
+    def answer(pred, target, reduction="mean"):
+        return F.mse_loss(pred, target, reduction="none" if reduction == "none" else "mean")
+    fails_with(check.ex1_mse, answer, "with reduction='sum' do not divide by N")
+
+
+def test_ex1_none_reduced():
+    def answer(pred, target, reduction="mean"):
+        return F.mse_loss(pred, target, reduction="mean" if reduction == "none" else reduction)
+    fails_with(check.ex1_mse, answer, "reduction='none' returns the loss of each element")
+
+
+def test_ex1_wrong_default():
+    def answer(pred, target, reduction="sum"):
+        return F.mse_loss(pred, target, reduction=reduction)
+    fails_with(check.ex1_mse, answer, "the default reduction should be 'mean'")
+
+
+# Exercise 2: Huber
+
+def right_huber(pred, target, delta=1.0):
+    return nn.HuberLoss(delta=delta)(pred, target)
 
 
 def test_ex2_right_answer_passes(capsys):
-    check.ex2_sgd_momentum(momentum_right)
+    check.ex2_huber(right_huber)
     assert "练习 2 通过" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (momentum_with(sign=+1.0), "momentum has the wrong sign"),
-    (momentum_textbook, "the textbook v = μv − ηg"),
-    (momentum_with(first=lambda g, d: (1 - d) * g), "the first step must not be dampened"),
-    (momentum_with(rule=lambda b, g, m, d: m * b + d * g), "dampening is inverted"),
-    (momentum_with(rule=lambda b, g, m, d: (1 - d) * m * b + g), "dampening multiplies the wrong term"),
-    (momentum_with(rule=lambda b, g, m, d: m * b + g), "dampening is missing"),
-    (momentum_with(fixed_lr=True), "the first learning rate throughout"),
-])
-def test_ex2_mistakes_are_named(wrong, hint):
-    fails_with(check.ex2_sgd_momentum, wrong, hint)
+def test_ex2_smooth_l1_instead():
+    def answer(pred, target, delta=1.0):
+        return F.smooth_l1_loss(pred, target, beta=delta)
+    fails_with(check.ex2_huber, answer, "this is SmoothL1Loss(beta=delta)")
 
 
-def test_ex2_buffer_from_zero_is_the_first_step_mistake():
-    def from_zero(p0, grads, lrs, momentum, dampening):
-        p, b = p0.clone(), torch.zeros_like(p0)
-        for g, lr in zip(grads, lrs):
-            b = momentum * b + (1 - dampening) * g
-            p = p - lr * b
-        return p
-    fails_with(check.ex2_sgd_momentum, from_zero, "starting from b = 0")
+def test_ex2_linear_piece_without_offset():
+    def answer(pred, target, delta=1.0):
+        e = (pred - target).abs()
+        return torch.where(e <= delta, 0.5 * e**2, delta * e).mean()
+    fails_with(check.ex2_huber, answer, "the linear piece lacks -0.5·delta")
 
 
-def test_ex2_textbook_with_dampening_in_the_velocity():
-    def textbook_dampened(p0, grads, lrs, momentum, dampening):
-        p, v = p0.clone(), None
-        for g, lr in zip(grads, lrs):
-            v = lr * g if v is None else momentum * v + (1 - dampening) * lr * g
-            p = p - v
-        return p
-    fails_with(check.ex2_sgd_momentum, textbook_dampened, "holds no learning rate")
+def test_ex2_quadratic_without_half():
+    def answer(pred, target, delta=1.0):
+        e = (pred - target).abs()
+        return torch.where(e <= delta, e**2, delta * (e - 0.5 * delta)).mean()
+    fails_with(check.ex2_huber, answer, "the quadratic piece lacks the 0.5")
 
 
-# ---------------------------------------------------------------- exercise 3
-
-def nesterov_right(p0, grads, lr, momentum, weight_decay):
-    p, b = p0.clone(), None
-    for g in grads:
-        g = g + weight_decay * p
-        b = g.clone() if b is None else momentum * b + g
-        p = p - lr * (g + momentum * b)
-    return p
+def test_ex2_sum():
+    def answer(pred, target, delta=1.0):
+        return F.huber_loss(pred, target, delta=delta, reduction="sum")
+    fails_with(check.ex2_huber, answer, "wrong reduction")
 
 
-def nesterov_with(direction="nesterov", decay="gradient", sign=-1.0):
-    def answer(p0, grads, lr, momentum, weight_decay):
-        p, b = p0.clone(), None
-        for g in grads:
-            if decay == "gradient":
-                g = g + weight_decay * p
-            old = torch.zeros_like(p) if b is None else b
-            b = g.clone() if b is None else momentum * b + g
-            d = {"nesterov": g + momentum * b, "plain": b, "old": g + momentum * old,
-                 "swapped": momentum * g + b}[direction]
-            if decay == "after":
-                d = d + weight_decay * p
-            p = p + sign * lr * d
-        return p
-    return answer
+def test_ex2_pieces_swapped():
+    def answer(pred, target, delta=1.0):
+        e = (pred - target).abs()
+        return torch.where(e > delta, 0.5 * e**2, delta * (e - 0.5 * delta)).mean()
+    fails_with(check.ex2_huber, answer, "the pieces are swapped")
+
+
+# Exercise 3: the gradient of L1
+
+def right_l1_grad(pred, target):
+    return torch.sign(pred - target) / pred.numel()
 
 
 def test_ex3_right_answer_passes(capsys):
-    check.ex3_sgd_nesterov(nesterov_right)
+    check.ex3_l1_grad(right_l1_grad)
     assert "练习 3 通过" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (nesterov_with(direction="plain"), "this is plain momentum"),
-    (nesterov_with(direction="old"), "this is plain momentum"),  # g + μ·b_old = b_new
-    (nesterov_with(direction="swapped"), "μ multiplies the wrong term"),
-    (nesterov_with(sign=+1.0), "momentum has the wrong sign"),
-    (nesterov_with(decay="after"), "weight decay comes too late"),
-    (nesterov_with(decay="none"), "weight decay is missing"),
-])
-def test_ex3_mistakes_are_named(wrong, hint):
-    fails_with(check.ex3_sgd_nesterov, wrong, hint)
+def test_ex3_autograd_answer_passes():
+    def answer(pred, target):
+        p = pred.clone().requires_grad_(True)
+        F.l1_loss(p, target).backward()
+        return p.grad
+    check.ex3_l1_grad(answer)
 
 
-def test_reference_is_torch_sgd_and_mistakes_differ_from_it():
-    # the reference really is torch.optim.SGD: compare with the rule written out here
-    p0, grads = check._data(7, 5)
-    lrs = [0.1, 0.1, 0.05, 0.05, 0.01]
-    got = check.torch_sgd(p0, grads, lrs, momentum=0.9, dampening=0.3)
-    torch.testing.assert_close(got, momentum_right(p0, grads, lrs, 0.9, 0.3))
-    assert not torch.allclose(got, momentum_textbook(p0, grads, lrs, 0.9, 0.0))
+def test_ex3_missing_mean():
+    fails_with(check.ex3_l1_grad, lambda p, t: torch.sign(p - t), "a missing 1/N")
+
+
+def test_ex3_subgradient_at_zero():
+    fails_with(check.ex3_l1_grad, lambda p, t: torch.where(p - t >= 0, 1.0, -1.0) / p.numel(),
+               "the subgradient 0 at the kink")
+
+
+def test_ex3_sign_flipped():
+    fails_with(check.ex3_l1_grad, lambda p, t: torch.sign(t - p) / p.numel(), "the sign is flipped")
+
+
+def test_ex3_mse_gradient():
+    fails_with(check.ex3_l1_grad, lambda p, t: 2 * (p - t) / p.numel(), "this is the derivative of MSELoss")
+
+
+def test_ex3_batch_size_only():
+    fails_with(check.ex3_l1_grad, lambda p, t: torch.sign(p - t) / p.shape[0], "divided by the batch size only")
+
+
+# Exercise 4: shapes
+
+def test_ex4_right_answers_pass(capsys):
+    check.ex4_shapes(lambda p, t: nn.MSELoss()(p.squeeze(1), t))
+    check.ex4_shapes(lambda p, t: nn.MSELoss()(p, t.unsqueeze(1)))
+    assert capsys.readouterr().out.count("练习 4 通过") == 2
+
+
+def test_ex4_broadcast_bug():
+    def answer(pred, target):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return nn.MSELoss()(pred, target)
+    fails_with(check.ex4_shapes, answer, "were broadcast to (N, N)")
+
+
+def test_ex4_right_value_but_warning():
+    def answer(pred, target):
+        nn.MSELoss()(pred, target)  # warns, result thrown away
+        return nn.MSELoss()(pred.squeeze(1), target)
+    fails_with(check.ex4_shapes, answer, "PyTorch still warned about different sizes")
+
+
+def test_ex4_sum():
+    fails_with(check.ex4_shapes, lambda p, t: nn.MSELoss(reduction="sum")(p.squeeze(1), t), "wrong reduction")
+
+
+def test_unfinished_exercise_raises_not_implemented():
+    def unfinished(*args, **kwargs):
+        raise NotImplementedError()
+    for checker in (check.ex1_mse, check.ex2_huber, check.ex3_l1_grad, check.ex4_shapes):
+        with pytest.raises(NotImplementedError):
+            checker(unfinished)

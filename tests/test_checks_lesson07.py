@@ -1,8 +1,7 @@
 """The checkers of lesson 07: a right answer passes; each anticipated mistake gets its own hint."""
 
-import math
-
 import pytest
+import torch
 
 from fmnist_core.checks import CheckFailed
 from fmnist_core.checks import lesson07 as check
@@ -16,181 +15,163 @@ def fails_with(checker, answer, *hints):
     return str(info.value)
 
 
-def half_cos(u):
-    return (1 + math.cos(math.pi * u)) / 2
+# ---------------------------------------------------------------- exercise 1
 
-
-def unfinished(*args):
-    raise NotImplementedError()
-
-
-# ---------------------------------------------------------------- exercise 1: PolynomialLR
-
-def poly_right(t, lr0, total_iters, power):
-    return lr0 * (1 - min(t, total_iters) / total_iters) ** power
+def sgd_step_right(p, g, lr, weight_decay):
+    return p - lr * (g + weight_decay * p)
 
 
 def test_ex1_right_answer_passes(capsys):
-    check.ex1_poly_lr(poly_right)
+    check.ex1_sgd_step(sgd_step_right)
     assert "练习 1 通过" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda t, lr0, T, p: lr0 * (1 - min(t, T - 1) / (T - 1)) ** p, "not total_iters − 1"),
-    (lambda t, lr0, T, p: lr0 * (1 - t / T) ** p, "use min(t, total_iters)"),
-    (lambda t, lr0, T, p: lr0 * (1 - min(t, T) / T), "power is missing"),
-    (lambda t, lr0, T, p: lr0 * (1 - (min(t, T) / T) ** p), "not to t / T alone"),
-    (lambda t, lr0, T, p: lr0 * (1 - min(t, T) / T) ** p / 2, "constant factor"),
+    (lambda p, g, lr, wd: p - lr * (g - wd * p), "weight decay has the wrong sign"),
+    (lambda p, g, lr, wd: p - lr * g - wd * p, "not multiplied by the learning rate"),
+    (lambda p, g, lr, wd: p - lr * g, "weight decay is missing"),
+    (lambda p, g, lr, wd: p + lr * (g + wd * p), "the step goes uphill"),
+    (lambda p, g, lr, wd: p - (g + wd * p), "the learning rate is missing"),
 ])
 def test_ex1_mistakes_are_named(wrong, hint):
-    fails_with(check.ex1_poly_lr, wrong, hint)
+    fails_with(check.ex1_sgd_step, wrong, hint)
 
 
-def test_ex1_unfinished_raises():
+def test_ex1_in_place_update_is_caught():
+    def in_place(p, g, lr, wd):
+        p -= lr * (g + wd * p)
+        return p
+    fails_with(check.ex1_sgd_step, in_place, "in place")
+
+
+def test_ex1_not_a_tensor_and_unfinished():
+    fails_with(check.ex1_sgd_step, lambda p, g, lr, wd: 0.0, "should be a torch.Tensor")
+
+    def unfinished(p, g, lr, wd):
+        raise NotImplementedError()
     with pytest.raises(NotImplementedError):
-        check.ex1_poly_lr(unfinished)
+        check.ex1_sgd_step(unfinished)
 
 
-# ---------------------------------------------------------------- exercise 2: warm restarts
+# ---------------------------------------------------------------- exercise 2
 
-def restart_right(t, lr0, T_0, eta_min):
-    return eta_min + (lr0 - eta_min) * (1 + math.cos(math.pi * (t % T_0) / T_0)) / 2
+def momentum_right(p0, grads, lrs, momentum, dampening):
+    p, b = p0.clone(), None
+    for g, lr in zip(grads, lrs):
+        b = g.clone() if b is None else momentum * b + (1 - dampening) * g
+        p = p - lr * b
+    return p
+
+
+def momentum_with(first=None, rule=None, sign=-1.0, fixed_lr=False):
+    def answer(p0, grads, lrs, momentum, dampening):
+        p, b = p0.clone(), None
+        for g, lr in zip(grads, lrs):
+            lr = lrs[0] if fixed_lr else lr
+            if b is None:
+                b = first(g, dampening) if first else g.clone()
+            else:
+                b = rule(b, g, momentum, dampening) if rule else momentum * b + (1 - dampening) * g
+            p = p + sign * lr * b
+        return p
+    return answer
+
+
+def momentum_textbook(p0, grads, lrs, momentum, dampening):
+    p, v = p0.clone(), torch.zeros_like(p0)
+    for g, lr in zip(grads, lrs):
+        v = momentum * v - lr * g
+        p = p + v
+    return p
 
 
 def test_ex2_right_answer_passes(capsys):
-    check.ex2_cosine_restart_lr(restart_right)
+    check.ex2_sgd_momentum(momentum_right)
     assert "练习 2 通过" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos(t / T), "use t mod T_0"),
-    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos(2 * (t % T) / T), "not cos(2π T_cur / T_0)"),
-    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos((t % (T + 1)) / T), "not t mod (T_0 + 1)"),
-    (lambda t, lr0, T, em: em + (lr0 - em) * half_cos((t % T) / (T - 1)), "not T_0 − 1"),
-    (lambda t, lr0, T, em: lr0 * half_cos((t % T) / T), "eta_min is missing"),
-    (lambda t, lr0, T, em: em + lr0 * half_cos((t % T) / T), "the amplitude is (lr0 − eta_min)"),
+    (momentum_with(sign=+1.0), "momentum has the wrong sign"),
+    (momentum_textbook, "the textbook v = μv − ηg"),
+    (momentum_with(first=lambda g, d: (1 - d) * g), "the first step must not be dampened"),
+    (momentum_with(rule=lambda b, g, m, d: m * b + d * g), "dampening is inverted"),
+    (momentum_with(rule=lambda b, g, m, d: (1 - d) * m * b + g), "dampening multiplies the wrong term"),
+    (momentum_with(rule=lambda b, g, m, d: m * b + g), "dampening is missing"),
+    (momentum_with(fixed_lr=True), "the first learning rate throughout"),
 ])
 def test_ex2_mistakes_are_named(wrong, hint):
-    fails_with(check.ex2_cosine_restart_lr, wrong, hint)
+    fails_with(check.ex2_sgd_momentum, wrong, hint)
 
 
-def test_ex2_a_tensor_answer_is_fine():
-    import torch
-
-    def as_tensor(t, lr0, T_0, eta_min):
-        return eta_min + (lr0 - eta_min) * (1 + torch.cos(torch.tensor(math.pi * (t % T_0) / T_0))) / 2
-    check.ex2_cosine_restart_lr(as_tensor)
-
-
-# ---------------------------------------------------------------- exercise 3: warm-up + linear decay
-
-def warmup_linear_right(t, lr0, warmup, total, start_factor):
-    if t < warmup:
-        return lr0 * (start_factor + (1 - start_factor) * t / warmup)
-    return lr0 * (1 - (t - warmup) / (total - warmup))
+def test_ex2_buffer_from_zero_is_the_first_step_mistake():
+    def from_zero(p0, grads, lrs, momentum, dampening):
+        p, b = p0.clone(), torch.zeros_like(p0)
+        for g, lr in zip(grads, lrs):
+            b = momentum * b + (1 - dampening) * g
+            p = p - lr * b
+        return p
+    fails_with(check.ex2_sgd_momentum, from_zero, "starting from b = 0")
 
 
-def test_ex3_right_answer_passes(capsys):
-    check.ex3_warmup_linear_lr(warmup_linear_right)
-    assert "练习 3 通过" in capsys.readouterr().out
+def test_ex2_textbook_with_dampening_in_the_velocity():
+    def textbook_dampened(p0, grads, lrs, momentum, dampening):
+        p, v = p0.clone(), None
+        for g, lr in zip(grads, lrs):
+            v = lr * g if v is None else momentum * v + (1 - dampening) * lr * g
+            p = p - v
+        return p
+    fails_with(check.ex2_sgd_momentum, textbook_dampened, "holds no learning rate")
 
 
-def _warm(t, lr0, W, sf):
-    return lr0 * (sf + (1 - sf) * t / W)
+# ---------------------------------------------------------------- exercise 3
+
+def nesterov_right(p0, grads, lr, momentum, weight_decay):
+    p, b = p0.clone(), None
+    for g in grads:
+        g = g + weight_decay * p
+        b = g.clone() if b is None else momentum * b + g
+        p = p - lr * (g + momentum * b)
+    return p
 
 
-def _decay(t, lr0, W, N):
-    return lr0 * (1 - (t - W) / (N - W))
-
-
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda t, lr0, W, N, sf: lr0 * t / W if t < W else _decay(t, lr0, W, N), "does not start at 0"),
-    (lambda t, lr0, W, N, sf: lr0 * (sf + (1 - sf) * t / (W - 1)) if t < W else _decay(t, lr0, W, N),
-     "not warmup − 1"),
-    (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0 * (1 - (t - W) / N), "wrong length"),
-    (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0 * (1 - t / (N - W)),
-     "use t − warmup, not t"),
-    (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0 * (1 - t / N), "wrong clock and length"),
-    (lambda t, lr0, W, N, sf: _warm(t, lr0, W, sf) if t < W else lr0, "does not match"),
-])
-def test_ex3_mistakes_are_named(wrong, hint):
-    fails_with(check.ex3_warmup_linear_lr, wrong, hint)
-
-
-# ---------------------------------------------------------------- exercise 4: plateau, mode="max"
-
-def plateau_max_right(metrics, lr, factor, patience, threshold, cooldown):
-    best, bad, cool, out = -math.inf, 0, 0, []
-    for m in metrics:
-        if m > best * (1 + threshold):
-            best, bad = m, 0
-        else:
-            bad += 1
-        if cool > 0:
-            cool -= 1
-            bad = 0
-        if bad > patience:
-            lr *= factor
-            cool, bad = cooldown, 0
-        out.append(lr)
-    return out
-
-
-def test_ex4_right_answer_passes(capsys):
-    check.ex4_plateau_max_lrs(plateau_max_right)
-    assert "练习 4 通过" in capsys.readouterr().out
-
-
-def plateau_variant(**kw):
-    def answer(metrics, lr, factor, patience, threshold, cooldown):
-        return check._plateau_rule(metrics, lr, factor, patience, threshold, cooldown, **kw)
+def nesterov_with(direction="nesterov", decay="gradient", sign=-1.0):
+    def answer(p0, grads, lr, momentum, weight_decay):
+        p, b = p0.clone(), None
+        for g in grads:
+            if decay == "gradient":
+                g = g + weight_decay * p
+            old = torch.zeros_like(p) if b is None else b
+            b = g.clone() if b is None else momentum * b + g
+            d = {"nesterov": g + momentum * b, "plain": b, "old": g + momentum * old,
+                 "swapped": momentum * g + b}[direction]
+            if decay == "after":
+                d = d + weight_decay * p
+            p = p + sign * lr * d
+        return p
     return answer
 
 
-@pytest.mark.parametrize("kw, hint", [
-    (dict(better="rel_min"), "wrong direction"),
-    (dict(better="sign_max"), "the threshold goes the wrong way"),
-    (dict(better="inf_max"), "best starts at the wrong value"),
-    (dict(early=True), "not when they reach it"),
-    (dict(better="none_max"), "threshold is ignored"),
-    (dict(better="abs_max"), "relative by default"),
-    (dict(use_cooldown=False), "cooldown is ignored"),
-    (dict(reset=False), "reset the bad-epoch count"),
-])
-def test_ex4_mistakes_are_named(kw, hint):
-    fails_with(check.ex4_plateau_max_lrs, plateau_variant(**kw), hint)
-
-
-def test_ex4_each_mistake_differs_from_pytorch_and_from_the_others():
-    ref = tuple(v for case in check.EX4_CASES for v in check._plateau_torch(*case))
-    assert tuple(v for case in check.EX4_CASES for v in check._plateau_rule(*case)) == pytest.approx(ref)
-    outs = {k: tuple(v for case in check.EX4_CASES for v in check._plateau_rule(*case, **kw))
-            for k, kw in check.EX4_VARIANTS.items()}
-    assert all(out != pytest.approx(ref) for out in outs.values())
-    assert len(set(outs.values())) == len(outs)
-
-
-def test_ex4_wrong_length_is_named():
-    fails_with(check.ex4_plateau_max_lrs, lambda m, lr, f, p, th, c: [lr], "one lr per metric value")
-
-
-# ---------------------------------------------------------------- exercise 5: step count
-
-def test_ex5_right_answer_passes(capsys):
-    check.ex5_total_steps(lambda n, bs, epochs: epochs * math.ceil(n / bs))
-    assert "练习 5 通过" in capsys.readouterr().out
-    check.ex5_total_steps(lambda n, bs, epochs: epochs * ((n + bs - 1) // bs))
+def test_ex3_right_answer_passes(capsys):
+    check.ex3_sgd_nesterov(nesterov_right)
+    assert "练习 3 通过" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda n, bs, e: e * (n // bs), "the last, smaller batch is a step too"),
-    (lambda n, bs, e: e * (n // bs + 1), "no extra batch"),
-    (lambda n, bs, e: math.ceil(n / bs), "the epochs are missing"),
-    (lambda n, bs, e: e * n, "should be 9380, got 600000"),
+    (nesterov_with(direction="plain"), "this is plain momentum"),
+    (nesterov_with(direction="old"), "this is plain momentum"),  # g + μ·b_old = b_new
+    (nesterov_with(direction="swapped"), "μ multiplies the wrong term"),
+    (nesterov_with(sign=+1.0), "momentum has the wrong sign"),
+    (nesterov_with(decay="after"), "weight decay comes too late"),
+    (nesterov_with(decay="none"), "weight decay is missing"),
 ])
-def test_ex5_mistakes_are_named(wrong, hint):
-    fails_with(check.ex5_total_steps, wrong, hint)
+def test_ex3_mistakes_are_named(wrong, hint):
+    fails_with(check.ex3_sgd_nesterov, wrong, hint)
 
 
-def test_ex5_not_an_integer():
-    fails_with(check.ex5_total_steps, lambda n, bs, e: "9380", "return one integer")
+def test_reference_is_torch_sgd_and_mistakes_differ_from_it():
+    # the reference really is torch.optim.SGD: compare with the rule written out here
+    p0, grads = check._data(7, 5)
+    lrs = [0.1, 0.1, 0.05, 0.05, 0.01]
+    got = check.torch_sgd(p0, grads, lrs, momentum=0.9, dampening=0.3)
+    torch.testing.assert_close(got, momentum_right(p0, grads, lrs, 0.9, 0.3))
+    assert not torch.allclose(got, momentum_textbook(p0, grads, lrs, 0.9, 0.0))

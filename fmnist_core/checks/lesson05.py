@@ -1,154 +1,141 @@
-"""Checkers of lesson 05 (SGD and its family): each compares the learner's function with
-``torch.optim.SGD`` on seeded tensors and names the likely mistake when they differ."""
+"""Checks for the exercises of lesson 05 (regression losses).
+
+Each checker calls the learner's function on seeded inputs, computes the right answer with
+``torch.nn.functional`` and, when they differ, names the likely mistake.
+"""
+
+import warnings
 
 import torch
+import torch.nn.functional as F
 
 from . import check_close, expect, passed
 
 
-def _data(seed, n_grads, shape=(3, 4)):
-    gen = torch.Generator().manual_seed(seed)
-    p0 = torch.randn(shape, generator=gen, dtype=torch.float64)
-    grads = [torch.randn(shape, generator=gen, dtype=torch.float64) for _ in range(n_grads)]
-    return p0, grads
+def _inputs(seed=0, shape=(6, 4), scale=2.0):
+    g = torch.Generator().manual_seed(seed)
+    pred = scale * torch.randn(shape, generator=g)
+    target = torch.randn(shape, generator=g)
+    return pred, target
 
 
-def torch_sgd(p0, grads, lrs, **options):
-    """The parameter after ``len(grads)`` steps of ``torch.optim.SGD``; step t uses grads[t], lrs[t]."""
-    p = p0.clone().requires_grad_(True)
-    optimizer = torch.optim.SGD([p], lr=lrs[0], **options)
-    for g, lr in zip(grads, lrs):
-        optimizer.param_groups[0]["lr"] = lr
-        p.grad = g.clone()
-        optimizer.step()
-    return p.detach()
-
-
-def _momentum_variant(p0, grads, lrs, momentum, dampening, *, first=None, buffer_rule=None,
-                      lr_in_buffer=False, sign=-1.0):
-    """PyTorch momentum with one thing changed, to recognise a learner's mistake."""
-    p, b = p0.clone(), None
-    for g, lr in zip(grads, lrs):
-        scale = lr if lr_in_buffer else 1.0
-        if b is None:
-            b = (first or (lambda g: g))(g) * scale
+def ex1_mse(my_mse):
+    """``my_mse(pred, target, reduction="mean")`` must equal ``nn.MSELoss`` for every reduction."""
+    pred, target = _inputs()
+    sq = (pred - target) ** 2
+    n = sq.numel()
+    for reduction in ("mean", "sum", "none"):
+        got = my_mse(pred.clone(), target.clone(), reduction=reduction)
+        expected = F.mse_loss(pred, target, reduction=reduction)
+        mistakes = [
+            ((pred - target).abs().sum() / n if reduction == "mean" else
+             (pred - target).abs().sum() if reduction == "sum" else (pred - target).abs(),
+             "你算的是绝对值（L1），MSE 要把误差平方",
+             "you computed absolute values (L1); MSE squares the error"),
+        ]
+        if reduction == "mean":
+            mistakes += [
+                (sq.sum(), "reduction='mean' 时返回了总和：还要除以元素个数 N（错误的 reduction）",
+                 "with reduction='mean' you returned the sum: divide by the number of elements N (wrong reduction)"),
+                (0.5 * sq.mean(), "多了一个 1/2：nn.MSELoss 没有有些教材里的 1/2",
+                 "an extra 1/2: nn.MSELoss has no 1/2, unlike some textbooks"),
+                (sq.sum() / pred.shape[0], "只除以了批次大小：'mean' 要除以所有元素的个数 N = 行数 × 列数",
+                 "you divided by the batch size only: 'mean' divides by the number of all elements N = rows × columns"),
+                (sq.mean().sqrt(), "你取了平方根（RMSE）：MSE 不开方",
+                 "you took the square root (RMSE): MSE has no square root"),
+            ]
+        elif reduction == "sum":
+            mistakes += [(sq.mean(), "reduction='sum' 时不要除以 N（错误的 reduction）",
+                          "with reduction='sum' do not divide by N (wrong reduction)")]
         else:
-            b = (buffer_rule or (lambda b, g: momentum * b + (1 - dampening) * g))(b, g * scale)
-        p = p + sign * (1.0 if lr_in_buffer else lr) * b
-    return p
+            mistakes += [(sq.mean(), "reduction='none' 要返回每个元素的损失（与输入同形状），不要求平均",
+                          "reduction='none' returns the loss of each element (the input's shape), not the mean"),
+                         (sq.sum(), "reduction='none' 要返回每个元素的损失（与输入同形状），不要求和",
+                          "reduction='none' returns the loss of each element (the input's shape), not the sum")]
+        check_close(got, expected, name=f"my_mse(reduction='{reduction}')", mistakes=mistakes)
+    check_close(my_mse(pred, target), sq.mean(), name="my_mse(pred, target)",
+                mistakes=[(sq.sum(), "默认的 reduction 应该是 'mean'", "the default reduction should be 'mean'")])
+    passed("练习 1 通过：my_mse 与 nn.MSELoss 一致（mean、sum、none）",
+           "Exercise 1 passed: my_mse matches nn.MSELoss (mean, sum, none)")
 
 
-def _nesterov_variant(p0, grads, lr, momentum, weight_decay, *, direction="nesterov",
-                      decay="gradient", sign=-1.0):
-    """PyTorch Nesterov with weight decay, with one thing changed."""
-    p, b = p0.clone(), None
-    for g in grads:
-        if decay == "gradient":
-            g = g + weight_decay * p
-        b = g.clone() if b is None else momentum * b + g
-        d = {"nesterov": g + momentum * b, "plain": b, "swapped": momentum * g + b}[direction]
-        if decay == "after":
-            d = d + weight_decay * p
-        p = p + sign * lr * d
-    return p
+def ex2_huber(my_huber):
+    """``my_huber(pred, target, delta=1.0)`` must equal ``nn.HuberLoss(delta=delta)`` (mean)."""
+    pred, target = _inputs(seed=1, scale=3.0)
+    e = pred - target
+    a = e.abs()
+    for delta in (1.0, 0.5, 2.0):
+        got = my_huber(pred.clone(), target.clone(), delta=delta)
+        expected = F.huber_loss(pred, target, delta=delta)
+        mistakes = [
+            (F.smooth_l1_loss(pred, target, beta=delta),
+             "这是 SmoothL1Loss(beta=delta)：Huber 等于它乘以 delta（二次部分是 0.5·e²，不除以 delta）",
+             "this is SmoothL1Loss(beta=delta): Huber is delta times it (its quadratic part is 0.5·e², not divided by delta)"),
+            (torch.where(a <= delta, 0.5 * e**2, delta * a).mean(),
+             "线性部分少了 -0.5·delta：应为 delta·(|e| - 0.5·delta)，两段才在 |e| = delta 处接上",
+             "the linear piece lacks -0.5·delta: it is delta·(|e| - 0.5·delta), so the pieces meet at |e| = delta"),
+            (torch.where(a <= delta, e**2, delta * (a - 0.5 * delta)).mean(),
+             "二次部分少了 0.5：应为 0.5·e²",
+             "the quadratic piece lacks the 0.5: it is 0.5·e²"),
+            (torch.where(a <= delta, 0.5 * e**2, delta * (a - 0.5 * delta)).sum(),
+             "返回了总和：HuberLoss 默认 reduction='mean'，要求平均（错误的 reduction）",
+             "you returned the sum: HuberLoss defaults to reduction='mean', take the mean (wrong reduction)"),
+            (torch.where(a > delta, 0.5 * e**2, delta * (a - 0.5 * delta)).mean(),
+             "两段用反了：|e| <= delta 时用二次部分，更大的误差用线性部分",
+             "the pieces are swapped: the quadratic piece is for |e| <= delta, the linear one for larger errors"),
+        ]
+        check_close(got, expected, name=f"my_huber(delta={delta})", mistakes=mistakes)
+    passed("练习 2 通过：my_huber 与 nn.HuberLoss 一致（delta = 0.5, 1, 2）",
+           "Exercise 2 passed: my_huber matches nn.HuberLoss (delta = 0.5, 1, 2)")
 
 
-def _call_without_changing(fn, *tensors_and_args, n_tensors):
-    """Call ``fn``; fail if it changed one of the tensors given to it in place."""
-    args = list(tensors_and_args)
-    copies = []
-    for i in range(n_tensors):
-        a = args[i]
-        copies.append([t.clone() for t in a] if isinstance(a, list) else a.clone())
-    got = fn(*args)
-    for i in range(n_tensors):
-        a, c = args[i], copies[i]
-        same = all(torch.equal(x, y) for x, y in zip(a, c)) if isinstance(a, list) else torch.equal(a, c)
-        expect(same, "你的函数原地修改了传进来的张量：先 clone() 再更新，或写 p = p - ...",
-               "your function changed a tensor passed to it in place: clone() it first, or write p = p - ...")
-    return got
-
-
-def ex1_sgd_step(sgd_step):
-    """Exercise 1: one step of ``torch.optim.SGD(lr, weight_decay)`` without momentum."""
-    p, (g,) = _data(1, 1)
-    lr, wd = 0.1, 0.3
-    expected = torch_sgd(p, [g], [lr], weight_decay=wd)
-    got = _call_without_changing(sgd_step, p, g, lr, wd, n_tensors=2)
+def ex3_l1_grad(my_l1_grad):
+    """``my_l1_grad(pred, target)``: the gradient of ``nn.L1Loss()`` (mean) w.r.t. ``pred``."""
+    pred, target = _inputs(seed=2)
+    target[0] = pred[0]  # exactly zero error in the first row
+    p = pred.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(F.l1_loss(p, target), p)
+    got = my_l1_grad(pred.clone(), target.clone())
+    e = pred - target
+    n = e.numel()
     mistakes = [
-        (p - lr * (g - wd * p), "权重衰减的符号反了：应当把 λ·p 加到梯度上（g + λp），它把参数拉向 0",
-         "weight decay has the wrong sign: add λ·p to the gradient (g + λp); it pulls the parameter towards 0"),
-        (p - lr * g - wd * p, "权重衰减项没有乘学习率：PyTorch 先做 g ← g + λp，再整体乘 lr",
-         "the decay term is not multiplied by the learning rate: PyTorch first does g ← g + λp, then multiplies all of it by lr"),
-        (p - lr * g, "没有权重衰减：别忘了 g ← g + λp", "weight decay is missing: remember g ← g + λp"),
-        (p + lr * (g + wd * p), "更新方向反了：SGD 沿负梯度走，p − lr·(g + λp)",
-         "the step goes uphill: SGD moves against the gradient, p − lr·(g + λp)"),
-        (p - (g + wd * p), "忘了乘学习率：p − lr·(g + λp)", "the learning rate is missing: p − lr·(g + λp)"),
+        (torch.sign(e), "少了 1/N：reduction='mean' 把每个元素的导数除以元素个数 N",
+         "a missing 1/N: reduction='mean' divides each element's derivative by the number of elements N"),
+        (torch.where(e >= 0, 1.0, -1.0) / n,
+         "误差恰好为 0 处的梯度应为 0：PyTorch 在尖角处取次梯度 0（torch.sign(0) = 0）",
+         "at exactly zero error the gradient should be 0: PyTorch takes the subgradient 0 at the kink (torch.sign(0) = 0)"),
+        (torch.where(e > 0, 1.0, -1.0) / n,
+         "误差恰好为 0 处的梯度应为 0：PyTorch 在尖角处取次梯度 0（torch.sign(0) = 0）",
+         "at exactly zero error the gradient should be 0: PyTorch takes the subgradient 0 at the kink (torch.sign(0) = 0)"),
+        (torch.sign(-e) / n, "符号反了：误差是 预测 - 目标，导数是 sign(pred - target) / N",
+         "the sign is flipped: the error is prediction - target, the derivative sign(pred - target) / N"),
+        (2 * e / n, "这是 MSELoss 的导数 2e/N；L1 的导数是 sign(e)/N",
+         "this is the derivative of MSELoss, 2e/N; L1's is sign(e)/N"),
+        (torch.sign(e) / pred.shape[0], "只除以了批次大小：'mean' 要除以所有元素的个数 N",
+         "you divided by the batch size only: 'mean' divides by the number of all elements N"),
     ]
-    check_close(got, expected, name="新参数 / the new parameter", mistakes=mistakes)
-    passed("练习 1 通过：一步带权重衰减的 SGD 与 torch.optim.SGD 一致",
-           "Exercise 1 passed: one SGD step with weight decay matches torch.optim.SGD")
+    check_close(got, expected, name="my_l1_grad", mistakes=mistakes)
+    passed("练习 3 通过：my_l1_grad 与 autograd 一致（包括误差为 0 处）",
+           "Exercise 3 passed: my_l1_grad matches autograd (zero error included)")
 
 
-def ex2_sgd_momentum(sgd_momentum):
-    """Exercise 2: ``torch.optim.SGD(momentum, dampening)`` over several steps, the learning rate changing."""
-    p0, grads = _data(2, 8)
-    lrs = [0.1] * 4 + [0.02] * 4
-    mu, tau = 0.9, 0.3
-    expected = torch_sgd(p0, grads, lrs, momentum=mu, dampening=tau)
-    got = _call_without_changing(sgd_momentum, p0, grads, lrs, mu, tau, n_tensors=2)
-
-    def variant(**kw):
-        return _momentum_variant(p0, grads, lrs, mu, tau, **kw)
-
-    textbook = "学习率被放进了动量缓冲区（教科书写法 v = μv − ηg）：PyTorch 的缓冲区里没有学习率，更新时才乘当前的 lr：p ← p − lr·b"
-    textbook_en = ("the learning rate went into the momentum buffer (the textbook v = μv − ηg): PyTorch's buffer holds "
-                   "no learning rate; the current lr multiplies it only in the update p ← p − lr·b")
-    mistakes = [
-        (variant(sign=+1.0), "动量的符号反了：PyTorch 是 p ← p − lr·b，不是 p + lr·b",
-         "momentum has the wrong sign: PyTorch does p ← p − lr·b, not p + lr·b"),
-        (variant(lr_in_buffer=True), textbook, textbook_en),
-        (_momentum_variant(p0, grads, lrs, mu, 0.0, lr_in_buffer=True), textbook, textbook_en),
-        (variant(first=lambda g: (1 - tau) * g),
-         "第一步不该打折扣：PyTorch 第一步令 b = g（不是 (1 − τ)·g，也不是从 b = 0 开始）",
-         "the first step must not be dampened: PyTorch sets b = g on the first step (not (1 − τ)·g, nor starting from b = 0)"),
-        (variant(buffer_rule=lambda b, g: mu * b + tau * g),
-         "dampening 用反了：新梯度乘的是 (1 − τ)，不是 τ", "dampening is inverted: the new gradient is multiplied by (1 − τ), not τ"),
-        (variant(buffer_rule=lambda b, g: (1 - tau) * mu * b + g),
-         "dampening 乘错了项：(1 − τ) 乘新梯度 g，不乘旧缓冲区 b",
-         "dampening multiplies the wrong term: (1 − τ) multiplies the new gradient g, not the old buffer b"),
-        (variant(buffer_rule=lambda b, g: mu * b + g), "忘了 dampening：b ← μb + (1 − τ)·g",
-         "dampening is missing: b ← μb + (1 − τ)·g"),
-        (_momentum_variant(p0, grads, [lrs[0]] * len(lrs), mu, tau),
-         "学习率一直用的是第一个：第 t 步要用 lrs[t]", "you used the first learning rate throughout: step t uses lrs[t]"),
-    ]
-    check_close(got, expected, name="最后的参数 / the final parameter", mistakes=mistakes)
-    passed("练习 2 通过：动量与 dampening 与 torch.optim.SGD 一致（学习率改变时也一致）",
-           "Exercise 2 passed: momentum and dampening match torch.optim.SGD, also when the learning rate changes")
-
-
-def ex3_sgd_nesterov(sgd_nesterov):
-    """Exercise 3: ``torch.optim.SGD(momentum, nesterov=True, weight_decay)`` over several steps."""
-    p0, grads = _data(3, 8)
-    lr, mu, wd = 0.05, 0.9, 0.2
-    expected = torch_sgd(p0, grads, [lr] * len(grads), momentum=mu, nesterov=True, weight_decay=wd)
-    got = _call_without_changing(sgd_nesterov, p0, grads, lr, mu, wd, n_tensors=2)
-
-    def variant(**kw):
-        return _nesterov_variant(p0, grads, lr, mu, wd, **kw)
-
-    mistakes = [
-        (variant(direction="plain"),
-         "这是普通动量（沿 b 走）：Nesterov 先 b ← μb + g，再沿 g + μ·b 走（用更新前的缓冲区算 g + μ·b 也正好等于普通动量）",
-         "this is plain momentum (a step along b): Nesterov first does b ← μb + g, then steps along g + μ·b "
-         "(g + μ·b with the buffer before its update is exactly plain momentum too)"),
-        (variant(direction="swapped"), "μ 乘错了项：方向是 g + μ·b，不是 μ·g + b",
-         "μ multiplies the wrong term: the direction is g + μ·b, not μ·g + b"),
-        (variant(sign=+1.0), "动量的符号反了：p ← p − lr·(g + μ·b)", "momentum has the wrong sign: p ← p − lr·(g + μ·b)"),
-        (variant(decay="after"), "权重衰减加晚了：要在更新缓冲区之前先做 g ← g + λp，衰减也进入动量",
-         "weight decay comes too late: do g ← g + λp before updating the buffer, so the decay enters the momentum too"),
-        (variant(decay="none"), "没有权重衰减：先做 g ← g + λp", "weight decay is missing: first do g ← g + λp"),
-    ]
-    check_close(got, expected, name="最后的参数 / the final parameter", mistakes=mistakes)
-    passed("练习 3 通过：Nesterov 与权重衰减与 torch.optim.SGD 一致",
-           "Exercise 3 passed: Nesterov with weight decay matches torch.optim.SGD")
+def ex4_shapes(my_loss):
+    """``my_loss(pred, target)`` with pred (N, 1) and target (N,): the right MSE, no warning."""
+    g = torch.Generator().manual_seed(3)
+    pred, target = torch.randn(5, 1, generator=g), torch.randn(5, generator=g)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = my_loss(pred.clone(), target.clone())
+    broadcast = ((pred - target) ** 2).mean()  # (5, 1) - (5,) -> (5, 5)
+    check_close(got, F.mse_loss(pred.squeeze(1), target), name="my_loss",
+                mistakes=[(broadcast, "(N, 1) 和 (N,) 被广播成了 (N, N)：先 pred.squeeze(1) 或 target.unsqueeze(1)，"
+                                      "让两者形状相同",
+                           "(N, 1) and (N,) were broadcast to (N, N): pred.squeeze(1) or target.unsqueeze(1) first, "
+                           "so both have the same shape"),
+                          (((pred.squeeze(1) - target) ** 2).sum(), "返回了总和：要求平均（错误的 reduction）",
+                           "you returned the sum: take the mean (wrong reduction)")])
+    size_warnings = [w for w in caught if "target size" in str(w.message)]
+    expect(not size_warnings, "数值对了，但 PyTorch 仍发出了形状不一致的警告：先让形状相同，再调用损失函数",
+           "the value is right, but PyTorch still warned about different sizes: make the shapes equal before "
+           "calling the loss")
+    passed("练习 4 通过：形状一致，没有广播", "Exercise 4 passed: same shapes, no broadcasting")

@@ -1,188 +1,174 @@
-"""Checkers of lesson 06 (adaptive optimizers): each compares the learner's function with
-``torch.optim`` on seeded tensors and names the likely mistake when they differ.
+"""Checks for the exercises of lesson 06 (classification losses).
 
-The hyperparameters (a large ``eps``, a large weight decay) are chosen so that every anticipated
-mistake moves the result well beyond the tolerance.
+Each checker calls the learner's function on seeded inputs, computes the right answer with
+``torch.nn.functional`` and, when they differ, names the likely mistake. Numerical stability is
+tested by running the answer on ordinary inputs first and on very large logits second.
 """
 
 import torch
+import torch.nn.functional as F
 
-from . import check_close, expect, passed
-
-
-def _data(seed, n_grads=10, shape=(3, 4)):
-    gen = torch.Generator().manual_seed(seed)
-    p0 = torch.randn(shape, generator=gen, dtype=torch.float64)
-    grads = [torch.randn(shape, generator=gen, dtype=torch.float64) for _ in range(n_grads)]
-    return p0, grads
+from . import check_close, expect, fail, passed
 
 
-def torch_run(optimizer_class, p0, grads, **options):
-    """The parameter after ``len(grads)`` steps of ``optimizer_class``; step t uses grads[t]."""
-    p = p0.clone().requires_grad_(True)
-    optimizer = optimizer_class([p], **options)
-    for g in grads:
-        p.grad = g.clone()
-        optimizer.step()
-    return p.detach()
+def _finite(got):
+    return isinstance(got, torch.Tensor) and bool(torch.isfinite(got.detach()).all())
 
 
-def _call_without_changing(fn, p0, grads, *args):
-    """Call ``fn``; fail if it changed ``p0`` or a gradient in place."""
-    p_copy, g_copy = p0.clone(), [g.clone() for g in grads]
-    got = fn(p0, grads, *args)
-    same = torch.equal(p0, p_copy) and all(torch.equal(a, b) for a, b in zip(grads, g_copy))
-    expect(same, "你的函数原地修改了传进来的张量：先 clone() 再更新，或写 p = p - ...",
-           "your function changed a tensor passed to it in place: clone() it first, or write p = p - ...")
-    return got
+def _close(got, expected, rtol=1e-4, atol=1e-6):
+    return (isinstance(got, torch.Tensor) and got.shape == expected.shape
+            and torch.allclose(got.detach().double(), expected.double(), rtol=rtol, atol=atol))
 
 
-def _rmsprop_variant(p0, grads, lr, alpha, eps, *, eps_inside=False, sqrt=True, swap_alpha=False,
-                     bias_correction=False, v_from_first=False, sign=-1.0):
-    p, v = p0.clone(), torch.zeros_like(p0)
-    for t, g in enumerate(grads, start=1):
-        if v_from_first and t == 1:
-            v = g * g
-        elif swap_alpha:
-            v = (1 - alpha) * v + alpha * g * g
-        else:
-            v = alpha * v + (1 - alpha) * g * g
-        v_used = v / (1 - alpha ** t) if bias_correction else v
-        if not sqrt:
-            denom = v_used + eps
-        elif eps_inside:
-            denom = (v_used + eps).sqrt()
-        else:
-            denom = v_used.sqrt() + eps
-        p = p + sign * lr * g / denom
-    return p
+def _bce_inputs():
+    g = torch.Generator().manual_seed(0)
+    x = 3 * torch.randn(6, 4, generator=g)
+    y = torch.randint(0, 2, (6, 4), generator=g).float()
+    return x, y
 
 
-def _adam_variant(p0, grads, lr, betas, eps, weight_decay=0.0, *, decay="none", correct_m=True,
-                  correct_v=True, t_offset=0, eps_mode="outside", swap_beta=False, sign=-1.0):
-    """Adam / AdamW as PyTorch writes them (the defaults), or with one thing changed.
-
-    decay: "none", "l2" (Adam's weight_decay), "decoupled" (AdamW), "decoupled_no_lr",
-    "decoupled_after" (after the Adam step), "decoupled_wrong_sign".
-    eps_mode: "outside" (√v̂ + ε), "inside" (√(v̂ + ε)), "before_correction" ((√v + ε) / √(1 − β2^t)).
-    """
-    b1, b2 = betas
-    p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
-    for t, g in enumerate(grads, start=1):
-        if decay == "l2":
-            g = g + weight_decay * p
-        elif decay == "decoupled":
-            p = p * (1 - lr * weight_decay)
-        elif decay == "decoupled_no_lr":
-            p = p * (1 - weight_decay)
-        elif decay == "decoupled_wrong_sign":
-            p = p * (1 + lr * weight_decay)
-        if swap_beta:
-            m, v = (1 - b1) * m + b1 * g, (1 - b2) * v + b2 * g * g
-        else:
-            m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
-        k = t + t_offset
-        bc1 = 1 - b1 ** k if correct_m else 1.0
-        bc2 = 1 - b2 ** k if correct_v else 1.0
-        if eps_mode == "outside":
-            denom = (v / bc2).sqrt() + eps
-        elif eps_mode == "inside":
-            denom = (v / bc2 + eps).sqrt()
-        else:
-            denom = (v.sqrt() + eps) / bc2 ** 0.5
-        step = lr * (m / bc1) / denom
-        if decay == "decoupled_after":
-            p = (p + sign * step) * (1 - lr * weight_decay)
-        else:
-            p = p + sign * step
-    return p
-
-
-UPHILL = ("更新方向反了：参数要减去这一步，p ← p − lr·(...)", "the step goes uphill: subtract it, p ← p − lr·(...)")
-EPS_OUTSIDE = ("ε 放错了位置：PyTorch 把 ε 加在平方根外面，√v + ε", "ε is in the wrong place: PyTorch adds ε outside the square root, √v + ε")
-
-
-def ex1_rmsprop(rmsprop):
-    """Exercise 1: ``torch.optim.RMSprop(lr, alpha, eps)`` over several steps."""
-    p0, grads = _data(11)
-    lr, alpha, eps = 0.01, 0.9, 1e-2
-    expected = torch_run(torch.optim.RMSprop, p0, grads, lr=lr, alpha=alpha, eps=eps)
-    got = _call_without_changing(rmsprop, p0, grads, lr, alpha, eps)
-
-    def variant(**kw):
-        return _rmsprop_variant(p0, grads, lr, alpha, eps, **kw)
-
+def ex1_bce_with_logits(my_bce):
+    """``my_bce(x, y)``: ``nn.BCEWithLogitsLoss()`` (mean), stable on large logits."""
+    x, y = _bce_inputs()
+    n = x.numel()
+    p = torch.sigmoid(x)
+    per_elem = F.binary_cross_entropy_with_logits(x, y, reduction="none")
     mistakes = [
-        (variant(sign=+1.0), *UPHILL),
-        (variant(eps_inside=True), *EPS_OUTSIDE),
-        (variant(sqrt=False), "忘了开平方：分母是 √v + ε，不是 v + ε", "the square root is missing: divide by √v + ε, not v + ε"),
-        (variant(swap_alpha=True), "α 乘错了项：v ← α·v + (1 − α)·g²，α 保留旧的平均",
-         "α multiplies the wrong term: v ← α·v + (1 − α)·g²; α keeps the old average"),
-        (variant(bias_correction=True), "PyTorch 的 RMSprop 没有偏差修正：不要除以 1 − α^t",
-         "PyTorch's RMSprop has no bias correction: do not divide by 1 − α^t"),
-        (variant(v_from_first=True), "v 应当从 0 开始：第一步 v = (1 − α)·g²，不是 g²",
-         "v starts at 0: after the first step v = (1 − α)·g², not g²"),
+        (per_elem.sum(), "返回了总和：BCEWithLogitsLoss 默认 reduction='mean'，要除以元素个数 N（错误的 reduction）",
+         "you returned the sum: BCEWithLogitsLoss defaults to reduction='mean', divide by the number of elements N "
+         "(wrong reduction)"),
+        (per_elem.sum() / x.shape[0], "只除以了样本数：'mean' 要除以所有元素的个数 N × C",
+         "you divided by the number of samples only: 'mean' divides by the number of all elements N × C"),
+        (-per_elem.mean(), "符号反了：损失是 -[y·log σ(x) + (1 - y)·log(1 - σ(x))]",
+         "the sign is flipped: the loss is -[y·log σ(x) + (1 - y)·log(1 - σ(x))]"),
+        ((-y * torch.log(p)).mean(), "少了 (1 - y)·log(1 - σ(x)) 那一项：负样本也要算损失",
+         "the term (1 - y)·log(1 - σ(x)) is missing: the negatives have a loss too"),
     ]
-    check_close(got, expected, name="最后的参数 / the final parameter", mistakes=mistakes)
-    passed("练习 1 通过：RMSprop 与 torch.optim.RMSprop 一致", "Exercise 1 passed: RMSprop matches torch.optim.RMSprop")
+    check_close(my_bce(x.clone(), y.clone()), F.binary_cross_entropy_with_logits(x, y), name="my_bce",
+                mistakes=mistakes)
+
+    # the same answer on large logits: the unstable log of sigmoid breaks here
+    x_big = torch.tensor([[-120.0, -40.0, 0.0, 20.0, 40.0, 120.0]])
+    y_big = torch.tensor([[1.0, 1.0, 1.0, 0.0, 0.0, 0.0]])
+    got = my_bce(x_big.clone(), y_big.clone())
+    expected = F.binary_cross_entropy_with_logits(x_big, y_big)
+    if not _close(got, expected):
+        expect(_finite(got), "很大的对数几率上结果是 inf 或 nan：log(sigmoid(x)) 下溢了。用稳定的公式 "
+                             "max(x, 0) - x·y + log1p(exp(-|x|))",
+               "inf or nan on large logits: log(sigmoid(x)) underflows. Use the stable formula "
+               "max(x, 0) - x·y + log1p(exp(-|x|))")
+        fail("普通输入上正确，但在很大的对数几率上错了（数值不稳定：先 sigmoid 再 log，或把 log 截断了）。"
+             "用 max(x, 0) - x·y + log1p(exp(-|x|))",
+             "right on ordinary inputs but wrong on large logits (numerically unstable: sigmoid then log, or a "
+             "clamped log). Use max(x, 0) - x·y + log1p(exp(-|x|))")
+    passed("练习 1 通过：my_bce 与 nn.BCEWithLogitsLoss 一致，对很大的对数几率也稳定",
+           "Exercise 1 passed: my_bce matches nn.BCEWithLogitsLoss and is stable on large logits")
 
 
-BIAS_BOTH = ("偏差修正缺失：m 要除以 1 − β1^t，v 要除以 1 − β2^t（t 从 1 开始）",
-             "bias correction is missing: divide m by 1 − β1^t and v by 1 − β2^t (t starts at 1)")
+def _ce_inputs(seed=0, n=8, c=5):
+    g = torch.Generator().manual_seed(seed)
+    x = 3 * torch.randn(n, c, generator=g)
+    y = torch.randint(0, c, (n,), generator=g)
+    return x, y
 
 
-def _adam_mistakes(variant):
-    return [
-        (variant(sign=+1.0), *UPHILL),
-        (variant(correct_m=False, correct_v=False), *BIAS_BOTH),
-        (variant(correct_m=False), "m 的偏差修正缺失：m̂ = m / (1 − β1^t)", "the bias correction of m is missing: m̂ = m / (1 − β1^t)"),
-        (variant(correct_v=False), "v 的偏差修正缺失：v̂ = v / (1 − β2^t)", "the bias correction of v is missing: v̂ = v / (1 − β2^t)"),
-        (variant(t_offset=1), "步数差了一：第一步 t = 1，偏差修正是 1 − β^1", "the step count is off by one: the first step has t = 1, so the correction is 1 − β^1"),
-        (variant(eps_mode="inside"), *EPS_OUTSIDE),
-        (variant(eps_mode="before_correction"), "ε 加早了：先修正 v̂ = v / (1 − β2^t)，再算 √v̂ + ε",
-         "ε is added too early: correct first, v̂ = v / (1 − β2^t), then take √v̂ + ε"),
-        (variant(swap_beta=True), "β 乘错了项：m ← β1·m + (1 − β1)·g，β 保留旧的平均",
-         "β multiplies the wrong term: m ← β1·m + (1 − β1)·g; β keeps the old average"),
-    ]
-
-
-def ex2_adam(adam):
-    """Exercise 2: ``torch.optim.Adam(lr, betas, eps)`` over several steps, bias correction included."""
-    p0, grads = _data(12)
-    lr, betas, eps = 0.01, (0.9, 0.99), 1e-2
-    expected = torch_run(torch.optim.Adam, p0, grads, lr=lr, betas=betas, eps=eps)
-    got = _call_without_changing(adam, p0, grads, lr, betas, eps)
-
-    def variant(**kw):
-        return _adam_variant(p0, grads, lr, betas, eps, **kw)
-
-    check_close(got, expected, name="最后的参数 / the final parameter", mistakes=_adam_mistakes(variant))
-    passed("练习 2 通过：Adam（含偏差修正）与 torch.optim.Adam 一致",
-           "Exercise 2 passed: Adam, bias correction included, matches torch.optim.Adam")
-
-
-def ex3_adamw(adamw):
-    """Exercise 3: ``torch.optim.AdamW(lr, betas, eps, weight_decay)``: decoupled weight decay."""
-    p0, grads = _data(13)
-    lr, betas, eps, wd = 0.05, (0.9, 0.99), 1e-2, 0.5
-    expected = torch_run(torch.optim.AdamW, p0, grads, lr=lr, betas=betas, eps=eps, weight_decay=wd)
-    got = _call_without_changing(adamw, p0, grads, lr, betas, eps, wd)
-
-    def variant(decay="decoupled", **kw):
-        return _adam_variant(p0, grads, lr, betas, eps, wd, decay=decay, **kw)
-
+def ex2_cross_entropy(my_ce):
+    """``my_ce(logits, target)``: ``nn.CrossEntropyLoss()`` (mean, class indices), stable."""
+    x, y = _ce_inputs()
+    n, c = x.shape
+    per_sample = F.cross_entropy(x, y, reduction="none")
     mistakes = [
-        (variant("l2"), "衰减加到了梯度上：那是 Adam 的 L2 weight_decay。AdamW 直接缩小参数：p ← p·(1 − lr·λ)，梯度不变",
-         "the decay went into the gradient: that is Adam's L2 weight_decay. AdamW shrinks the parameter itself, "
-         "p ← p·(1 − lr·λ), and leaves the gradient alone"),
-        (variant("decoupled_no_lr"), "衰减没有乘学习率：p ← p·(1 − lr·λ)，不是 p·(1 − λ)",
-         "the decay is not multiplied by the learning rate: p ← p·(1 − lr·λ), not p·(1 − λ)"),
-        (variant("decoupled_wrong_sign"), "衰减的符号反了：p ← p·(1 − lr·λ) 把参数缩小", "the decay has the wrong sign: p ← p·(1 − lr·λ) shrinks the parameter"),
-        (variant("decoupled_after"), "衰减的位置不对：PyTorch 先用更新前的参数衰减 p ← p·(1 − lr·λ)，再走 Adam 的一步",
-         "the decay is in the wrong place: PyTorch first decays the parameter before the update, p ← p·(1 − lr·λ), "
-         "then takes the Adam step"),
-        (variant("none"), "没有权重衰减：每一步先做 p ← p·(1 − lr·λ)", "weight decay is missing: each step first does p ← p·(1 − lr·λ)"),
-    ] + _adam_mistakes(variant)
-    check_close(got, expected, name="最后的参数 / the final parameter", mistakes=mistakes)
-    passed("练习 3 通过：AdamW（解耦权重衰减）与 torch.optim.AdamW 一致",
-           "Exercise 3 passed: AdamW, with decoupled weight decay, matches torch.optim.AdamW")
+        (per_sample.sum(), "返回了总和：'mean' 要除以样本数 N（错误的 reduction）",
+         "you returned the sum: 'mean' divides by the number of samples N (wrong reduction)"),
+        (per_sample.sum() / (n * c), "除以了 N × C：交叉熵的 'mean' 只除以样本数 N",
+         "you divided by N × C: the 'mean' of cross-entropy divides by the number of samples N only"),
+        (F.cross_entropy(x.softmax(dim=1), y), "先做了 softmax：交叉熵的输入是对数几率，内部已经有 log_softmax",
+         "a softmax first: cross-entropy takes logits, it has a log_softmax inside"),
+        (-per_sample.mean(), "符号反了：损失是 -log softmax(x)[y]",
+         "the sign is flipped: the loss is -log softmax(x)[y]"),
+        (-x[torch.arange(n), y].mean(), "少了 log-sum-exp 那一项：-x[y] 之外还要加 log Σ exp(x)",
+         "the log-sum-exp term is missing: add log Σ exp(x) to -x[y]"),
+    ]
+    check_close(my_ce(x.clone(), y.clone()), F.cross_entropy(x, y), name="my_ce", mistakes=mistakes)
+
+    x_big = x * 100  # logits in the hundreds: exp overflows in float32
+    got = my_ce(x_big.clone(), y.clone())
+    if not _close(got, F.cross_entropy(x_big, y)):
+        fail("普通输入上正确，但在很大的对数几率上得到 inf 或 nan（或错误的值）：exp 上溢了。先减去每行的最大值"
+             "（log-sum-exp 技巧）",
+             "right on ordinary inputs but inf or nan (or wrong) on large logits: exp overflows. Subtract each row's "
+             "maximum first (the log-sum-exp trick)")
+    passed("练习 2 通过：my_ce 与 nn.CrossEntropyLoss 一致，对很大的对数几率也稳定",
+           "Exercise 2 passed: my_ce matches nn.CrossEntropyLoss and is stable on large logits")
+
+
+def ex3_ce_grad(my_grad):
+    """``my_grad(logits, target)``: the gradient of ``nn.CrossEntropyLoss()`` (mean) w.r.t. the logits."""
+    x, y = _ce_inputs(seed=1)
+    n, c = x.shape
+    x_ = x.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(F.cross_entropy(x_, y), x_)
+    soft, onehot = x.softmax(dim=1), F.one_hot(y, c).float()
+    mistakes = [
+        (soft - onehot, "少了 1/N：reduction='mean' 把梯度除以样本数 N",
+         "a missing 1/N: reduction='mean' divides the gradient by the number of samples N"),
+        ((onehot - soft) / n, "符号反了：梯度是 softmax(x) - onehot(y)，不是 onehot(y) - softmax(x)",
+         "the sign is flipped: the gradient is softmax(x) - onehot(y), not onehot(y) - softmax(x)"),
+        (soft / n, "忘了减去独热编码：梯度是 (softmax(x) - onehot(y)) / N",
+         "you forgot to subtract the one-hot encoding: the gradient is (softmax(x) - onehot(y)) / N"),
+        ((soft - onehot) / (n * c), "除以了 N × C：交叉熵的 'mean' 只除以样本数 N",
+         "you divided by N × C: the 'mean' of cross-entropy divides by the number of samples N only"),
+    ]
+    check_close(my_grad(x.clone(), y.clone()), expected, name="my_grad", mistakes=mistakes)
+    passed("练习 3 通过：my_grad 与 autograd 一致：(softmax - onehot) / N",
+           "Exercise 3 passed: my_grad matches autograd: (softmax - onehot) / N")
+
+
+def ex4_weighted_ce(my_wce):
+    """``my_wce(logits, target, weight)``: ``nn.CrossEntropyLoss(weight=weight)`` (mean)."""
+    x, y = _ce_inputs(seed=2)
+    n, c = x.shape
+    weight = torch.tensor([1.0, 3.0, 0.5, 2.0, 2.5])  # Σ weight != N, so the two mistakes differ
+    weighted = F.cross_entropy(x, y, weight=weight, reduction="none")  # w_y · ℓ_n
+    mistakes = [
+        (weighted.sum() / n, "除以了样本数 N：带 weight 的 'mean' 是加权平均，要除以 Σ weight[y]",
+         "you divided by the number of samples N: the 'mean' with weight is a weighted mean, divide by Σ weight[y]"),
+        (weighted.sum(), "返回了总和：还要除以 Σ weight[y]（错误的 reduction）",
+         "you returned the sum: divide by Σ weight[y] (wrong reduction)"),
+        (F.cross_entropy(x, y), "没有用上 weight：每个样本的损失要乘 weight[y]",
+         "weight is not used: multiply each sample's loss by weight[y]"),
+        (weighted.sum() / weight.sum(), "分母用了所有类别权重之和 Σ weight：应为每个样本目标类别的权重之和 Σ weight[y]",
+         "the denominator is the sum over all classes Σ weight: it should be the sum of each sample's target-class "
+         "weight, Σ weight[y]"),
+    ]
+    check_close(my_wce(x.clone(), y.clone(), weight.clone()), F.cross_entropy(x, y, weight=weight),
+                name="my_wce", mistakes=mistakes)
+    passed("练习 4 通过：my_wce 与 nn.CrossEntropyLoss(weight=...) 一致（除以 Σ weight[y]）",
+           "Exercise 4 passed: my_wce matches nn.CrossEntropyLoss(weight=...) (divided by Σ weight[y])")
+
+
+def ex5_smooth_targets(my_smooth):
+    """``my_smooth(target, num_classes, eps)``: the (N, C) distribution label smoothing trains on."""
+    _, y = _ce_inputs(seed=3)
+    c, eps = 5, 0.1
+    onehot = F.one_hot(y, c).float()
+    expected = (1 - eps) * onehot + eps / c
+    mistakes = [
+        (torch.where(onehot.bool(), 1 - eps, eps / (c - 1)),
+         "你把 eps 平均分给了其余 C - 1 个类别：PyTorch 把 eps/C 分给所有 C 个类别（包括正确类别），"
+         "正确类别得到 1 - eps + eps/C",
+         "you spread eps over the other C - 1 classes: PyTorch gives eps/C to all C classes (the right one "
+         "included), so the right class gets 1 - eps + eps/C"),
+        (torch.where(onehot.bool(), 1 - eps, eps / c),
+         "正确类别少了 eps/C：它应为 1 - eps + eps/C，每行之和才是 1",
+         "the right class lacks its eps/C: it should be 1 - eps + eps/C, so that each row sums to 1"),
+        (onehot * (1 - eps) + eps, "其余类别每个应得 eps/C，不是 eps", "each other class gets eps/C, not eps"),
+    ]
+    got = my_smooth(y.clone(), c, eps)
+    check_close(got, expected, name="my_smooth", mistakes=mistakes)
+    # the distribution really is what CrossEntropyLoss(label_smoothing=eps) trains on
+    x, _ = _ce_inputs(seed=4)
+    check_close(F.cross_entropy(x, got.float()), F.cross_entropy(x, y, label_smoothing=eps),
+                name="cross_entropy(x, my_smooth(...))")
+    passed("练习 5 通过：my_smooth 给出 label_smoothing 使用的目标分布",
+           "Exercise 5 passed: my_smooth gives the target distribution label_smoothing uses")

@@ -12,7 +12,7 @@
 # %% [markdown] tags=["zh"]
 # # 03 回归损失函数
 #
-# 上一课：[02 超参数与训练循环](02_training.ipynb) · 下一课：[04 分类损失函数](04_losses_classification.ipynb)
+# 上一课：[02 超参数与训练循环](02_training.ipynb) · 下一课：[06 分类损失函数](06_losses_classification.ipynb)
 #
 # 损失函数（loss function）把“预测离目标有多远”变成一个数，训练就是让这个数变小。
 # 回归任务预测的是连续的数（温度、价格、坐标），最常用的损失函数有四个：
@@ -32,7 +32,7 @@
 # %% [markdown] tags=["en"]
 # # 03 Regression losses
 #
-# Previous: [02 Hyperparameters and the training loop](02_training.ipynb) · Next: [04 Classification losses](04_losses_classification.ipynb)
+# Previous: [02 Hyperparameters and the training loop](02_training.ipynb) · Next: [06 Classification losses](06_losses_classification.ipynb)
 #
 # A loss function turns "how far is the prediction from the target" into one number, and training makes that
 # number small. Regression predicts continuous numbers (a temperature, a price, a coordinate); four loss
@@ -60,7 +60,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import fmnist_core as fc
-from fmnist_core.checks import lesson03 as check
+from fmnist_core.checks import lesson05 as check
 
 _ = fc.plot.cjk_font()  # 有中文字体就用它画图 / use a CJK font for plots when there is one
 device = fc.get_device()  # 有 GPU 就用 GPU / the GPU when there is one
@@ -871,7 +871,7 @@ print("✓ 准确率在预期范围内 / accuracies within the expected ranges (
 # Without calling `nn.MSELoss` or `F.mse_loss`, write `my_mse(pred, target, reduction="mean")` supporting
 # `"mean"`, `"sum"` and `"none"`, with the same results as `nn.MSELoss(reduction=...)`.
 
-# %% nbgrader={"grade": false, "grade_id": "l03_ex1_mse", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l05_ex1_mse", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_mse(pred, target, reduction="mean"):
     ### BEGIN SOLUTION
     squared = (pred - target) ** 2
@@ -883,7 +883,7 @@ def my_mse(pred, target, reduction="mean"):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l03_ex1_mse_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l05_ex1_mse_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex1_mse(my_mse)
 
 # %% [markdown] tags=["zh"]
@@ -898,7 +898,7 @@ check.ex1_mse(my_mse)
 # Without calling PyTorch's loss functions, write `my_huber(pred, target, delta=1.0)` with the same result as
 # `nn.HuberLoss(delta=delta)` (`reduction="mean"`). Hint: `torch.where`.
 
-# %% nbgrader={"grade": false, "grade_id": "l03_ex2_huber", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l05_ex2_huber", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_huber(pred, target, delta=1.0):
     ### BEGIN SOLUTION
     e = (pred - target).abs()
@@ -906,7 +906,7 @@ def my_huber(pred, target, delta=1.0):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l03_ex2_huber_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l05_ex2_huber_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex2_huber(my_huber)
 
 # %% [markdown] tags=["zh"]
@@ -921,14 +921,14 @@ check.ex2_huber(my_huber)
 # Without autograd, write `my_l1_grad(pred, target)`: the gradient of `nn.L1Loss()` (`reduction="mean"`) with
 # respect to `pred`, of the same shape as `pred`. The check's inputs include elements with exactly zero error.
 
-# %% nbgrader={"grade": false, "grade_id": "l03_ex3_l1_grad", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l05_ex3_l1_grad", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_l1_grad(pred, target):
     ### BEGIN SOLUTION
     return torch.sign(pred - target) / pred.numel()
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l03_ex3_l1_grad_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l05_ex3_l1_grad_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex3_l1_grad(my_l1_grad)
 
 # %% [markdown] tags=["zh"]
@@ -943,14 +943,14 @@ check.ex3_l1_grad(my_l1_grad)
 # `pred` has shape `(N, 1)` (a model with one output) and `target` has shape `(N,)`. Write `my_loss(pred, target)`
 # that computes the right mean squared error with `nn.MSELoss()`, without triggering the size-mismatch warning.
 
-# %% nbgrader={"grade": false, "grade_id": "l03_ex4_shapes", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l05_ex4_shapes", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_loss(pred, target):
     ### BEGIN SOLUTION
     return nn.MSELoss()(pred.squeeze(1), target)
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l03_ex4_shapes_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l05_ex4_shapes_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex4_shapes(my_loss)
 
 # %% [markdown] tags=["zh"]

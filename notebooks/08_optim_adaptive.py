@@ -12,7 +12,7 @@
 # %% [markdown] tags=["zh"]
 # # 06 自适应优化器
 #
-# 上一课：[05 SGD 及其家族](05_optim_sgd.ipynb) · 下一课：[07 学习率调度](07_lr_schedulers.ipynb)
+# 上一课：[07 SGD 及其家族](07_optim_sgd.ipynb) · 下一课：[09 学习率调度](09_lr_schedulers.ipynb)
 #
 # SGD 给所有参数（parameter）同一个学习率（learning rate）。自适应优化器（optimizer）根据每个参数自己梯度（gradient）的历史大小，
 # 给它单独的步长（step size）。这一课按 PyTorch 的实现讲四个：Adagrad、RMSprop、Adam 和 AdamW。
@@ -23,12 +23,12 @@
 # - 解释为什么 Adam 需要偏差修正，以及缺了它前几步会怎样；
 # - 说清 Adam 的 `weight_decay`（L2）和 AdamW 的解耦权重衰减（decoupled weight decay）有什么不同，并用实验证明二者不同；
 # - 从零实现它们，并证明在课程模型上训练 100 步后与 `torch.optim` 的参数完全一致；
-# - 在 Fashion-MNIST 上用同样的预算比较第 05 课和本课的所有优化器。
+# - 在 Fashion-MNIST 上用同样的预算比较第 07 课和本课的所有优化器。
 
 # %% [markdown] tags=["en"]
 # # 06 Adaptive optimizers
 #
-# Previous: [05 SGD and its family](05_optim_sgd.ipynb) · Next: [07 Learning-rate schedules](07_lr_schedulers.ipynb)
+# Previous: [07 SGD and its family](07_optim_sgd.ipynb) · Next: [09 Learning-rate schedules](09_lr_schedulers.ipynb)
 #
 # SGD gives every parameter the same learning rate. An adaptive optimizer gives each parameter its own step size,
 # from the history of that parameter's own gradient. This lesson covers four of them as PyTorch implements them:
@@ -40,7 +40,7 @@
 # - explain why Adam needs bias correction, and what its first steps look like without it;
 # - say how Adam's `weight_decay` (L2) differs from AdamW's decoupled weight decay, and show by experiment that they differ;
 # - implement them from scratch and prove that after 100 steps on the course model their parameters equal those of `torch.optim`;
-# - compare every optimizer of lesson 05 and of this lesson on Fashion-MNIST with the same budget.
+# - compare every optimizer of lesson 07 and of this lesson on Fashion-MNIST with the same budget.
 
 # %%
 import time
@@ -50,7 +50,7 @@ import torch
 from torch import nn
 
 import fmnist_core as fc
-from fmnist_core.checks import lesson06 as check
+from fmnist_core.checks import lesson08 as check
 
 device = fc.get_device()
 fc.plot.cjk_font()  # 有中文字体就用 / use a CJK font when there is one
@@ -923,14 +923,14 @@ print("路径 ✓ 二次函数上都接近最低点；Rosenbrock 上 SGD + 动�
 # %% [markdown] tags=["zh"]
 # ## 9. 在 Fashion-MNIST 上
 #
-# 第 05 课和本课的全部七个优化器，在同样的预算下比较：课程模型、交叉熵（cross-entropy）、批次大小 64、3 轮（epoch）、同一个种子。
+# 第 07 课和本课的全部七个优化器，在同样的预算下比较：课程模型、交叉熵（cross-entropy）、批次大小 64、3 轮（epoch）、同一个种子。
 # 每个优化器用一个常见的学习率（SGD 0.1；带动量的 0.01；Adagrad 0.01；RMSprop、Adam、AdamW 0.001），没有为这个实验专门调过。
 # 训练的输出和耗时因机器而异，所以这个单元格不比较输出；下一个单元格检查结果的范围。
 
 # %% [markdown] tags=["en"]
 # ## 9. On Fashion-MNIST
 #
-# All seven optimizers of lesson 05 and of this lesson, with the same budget: the course model, cross-entropy, batches
+# All seven optimizers of lesson 07 and of this lesson, with the same budget: the course model, cross-entropy, batches
 # of 64, 3 epochs, the same seed. Each optimizer uses a common learning rate (SGD 0.1; with momentum 0.01; Adagrad
 # 0.01; RMSprop, Adam and AdamW 0.001), not tuned for this experiment. The training output and the timings vary from
 # machine to machine, so this cell's output is not compared; the next cell checks the results against ranges.
@@ -1016,7 +1016,7 @@ print("Fashion-MNIST ✓ 七个优化器都在学习，3 轮后测试准确率�
 #
 # Write `rmsprop(p0, grads, lr, alpha, eps)` to match `torch.optim.RMSprop(lr=lr, alpha=alpha, eps=eps)` (section 3.1, without `momentum` or `centered`).
 
-# %% nbgrader={"grade": false, "grade_id": "l06_ex1_rmsprop", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l08_ex1_rmsprop", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rmsprop(p0, grads, lr, alpha, eps):
     ### BEGIN SOLUTION
     p, v = p0.clone(), torch.zeros_like(p0)
@@ -1027,7 +1027,7 @@ def rmsprop(p0, grads, lr, alpha, eps):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l06_ex1_rmsprop_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l08_ex1_rmsprop_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex1_rmsprop(rmsprop)
 
 # %% [markdown] tags=["zh"]
@@ -1042,7 +1042,7 @@ check.ex1_rmsprop(rmsprop)
 # Write `adam(p0, grads, lr, betas, eps)` to match `torch.optim.Adam(lr=lr, betas=betas, eps=eps)` (section 4.1,
 # without `weight_decay`). Remember that the step count $t$ starts at 1.
 
-# %% nbgrader={"grade": false, "grade_id": "l06_ex2_adam", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l08_ex2_adam", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def adam(p0, grads, lr, betas, eps):
     ### BEGIN SOLUTION
     beta1, beta2 = betas
@@ -1056,7 +1056,7 @@ def adam(p0, grads, lr, betas, eps):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l06_ex2_adam_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l08_ex2_adam_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex2_adam(adam)
 
 # %% [markdown] tags=["zh"]
@@ -1072,7 +1072,7 @@ check.ex2_adam(adam)
 # `torch.optim.AdamW(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)` (section 5.1). Think: which term does the
 # decay act on, and does it come before or after the Adam step?
 
-# %% nbgrader={"grade": false, "grade_id": "l06_ex3_adamw", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l08_ex3_adamw", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def adamw(p0, grads, lr, betas, eps, weight_decay):
     ### BEGIN SOLUTION
     beta1, beta2 = betas
@@ -1087,7 +1087,7 @@ def adamw(p0, grads, lr, betas, eps, weight_decay):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l06_ex3_adamw_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l08_ex3_adamw_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex3_adamw(adamw)
 
 # %% [markdown] tags=["zh"]

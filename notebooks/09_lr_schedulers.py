@@ -12,7 +12,7 @@
 # %% [markdown] tags=["zh"]
 # # 07 学习率调度
 #
-# 上一课：[06 自适应优化器](06_optim_adaptive.ipynb) · 下一课：无（这是最后一课），回到起点：[00 数据](00_data.ipynb)
+# 上一课：[08 自适应优化器](08_optim_adaptive.ipynb) · 下一课：无（这是最后一课），回到起点：[00 数据](00_data.ipynb)
 #
 # 到目前为止，学习率（learning rate）在整个训练中都是一个常数。学习率调度器（learning-rate scheduler）让它随训练变化：
 # 开始时步子大，走得快；快结束时步子小，让参数在一个好的位置稳定下来。
@@ -29,7 +29,7 @@
 # %% [markdown] tags=["en"]
 # # 07 Learning-rate schedules
 #
-# Previous: [06 Adaptive optimizers](06_optim_adaptive.ipynb) · Next: none (this is the last lesson); back to the start: [00 Data](00_data.ipynb)
+# Previous: [08 Adaptive optimizers](08_optim_adaptive.ipynb) · Next: none (this is the last lesson); back to the start: [00 Data](00_data.ipynb)
 #
 # So far the learning rate has been one constant for the whole of training. A learning-rate scheduler changes it as
 # training goes on: large steps at the start to move fast, small steps near the end so that the parameters settle in a
@@ -57,7 +57,7 @@ from torch import nn
 from torch.optim import lr_scheduler
 
 import fmnist_core as fc
-from fmnist_core.checks import lesson07 as check
+from fmnist_core.checks import lesson09 as check
 
 device = fc.get_device()
 fc.plot.cjk_font()  # 有中文字体就用 / use a CJK font when there is one
@@ -1015,14 +1015,14 @@ print("Fashion-MNIST ✓ 余弦退火 10 轮后测试准确率 ≥ 89.5%，训�
 # exactly 0 at $t = T$ and staying at 0 afterwards; `power=1` is a linear decay. Write `poly_lr(t, lr0, total_iters,
 # power)`, the learning rate at step $t$.
 
-# %% nbgrader={"grade": false, "grade_id": "l07_ex1_poly", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l09_ex1_poly", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def poly_lr(t, lr0, total_iters, power):
     ### BEGIN SOLUTION
     return lr0 * (1 - min(t, total_iters) / total_iters) ** power
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l07_ex1_poly_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l09_ex1_poly_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex1_poly_lr(poly_lr)
 
 # %% [markdown] tags=["zh"]
@@ -1040,7 +1040,7 @@ check.ex1_poly_lr(poly_lr)
 # climbing back slowly. Write `cosine_restart_lr(t, lr0, T_0, eta_min)`. Hint: first work out which step of the current
 # cycle step $t$ is.
 
-# %% nbgrader={"grade": false, "grade_id": "l07_ex2_restarts", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l09_ex2_restarts", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def cosine_restart_lr(t, lr0, T_0, eta_min):
     ### BEGIN SOLUTION
     t_cur = t % T_0
@@ -1048,7 +1048,7 @@ def cosine_restart_lr(t, lr0, T_0, eta_min):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l07_ex2_restarts_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l09_ex2_restarts_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex2_cosine_restart_lr(cosine_restart_lr)
 
 # %% [markdown] tags=["zh"]
@@ -1076,7 +1076,7 @@ check.ex2_cosine_restart_lr(cosine_restart_lr)
 #              milestones=[warmup])
 # ```
 
-# %% nbgrader={"grade": false, "grade_id": "l07_ex3_warmup_linear", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l09_ex3_warmup_linear", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def warmup_linear_lr(t, lr0, warmup, total, start_factor):
     ### BEGIN SOLUTION
     if t < warmup:
@@ -1085,7 +1085,7 @@ def warmup_linear_lr(t, lr0, warmup, total, start_factor):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l07_ex3_warmup_linear_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l09_ex3_warmup_linear_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex3_warmup_linear_lr(warmup_linear_lr)
 
 # %% [markdown] tags=["zh"]
@@ -1103,7 +1103,7 @@ check.ex3_warmup_linear_lr(warmup_linear_lr)
 # section 7 into `mode="max"`: write `plateau_max_lrs(metrics, lr, factor, patience, threshold, cooldown)`, returning a
 # list whose item $k$ is the learning rate after `scheduler.step(metrics[k])`.
 
-# %% nbgrader={"grade": false, "grade_id": "l07_ex4_plateau_max", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l09_ex4_plateau_max", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def plateau_max_lrs(metrics, lr, factor, patience, threshold, cooldown):
     ### BEGIN SOLUTION
     best, num_bad, cooldown_left, lrs = -math.inf, 0, 0, []
@@ -1123,7 +1123,7 @@ def plateau_max_lrs(metrics, lr, factor, patience, threshold, cooldown):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l07_ex4_plateau_max_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l09_ex4_plateau_max_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex4_plateau_max_lrs(plateau_max_lrs)
 
 # %% [markdown] tags=["zh"]
@@ -1141,14 +1141,14 @@ check.ex4_plateau_max_lrs(plateau_max_lrs)
 # has `n_examples` samples, the batch size is `batch_size`, training lasts `epochs` epochs, and the last batch may be
 # smaller (as with `DataLoader` and `fc.TensorLoader`).
 
-# %% nbgrader={"grade": false, "grade_id": "l07_ex5_total_steps", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l09_ex5_total_steps", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def total_steps(n_examples, batch_size, epochs):
     ### BEGIN SOLUTION
     return epochs * math.ceil(n_examples / batch_size)
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l07_ex5_total_steps_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l09_ex5_total_steps_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex5_total_steps(total_steps)
 
 # %% [markdown] tags=["zh"]

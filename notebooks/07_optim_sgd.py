@@ -12,7 +12,7 @@
 # %% [markdown] tags=["zh"]
 # # 05 SGD 及其家族
 #
-# 上一课：[04 分类损失函数](04_losses_classification.ipynb) · 下一课：[06 自适应优化器](06_optim_adaptive.ipynb)
+# 上一课：[06 分类损失函数](06_losses_classification.ipynb) · 下一课：[08 自适应优化器](08_optim_adaptive.ipynb)
 #
 # 原教程最后一步是 `torch.optim.SGD(model.parameters(), lr=learning_rate)`。这一课把这一行拆开：
 # 它到底怎样更新参数（parameter），`momentum`、`dampening`、`nesterov`、`weight_decay` 各改了公式的哪一处。
@@ -28,7 +28,7 @@
 # %% [markdown] tags=["en"]
 # # 05 SGD and its family
 #
-# Previous: [04 Classification losses](04_losses_classification.ipynb) · Next: [06 Adaptive optimizers](06_optim_adaptive.ipynb)
+# Previous: [06 Classification losses](06_losses_classification.ipynb) · Next: [08 Adaptive optimizers](08_optim_adaptive.ipynb)
 #
 # The original tutorial ends with `torch.optim.SGD(model.parameters(), lr=learning_rate)`. This lesson takes that line
 # apart: how exactly it updates the parameters, and which part of the formula `momentum`, `dampening`, `nesterov` and
@@ -51,7 +51,7 @@ import torch
 from torch import nn
 
 import fmnist_core as fc
-from fmnist_core.checks import lesson05 as check
+from fmnist_core.checks import lesson07 as check
 
 device = fc.get_device()
 fc.plot.cjk_font()  # 有中文字体就用 / use a CJK font when there is one
@@ -817,7 +817,7 @@ print(f"7.1 节的 12 次 100 步训练用时 / the twelve 100-step runs of 7.1 
 # %% [markdown] tags=["zh"]
 # ## 8. 何时使用
 #
-# - **SGD + 动量**（$\mu = 0.9$）仍是图像分类（ResNet 之类的卷积网络）的标准选择，通常配合学习率调度（第 07 课）。
+# - **SGD + 动量**（$\mu = 0.9$）仍是图像分类（ResNet 之类的卷积网络）的标准选择，通常配合学习率调度（第 09 课）。
 #   调得好时，它的测试准确率（accuracy）常常不输甚至胜过自适应方法，但它对学习率更敏感。
 # - **Nesterov** 几乎没有额外代价，常常略好一点，尤其是动量大、振荡明显时。
 # - **`dampening`** 很少用；设为 $\tau$ 时，稳定状态下缓冲区是 $(1 - \tau) g / (1 - \mu)$。
@@ -835,7 +835,7 @@ print(f"7.1 节的 12 次 100 步训练用时 / the twelve 100-step runs of 7.1 
 # ## 8. When to use
 #
 # - **SGD + momentum** ($\mu = 0.9$) is still the standard for image classification (convolutional nets such as ResNet),
-#   usually with a learning-rate schedule (lesson 07). Well tuned, its test accuracy often matches or beats the adaptive
+#   usually with a learning-rate schedule (lesson 09). Well tuned, its test accuracy often matches or beats the adaptive
 #   methods, but it is more sensitive to the learning rate.
 # - **Nesterov** costs almost nothing extra and is often slightly better, above all when momentum is large and the
 #   path oscillates.
@@ -942,14 +942,14 @@ print("Fashion-MNIST ✓ 动量胜过同学习率的 SGD，接近有效学习率
 # Write `sgd_step(p, g, lr, weight_decay)`: given the parameter `p` and the gradient `g` (tensors of the same shape),
 # return the new parameter after one step of `torch.optim.SGD(lr=lr, weight_decay=weight_decay)` (no momentum).
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex1_sgd_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l07_ex1_sgd_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sgd_step(p, g, lr, weight_decay):
     ### BEGIN SOLUTION
     return p - lr * (g + weight_decay * p)
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l05_ex1_sgd_step_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l07_ex1_sgd_step_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex1_sgd_step(sgd_step)
 
 # %% [markdown] tags=["zh"]
@@ -965,7 +965,7 @@ check.ex1_sgd_step(sgd_step)
 # `grads[t]` and the learning rate `lrs[t]`; follow PyTorch's rule (section 2.1) for `len(grads)` steps and return the
 # final parameter. Mind the first step, which term `dampening` multiplies, and where the learning rate goes.
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex2_momentum", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l07_ex2_momentum", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sgd_momentum(p0, grads, lrs, momentum, dampening):
     ### BEGIN SOLUTION
     p, b = p0.clone(), None
@@ -976,7 +976,7 @@ def sgd_momentum(p0, grads, lrs, momentum, dampening):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l05_ex2_momentum_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l07_ex2_momentum_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex2_sgd_momentum(sgd_momentum)
 
 # %% [markdown] tags=["zh"]
@@ -993,7 +993,7 @@ check.ex2_sgd_momentum(sgd_momentum)
 # `torch.optim.SGD(lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)` and return the final parameter.
 # Here `grads[t]` is the gradient of the loss function, before weight decay is added.
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex3_nesterov", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l07_ex3_nesterov", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sgd_nesterov(p0, grads, lr, momentum, weight_decay):
     ### BEGIN SOLUTION
     p, b = p0.clone(), None
@@ -1005,7 +1005,7 @@ def sgd_nesterov(p0, grads, lr, momentum, weight_decay):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l05_ex3_nesterov_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l07_ex3_nesterov_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex3_sgd_nesterov(sgd_nesterov)
 
 # %% [markdown] tags=["zh"]

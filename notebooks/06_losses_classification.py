@@ -12,7 +12,7 @@
 # %% [markdown] tags=["zh"]
 # # 04 分类损失函数
 #
-# 上一课：[03 回归损失函数](03_losses_regression.ipynb) · 下一课：[05 SGD 及其家族](05_optim_sgd.ipynb)
+# 上一课：[05 回归损失函数](05_losses_regression.ipynb) · 下一课：[07 SGD 及其家族](07_optim_sgd.ipynb)
 #
 # 分类模型的最后一层输出对数几率（logits）：每个类别一个未归一化的分数。分类损失函数把对数几率和标签
 # 变成一个数。这一课讲四个：`BCELoss`、`BCEWithLogitsLoss`、`CrossEntropyLoss`（它等于 `LogSoftmax` 加
@@ -34,7 +34,7 @@
 # %% [markdown] tags=["en"]
 # # 04 Classification losses
 #
-# Previous: [03 Regression losses](03_losses_regression.ipynb) · Next: [05 SGD and its family](05_optim_sgd.ipynb)
+# Previous: [05 Regression losses](05_losses_regression.ipynb) · Next: [07 SGD and its family](07_optim_sgd.ipynb)
 #
 # The last layer of a classifier outputs logits: one unnormalized score per class. A classification loss turns
 # the logits and the labels into one number. This lesson covers four: `BCELoss`, `BCEWithLogitsLoss`,
@@ -65,14 +65,14 @@ import torch.nn.functional as F
 from torch import nn
 
 import fmnist_core as fc
-from fmnist_core.checks import lesson04 as check
+from fmnist_core.checks import lesson06 as check
 
 _ = fc.plot.cjk_font()  # 有中文字体就用它画图 / use a CJK font for plots when there is one
 device = fc.get_device()  # 有 GPU 就用 GPU / the GPU when there is one
 
 
 def reduce(loss, reduction="mean"):
-    """逐元素损失的归约，与第 03 课相同 / reduce the elementwise losses, as in lesson 03."""
+    """逐元素损失的归约，与第 05 课相同 / reduce the elementwise losses, as in lesson 05."""
     if reduction == "none":
         return loss
     if reduction == "sum":
@@ -95,7 +95,7 @@ def reduce(loss, reduction="mean"):
 # - `nn.BCELoss()(p, y)` 的输入是概率 $p$（你自己先做 sigmoid）。为了不返回无穷大，PyTorch 把每个 $\log$ 截断在 $-100$。
 # - `nn.BCEWithLogitsLoss()(x, y)` 的输入是对数几率 $x$，sigmoid 在内部以稳定的方式计算。
 #
-# 两者的输入和目标形状相同、都是浮点数；`reduction` 与第 03 课一样，`"mean"` 对所有元素求平均。
+# 两者的输入和目标形状相同、都是浮点数；`reduction` 与第 05 课一样，`"mean"` 对所有元素求平均。
 #
 # 稳定的写法来自两个恒等式：$\log \sigma(x) = -\operatorname{softplus}(-x)$，$\log(1 - \sigma(x)) = -\operatorname{softplus}(x)$，
 # 其中 $\operatorname{softplus}(x) = \log(1 + e^{x}) = \max(x, 0) + \log(1 + e^{-|x|})$。代入并化简：
@@ -126,7 +126,7 @@ def reduce(loss, reduction="mean"):
 #   PyTorch clamps each $\log$ at $-100$.
 # - `nn.BCEWithLogitsLoss()(x, y)` takes logits $x$ and computes the sigmoid inside, in a stable way.
 #
-# In both, input and target have the same shape and are floats; `reduction` works as in lesson 03, `"mean"`
+# In both, input and target have the same shape and are floats; `reduction` works as in lesson 05, `"mean"`
 # averaging over all elements.
 #
 # The stable form comes from two identities: $\log \sigma(x) = -\operatorname{softplus}(-x)$ and
@@ -279,7 +279,7 @@ for i in range(6):
 # ### 1.5 何时使用
 #
 # - 二分类：每个样本一个对数几率，形状 `(N,)`，目标是形状相同的浮点 0/1。注意形状要完全相同：
-#   输入 `(N, 1)`、目标 `(N,)` 时 `BCEWithLogitsLoss` 直接报错（不像第 03 课的 `MSELoss` 那样悄悄广播）。
+#   输入 `(N, 1)`、目标 `(N,)` 时 `BCEWithLogitsLoss` 直接报错（不像第 05 课的 `MSELoss` 那样悄悄广播）。
 # - 多标签分类：每个样本 $C$ 个对数几率，目标是 `(N, C)` 的多热矩阵，每一列独立判断。
 # - 类别不平衡：`pos_weight` 常取“负样本数 / 正样本数”，$w^{+} > 1$ 让模型更重视正样本（召回更高）。
 # - 总是优先用 `BCEWithLogitsLoss`，模型最后一层不加 sigmoid；只有手里确实只有概率时才用 `BCELoss`。
@@ -290,7 +290,7 @@ for i in range(6):
 #
 # - Binary classification: one logit per sample, shape `(N,)`, the target float 0/1 of the same shape. The shapes
 #   must match exactly: with input `(N, 1)` and target `(N,)`, `BCEWithLogitsLoss` raises an error (instead of
-#   silently broadcasting like `MSELoss` in lesson 03).
+#   silently broadcasting like `MSELoss` in lesson 05).
 # - Multi-label classification: $C$ logits per sample, the target an `(N, C)` multi-hot matrix, each column
 #   decided on its own.
 # - Class imbalance: `pos_weight` is often "number of negatives / number of positives"; $w^{+} > 1$ makes the
@@ -1043,14 +1043,14 @@ print("✓ 三种正确用法的准确率都在 82%–93% 之间，相差不到 
 # same shape, return the same as `nn.BCEWithLogitsLoss()` (`reduction="mean"`). The check tries very large
 # logits (such as $\pm 120$) to test that it is numerically stable.
 
-# %% nbgrader={"grade": false, "grade_id": "l04_ex1_bce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l06_ex1_bce", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_bce(x, y):
     ### BEGIN SOLUTION
     return (x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))).mean()
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l04_ex1_bce_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l06_ex1_bce_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex1_bce_with_logits(my_bce)
 
 # %% [markdown] tags=["zh"]
@@ -1066,7 +1066,7 @@ check.ex1_bce_with_logits(my_bce)
 # `(N, C)`, class indices `(N,)`, the same result as `nn.CrossEntropyLoss()`. The check also tries logits in the
 # hundreds.
 
-# %% nbgrader={"grade": false, "grade_id": "l04_ex2_ce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l06_ex2_ce", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_ce(logits, target):
     ### BEGIN SOLUTION
     shifted = logits - logits.max(dim=1, keepdim=True).values
@@ -1075,7 +1075,7 @@ def my_ce(logits, target):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l04_ex2_ce_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l06_ex2_ce_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex2_cross_entropy(my_ce)
 
 # %% [markdown] tags=["zh"]
@@ -1090,14 +1090,14 @@ check.ex2_cross_entropy(my_ce)
 # Without autograd, write `my_grad(logits, target)`: the gradient of `nn.CrossEntropyLoss()`
 # (`reduction="mean"`) with respect to the logits, of shape `(N, C)`.
 
-# %% nbgrader={"grade": false, "grade_id": "l04_ex3_ce_grad", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l06_ex3_ce_grad", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_grad(logits, target):
     ### BEGIN SOLUTION
     return (logits.softmax(dim=1) - F.one_hot(target, logits.shape[1])) / len(target)
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l04_ex3_ce_grad_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l06_ex3_ce_grad_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex3_ce_grad(my_grad)
 
 # %% [markdown] tags=["zh"]
@@ -1112,7 +1112,7 @@ check.ex3_ce_grad(my_grad)
 # Write `my_wce(logits, target, weight)` with the same result as `nn.CrossEntropyLoss(weight=weight)`
 # (`reduction="mean"`). You may use `torch.log_softmax`. Think about what `"mean"` divides by.
 
-# %% nbgrader={"grade": false, "grade_id": "l04_ex4_weighted_ce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l06_ex4_weighted_ce", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_wce(logits, target, weight):
     ### BEGIN SOLUTION
     nll_per_sample = -torch.log_softmax(logits, dim=1)[torch.arange(len(target)), target]
@@ -1121,7 +1121,7 @@ def my_wce(logits, target, weight):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l04_ex4_weighted_ce_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l06_ex4_weighted_ce_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex4_weighted_ce(my_wce)
 
 # %% [markdown] tags=["zh"]
@@ -1137,14 +1137,14 @@ check.ex4_weighted_ce(my_wce)
 # that `label_smoothing=eps` really uses. The check also verifies that cross-entropy with your distribution as
 # probability targets equals `nn.CrossEntropyLoss(label_smoothing=eps)`.
 
-# %% nbgrader={"grade": false, "grade_id": "l04_ex5_smooth", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l06_ex5_smooth", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_smooth(target, num_classes, eps):
     ### BEGIN SOLUTION
     return (1 - eps) * F.one_hot(target, num_classes).float() + eps / num_classes
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l04_ex5_smooth_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "l06_ex5_smooth_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check.ex5_smooth_targets(my_smooth)
 
 # %% [markdown] tags=["zh"]

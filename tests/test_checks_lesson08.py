@@ -1,0 +1,161 @@
+"""The checkers of lesson 08: a right answer passes; each anticipated mistake gets its own hint."""
+
+import pytest
+import torch
+
+from fmnist_core.checks import CheckFailed
+from fmnist_core.checks import lesson08 as check
+
+
+def fails_with(checker, answer, *hints):
+    with pytest.raises(CheckFailed) as info:
+        checker(answer)
+    for hint in hints:
+        assert hint in str(info.value), str(info.value)
+
+
+# ---------------------------------------------------------------- exercise 1: RMSprop
+
+def rmsprop_answer(eps_inside=False, no_sqrt=False, swap=False, correct=False, v_first=False, sign=-1.0):
+    def rmsprop(p0, grads, lr, alpha, eps):
+        p, v = p0.clone(), torch.zeros_like(p0)
+        for t, g in enumerate(grads, start=1):
+            if v_first and t == 1:
+                v = g ** 2
+            elif swap:
+                v = (1 - alpha) * v + alpha * g ** 2
+            else:
+                v = alpha * v + (1 - alpha) * g ** 2
+            vv = v / (1 - alpha ** t) if correct else v
+            denom = vv + eps if no_sqrt else (torch.sqrt(vv + eps) if eps_inside else torch.sqrt(vv) + eps)
+            p = p + sign * lr * g / denom
+        return p
+    return rmsprop
+
+
+def test_ex1_right_answer_passes(capsys):
+    check.ex1_rmsprop(rmsprop_answer())
+    assert "练习 1 通过" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kw, hint", [
+    ({"sign": +1.0}, "the step goes uphill"),
+    ({"eps_inside": True}, "outside the square root"),
+    ({"no_sqrt": True}, "the square root is missing"),
+    ({"swap": True}, "α multiplies the wrong term"),
+    ({"correct": True}, "has no bias correction"),
+    ({"v_first": True}, "v starts at 0"),
+])
+def test_ex1_mistakes_are_named(kw, hint):
+    fails_with(check.ex1_rmsprop, rmsprop_answer(**kw), hint)
+
+
+def test_ex1_in_place_and_unfinished():
+    def in_place(p0, grads, lr, alpha, eps):
+        v = torch.zeros_like(p0)
+        for g in grads:
+            v = alpha * v + (1 - alpha) * g ** 2
+            p0 -= lr * g / (v.sqrt() + eps)
+        return p0
+    fails_with(check.ex1_rmsprop, in_place, "in place")
+
+    def unfinished(p0, grads, lr, alpha, eps):
+        raise NotImplementedError()
+    with pytest.raises(NotImplementedError):
+        check.ex1_rmsprop(unfinished)
+
+
+# ---------------------------------------------------------------- exercise 2: Adam
+
+def adam_steps(p0, grads, lr, betas, eps, weight_decay=0.0, *, decay=None, fix_m=True, fix_v=True,
+               t0=1, eps_where="outside", swap=False, sign=-1.0):
+    b1, b2 = betas
+    p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
+    for t, g in enumerate(grads, start=t0):
+        if decay == "l2":
+            g = g + weight_decay * p
+        if decay == "adamw":
+            p = p * (1 - lr * weight_decay)
+        if decay == "no_lr":
+            p = p * (1 - weight_decay)
+        if decay == "plus":
+            p = p * (1 + lr * weight_decay)
+        if swap:
+            m = (1 - b1) * m + b1 * g
+            v = (1 - b2) * v + b2 * g ** 2
+        else:
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g ** 2
+        m_hat = m / (1 - b1 ** t) if fix_m else m
+        v_hat = v / (1 - b2 ** t) if fix_v else v
+        if eps_where == "outside":
+            denom = torch.sqrt(v_hat) + eps
+        elif eps_where == "inside":
+            denom = torch.sqrt(v_hat + eps)
+        else:  # ε before the correction of v
+            denom = (torch.sqrt(v) + eps) / (1 - b2 ** t) ** 0.5
+        new_p = p + sign * lr * m_hat / denom
+        p = new_p * (1 - lr * weight_decay) if decay == "after" else new_p
+    return p
+
+
+def adam_answer(**kw):
+    return lambda p0, grads, lr, betas, eps: adam_steps(p0, grads, lr, betas, eps, **kw)
+
+
+def test_ex2_right_answer_passes(capsys):
+    check.ex2_adam(adam_answer())
+    assert "练习 2 通过" in capsys.readouterr().out
+
+
+ADAM_MISTAKES = [
+    ({"sign": +1.0}, "the step goes uphill"),
+    ({"fix_m": False, "fix_v": False}, "bias correction is missing: divide m"),
+    ({"fix_m": False}, "the bias correction of m is missing"),
+    ({"fix_v": False}, "the bias correction of v is missing"),
+    ({"t0": 2}, "off by one"),
+    ({"eps_where": "inside"}, "outside the square root"),
+    ({"eps_where": "before"}, "ε is added too early"),
+    ({"swap": True}, "β multiplies the wrong term"),
+]
+
+
+@pytest.mark.parametrize("kw, hint", ADAM_MISTAKES)
+def test_ex2_mistakes_are_named(kw, hint):
+    fails_with(check.ex2_adam, adam_answer(**kw), hint)
+
+
+# ---------------------------------------------------------------- exercise 3: AdamW
+
+def adamw_answer(decay="adamw", **kw):
+    return lambda p0, grads, lr, betas, eps, wd: adam_steps(p0, grads, lr, betas, eps, wd, decay=decay, **kw)
+
+
+def test_ex3_right_answer_passes(capsys):
+    check.ex3_adamw(adamw_answer())
+    assert "练习 3 通过" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("decay, hint", [
+    ("l2", "that is Adam's L2 weight_decay"),
+    ("no_lr", "not multiplied by the learning rate"),
+    ("plus", "the decay has the wrong sign"),
+    ("after", "the decay is in the wrong place"),
+    (None, "weight decay is missing"),
+])
+def test_ex3_decay_mistakes_are_named(decay, hint):
+    fails_with(check.ex3_adamw, adamw_answer(decay), hint)
+
+
+@pytest.mark.parametrize("kw, hint", ADAM_MISTAKES)
+def test_ex3_adam_mistakes_are_named_too(kw, hint):
+    fails_with(check.ex3_adamw, adamw_answer(**kw), hint)
+
+
+def test_references_are_torch_optim():
+    p0, grads = check._data(21)
+    got = check.torch_run(torch.optim.AdamW, p0, grads, lr=0.05, betas=(0.9, 0.99), eps=1e-2, weight_decay=0.5)
+    torch.testing.assert_close(got, adam_steps(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="adamw"))
+    adam_l2 = check.torch_run(torch.optim.Adam, p0, grads, lr=0.05, betas=(0.9, 0.99), eps=1e-2, weight_decay=0.5)
+    torch.testing.assert_close(adam_l2, adam_steps(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="l2"))
+    assert not torch.allclose(got, adam_l2)  # L2 and decoupled decay differ
