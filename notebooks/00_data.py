@@ -50,10 +50,7 @@ device = fc.get_device()
 # %% [markdown] tags=["zh"]
 # ## 1. 数据从哪里来
 #
-# Fashion-MNIST 有 60,000 张训练图片和 10,000 张测试图片，每张是 28×28 的灰度图，属于 10 个类别之一。
-# 所有课程共用一个缓存目录（默认 `~/.cache/fmnist_core`，可用环境变量 `FMNIST_DATA_DIR` 改）。
-# `fc.ensure_data()` 检查四个官方文件的 MD5 校验和：文件缺失或损坏时，它先从 `FMNIST_MIRROR`
-# 指定的本地文件夹或镜像网址重新获取，再试官方地址；一个校验不通过的文件绝不会被使用。
+# Fashion-MNIST 有 60,000 张训练图片和 10,000 张测试图片，每张是 28×28 的灰度图，属于 10 个类别之一。所有课程共用一个缓存目录（默认 `~/.cache/fmnist_core`，可用环境变量 `FMNIST_DATA_DIR` 改）。`fc.ensure_data()` 检查四个官方文件的 MD5 校验和：文件缺失或损坏时，它先从 `FMNIST_MIRROR` 指定的本地文件夹或镜像网址重新获取，再试官方地址；一个校验不通过的文件绝不会被使用。
 
 # %% [markdown] tags=["en"]
 # ## 1. Where the data comes from
@@ -76,13 +73,11 @@ print(f"测试集 / test set:     {len(test_data)} 张 / images")
 # %% [markdown] tags=["zh"]
 # ## 2. `ToTensor` 做了什么
 #
-# 文件里的每张图片是一个 `uint8` 矩阵，形状 $28 \times 28$，像素值 $p \in \{0, 1, \dots, 255\}$。
-# `ToTensor` 把它变成 `float32` 张量，形状 $1 \times 28 \times 28$（通道、高、宽），每个像素除以 255：
+# 文件里的每张图片是一个 `uint8` 矩阵，形状 $28 \times 28$，像素值 $p \in \{0, 1, \dots, 255\}$。`ToTensor` 把它变成 `float32` 张量，形状 $1 \times 28 \times 28$（通道、高、宽），每个像素除以 255：
 #
 # $$x_{c,h,w} = \frac{p_{h,w}}{255} \in [0, 1]$$
 #
-# 多出来的第一维是通道（channel）：灰度图只有 1 个通道，彩色图有 3 个。PyTorch 的卷积层和本课程的模型都按
-# (通道, 高, 宽) 的顺序读图片。
+# 多出来的第一维是通道（channel）：灰度图只有 1 个通道，彩色图有 3 个。PyTorch 的卷积层和本课程的模型都按 (通道, 高, 宽) 的顺序读图片。
 
 # %% [markdown] tags=["en"]
 # ## 2. What `ToTensor` does
@@ -129,8 +124,7 @@ plt.show()
 # %% [markdown] tags=["zh"]
 # ## 4. 类别是否均衡
 #
-# 数一数每个类别有多少张。Fashion-MNIST 是完全均衡的：训练集每类 6,000 张，测试集每类 1,000 张。
-# 所以“全猜同一类”的准确率（accuracy）只有 10%，这是后面所有模型要超过的底线。
+# 数一数每个类别有多少张。Fashion-MNIST 是完全均衡的：训练集每类 6,000 张，测试集每类 1,000 张。所以“全猜同一类”的准确率（accuracy）只有 10%，这是后面所有模型要超过的底线。
 
 # %% [markdown] tags=["en"]
 # ## 4. Are the classes balanced?
@@ -148,8 +142,7 @@ assert (train_counts == 6000).all() and (test_counts == 1000).all()
 # %% [markdown] tags=["zh"]
 # ## 5. `DataLoader`：把数据分成批次
 #
-# 训练时模型一次看一个批次（batch）。`DataLoader` 从数据集中取出 `batch_size` 个样本，把它们叠成一个张量。
-# 原教程用批次大小 64，并对训练集设 `shuffle=True`。
+# 训练时模型一次看一个批次（batch）。`DataLoader` 从数据集中取出 `batch_size` 个样本，把它们叠成一个张量。原教程用批次大小 64，并对训练集设 `shuffle=True`。
 #
 # 一轮（epoch）就是把训练集完整看一遍。批次数是向上取整：
 #
@@ -189,9 +182,7 @@ assert len(train_dataloader) == 938 and len(test_dataloader) == 157
 # %% [markdown] tags=["zh"]
 # ## 6. 为什么训练时要 `shuffle=True`
 #
-# 每走一步，优化器只根据当前批次的梯度更新参数，它希望这个批次像整个训练集的一个小样本。
-# 如果数据按类别排好序，一个批次里就全是同一类：模型这几百步学“全猜裤子”，下几百步又学“全猜外套”，
-# 每次都把上一段学到的覆盖掉。打乱顺序让每个批次都混有各个类别，而且每一轮的顺序都不同。
+# 每走一步，优化器只根据当前批次的梯度更新参数，它希望这个批次像整个训练集的一个小样本。如果数据按类别排好序，一个批次里就全是同一类：模型这几百步学“全猜裤子”，下几百步又学“全猜外套”，每次都把上一段学到的覆盖掉。打乱顺序让每个批次都混有各个类别，而且每一轮的顺序都不同。
 #
 # 下面把训练集按类别排序，不打乱地训练一轮，再与打乱后训练一轮比较（模型和学习率都相同）。
 
@@ -245,10 +236,7 @@ print("打乱后的准确率远高于按类别排序的 ✓ / shuffling beats cl
 # %% [markdown] tags=["zh"]
 # ## 7. 快速通道：把整个数据集放进一个张量
 #
-# `DataLoader` 每个批次都要对 64 张图片逐张调用 `ToTensor`，再把它们叠起来。对这么小的数据集，
-# 这部分 Python 开销比模型计算本身还大。Fashion-MNIST 全部只有约 188 MB（`float32`），
-# 所以 `fc.load_tensors` 一次性把它变成一个张量（放在 CPU 或 GPU 上），`fc.TensorLoader` 每轮打乱一次下标，
-# 直接切出批次。得到的数字与 `ToTensor` 完全相同。
+# `DataLoader` 每个批次都要对 64 张图片逐张调用 `ToTensor`，再把它们叠起来。对这么小的数据集，这部分 Python 开销比模型计算本身还大。Fashion-MNIST 全部只有约 188 MB（`float32`），所以 `fc.load_tensors` 一次性把它变成一个张量（放在 CPU 或 GPU 上），`fc.TensorLoader` 每轮打乱一次下标，直接切出批次。得到的数字与 `ToTensor` 完全相同。
 
 # %% [markdown] tags=["en"]
 # ## 7. The fast path: the whole data set in one tensor
@@ -301,8 +289,7 @@ print(f"TensorLoader:          {t_fast:.3f} s / 轮 epoch")
 print(f"快 / faster: {t_loader / t_fast:.0f}x")
 
 # %% [markdown] tags=["zh"]
-# 只取数据时快了大约一个数量级；加上模型本身的计算后，整轮训练大约快 2 倍以上（见 `benchmarks/train_speed.py`）。
-# 后面的课程在需要训练很多次时都用快速通道；原教程的 `DataLoader` 写法仍然是你在别的数据集上会用到的标准做法。
+# 只取数据时快了大约一个数量级；加上模型本身的计算后，整轮训练大约快 2 倍以上（见 `benchmarks/train_speed.py`）。后面的课程在需要训练很多次时都用快速通道；原教程的 `DataLoader` 写法仍然是你在别的数据集上会用到的标准做法。
 
 # %% [markdown] tags=["en"]
 # Drawing the data alone is roughly an order of magnitude faster; with the model's own work added, a whole training
@@ -312,8 +299,7 @@ print(f"快 / faster: {t_loader / t_fast:.0f}x")
 # %% [markdown] tags=["zh"]
 # ## 练习 1：自己写 `ToTensor`
 #
-# 写出 `to_tensor(img)`：输入形状为 (28, 28) 的 `uint8` 张量，返回形状为 (1, 28, 28)、值在 [0, 1] 的 `float32` 张量。
-# 不要修改输入。
+# 写出 `to_tensor(img)`：输入形状为 (28, 28) 的 `uint8` 张量，返回形状为 (1, 28, 28)、值在 [0, 1] 的 `float32` 张量。不要修改输入。
 
 # %% [markdown] tags=["en"]
 # ## Exercise 1: write `ToTensor` yourself
@@ -353,8 +339,7 @@ check.ex2_class_counts(class_counts)
 # %% [markdown] tags=["zh"]
 # ## 练习 3：一轮有多少个批次
 #
-# 写出 `num_batches(n, batch_size, drop_last)`，返回 `DataLoader` 在一轮中给出的批次数。
-# `drop_last=True` 时，最后那个不满的批次会被丢掉。
+# 写出 `num_batches(n, batch_size, drop_last)`，返回 `DataLoader` 在一轮中给出的批次数。`drop_last=True` 时，最后那个不满的批次会被丢掉。
 
 # %% [markdown] tags=["en"]
 # ## Exercise 3: how many batches in an epoch

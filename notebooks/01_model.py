@@ -54,8 +54,7 @@ _ = fc.plot.cjk_font()  # 图中的中文 / Chinese in the figures
 # %% [markdown] tags=["zh"]
 # ## 1. 课程模型
 #
-# 本课程的模型就是 PyTorch 官方教程里的多层感知机（MLP）：先把 $28 \times 28$ 的图片展平成 784 个数，
-# 经过两个各有 512 个单元的隐藏层，最后输出 10 个数，每个类别一个。
+# 本课程的模型就是 PyTorch 官方教程里的多层感知机（MLP）：先把 $28 \times 28$ 的图片展平成 784 个数，经过两个各有 512 个单元的隐藏层，最后输出 10 个数，每个类别一个。
 #
 # ![课程模型：Flatten、三个 Linear 层和两个 ReLU](../images/mlp.png)
 #
@@ -116,9 +115,7 @@ print(model)
 # %% [markdown] tags=["zh"]
 # ## 2. `__init__` 登记了什么
 #
-# `self.flatten = nn.Flatten()` 看上去只是普通的属性赋值，其实 `nn.Module` 拦截了它（通过 `__setattr__`）：
-# 值是一个模块时，它被记进子模块表 `_modules`；值是一个 `nn.Parameter` 时，被记进参数表 `_parameters`。
-# `model.parameters()`、`model.to(device)`、`model.state_dict()` 都是沿着这些表找到所有的层和参数的。
+# `self.flatten = nn.Flatten()` 看上去只是普通的属性赋值，其实 `nn.Module` 拦截了它（通过 `__setattr__`）：值是一个模块时，它被记进子模块表 `_modules`；值是一个 `nn.Parameter` 时，被记进参数表 `_parameters`。`model.parameters()`、`model.to(device)`、`model.state_dict()` 都是沿着这些表找到所有的层和参数的。
 
 # %% [markdown] tags=["en"]
 # ## 2. What `__init__` registers
@@ -138,8 +135,7 @@ for name, p in model.named_parameters():
     print(f"{name:<28} {str(tuple(p.shape)):<12} requires_grad={p.requires_grad}")
 
 # %% [markdown] tags=["zh"]
-# 这些表是在 `nn.Module.__init__` 里创建的。所以 `super().__init__()` 必须在给 `self` 赋任何层之前调用；
-# 否则 `__setattr__` 想把层登记进一个还不存在的表，就会报错：
+# 这些表是在 `nn.Module.__init__` 里创建的。所以 `super().__init__()` 必须在给 `self` 赋任何层之前调用；否则 `__setattr__` 想把层登记进一个还不存在的表，就会报错：
 
 # %% [markdown] tags=["en"]
 # These tables are created in `nn.Module.__init__`. So `super().__init__()` must be called before any layer is assigned
@@ -158,8 +154,7 @@ except AttributeError as e:
     print(f"{type(e).__name__}: {e}")
 
 # %% [markdown] tags=["zh"]
-# 另一个常见的坑：层放在普通的 Python 列表里就不会被登记，优化器看不到它们的参数，`model.to(device)` 也不会移动它们。
-# 要用 `nn.Sequential` 或 `nn.ModuleList`。
+# 另一个常见的坑：层放在普通的 Python 列表里就不会被登记，优化器看不到它们的参数，`model.to(device)` 也不会移动它们。要用 `nn.Sequential` 或 `nn.ModuleList`。
 
 # %% [markdown] tags=["en"]
 # Another common trap: layers kept in a plain Python list are not registered, so the optimizer never sees their
@@ -189,8 +184,7 @@ print(f"nn.ModuleList:          {fc.count_parameters(WithModuleList())} 个参�
 # 设一个批次有 $N$ 张图片。
 #
 # - `nn.Flatten()`：把 $(N, 1, 28, 28)$ 变成 $(N, 784)$，保留第 0 维（批次维），其余各维连成一维。
-# - `nn.Linear(in, out)`：全连接层。输入 $X$ 的形状为 $(N, \text{in})$，权重 $W$ 的形状为 $(\text{out}, \text{in})$，
-#   偏置 $\mathbf{b}$ 的形状为 $(\text{out},)$：
+# - `nn.Linear(in, out)`：全连接层。输入 $X$ 的形状为 $(N, \text{in})$，权重 $W$ 的形状为 $(\text{out}, \text{in})$，偏置 $\mathbf{b}$ 的形状为 $(\text{out},)$：
 #
 # $$Y = X W^\top + \mathbf{b}$$
 #
@@ -202,8 +196,7 @@ print(f"nn.ModuleList:          {fc.count_parameters(WithModuleList())} 个参�
 #
 # ### 3.2 直觉
 #
-# `Linear` 把每个输出写成输入的加权和再加一个偏置，几个 `Linear` 直接叠起来仍然只是一个线性映射。
-# 夹在中间的 `ReLU` 让网络变成分段线性的，这样它才能表示“如果这里亮、那里暗，就像一只鞋”这类非线性的判断。
+# `Linear` 把每个输出写成输入的加权和再加一个偏置，几个 `Linear` 直接叠起来仍然只是一个线性映射。夹在中间的 `ReLU` 让网络变成分段线性的，这样它才能表示“如果这里亮、那里暗，就像一只鞋”这类非线性的判断。
 
 # %% [markdown] tags=["en"]
 # ## 3. Four building blocks: `Flatten`, `Linear`, `ReLU`, `Sequential`
@@ -291,8 +284,7 @@ print("整个模型 ✓ 等于 relu(relu(x W1ᵀ + b1) W2ᵀ + b2) W3ᵀ + b3 / 
 # %% [markdown] tags=["zh"]
 # ## 4. 参数个数：手算，再与 PyTorch 对照
 #
-# `Linear(in, out)` 有 $\text{in} \times \text{out}$ 个权重和 $\text{out}$ 个偏置。设第 $l$ 层有 $n_l$ 个单元
-# （$n_0 = 784$ 是输入），$L$ 层一共有
+# `Linear(in, out)` 有 $\text{in} \times \text{out}$ 个权重和 $\text{out}$ 个偏置。设第 $l$ 层有 $n_l$ 个单元（$n_0 = 784$ 是输入），$L$ 层一共有
 #
 # $$P = \sum_{l=1}^{L} \left( n_{l-1} n_l + n_l \right)$$
 #
@@ -334,8 +326,7 @@ assert by_hand == by_pytorch == fc.count_parameters(fc.NeuralNetwork()) == 669_7
 print(f"手算 / by hand: {by_hand:,}   PyTorch: {by_pytorch:,} ✓")
 
 # %% [markdown] tags=["zh"]
-# 约 67 万个参数，每个是 4 字节的 `float32`，模型本身只占约 2.7 MB。其中 60% 在第一层：
-# 输入有 784 个像素，每个隐藏单元都要给每个像素一个权重。
+# 约 67 万个参数，每个是 4 字节的 `float32`，模型本身只占约 2.7 MB。其中 60% 在第一层：输入有 784 个像素，每个隐藏单元都要给每个像素一个权重。
 
 # %% [markdown] tags=["en"]
 # About 670 thousand parameters of 4 bytes (`float32`) each: the model itself takes only about 2.7 MB. 60% of them are
@@ -344,9 +335,7 @@ print(f"手算 / by hand: {by_hand:,}   PyTorch: {by_pytorch:,} ✓")
 # %% [markdown] tags=["zh"]
 # ## 5. 为什么写 `model(x)`，而不是 `model.forward(x)`
 #
-# `model(x)` 调用的是 `nn.Module.__call__`。它除了调用 `forward`，还会运行登记在模块上的钩子（hook）。
-# PyTorch 自己的很多工具（比如剪枝、量化、部分性能分析工具）以及你以后会用到的库都靠钩子工作。
-# 直接调用 `model.forward(x)` 会绕过这些钩子，得到的结果可能悄悄地不同。
+# `model(x)` 调用的是 `nn.Module.__call__`。它除了调用 `forward`，还会运行登记在模块上的钩子（hook）。PyTorch 自己的很多工具（比如剪枝、量化、部分性能分析工具）以及你以后会用到的库都靠钩子工作。直接调用 `model.forward(x)` 会绕过这些钩子，得到的结果可能悄悄地不同。
 #
 # 下面登记一个前向钩子（forward hook），它每运行一次就记一笔：
 
@@ -399,8 +388,7 @@ assert calls == [(4, 10)]
 #
 # ### 6.2 从零实现，与 PyTorch 对照
 #
-# 取测试集的前 8 张真实图片，送进一个（还没训练的）模型。模型和数据都放到 `device` 上；
-# 预测时不需要梯度，所以放在 `torch.no_grad()` 里，省下记录计算图的时间和内存。
+# 取测试集的前 8 张真实图片，送进一个（还没训练的）模型。模型和数据都放到 `device` 上；预测时不需要梯度，所以放在 `torch.no_grad()` 里，省下记录计算图的时间和内存。
 
 # %% [markdown] tags=["en"]
 # ## 6. Logits, probabilities and the predicted class
@@ -447,8 +435,7 @@ print("第一张图片的对数几率 / logits of the first image:", " ".join(f"
 print("第一张图片的概率 / probabilities of the first image:", " ".join(f"{v:.3f}" for v in probs[0].tolist()))
 
 # %% [markdown] tags=["zh"]
-# 没训练过的模型，10 个概率都接近 $1/10$：它还什么都不知道。下图是这 8 张图片，标题是模型的预测，
-# 预测对的是绿色，错的是红色。
+# 没训练过的模型，10 个概率都接近 $1/10$：它还什么都不知道。下图是这 8 张图片，标题是模型的预测，预测对的是绿色，错的是红色。
 
 # %% [markdown] tags=["en"]
 # For an untrained model the 10 probabilities are all close to $1/10$: it knows nothing yet. Below are the 8 images,
@@ -459,8 +446,7 @@ fig = fc.show_images(images, labels, preds=logits.argmax(dim=1), ncols=8)
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 为了看到有意义的预测，先用 Adam 优化器训练一轮（epoch）。下一课会把训练循环一步一步拆开讲，这里只管结果。
-# 训练的输出每次运行都略有不同，所以这个单元格不参与输出比较；下一个单元格检查准确率（accuracy）在合理范围内。
+# 为了看到有意义的预测，先用 Adam 优化器训练一轮（epoch）。下一课会把训练循环一步一步拆开讲，这里只管结果。训练的输出每次运行都略有不同，所以这个单元格不参与输出比较；下一个单元格检查准确率（accuracy）在合理范围内。
 
 # %% [markdown] tags=["en"]
 # To see meaningful predictions, first train for one epoch with the Adam optimizer. The next lesson takes the training
@@ -487,8 +473,7 @@ fig = fc.show_images(images, labels, preds=logits.argmax(dim=1), ncols=8)
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 训练一轮后，大多数预测已经对了。下面画出第一张图片（一只短靴）的 10 个概率：大部分概率落在几种鞋类上，
-# 每个概率的大小说明模型对这个类别有多确定。
+# 训练一轮后，大多数预测已经对了。下面画出第一张图片（一只短靴）的 10 个概率：大部分概率落在几种鞋类上，每个概率的大小说明模型对这个类别有多确定。
 
 # %% [markdown] tags=["en"]
 # After one epoch most predictions are right. Here are the 10 probabilities for the first image (an ankle boot): most
@@ -509,16 +494,14 @@ plt.show()
 # %% [markdown] tags=["zh"]
 # ## 7. 设备：模型和数据必须在一起
 #
-# `fc.get_device()` 在有 NVIDIA GPU 时返回 `cuda`，在 Apple 芯片上返回 `mps`，否则返回 `cpu`。
-# 模型和每个批次的数据都要送到同一个设备上：
+# `fc.get_device()` 在有 NVIDIA GPU 时返回 `cuda`，在 Apple 芯片上返回 `mps`，否则返回 `cpu`。模型和每个批次的数据都要送到同一个设备上：
 #
 # ```python
 # model = model.to(device)   # 模块：原地移动所有参数，返回它自己
 # X, y = X.to(device), y.to(device)   # 张量：返回一个新张量，必须赋值回去
 # ```
 #
-# 两者的区别是常见的坑：`model.to(device)` 会原地移动，而 `X.to(device)` 不改 `X`，只返回一个新张量。
-# 下面用数据类型（dtype）转换来演示，因为它在任何机器上都一样：
+# 两者的区别是常见的坑：`model.to(device)` 会原地移动，而 `X.to(device)` 不改 `X`，只返回一个新张量。下面用数据类型（dtype）转换来演示，因为它在任何机器上都一样：
 
 # %% [markdown] tags=["en"]
 # ## 7. Devices: the model and the data must be together
@@ -554,8 +537,7 @@ print(f"张量 / tensor: t.dtype = {t.dtype}（未变 / unchanged），新张量
 #
 # 读法：某个运算（这里是 `Linear` 里的 `addmm`）的输入分别在 `cuda:0` 和 `cpu` 上。修正方法是把数据也 `.to(device)`。
 #
-# 这一课的输出是在没有 GPU 的机器上生成的，所以不能真的触发这个错误。`meta` 设备在任何机器上都有：
-# 它只记录形状、不存数据。把模型放到 `meta` 上、数据留在 CPU 上，得到的是同一类错误：
+# 这一课的输出是在没有 GPU 的机器上生成的，所以不能真的触发这个错误。`meta` 设备在任何机器上都有：它只记录形状、不存数据。把模型放到 `meta` 上、数据留在 CPU 上，得到的是同一类错误：
 
 # %% [markdown] tags=["en"]
 # ### 7.1 The error when the devices differ
@@ -583,8 +565,7 @@ except RuntimeError as e:
     print(f"{type(e).__name__}: {str(e).splitlines()[0]}")
 
 # %% [markdown] tags=["zh"]
-# 数据类型不一致时报的也是 `RuntimeError`。最常见的原因是直接用了 `dataset.data` 里的 `uint8` 像素，
-# 没有经过 `ToTensor`（上一课）：
+# 数据类型不一致时报的也是 `RuntimeError`。最常见的原因是直接用了 `dataset.data` 里的 `uint8` 像素，没有经过 `ToTensor`（上一课）：
 
 # %% [markdown] tags=["en"]
 # A dtype mismatch raises a `RuntimeError` too. The most common cause is feeding the raw `uint8` pixels of
@@ -611,9 +592,7 @@ if device.type == "cuda":
 # %% [markdown] tags=["zh"]
 # ## 8. `state_dict`：保存与载入
 #
-# `model.state_dict()` 是一个有序字典：参数名 → 张量。保存它（而不是整个模型对象）是 PyTorch 推荐的做法：
-# 文件里只有数字，载入时用 `torch.load(..., weights_only=True)`，不会执行文件里的任意代码。
-# 载入前要先建一个同样结构的模型，再调用 `load_state_dict`。
+# `model.state_dict()` 是一个有序字典：参数名 → 张量。保存它（而不是整个模型对象）是 PyTorch 推荐的做法：文件里只有数字，载入时用 `torch.load(..., weights_only=True)`，不会执行文件里的任意代码。载入前要先建一个同样结构的模型，再调用 `load_state_dict`。
 #
 # 我们把文件写到一个临时目录里，运行结束后它会被删除。
 
@@ -650,8 +629,7 @@ assert same and untrained_differs
 print("载入的模型在 1000 张测试图片上输出完全相同 ✓ / the reloaded model gives identical outputs on 1000 test images")
 
 # %% [markdown] tags=["zh"]
-# `map_location=device` 让在 GPU 上保存的权重也能在只有 CPU 的机器上载入。结构不同时，`load_state_dict`
-# 会拒绝载入并列出对不上的参数，例如把权重载入一个隐藏层只有 256 个单元的模型：
+# `map_location=device` 让在 GPU 上保存的权重也能在只有 CPU 的机器上载入。结构不同时，`load_state_dict` 会拒绝载入并列出对不上的参数，例如把权重载入一个隐藏层只有 256 个单元的模型：
 
 # %% [markdown] tags=["en"]
 # `map_location=device` lets weights saved on a GPU load on a CPU-only machine. When the structure differs,
@@ -669,8 +647,7 @@ except RuntimeError as e:
 # %% [markdown] tags=["zh"]
 # ## 练习 1：数一数参数
 #
-# 写出 `count_mlp_parameters(sizes)`：`sizes` 是各层的单元数，例如 `[784, 256, 10]` 表示
-# `Linear(784, 256)` 和 `Linear(256, 10)` 两层。返回这些 `Linear` 层一共有多少个参数（整数）。不要建模型，用公式算。
+# 写出 `count_mlp_parameters(sizes)`：`sizes` 是各层的单元数，例如 `[784, 256, 10]` 表示 `Linear(784, 256)` 和 `Linear(256, 10)` 两层。返回这些 `Linear` 层一共有多少个参数（整数）。不要建模型，用公式算。
 
 # %% [markdown] tags=["en"]
 # ## Exercise 1: count the parameters
@@ -691,9 +668,7 @@ check.ex1_count_parameters(count_mlp_parameters)
 # %% [markdown] tags=["zh"]
 # ## 练习 2：再加一个隐藏层
 #
-# 写出 `DeeperNetwork`：和课程模型一样，但有三个隐藏层
-# （`Flatten` → `Linear(784, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 10)`）。
-# 输入 $(N, 1, 28, 28)$，输出 $(N, 10)$。检查会数参数、看形状，并确认层与层之间有 `ReLU`。
+# 写出 `DeeperNetwork`：和课程模型一样，但有三个隐藏层（`Flatten` → `Linear(784, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 10)`）。输入 $(N, 1, 28, 28)$，输出 $(N, 10)$。检查会数参数、看形状，并确认层与层之间有 `ReLU`。
 
 # %% [markdown] tags=["en"]
 # ## Exercise 2: one more hidden layer
@@ -728,8 +703,7 @@ check.ex2_deeper_network(DeeperNetwork)
 # %% [markdown] tags=["zh"]
 # ## 练习 3：预测概率
 #
-# 写出 `predict_proba(model, X)`：返回形状为 $(N, 10)$ 的概率，每行和为 1。预测时不需要梯度，
-# 返回的张量不应带着计算图（`requires_grad` 为 `False`）。
+# 写出 `predict_proba(model, X)`：返回形状为 $(N, 10)$ 的概率，每行和为 1。预测时不需要梯度，返回的张量不应带着计算图（`requires_grad` 为 `False`）。
 
 # %% [markdown] tags=["en"]
 # ## Exercise 3: predict probabilities
@@ -750,8 +724,7 @@ check.ex3_predict_proba(predict_proba)
 # %% [markdown] tags=["zh"]
 # ## 练习 4：保存并重新载入
 #
-# 写出 `save_and_reload(model, path)`：把 `model` 的 `state_dict` 存到文件 `path`，
-# 再新建一个 `fc.NeuralNetwork`，从这个文件载入权重并返回它。
+# 写出 `save_and_reload(model, path)`：把 `model` 的 `state_dict` 存到文件 `path`，再新建一个 `fc.NeuralNetwork`，从这个文件载入权重并返回它。
 
 # %% [markdown] tags=["en"]
 # ## Exercise 4: save and reload

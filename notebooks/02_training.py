@@ -71,8 +71,7 @@ _ = fc.plot.cjk_font()  # 图中的中文 / Chinese in the figures
 #
 # $$\theta_{t+1} = \theta_t - \eta \, \nabla_\theta \frac{1}{|\mathcal{B}_t|} \sum_{i \in \mathcal{B}_t} \ell\big(f_\theta(x_i), y_i\big)$$
 #
-# 其中 $f_\theta$ 是模型，$\ell$ 是一个样本的损失（本课用交叉熵（cross-entropy））。
-# 训练集有 $N = 60000$ 个样本，一轮的迭代次数和总步数是：
+# 其中 $f_\theta$ 是模型，$\ell$ 是一个样本的损失（本课用交叉熵（cross-entropy））。训练集有 $N = 60000$ 个样本，一轮的迭代次数和总步数是：
 #
 # $$T = E \left\lceil \frac{N}{B} \right\rceil = 5 \times \left\lceil \frac{60000}{64} \right\rceil = 5 \times 938 = 4690$$
 #
@@ -132,8 +131,7 @@ for B in [16, 64, 256, 1024]:
 # ### 1.2 每个超参数控制什么
 #
 # - 学习率决定步子的大小。太小，几千步也走不远；太大，每步都跨过谷底，损失来回震荡甚至变大。
-# - 批次大小决定梯度估计的噪声和每轮的步数。批次越大，平均的样本越多，梯度越准，但一轮里的步数越少；
-#   批次越小，步数越多，每一步也越“吵”。
+# - 批次大小决定梯度估计的噪声和每轮的步数。批次越大，平均的样本越多，梯度越准，但一轮里的步数越少；批次越小，步数越多，每一步也越“吵”。
 # - 轮数决定一共走多少步。太少，模型还没学会；太多，模型会开始死记训练集，即过拟合（overfitting）。
 #
 # ### 1.3 直觉：批次越大，梯度越准
@@ -142,8 +140,7 @@ for B in [16, 64, 256, 1024]:
 #
 # $$\mathbb{E}\,\big\|g_B - g\big\|^2 \approx \frac{\sigma^2}{B}$$
 #
-# 其中 $\sigma^2$ 是单个样本梯度的方差（各分量方差之和）。下面在一个未训练的模型上量一量：
-# 用 10,000 个训练样本的梯度当作 $g$，对每个 $B$ 抽 20 个批次。
+# 其中 $\sigma^2$ 是单个样本梯度的方差（各分量方差之和）。下面在一个未训练的模型上量一量：用 10,000 个训练样本的梯度当作 $g$，对每个 $B$ 抽 20 个批次。
 
 # %% [markdown] tags=["en"]
 # ### 1.2 What each one controls
@@ -302,8 +299,7 @@ optimizer.zero_grad()
 #
 # $$\tilde{g}_t = \sum_{s=1}^{t} g_s$$
 #
-# 一开始这像一个很强的动量（momentum），损失甚至下降得更快；可是旧梯度属于早已不存在的权重，它们永远不会衰减，
-# 步子越来越大、方向越来越不对。下面用学习率 $10^{-2}$ 各训练一轮，比较两种写法：
+# 一开始这像一个很强的动量（momentum），损失甚至下降得更快；可是旧梯度属于早已不存在的权重，它们永远不会衰减，步子越来越大、方向越来越不对。下面用学习率 $10^{-2}$ 各训练一轮，比较两种写法：
 
 # %% [markdown] tags=["en"]
 # Forget the clearing inside a loop, and step $t$ no longer uses the current batch's gradient $g_t$ but the sum of all
@@ -355,11 +351,9 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 忘了清零的那条曲线先是下降得更快，然后掉头向上，一轮结束时比正确的写法差得多。
-# 这个错误不会报错，只会让训练“莫名其妙”地变差，所以值得记住。
+# 忘了清零的那条曲线先是下降得更快，然后掉头向上，一轮结束时比正确的写法差得多。这个错误不会报错，只会让训练“莫名其妙”地变差，所以值得记住。
 #
-# 说明：有时人们**故意**不在每步清零，把几个小批次的梯度累加起来再 `step` 一次，以模拟更大的批次（梯度累积）；
-# 那时损失要除以累积的批次数，并且在 `step` 之后立刻清零。
+# 说明：有时人们**故意**不在每步清零，把几个小批次的梯度累加起来再 `step` 一次，以模拟更大的批次（梯度累积）；那时损失要除以累积的批次数，并且在 `step` 之后立刻清零。
 
 # %% [markdown] tags=["en"]
 # The curve without clearing first falls faster, then turns upward, and ends the epoch far worse than the correct loop.
@@ -372,9 +366,7 @@ plt.show()
 # %% [markdown] tags=["zh"]
 # ### 2.2 `model.train()`、`model.eval()` 与 `torch.no_grad()`
 #
-# 有些层在训练和预测时行为不同：`Dropout` 在训练时随机把一部分输出置零（其余放大 $1/(1-p)$ 倍），预测时什么也不做；
-# `BatchNorm` 在训练时用当前批次的统计量，预测时用累计的统计量。`model.train()` 和 `model.eval()`
-# 只是切换这个开关（`model.training`），不做别的。课程模型没有这两种层，但养成习惯：训练前 `train()`，评估前 `eval()`。
+# 有些层在训练和预测时行为不同：`Dropout` 在训练时随机把一部分输出置零（其余放大 $1/(1-p)$ 倍），预测时什么也不做；`BatchNorm` 在训练时用当前批次的统计量，预测时用累计的统计量。`model.train()` 和 `model.eval()` 只是切换这个开关（`model.training`），不做别的。课程模型没有这两种层，但养成习惯：训练前 `train()`，评估前 `eval()`。
 
 # %% [markdown] tags=["en"]
 # ### 2.2 `model.train()`, `model.eval()` and `torch.no_grad()`
@@ -395,9 +387,7 @@ dropout.eval()
 print(f"eval():  training={dropout.training}, 输出 / output = {dropout(ones).tolist()}")
 
 # %% [markdown] tags=["zh"]
-# `torch.no_grad()` 是另一回事：它关掉计算图的记录。评估和预测时不需要梯度，关掉它省时间、省内存，
-# 输出也不再连着计算图（`requires_grad=False`，没有 `grad_fn`）。`eval()` 管层的行为，`no_grad()` 管梯度，
-# 评估时两个都要。
+# `torch.no_grad()` 是另一回事：它关掉计算图的记录。评估和预测时不需要梯度，关掉它省时间、省内存，输出也不再连着计算图（`requires_grad=False`，没有 `grad_fn`）。`eval()` 管层的行为，`no_grad()` 管梯度，评估时两个都要。
 
 # %% [markdown] tags=["en"]
 # `torch.no_grad()` is a different thing: it turns off the recording of the graph. Evaluation and prediction need no
@@ -415,9 +405,7 @@ print(f"torch.no_grad() 里 / inside: requires_grad={out.requires_grad}, grad_fn
 # %% [markdown] tags=["zh"]
 # ## 3. 原教程的配置，真的训练一次
 #
-# 现在把原教程的 `train_loop` 和 `test_loop` 原样写出来（只加了一点：返回平均损失和准确率，好画曲线），
-# 用 `DataLoader` + `ToTensor`、SGD、学习率 $10^{-3}$、批次 64、5 轮。这个单元格较慢（`DataLoader` 每轮逐张转换图片），
-# 输出每次运行都会略有不同，所以不参与比较。
+# 现在把原教程的 `train_loop` 和 `test_loop` 原样写出来（只加了一点：返回平均损失和准确率，好画曲线），用 `DataLoader` + `ToTensor`、SGD、学习率 $10^{-3}$、批次 64、5 轮。这个单元格较慢（`DataLoader` 每轮逐张转换图片），输出每次运行都会略有不同，所以不参与比较。
 
 # %% [markdown] tags=["en"]
 # ## 3. The original configuration, trained for real
@@ -510,9 +498,7 @@ print("original configuration: test accuracy between 55% and 75% after 5 epochs 
 # %% [markdown] tags=["zh"]
 # ## 4. 什么能改变结果
 #
-# 为了在几分钟内比较很多配置，下面用快速通道 `fc.get_tensor_loaders`（整个数据集在一个张量里，数字与 `ToTensor`
-# 完全相同，见第 00 课）和 `fc.fit`（里面就是上面那个循环）。每个配置都从同一个随机初始化开始，训练 5 轮。
-# 训练输出每次运行都会变，所以这些单元格不参与比较，后面的单元格检查结论。
+# 为了在几分钟内比较很多配置，下面用快速通道 `fc.get_tensor_loaders`（整个数据集在一个张量里，数字与 `ToTensor` 完全相同，见第 00 课）和 `fc.fit`（里面就是上面那个循环）。每个配置都从同一个随机初始化开始，训练 5 轮。训练输出每次运行都会变，所以这些单元格不参与比较，后面的单元格检查结论。
 
 # %% [markdown] tags=["en"]
 # ## 4. What changes the result
@@ -568,8 +554,7 @@ fig = fc.plot_histories({k: histories[k] for k in ["SGD lr=1e-3 (DataLoader)", "
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 学习率是最重要的一个超参数。从 $10^{-3}$ 到 $10^{-1}$，每放大 10 倍准确率都明显提高；
-# 到 $1$ 时步子大到把模型推坏了，损失居高不下。$10^{-1}$ 的曲线还有些起伏：它已接近“太大”的边缘。
+# 学习率是最重要的一个超参数。从 $10^{-3}$ 到 $10^{-1}$，每放大 10 倍准确率都明显提高；到 $1$ 时步子大到把模型推坏了，损失居高不下。$10^{-1}$ 的曲线还有些起伏：它已接近“太大”的边缘。
 
 # %% [markdown] tags=["en"]
 # The learning rate is the most important hyperparameter. From $10^{-3}$ to $10^{-1}$, each factor of 10 clearly raises
@@ -600,9 +585,7 @@ fig = fc.plot_histories({"B=16": histories["SGD lr=1e-3, B=16"], "B=64": histori
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 学习率这么小时，步数是瓶颈：批次 16 的步数是批次 64 的 4 倍，效果也好得多；批次 256 步数太少，学得最慢。
-# 反过来，大批次每步的梯度更准、在 GPU 上每轮更快，所以常见的做法是批次放大 $k$ 倍时学习率也大约放大 $k$ 倍
-# （线性缩放经验法则），而不是让学习率保持不变。
+# 学习率这么小时，步数是瓶颈：批次 16 的步数是批次 64 的 4 倍，效果也好得多；批次 256 步数太少，学得最慢。反过来，大批次每步的梯度更准、在 GPU 上每轮更快，所以常见的做法是批次放大 $k$ 倍时学习率也大约放大 $k$ 倍（线性缩放经验法则），而不是让学习率保持不变。
 
 # %% [markdown] tags=["en"]
 # With so small a learning rate, the number of steps is the bottleneck: batch 16 takes 4 times as many steps as batch
@@ -617,8 +600,7 @@ plt.show()
 #
 # $$v_{t+1} = \mu v_t + g_t, \qquad \theta_{t+1} = \theta_t - \eta \, v_{t+1}$$
 #
-# 与忘记 `zero_grad` 不同，旧梯度会以 $\mu^k$ 的速度被遗忘。梯度方向稳定时，有效步长约为 $\eta / (1 - \mu)$，
-# $\mu = 0.9$ 时是 $10\eta$。Adam 则给每个参数单独调节步长。两者的公式和从零实现分别在第 07 课和第 08 课。
+# 与忘记 `zero_grad` 不同，旧梯度会以 $\mu^k$ 的速度被遗忘。梯度方向稳定时，有效步长约为 $\eta / (1 - \mu)$，$\mu = 0.9$ 时是 $10\eta$。Adam 则给每个参数单独调节步长。两者的公式和从零实现分别在第 07 课和第 08 课。
 
 # %% [markdown] tags=["en"]
 # ### 4.3 Momentum and Adam
@@ -657,10 +639,7 @@ print("Adam, SGD with momentum and SGD at 1e-1 all pass 84%; Adam beats the orig
 print("动量 0.9 让学习率 1e-2 的 SGD 变好 ✓ / momentum 0.9 improves SGD at learning rate 1e-2 ✓")
 
 # %% [markdown] tags=["zh"]
-# 同一个模型、同样 5 轮，只改超参数，测试准确率就从约 65% 升到 85% 以上。
-# 在这个小问题上，Adam 用默认学习率 $10^{-3}$ 几乎不用调，就接近 88%；带动量的 SGD 和学习率 $10^{-1}$ 的 SGD 离它不远。
-# 还要注意曲线的起伏：学习率固定时，最后几轮的准确率在一个范围内上下跳，因为每一步仍带着批次的噪声（第 1.3 节）。
-# 下一节用学习率调度器解决这一点。第 07 至 09 课会仔细比较优化器和学习率调度。
+# 同一个模型、同样 5 轮，只改超参数，测试准确率就从约 65% 升到 85% 以上。在这个小问题上，Adam 用默认学习率 $10^{-3}$ 几乎不用调，就接近 88%；带动量的 SGD 和学习率 $10^{-1}$ 的 SGD 离它不远。还要注意曲线的起伏：学习率固定时，最后几轮的准确率在一个范围内上下跳，因为每一步仍带着批次的噪声（第 1.3 节）。下一节用学习率调度器解决这一点。第 07 至 09 课会仔细比较优化器和学习率调度。
 
 # %% [markdown] tags=["en"]
 # The same model, the same 5 epochs: changing only the hyperparameters lifts the test accuracy from about 65% to more
@@ -673,8 +652,7 @@ print("动量 0.9 让学习率 1e-2 的 SGD 变好 ✓ / momentum 0.9 improves S
 # %% [markdown] tags=["zh"]
 # ## 5. 初识学习率调度器
 #
-# 学习率不必从头到尾不变。开始时用大步子快速靠近，后面用小步子细细收敛，往往更好。
-# 学习率调度器（learning-rate scheduler）按规则修改优化器的学习率。最简单的 `StepLR` 每 $s$ 轮乘一次 $\gamma$：
+# 学习率不必从头到尾不变。开始时用大步子快速靠近，后面用小步子细细收敛，往往更好。学习率调度器（learning-rate scheduler）按规则修改优化器的学习率。最简单的 `StepLR` 每 $s$ 轮乘一次 $\gamma$：
 #
 # $$\eta_e = \eta_0 \, \gamma^{\lfloor e / s \rfloor}$$
 #
@@ -729,8 +707,7 @@ print(f"{caught[0].category.__name__}: {str(caught[0].message).splitlines()[0][:
 #
 # $$\eta_e = \eta_{\min} + \frac{\eta_0 - \eta_{\min}}{2}\left(1 + \cos\frac{\pi e}{T}\right)$$
 #
-# 先核对公式，再用它训练 Adam：与第 4.3 节同样的初始化、同样 5 轮，只加上调度器。
-# 用 `fc.fit` 时把调度器传进去即可，`fc.fit(..., scheduler=scheduler)` 每轮结束时替你调用 `scheduler.step()`。
+# 先核对公式，再用它训练 Adam：与第 4.3 节同样的初始化、同样 5 轮，只加上调度器。用 `fc.fit` 时把调度器传进去即可，`fc.fit(..., scheduler=scheduler)` 每轮结束时替你调用 `scheduler.step()`。
 
 # %% [markdown] tags=["en"]
 # ### 5.1 Cosine annealing: steadier last steps for Adam
@@ -779,9 +756,7 @@ fig = fc.plot_histories({k: histories[k] for k in ["Adam lr=1e-3", "Adam lr=1e-3
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 第一轮两条曲线几乎重合（学习率还接近 $10^{-3}$）；随着学习率变小，每一步带的批次噪声越来越少，
-# 权重停在谷底附近，不再来回跳，测试准确率越过了 88%。这是本课最好的配置，下一节就用它。
-# 七种调度器的公式、图像和在 Fashion-MNIST 上的比较见 [09 学习率调度](09_lr_schedulers.ipynb)。
+# 第一轮两条曲线几乎重合（学习率还接近 $10^{-3}$）；随着学习率变小，每一步带的批次噪声越来越少，权重停在谷底附近，不再来回跳，测试准确率越过了 88%。这是本课最好的配置，下一节就用它。七种调度器的公式、图像和在 Fashion-MNIST 上的比较见 [09 学习率调度](09_lr_schedulers.ipynb)。
 
 # %% [markdown] tags=["en"]
 # The two curves almost coincide in the first epoch (the learning rate is still close to $10^{-3}$); as the learning
@@ -799,8 +774,7 @@ plt.show()
 #
 # $$C_{ij} = \#\{\, n : y_n = i,\ \hat{y}_n = j \,\}$$
 #
-# 第 $i$ 行是真实类别 $i$ 的所有测试图片，第 $j$ 列是被预测为 $j$ 的。对角线是预测对的，其余都是错的。
-# 准确率和第 $i$ 类的准确率（即这一类里有多少被认对）都能从它读出来：
+# 第 $i$ 行是真实类别 $i$ 的所有测试图片，第 $j$ 列是被预测为 $j$ 的。对角线是预测对的，其余都是错的。准确率和第 $i$ 类的准确率（即这一类里有多少被认对）都能从它读出来：
 #
 # $$\text{accuracy} = \frac{\sum_i C_{ii}}{\sum_{i,j} C_{ij}}, \qquad \text{acc}_i = \frac{C_{ii}}{\sum_j C_{ij}}$$
 
@@ -884,9 +858,7 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 衣服的上半身最难：衬衫、T恤/上衣、套头衫和外套轮廓相近，在 $28 \times 28$ 的灰度图里常常只差领口或袖子的几个像素。
-# 裤子、包、鞋类很少认错。下面是被认错的例子：上一行是真实为衬衫、被预测为 T恤/上衣 的图片，
-# 下一行反过来。标题是模型的预测。
+# 衣服的上半身最难：衬衫、T恤/上衣、套头衫和外套轮廓相近，在 $28 \times 28$ 的灰度图里常常只差领口或袖子的几个像素。裤子、包、鞋类很少认错。下面是被认错的例子：上一行是真实为衬衫、被预测为 T恤/上衣 的图片，下一行反过来。标题是模型的预测。
 
 # %% [markdown] tags=["en"]
 # Upper-body garments are hardest: shirts, T-shirts/tops, pullovers and coats have similar outlines and, in a $28 \times 28$
@@ -912,9 +884,7 @@ plt.show()
 # %% [markdown] tags=["zh"]
 # ## 练习 1：手写一步 SGD
 #
-# 不用 `torch.optim`，写出 `manual_sgd_step(model, lr)`：假设 `loss.backward()` 已经调用过，
-# 对每个参数做 $\theta \leftarrow \theta - \eta \cdot$ `.grad`，然后清空梯度。提示：原地修改需要梯度的参数时，
-# 要放在 `with torch.no_grad():` 里。
+# 不用 `torch.optim`，写出 `manual_sgd_step(model, lr)`：假设 `loss.backward()` 已经调用过，对每个参数做 $\theta \leftarrow \theta - \eta \cdot$ `.grad`，然后清空梯度。提示：原地修改需要梯度的参数时，要放在 `with torch.no_grad():` 里。
 
 # %% [markdown] tags=["en"]
 # ## Exercise 1: one SGD step by hand
@@ -938,9 +908,7 @@ check.ex1_manual_sgd_step(manual_sgd_step)
 # %% [markdown] tags=["zh"]
 # ## 练习 2：一轮训练
 #
-# 写出 `train_one_epoch(model, loader, loss_fn, optimizer)`：把模型切到训练模式，对 `loader` 的每个批次执行
-# 前向、损失、`backward`、`step`、`zero_grad`，返回这一轮**每个样本**的平均损失（Python 浮点数）。
-# 注意最后一个批次可能更小：每个批次的损失要乘以它的样本数再相加。检查用的模型里有 `Dropout`。
+# 写出 `train_one_epoch(model, loader, loss_fn, optimizer)`：把模型切到训练模式，对 `loader` 的每个批次执行前向、损失、`backward`、`step`、`zero_grad`，返回这一轮**每个样本**的平均损失（Python 浮点数）。注意最后一个批次可能更小：每个批次的损失要乘以它的样本数再相加。检查用的模型里有 `Dropout`。
 
 # %% [markdown] tags=["en"]
 # ## Exercise 2: one epoch of training
@@ -971,8 +939,7 @@ check.ex2_train_one_epoch(train_one_epoch)
 # %% [markdown] tags=["zh"]
 # ## 练习 3：混淆矩阵
 #
-# 写出 `confusion_matrix(y_true, y_pred, num_classes)`：返回形状为 `(num_classes, num_classes)` 的整数张量，
-# 第 $i$ 行第 $j$ 列是真实类别为 $i$、预测为 $j$ 的样本个数。没有出现的类别那一行全是 0。
+# 写出 `confusion_matrix(y_true, y_pred, num_classes)`：返回形状为 `(num_classes, num_classes)` 的整数张量，第 $i$ 行第 $j$ 列是真实类别为 $i$、预测为 $j$ 的样本个数。没有出现的类别那一行全是 0。
 
 # %% [markdown] tags=["en"]
 # ## Exercise 3: the confusion matrix
@@ -994,8 +961,7 @@ check.ex3_confusion_matrix(confusion_matrix)
 # %% [markdown] tags=["zh"]
 # ## 练习 4：`StepLR` 的公式
 #
-# 写出 `step_lr(lr0, gamma, step_size, epoch)`：返回 `StepLR(optimizer, step_size, gamma)` 在第 `epoch` 轮
-# （从 0 开始数）使用的学习率，即第 5 节的公式。检查会与 `scheduler.get_last_lr()` 逐轮比较。
+# 写出 `step_lr(lr0, gamma, step_size, epoch)`：返回 `StepLR(optimizer, step_size, gamma)` 在第 `epoch` 轮（从 0 开始数）使用的学习率，即第 5 节的公式。检查会与 `scheduler.get_last_lr()` 逐轮比较。
 
 # %% [markdown] tags=["en"]
 # ## Exercise 4: the formula of `StepLR`
@@ -1017,11 +983,9 @@ check.ex4_step_lr(step_lr)
 # ## 小结
 #
 # - 学习率定步长，批次大小定梯度噪声和每轮步数，轮数定总步数。批次 64 时一轮 938 步，最后一批 32 个样本。
-# - 每个批次：前向 → 损失 → `backward`（累加 `.grad`）→ `step`（改权重）→ `zero_grad`（清 `.grad`）。
-#   忘了 `zero_grad`，梯度会越积越多，训练悄悄变坏。
+# - 每个批次：前向 → 损失 → `backward`（累加 `.grad`）→ `step`（改权重）→ `zero_grad`（清 `.grad`）。忘了 `zero_grad`，梯度会越积越多，训练悄悄变坏。
 # - 训练前 `model.train()`；评估时 `model.eval()` 加 `torch.no_grad()`。
-# - 原教程的配置（SGD，学习率 $10^{-3}$，5 轮）只到约 65%，因为步子太小、步数太少；
-#   更大的学习率、动量或 Adam 让同一个模型在 5 轮内超过 88%。
+# - 原教程的配置（SGD，学习率 $10^{-3}$，5 轮）只到约 65%，因为步子太小、步数太少；更大的学习率、动量或 Adam 让同一个模型在 5 轮内超过 88%。
 # - 混淆矩阵显示错误集中在衣服的上半身，尤其是衬衫和 T恤/上衣。
 # - 学习率调度器在训练中改变学习率；`scheduler.step()` 放在 `optimizer.step()` 之后。
 #

@@ -10,27 +10,23 @@
 # ---
 
 # %% [markdown] tags=["zh"]
-# # 03 回归损失函数
+# # 05 回归损失函数
 #
 # 上一课：[02 超参数与训练循环](02_training.ipynb) · 下一课：[06 分类损失函数](06_losses_classification.ipynb)
 #
-# 损失函数（loss function）把“预测离目标有多远”变成一个数，训练就是让这个数变小。
-# 回归任务预测的是连续的数（温度、价格、坐标），最常用的损失函数有四个：
-# `MSELoss`、`L1Loss`、`SmoothL1Loss` 和 `HuberLoss`。
+# 损失函数（loss function）把“预测离目标有多远”变成一个数，训练就是让这个数变小。回归任务预测的是连续的数（温度、价格、坐标），最常用的损失函数有四个：`MSELoss`、`L1Loss`、`SmoothL1Loss` 和 `HuberLoss`。
 #
 # 学完这一课，你能够：
 #
-# - 写出这四个损失函数在每种 `reduction` 下的公式，用几行张量代码从零实现，并用
-#   `torch.testing.assert_close` 对照 PyTorch 检查数值和梯度；
+# - 写出这四个损失函数在每种 `reduction` 下的公式，用几行张量代码从零实现，并用 `torch.testing.assert_close` 对照 PyTorch 检查数值和梯度；
 # - 从“损失与导数随误差变化”的图上读出每个损失函数怎样对待大误差，解释 `MSELoss` 为什么怕离群点；
 # - 说清 `SmoothL1Loss` 的 `beta` 与 `HuberLoss` 的 `delta` 是什么关系；
 # - 认出预测形状为 `(N, 1)`、目标形状为 `(N,)` 时悄悄发生的广播错误。
 #
-# 每个损失函数都按同样的顺序讲：定义 → 直觉（配图）→ 从零实现 → 与 PyTorch 对照 → 何时使用。
-# 四个都讲完后再放在一起比较：离群点实验、形状与广播、在 Fashion-MNIST 上的小实验，最后是练习。
+# 每个损失函数都按同样的顺序讲：定义 → 直觉（配图）→ 从零实现 → 与 PyTorch 对照 → 何时使用。四个都讲完后再放在一起比较：离群点实验、形状与广播、在 Fashion-MNIST 上的小实验，最后是练习。
 
 # %% [markdown] tags=["en"]
-# # 03 Regression losses
+# # 05 Regression losses
 #
 # Previous: [02 Hyperparameters and the training loop](02_training.ipynb) · Next: [06 Classification losses](06_losses_classification.ipynb)
 #
@@ -68,22 +64,17 @@ device = fc.get_device()  # 有 GPU 就用 GPU / the GPU when there is one
 # %% [markdown] tags=["zh"]
 # ## 0. 记号与归约（`reduction`）
 #
-# 模型的预测记作 $\hat{y}$（PyTorch 的参数名是 `input`），目标记作 $y$（`target`）。两者形状相同，
-# 一共有 $N$ 个元素。注意：$N$ 是所有维度上的元素总数，不只是批次大小；形状为 `(64, 10)` 时
-# $N = 640$。误差（error）记作 $e_i = \hat{y}_i - y_i$。
+# 模型的预测记作 $\hat{y}$（PyTorch 的参数名是 `input`），目标记作 $y$（`target`）。两者形状相同，一共有 $N$ 个元素。注意：$N$ 是所有维度上的元素总数，不只是批次大小；形状为 `(64, 10)` 时 $N = 640$。误差（error）记作 $e_i = \hat{y}_i - y_i$。
 #
 # 每个损失函数先对每个元素算出一个损失 $\ell_i$，再按参数 `reduction` 归约：
 #
 # $$L_{\text{none}} = (\ell_1, \dots, \ell_N), \qquad L_{\text{sum}} = \sum_{i=1}^{N} \ell_i, \qquad L_{\text{mean}} = \frac{1}{N} \sum_{i=1}^{N} \ell_i$$
 #
-# 默认是 `reduction="mean"`。`"none"` 返回与输入同形状的张量，想查看或自己加权每个元素的损失时用它。
-# 对 $\hat{y}_i$ 求导时，`"mean"` 比 `"sum"` 多一个因子 $1/N$：
+# 默认是 `reduction="mean"`。`"none"` 返回与输入同形状的张量，想查看或自己加权每个元素的损失时用它。对 $\hat{y}_i$ 求导时，`"mean"` 比 `"sum"` 多一个因子 $1/N$：
 #
 # $$\frac{\partial L_{\text{mean}}}{\partial \hat{y}_i} = \frac{1}{N} \frac{\partial \ell_i}{\partial \hat{y}_i}, \qquad \frac{\partial L_{\text{sum}}}{\partial \hat{y}_i} = \frac{\partial \ell_i}{\partial \hat{y}_i}$$
 #
-# `"none"` 的结果不是标量；对它反向传播时传入一个全 1 的张量，得到的就是每个元素的导数
-# $\partial \ell_i / \partial \hat{y}_i$，与 `"sum"` 相同。四个损失函数只在 $\ell_i$ 上不同，
-# 所以我们先写好共用的归约和检查函数。
+# `"none"` 的结果不是标量；对它反向传播时传入一个全 1 的张量，得到的就是每个元素的导数 $\partial \ell_i / \partial \hat{y}_i$，与 `"sum"` 相同。四个损失函数只在 $\ell_i$ 上不同，所以我们先写好共用的归约和检查函数。
 
 # %% [markdown] tags=["en"]
 # ## 0. Notation and reduction (`reduction`)
@@ -174,14 +165,11 @@ def plot_loss_and_grad(curves, title):
 #
 # $$\ell_i = (\hat{y}_i - y_i)^2 = e_i^2, \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = 2 e_i$$
 #
-# 用默认的 `reduction="mean"` 时，$L$ 就是所有平方误差的平均。注意 PyTorch 的 `MSELoss` 没有有些教材里的
-# $\tfrac{1}{2}$（例如《动手学深度学习》的平方损失），所以导数里有一个 2。
+# 用默认的 `reduction="mean"` 时，$L$ 就是所有平方误差的平均。注意 PyTorch 的 `MSELoss` 没有有些教材里的 $\tfrac{1}{2}$（例如《动手学深度学习》的平方损失），所以导数里有一个 2。
 #
 # ### 1.2 直觉
 #
-# 损失是一条抛物线：误差翻倍，损失变成 4 倍。导数是一条直线：误差越大，梯度越大，把预测拉回来的力也越大。
-# 数据干净时这很好：离得远就走得快，接近目标时自动放慢。
-# 但如果有一个离群点（outlier）误差特别大，它的梯度就能盖过其余所有点（第 5 节会看到）。
+# 损失是一条抛物线：误差翻倍，损失变成 4 倍。导数是一条直线：误差越大，梯度越大，把预测拉回来的力也越大。数据干净时这很好：离得远就走得快，接近目标时自动放慢。但如果有一个离群点（outlier）误差特别大，它的梯度就能盖过其余所有点（第 5 节会看到）。
 
 # %% [markdown] tags=["en"]
 # ## 1. Mean squared error: `MSELoss`
@@ -225,8 +213,7 @@ def mse_grad(pred, target, reduction="mean"):
 # %% [markdown] tags=["zh"]
 # ### 1.4 与 PyTorch 对照
 #
-# `check_against_torch` 在带种子的随机输入上，对三种 `reduction` 分别比较数值，
-# 再把我们的导数公式和 autograd 求出的梯度比较。少了 2、多了 $\tfrac{1}{2}$ 或忘了 $1/N$，都会让它报错。
+# `check_against_torch` 在带种子的随机输入上，对三种 `reduction` 分别比较数值，再把我们的导数公式和 autograd 求出的梯度比较。少了 2、多了 $\tfrac{1}{2}$ 或忘了 $1/N$，都会让它报错。
 
 # %% [markdown] tags=["en"]
 # ### 1.4 Check against PyTorch
@@ -268,13 +255,11 @@ check_against_torch(mse, mse_grad, nn.MSELoss)
 #
 # $$\ell_i = |\hat{y}_i - y_i| = |e_i|, \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = \operatorname{sign}(e_i) = \begin{cases} 1 & e_i > 0 \\ 0 & e_i = 0 \\ -1 & e_i < 0 \end{cases}$$
 #
-# $|e|$ 在 $e = 0$ 处有一个尖角，不可导。$[-1, 1]$ 中的任何数都是那里的一个次梯度（subgradient），
-# PyTorch 选了 0，与 `torch.sign(0) = 0` 一致。
+# $|e|$ 在 $e = 0$ 处有一个尖角，不可导。$[-1, 1]$ 中的任何数都是那里的一个次梯度（subgradient），PyTorch 选了 0，与 `torch.sign(0) = 0` 一致。
 #
 # ### 2.2 直觉
 #
-# 损失是一个 V 形；导数是一个台阶：不管误差多大，拉力都是 1。大误差不会被放大，所以 L1 对离群点稳健。
-# 代价是：到了目标附近拉力也不变小，用固定的学习率（learning rate）时，预测会在最优点附近来回跳。
+# 损失是一个 V 形；导数是一个台阶：不管误差多大，拉力都是 1。大误差不会被放大，所以 L1 对离群点稳健。代价是：到了目标附近拉力也不变小，用固定的学习率（learning rate）时，预测会在最优点附近来回跳。
 
 # %% [markdown] tags=["en"]
 # ## 2. Mean absolute error: `L1Loss`
@@ -320,8 +305,7 @@ def l1_grad(pred, target, reduction="mean"):
 # %% [markdown] tags=["zh"]
 # ### 2.4 与 PyTorch 对照
 #
-# 检查用的输入里，第一行的误差恰好为 0，所以下面的对照也覆盖了尖角处的次梯度。
-# 再单独看一眼：在 $e = -1, 0, 1$ 三个点上，`reduction="mean"`（$N = 3$）的梯度是 $-1/3, 0, 1/3$。
+# 检查用的输入里，第一行的误差恰好为 0，所以下面的对照也覆盖了尖角处的次梯度。再单独看一眼：在 $e = -1, 0, 1$ 三个点上，`reduction="mean"`（$N = 3$）的梯度是 $-1/3, 0, 1/3$。
 
 # %% [markdown] tags=["en"]
 # ### 2.4 Check against PyTorch
@@ -366,13 +350,11 @@ print("L1Loss 的梯度 / gradient of L1Loss at e = -1, 0, 1:", [round(g, 4) for
 #
 # $$\ell_i = \begin{cases} \dfrac{0.5\, e_i^2}{\beta} & |e_i| < \beta \\ |e_i| - 0.5\, \beta & |e_i| \ge \beta \end{cases} \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = \operatorname{clip}\left(\frac{e_i}{\beta}, -1, 1\right)$$
 #
-# 两段在 $|e_i| = \beta$ 处的值都是 $0.5\beta$，斜率都是 $\pm 1$，所以接得很平滑。
-# $\beta = 0$ 时 PyTorch 直接按 `L1Loss` 计算（上式会除以 0）。
+# 两段在 $|e_i| = \beta$ 处的值都是 $0.5\beta$，斜率都是 $\pm 1$，所以接得很平滑。$\beta = 0$ 时 PyTorch 直接按 `L1Loss` 计算（上式会除以 0）。
 #
 # ### 3.2 直觉
 #
-# 导数的绝对值最大是 1，与 $\beta$ 无关：$\beta$ 只决定从多大的误差开始“封顶”。
-# $\beta$ 越小越像 L1（尖角越尖）；$\beta$ 越大，二次的区域越宽，但二次部分的曲率 $1/\beta$ 越小。
+# 导数的绝对值最大是 1，与 $\beta$ 无关：$\beta$ 只决定从多大的误差开始“封顶”。$\beta$ 越小越像 L1（尖角越尖）；$\beta$ 越大，二次的区域越宽，但二次部分的曲率 $1/\beta$ 越小。
 
 # %% [markdown] tags=["en"]
 # ## 3. `SmoothL1Loss` and its `beta`
@@ -437,10 +419,8 @@ for beta in (0.5, 1.0, 2.0, 0.0):
 # %% [markdown] tags=["zh"]
 # ### 3.5 何时使用
 #
-# - 目标检测里的边框回归（Fast R-CNN 用的就是它）：大多数误差小，像 MSE 一样平稳收敛；偶尔的大误差像 L1
-#   一样不被放大。
-# - `beta` 的单位和目标相同，意思是“多大的误差算大”。目标被缩放过（比如归一化到 $[0, 1]$），`beta`
-#   也要跟着选小。
+# - 目标检测里的边框回归（Fast R-CNN 用的就是它）：大多数误差小，像 MSE 一样平稳收敛；偶尔的大误差像 L1 一样不被放大。
+# - `beta` 的单位和目标相同，意思是“多大的误差算大”。目标被缩放过（比如归一化到 $[0, 1]$），`beta` 也要跟着选小。
 
 # %% [markdown] tags=["en"]
 # ### 3.5 When to use
@@ -463,13 +443,11 @@ for beta in (0.5, 1.0, 2.0, 0.0):
 #
 # $$\text{Huber}_{\delta}(e) = \delta \cdot \text{SmoothL1}_{\beta = \delta}(e)$$
 #
-# 把 $\delta$ 乘进 `SmoothL1Loss` 的两段就能看出来：$\delta \cdot 0.5 e^2 / \delta = 0.5 e^2$，
-# $\delta (|e| - 0.5 \delta)$。所以 $\delta = \beta = 1$ 时两者完全一样。
+# 把 $\delta$ 乘进 `SmoothL1Loss` 的两段就能看出来：$\delta \cdot 0.5 e^2 / \delta = 0.5 e^2$，$\delta (|e| - 0.5 \delta)$。所以 $\delta = \beta = 1$ 时两者完全一样。
 #
 # ### 4.2 直觉
 #
-# 两者的区别在于改变分界点时“固定哪一部分”：`HuberLoss` 的二次部分永远是 $0.5 e^2$，改变 $\delta$ 只改变梯度的上限
-# $\delta$；`SmoothL1Loss` 的梯度上限永远是 1，改变 $\beta$ 会改变二次部分的曲率。
+# 两者的区别在于改变分界点时“固定哪一部分”：`HuberLoss` 的二次部分永远是 $0.5 e^2$，改变 $\delta$ 只改变梯度的上限 $\delta$；`SmoothL1Loss` 的梯度上限永远是 1，改变 $\beta$ 会改变二次部分的曲率。
 
 # %% [markdown] tags=["en"]
 # ## 4. `HuberLoss` and its `delta`
@@ -544,8 +522,7 @@ print("✓ HuberLoss(delta) == delta · SmoothL1Loss(beta=delta) (delta=0.5, 1.0
 #
 # - 稳健回归；强化学习 DQN 里的时序差分误差也常用它。
 # - $\delta$ 取“还信得过的误差”的大小：比它小的误差按 MSE 处理，比它大的按 L1 处理。
-# - 在 `HuberLoss` 和 `SmoothL1Loss` 之间选：调分界点时想让小误差的梯度不变，用 `HuberLoss`；想让梯度上限固定为 1
-#   （学习率的含义不变），用 `SmoothL1Loss`。$\delta = \beta = 1$ 时选哪个都一样。
+# - 在 `HuberLoss` 和 `SmoothL1Loss` 之间选：调分界点时想让小误差的梯度不变，用 `HuberLoss`；想让梯度上限固定为 1 （学习率的含义不变），用 `SmoothL1Loss`。$\delta = \beta = 1$ 时选哪个都一样。
 
 # %% [markdown] tags=["en"]
 # ### 4.5 When to use
@@ -562,8 +539,7 @@ print("✓ HuberLoss(delta) == delta · SmoothL1Loss(beta=delta) (delta=0.5, 1.0
 #
 # ### 5.1 最好的常数：均值与中位数
 #
-# 先看最简单的“模型”：用一个常数 $c$ 预测一组数。在 5 个数 $1, 2, 3, 4, 100$（100 是离群点）上，
-# 我们在一张细网格上找使损失最小的 $c$：MSE 给出均值 22，L1 给出中位数 3。
+# 先看最简单的“模型”：用一个常数 $c$ 预测一组数。在 5 个数 $1, 2, 3, 4, 100$（100 是离群点）上，我们在一张细网格上找使损失最小的 $c$：MSE 给出均值 22，L1 给出中位数 3。
 
 # %% [markdown] tags=["en"]
 # ## 5. Outliers: four losses fit the same data
@@ -587,8 +563,7 @@ for name, loss_fn, expected in [("MSELoss", nn.MSELoss(), values.mean()),
 # %% [markdown] tags=["zh"]
 # ### 5.2 拟合一条直线
 #
-# 现在拟合直线 $\hat{y} = w x + b$。数据来自 $y = 2x + 1$ 加一点噪声，其中 3 个点被改成了离群点（比真实值低 25）。
-# 四个损失函数用同样的优化器、同样的步数拟合同一组数据。
+# 现在拟合直线 $\hat{y} = w x + b$。数据来自 $y = 2x + 1$ 加一点噪声，其中 3 个点被改成了离群点（比真实值低 25）。四个损失函数用同样的优化器、同样的步数拟合同一组数据。
 
 # %% [markdown] tags=["en"]
 # ### 5.2 Fitting a line
@@ -648,12 +623,9 @@ for name, (w, b) in fits.items():
     print(f"{name:24s} w = {w:6.3f}   b = {b:6.3f}")
 
 # %% [markdown] tags=["zh"]
-# 上图中 MSE 的直线被三个离群点拽了下去，另外三条几乎与真实直线重合。下一个单元格把这一点写成断言：
-# 三个稳健的损失函数拟合出的斜率离真值 2 不超过 0.15，而 MSE 的斜率偏了 0.3 以上。
+# 上图中 MSE 的直线被三个离群点拽了下去，另外三条几乎与真实直线重合。下一个单元格把这一点写成断言：三个稳健的损失函数拟合出的斜率离真值 2 不超过 0.15，而 MSE 的斜率偏了 0.3 以上。
 #
-# 为什么？看每个点“拉”直线的力，也就是损失对该点预测的导数 $|\partial \ell_i / \partial \hat{y}_i|$。
-# 在真实直线上，正常点的误差只有零点几，离群点的误差约为 25：MSE 给离群点的拉力是 $2 \times 25 = 50$，
-# 正常点不到 2；L1 给每个点的拉力都是 1；Huber 把离群点的拉力封顶在 $\delta = 1$。
+# 为什么？看每个点“拉”直线的力，也就是损失对该点预测的导数 $|\partial \ell_i / \partial \hat{y}_i|$。在真实直线上，正常点的误差只有零点几，离群点的误差约为 25：MSE 给离群点的拉力是 $2 \times 25 = 50$，正常点不到 2；L1 给每个点的拉力都是 1；Huber 把离群点的拉力封顶在 $\delta = 1$。
 
 # %% [markdown] tags=["en"]
 # In the plot the MSE line is dragged down by the three outliers; the other three lie almost on the true line.
@@ -680,10 +652,7 @@ for name, (loss_cls, options) in line_losses.items():
     print(f"{name:24s} 3 个离群点占总拉力的 / share of the total pull from the 3 outliers: {100 * share:5.1f}%")
 
 # %% [markdown] tags=["zh"]
-# 30 个点里只有 3 个离群点（10%），在 MSE 下却占了绝大部分拉力，所以直线向它们倾斜。
-# 在 L1 下它们的份额正好是 $3/30 = 10\%$：每个点一票。Huber 和 SmoothL1（这里 $\delta = \beta = 1$，两者相同）
-# 介于两者之间：离群点的拉力被封顶为 1，正常点的拉力等于它们很小的误差，所以离群点的份额比 L1 高一些，
-# 但远低于 MSE。
+# 30 个点里只有 3 个离群点（10%），在 MSE 下却占了绝大部分拉力，所以直线向它们倾斜。在 L1 下它们的份额正好是 $3/30 = 10\%$：每个点一票。Huber 和 SmoothL1（这里 $\delta = \beta = 1$，两者相同）介于两者之间：离群点的拉力被封顶为 1，正常点的拉力等于它们很小的误差，所以离群点的份额比 L1 高一些，但远低于 MSE。
 
 # %% [markdown] tags=["en"]
 # Only 3 of the 30 points are outliers (10%), yet under MSE they supply most of the pull, so the line tilts
@@ -694,9 +663,7 @@ for name, (loss_cls, options) in line_losses.items():
 # %% [markdown] tags=["zh"]
 # ## 6. 形状与广播：`(N, 1)` 对 `(N,)`
 #
-# 一个输出一个数的模型（最后一层是 `nn.Linear(..., 1)`）给出形状 `(N, 1)` 的预测，而目标往往是形状 `(N,)` 的向量。
-# 两者相减时，PyTorch 按广播规则把它们扩成 `(N, N)`：每个预测都和每个目标比了一次。
-# 结果是一个数，训练也能跑，只会多一条 `UserWarning`，而这个数是错的。
+# 一个输出一个数的模型（最后一层是 `nn.Linear(..., 1)`）给出形状 `(N, 1)` 的预测，而目标往往是形状 `(N,)` 的向量。两者相减时，PyTorch 按广播规则把它们扩成 `(N, N)`：每个预测都和每个目标比了一次。结果是一个数，训练也能跑，只会多一条 `UserWarning`，而这个数是错的。
 
 # %% [markdown] tags=["en"]
 # ## 6. Shapes and broadcasting: `(N, 1)` versus `(N,)`
@@ -723,9 +690,7 @@ print(f"广播后的错误值 / wrong value after broadcasting: {wrong.item():.4
 print(f"正确值 / right value:                          {right.item():.4f}")
 
 # %% [markdown] tags=["zh"]
-# 这个错误在训练时更糟：广播后的损失 $\frac{1}{N^2}\sum_{i}\sum_{j} (\hat{y}_i - y_j)^2$ 对每个 $\hat{y}_i$
-# 在 $\hat{y}_i = \bar{y}$（所有目标的均值）处最小。所以模型学到的是一条水平线，不管输入是什么都预测均值。
-# 下面用第 5 节的干净数据训练一个 `nn.Linear(1, 1)` 来验证：有广播错误时斜率接近 0，修好形状后斜率接近 2。
+# 这个错误在训练时更糟：广播后的损失 $\frac{1}{N^2}\sum_{i}\sum_{j} (\hat{y}_i - y_j)^2$ 对每个 $\hat{y}_i$ 在 $\hat{y}_i = \bar{y}$（所有目标的均值）处最小。所以模型学到的是一条水平线，不管输入是什么都预测均值。下面用第 5 节的干净数据训练一个 `nn.Linear(1, 1)` 来验证：有广播错误时斜率接近 0，修好形状后斜率接近 2。
 
 # %% [markdown] tags=["en"]
 # In training the bug is worse: the broadcast loss $\frac{1}{N^2}\sum_{i}\sum_{j} (\hat{y}_i - y_j)^2$ is smallest
@@ -768,9 +733,7 @@ print("✓ 广播错误让模型只会预测均值；修好形状后学到斜率
       "with the shapes fixed it learns a slope near 2")
 
 # %% [markdown] tags=["zh"]
-# 怎么避免：计算损失前让预测和目标形状完全相同（`pred.squeeze(1)`、`target.unsqueeze(1)` 或
-# `pred.view_as(target)`），必要时写一句 `assert pred.shape == target.shape`；不要忽略这条警告。
-# 四个回归损失函数都会广播并给出同样的警告。
+# 怎么避免：计算损失前让预测和目标形状完全相同（`pred.squeeze(1)`、`target.unsqueeze(1)` 或 `pred.view_as(target)`），必要时写一句 `assert pred.shape == target.shape`；不要忽略这条警告。四个回归损失函数都会广播并给出同样的警告。
 
 # %% [markdown] tags=["en"]
 # How to avoid it: before computing the loss, make the prediction and the target exactly the same shape
@@ -780,10 +743,7 @@ print("✓ 广播错误让模型只会预测均值；修好形状后学到斜率
 # %% [markdown] tags=["zh"]
 # ## 7. 在 Fashion-MNIST 上
 #
-# Fashion-MNIST 是分类任务，但也可以“当回归做”：把标签变成独热编码（one-hot encoding）的 10 维向量，
-# 让模型的 10 个输出去回归它。下面用课程的 MLP、同样的 Adam 优化器和同样的 2 轮（epoch）比较 `MSELoss` 和 `L1Loss`。
-# 注意 `reduction="mean"` 在这里除以的是 $N = 64 \times 10$，不是 64。
-# 分类本该用的交叉熵（cross-entropy）放在下一课，和这里的 MSE 一起比较。
+# Fashion-MNIST 是分类任务，但也可以“当回归做”：把标签变成独热编码（one-hot encoding）的 10 维向量，让模型的 10 个输出去回归它。下面用课程的 MLP、同样的 Adam 优化器和同样的 2 轮（epoch）比较 `MSELoss` 和 `L1Loss`。注意 `reduction="mean"` 在这里除以的是 $N = 64 \times 10$，不是 64。分类本该用的交叉熵（cross-entropy）放在下一课，和这里的 MSE 一起比较。
 
 # %% [markdown] tags=["en"]
 # ## 7. On Fashion-MNIST
@@ -828,12 +788,7 @@ fig = fc.plot_histories(histories, title=fc.label("独热目标上的回归损�
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 这个小实验说明两件事（训练输出里有具体数字，换一台机器会略有不同）。
-# 第一，把分类当回归做也能学：两种损失函数的测试准确率都远高于随机猜测的 10%。
-# 第二，在我们的运行里 `L1Loss` 学得更慢，准确率比 `MSELoss` 低几个百分点。原因就在第 2 节的图里：
-# L1 的梯度只是误差的符号，一个几乎答对的输出和一个错得很远的输出受到同样大的拉力；
-# 而且对 0/1 的目标，L1 的最优预测是中位数，也就是 0 或 1，而不是一个表示“有几分把握”的分数。
-# 下一课会把独热目标上的 MSE 和分类真正该用的交叉熵放在一起比较。
+# 这个小实验说明两件事（训练输出里有具体数字，换一台机器会略有不同）。第一，把分类当回归做也能学：两种损失函数的测试准确率都远高于随机猜测的 10%。第二，在我们的运行里 `L1Loss` 学得更慢，准确率比 `MSELoss` 低几个百分点。原因就在第 2 节的图里：L1 的梯度只是误差的符号，一个几乎答对的输出和一个错得很远的输出受到同样大的拉力；而且对 0/1 的目标，L1 的最优预测是中位数，也就是 0 或 1，而不是一个表示“有几分把握”的分数。下一课会把独热目标上的 MSE 和分类真正该用的交叉熵放在一起比较。
 
 # %% [markdown] tags=["en"]
 # This small experiment shows two things (the training output has the exact numbers; another machine gives
@@ -857,8 +812,7 @@ print("✓ 准确率在预期范围内 / accuracies within the expected ranges (
 #
 # ### 练习 1：各种 `reduction` 下的 MSE
 #
-# 不调用 `nn.MSELoss` 或 `F.mse_loss`，写出 `my_mse(pred, target, reduction="mean")`，
-# 支持 `"mean"`、`"sum"` 和 `"none"`，结果与 `nn.MSELoss(reduction=...)` 相同。
+# 不调用 `nn.MSELoss` 或 `F.mse_loss`，写出 `my_mse(pred, target, reduction="mean")`，支持 `"mean"`、`"sum"` 和 `"none"`，结果与 `nn.MSELoss(reduction=...)` 相同。
 
 # %% [markdown] tags=["en"]
 # ## 8. Exercises
@@ -889,8 +843,7 @@ check.ex1_mse(my_mse)
 # %% [markdown] tags=["zh"]
 # ### 练习 2：`HuberLoss`
 #
-# 不调用 PyTorch 的损失函数，写出 `my_huber(pred, target, delta=1.0)`，结果与
-# `nn.HuberLoss(delta=delta)`（`reduction="mean"`）相同。提示：`torch.where`。
+# 不调用 PyTorch 的损失函数，写出 `my_huber(pred, target, delta=1.0)`，结果与 `nn.HuberLoss(delta=delta)`（`reduction="mean"`）相同。提示：`torch.where`。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 2: `HuberLoss`
@@ -912,8 +865,7 @@ check.ex2_huber(my_huber)
 # %% [markdown] tags=["zh"]
 # ### 练习 3：`L1Loss` 的梯度
 #
-# 不用 autograd，写出 `my_l1_grad(pred, target)`：`nn.L1Loss()`（`reduction="mean"`）对 `pred` 的梯度，
-# 形状与 `pred` 相同。检查用的输入里有误差恰好为 0 的元素。
+# 不用 autograd，写出 `my_l1_grad(pred, target)`：`nn.L1Loss()`（`reduction="mean"`）对 `pred` 的梯度，形状与 `pred` 相同。检查用的输入里有误差恰好为 0 的元素。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 3: the gradient of `L1Loss`
@@ -934,8 +886,7 @@ check.ex3_l1_grad(my_l1_grad)
 # %% [markdown] tags=["zh"]
 # ### 练习 4：修好形状
 #
-# `pred` 的形状是 `(N, 1)`（一个输出的模型），`target` 的形状是 `(N,)`。写出 `my_loss(pred, target)`，
-# 用 `nn.MSELoss()` 算出正确的均方误差（mean squared error），并且不触发形状不一致的警告。
+# `pred` 的形状是 `(N, 1)`（一个输出的模型），`target` 的形状是 `(N,)`。写出 `my_loss(pred, target)`，用 `nn.MSELoss()` 算出正确的均方误差（mean squared error），并且不触发形状不一致的警告。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 4: fix the shapes

@@ -10,29 +10,24 @@
 # ---
 
 # %% [markdown] tags=["zh"]
-# # 04 分类损失函数
+# # 06 分类损失函数
 #
 # 上一课：[05 回归损失函数](05_losses_regression.ipynb) · 下一课：[07 SGD 及其家族](07_optim_sgd.ipynb)
 #
-# 分类模型的最后一层输出对数几率（logits）：每个类别一个未归一化的分数。分类损失函数把对数几率和标签
-# 变成一个数。这一课讲四个：`BCELoss`、`BCEWithLogitsLoss`、`CrossEntropyLoss`（它等于 `LogSoftmax` 加
-# `NLLLoss`）和 `KLDivLoss`。
+# 分类模型的最后一层输出对数几率（logits）：每个类别一个未归一化的分数。分类损失函数把对数几率和标签变成一个数。这一课讲四个：`BCELoss`、`BCEWithLogitsLoss`、`CrossEntropyLoss`（它等于 `LogSoftmax` 加 `NLLLoss`）和 `KLDivLoss`。
 #
 # 学完这一课，你能够：
 #
-# - 写出二元交叉熵（binary cross-entropy）的公式，解释 `BCEWithLogitsLoss` 为什么数值稳定，而 `BCELoss`
-#   在很大的对数几率上会出错；用 `pos_weight` 处理不平衡，用多标签目标训练；
-# - 用数值证明 `CrossEntropyLoss` = `LogSoftmax` + `NLLLoss`，从零实现它的 `weight`、`ignore_index`、
-#   `label_smoothing` 和概率目标，并验证它对对数几率的梯度是 softmax 减独热编码；
+# - 写出二元交叉熵（binary cross-entropy）的公式，解释 `BCEWithLogitsLoss` 为什么数值稳定，而 `BCELoss` 在很大的对数几率上会出错；用 `pos_weight` 处理不平衡，用多标签目标训练；
+# - 用数值证明 `CrossEntropyLoss` = `LogSoftmax` + `NLLLoss`，从零实现它的 `weight`、`ignore_index`、`label_smoothing` 和概率目标，并验证它对对数几率的梯度是 softmax 减独热编码；
 # - 正确使用 `KLDivLoss`（输入是对数概率）并说出它和交叉熵的关系；
 # - 认出四个常见错误：在 `CrossEntropyLoss` 前加 softmax 或 ReLU、类别索引用了浮点数、把对数几率传给 `BCELoss`；
 # - 在 Fashion-MNIST 上比较交叉熵、独热目标上的 MSE 和逐类的 `BCEWithLogitsLoss`。
 #
-# 每个损失函数按同样的顺序讲：定义 → 直觉（配图）→ 从零实现 → 与 PyTorch 对照 → 何时使用。
-# 然后是常见错误、在 Fashion-MNIST 上的比较和练习。
+# 每个损失函数按同样的顺序讲：定义 → 直觉（配图）→ 从零实现 → 与 PyTorch 对照 → 何时使用。然后是常见错误、在 Fashion-MNIST 上的比较和练习。
 
 # %% [markdown] tags=["en"]
-# # 04 Classification losses
+# # 06 Classification losses
 #
 # Previous: [05 Regression losses](05_losses_regression.ipynb) · Next: [07 SGD and its family](07_optim_sgd.ipynb)
 #
@@ -87,8 +82,7 @@ def reduce(loss, reduction="mean"):
 #
 # ### 1.1 定义
 #
-# 二元交叉熵回答“是 / 否”的问题。每个元素有一个对数几率 $x_i$，它的 sigmoid 是“是”的概率 $p_i$，目标
-# $y_i \in [0, 1]$（通常是 0 或 1）：
+# 二元交叉熵回答“是 / 否”的问题。每个元素有一个对数几率 $x_i$，它的 sigmoid 是“是”的概率 $p_i$，目标 $y_i \in [0, 1]$（通常是 0 或 1）：
 #
 # $$\ell_i = -\left[ y_i \log p_i + (1 - y_i) \log (1 - p_i) \right], \qquad p_i = \sigma(x_i) = \frac{1}{1 + e^{-x_i}}$$
 #
@@ -97,20 +91,17 @@ def reduce(loss, reduction="mean"):
 #
 # 两者的输入和目标形状相同、都是浮点数；`reduction` 与第 05 课一样，`"mean"` 对所有元素求平均。
 #
-# 稳定的写法来自两个恒等式：$\log \sigma(x) = -\operatorname{softplus}(-x)$，$\log(1 - \sigma(x)) = -\operatorname{softplus}(x)$，
-# 其中 $\operatorname{softplus}(x) = \log(1 + e^{x}) = \max(x, 0) + \log(1 + e^{-|x|})$。代入并化简：
+# 稳定的写法来自两个恒等式：$\log \sigma(x) = -\operatorname{softplus}(-x)$，$\log(1 - \sigma(x)) = -\operatorname{softplus}(x)$，其中 $\operatorname{softplus}(x) = \log(1 + e^{x}) = \max(x, 0) + \log(1 + e^{-|x|})$。代入并化简：
 #
 # $$\ell_i = \max(x_i, 0) - x_i y_i + \log\left(1 + e^{-|x_i|}\right), \qquad \frac{\partial \ell_i}{\partial x_i} = \sigma(x_i) - y_i$$
 #
-# 这里 $e^{-|x|}$ 总在 $(0, 1]$ 之间，不会上溢；$\log(1 + \cdot)$ 用 `torch.log1p` 计算，小的数也不丢精度。
-# 这就是对数和指数（log-sum-exp）技巧的最简单形式：$\log(e^{0} + e^{x})$ 先提出较大的那一项。
+# 这里 $e^{-|x|}$ 总在 $(0, 1]$ 之间，不会上溢；$\log(1 + \cdot)$ 用 `torch.log1p` 计算，小的数也不丢精度。这就是对数和指数（log-sum-exp）技巧的最简单形式：$\log(e^{0} + e^{x})$ 先提出较大的那一项。
 #
 # **`pos_weight`**：给正样本（$y = 1$）那一项乘一个权重 $w^{+}_{c}$，每个类别一个，沿最后一维广播：
 #
 # $$\ell_{i,c} = w^{+}_{c}\, y_{i,c} \operatorname{softplus}(-x_{i,c}) + (1 - y_{i,c}) \operatorname{softplus}(x_{i,c})$$
 #
-# **多标签（multi-label）**：输入和目标的形状都是 `(N, C)`，目标是 0/1 的“多热”矩阵。每个元素都是一个独立的是/否问题，
-# 一张图可以同时属于好几个类别。
+# **多标签（multi-label）**：输入和目标的形状都是 `(N, C)`，目标是 0/1 的“多热”矩阵。每个元素都是一个独立的是/否问题，一张图可以同时属于好几个类别。
 
 # %% [markdown] tags=["en"]
 # ## 1. Binary cross-entropy: `BCELoss` and `BCEWithLogitsLoss`
@@ -150,10 +141,7 @@ def reduce(loss, reduction="mean"):
 # %% [markdown] tags=["zh"]
 # ### 1.2 直觉
 #
-# 下图画的是目标 $y = 0$ 时的损失和梯度：对数几率 $x$ 越大，模型越自信地答错。
-# 稳定的 `BCEWithLogitsLoss` 的损失随 $x$ 线性增长，梯度 $\sigma(x) - y$ 趋近 1：错得越自信，纠正的力越大。
-# 先做 sigmoid 再用 `BCELoss` 就不同了：`float32` 里 $x$ 大约超过 17 时 $\sigma(x)$ 被舍入成恰好 1，
-# $\log(1 - p) = \log 0$ 被截断成 $-100$，损失跳到 100 并停在那里，梯度变成 0：模型错了，却得不到任何纠正的信号。
+# 下图画的是目标 $y = 0$ 时的损失和梯度：对数几率 $x$ 越大，模型越自信地答错。稳定的 `BCEWithLogitsLoss` 的损失随 $x$ 线性增长，梯度 $\sigma(x) - y$ 趋近 1：错得越自信，纠正的力越大。先做 sigmoid 再用 `BCELoss` 就不同了：`float32` 里 $x$ 大约超过 17 时 $\sigma(x)$ 被舍入成恰好 1，$\log(1 - p) = \log 0$ 被截断成 $-100$，损失跳到 100 并停在那里，梯度变成 0：模型错了，却得不到任何纠正的信号。
 
 # %% [markdown] tags=["en"]
 # ### 1.2 Intuition
@@ -215,8 +203,7 @@ def bce_with_logits(x, y, reduction="mean", pos_weight=None):
 # %% [markdown] tags=["zh"]
 # ### 1.4 与 PyTorch 对照
 #
-# 在带种子的随机输入上检查三种 `reduction`、`pos_weight` 和多标签目标，再把梯度公式 $\sigma(x) - y$
-# （`"mean"` 时除以元素个数 $N$）和 autograd 比较。目标里既有 0/1，也有 0 到 1 之间的“软”目标。
+# 在带种子的随机输入上检查三种 `reduction`、`pos_weight` 和多标签目标，再把梯度公式 $\sigma(x) - y$ （`"mean"` 时除以元素个数 $N$）和 autograd 比较。目标里既有 0/1，也有 0 到 1 之间的“软”目标。
 
 # %% [markdown] tags=["en"]
 # ### 1.4 Check against PyTorch
@@ -247,9 +234,7 @@ torch.testing.assert_close(grad, (torch.sigmoid(x) - y) / y.numel())
 print("✓ dL/dx = (σ(x) - y) / N 与 autograd 一致 / matches autograd")
 
 # %% [markdown] tags=["zh"]
-# 现在看很大的对数几率。下面六个预测都“自信地错了”或在 0 附近，正确的损失约为 $|x|$。`BCEWithLogitsLoss`
-# 与 `float64` 的精确值一致；`BCELoss(sigmoid(x))` 在 $x = 20, 40, 120$ 和 $x = -120$ 处都给出被截断的 100。
-# 更隐蔽的是梯度：在 $x = -40$ 处，`BCELoss` 的损失值 40 是对的，梯度却只有约 $-4 \times 10^{-6}$，而正确值是 $-1$。
+# 现在看很大的对数几率。下面六个预测都“自信地错了”或在 0 附近，正确的损失约为 $|x|$。`BCEWithLogitsLoss` 与 `float64` 的精确值一致；`BCELoss(sigmoid(x))` 在 $x = 20, 40, 120$ 和 $x = -120$ 处都给出被截断的 100。更隐蔽的是梯度：在 $x = -40$ 处，`BCELoss` 的损失值 40 是对的，梯度却只有约 $-4 \times 10^{-6}$，而正确值是 $-1$。
 
 # %% [markdown] tags=["en"]
 # Now large logits. The six predictions below are "confidently wrong" or near 0, and the right loss is about
@@ -278,8 +263,7 @@ for i in range(6):
 # %% [markdown] tags=["zh"]
 # ### 1.5 何时使用
 #
-# - 二分类：每个样本一个对数几率，形状 `(N,)`，目标是形状相同的浮点 0/1。注意形状要完全相同：
-#   输入 `(N, 1)`、目标 `(N,)` 时 `BCEWithLogitsLoss` 直接报错（不像第 05 课的 `MSELoss` 那样悄悄广播）。
+# - 二分类：每个样本一个对数几率，形状 `(N,)`，目标是形状相同的浮点 0/1。注意形状要完全相同：输入 `(N, 1)`、目标 `(N,)` 时 `BCEWithLogitsLoss` 直接报错（不像第 05 课的 `MSELoss` 那样悄悄广播）。
 # - 多标签分类：每个样本 $C$ 个对数几率，目标是 `(N, C)` 的多热矩阵，每一列独立判断。
 # - 类别不平衡：`pos_weight` 常取“负样本数 / 正样本数”，$w^{+} > 1$ 让模型更重视正样本（召回更高）。
 # - 总是优先用 `BCEWithLogitsLoss`，模型最后一层不加 sigmoid；只有手里确实只有概率时才用 `BCELoss`。
@@ -311,9 +295,7 @@ except ValueError as err:
 #
 # ### 2.1 定义
 #
-# 单标签多分类：每个样本属于 $C$ 个类别中的恰好一个。输入是对数几率 $x_n \in \mathbb{R}^{C}$（整批形状 `(N, C)`），
-# 目标是类别索引 $y_n \in \{0, \dots, C-1\}$（形状 `(N,)`，类型 `int64`）。softmax 把对数几率变成概率，
-# 它的对数是：
+# 单标签多分类：每个样本属于 $C$ 个类别中的恰好一个。输入是对数几率 $x_n \in \mathbb{R}^{C}$（整批形状 `(N, C)`），目标是类别索引 $y_n \in \{0, \dots, C-1\}$（形状 `(N,)`，类型 `int64`）。softmax 把对数几率变成概率，它的对数是：
 #
 # $$\log \operatorname{softmax}(x_n)_c = x_{n,c} - \log \sum_{k=1}^{C} e^{x_{n,k}}$$
 #
@@ -321,9 +303,7 @@ except ValueError as err:
 #
 # $$\ell_n = -\log \operatorname{softmax}(x_n)_{y_n} = -x_{n,y_n} + \log \sum_{k=1}^{C} e^{x_{n,k}}$$
 #
-# `NLLLoss`（负对数似然，negative log-likelihood）只做“按目标取出并取负号”：输入 $z$ 时 $\ell_n = -z_{n,y_n}$。
-# 所以 `CrossEntropyLoss(x, y)` 就是 `NLLLoss(LogSoftmax(x), y)`。`reduction="mean"` 除以样本数 $N$，
-# 不是 $N \times C$（与独热目标上的 `MSELoss` 不同）。
+# `NLLLoss`（负对数似然，negative log-likelihood）只做“按目标取出并取负号”：输入 $z$ 时 $\ell_n = -z_{n,y_n}$。所以 `CrossEntropyLoss(x, y)` 就是 `NLLLoss(LogSoftmax(x), y)`。`reduction="mean"` 除以样本数 $N$，不是 $N \times C$（与独热目标上的 `MSELoss` 不同）。
 #
 # 直接算 $e^{x}$ 在 $x$ 很大时会上溢。对数和指数技巧先减去最大值 $m$，使最大的指数恰好是 $e^{0} = 1$：
 #
@@ -335,13 +315,11 @@ except ValueError as err:
 #
 # 其中 $[c = y_n]$ 在 $c = y_n$ 时为 1，否则为 0。`"mean"` 时再除以 $N$。
 #
-# **三个选项和概率目标。** 把目标写成一个分布 $q_n$（类别索引时 $q_n$ 是 $y_n$ 的独热编码），
-# 所有情况都是同一个式子，$w_c$ 是类别 $c$ 的权重（不给 `weight` 时全为 1）：
+# **三个选项和概率目标。** 把目标写成一个分布 $q_n$（类别索引时 $q_n$ 是 $y_n$ 的独热编码），所有情况都是同一个式子，$w_c$ 是类别 $c$ 的权重（不给 `weight` 时全为 1）：
 #
 # $$\ell_n = -\sum_{c=1}^{C} w_c\, q_{n,c} \log \operatorname{softmax}(x_n)_c$$
 #
-# - `weight`：类别权重 $w \in \mathbb{R}^{C}$。类别索引目标下 $\ell_n = -w_{y_n} \log \operatorname{softmax}(x_n)_{y_n}$，
-#   而 `"mean"` 是加权平均，除以的是权重之和，不是 $N$：
+# - `weight`：类别权重 $w \in \mathbb{R}^{C}$。类别索引目标下 $\ell_n = -w_{y_n} \log \operatorname{softmax}(x_n)_{y_n}$，而 `"mean"` 是加权平均，除以的是权重之和，不是 $N$：
 #
 # $$L_{\text{mean}} = \frac{\sum_{n} \ell_n}{\sum_{n} w_{y_n}}$$
 #
@@ -350,8 +328,7 @@ except ValueError as err:
 #
 # $$q_{n,c} = (1 - \varepsilon)\,[c = y_n] + \frac{\varepsilon}{C}$$
 #
-# - 概率目标：目标是形状 `(N, C)` 的浮点张量，每行是一个分布 $p_n$，直接取 $q_n = p_n$（有 `label_smoothing`
-#   时同样平滑）。这时 `"mean"` 总是除以 $N$，即使给了 `weight`。
+# - 概率目标：目标是形状 `(N, C)` 的浮点张量，每行是一个分布 $p_n$，直接取 $q_n = p_n$（有 `label_smoothing` 时同样平滑）。这时 `"mean"` 总是除以 $N$，即使给了 `weight`。
 #
 # 梯度公式也推广为 $\operatorname{softmax}(x_n) - q_n$（没有 `weight` 时）。
 
@@ -414,9 +391,7 @@ except ValueError as err:
 # %% [markdown] tags=["zh"]
 # ### 2.2 直觉
 #
-# 左图：交叉熵就是 $-\log$（模型给正确类别的概率）。概率接近 1 时几乎没有损失；概率接近 0 时损失趋于无穷大，
-# 自信地答错代价极高。右图：10 个类别，其余对数几率都是 0，只改变正确类别的对数几率 $z$。
-# 梯度 $\operatorname{softmax} - 1$ 在模型错得厉害时（$z$ 很小）接近 $-1$，不会消失；答对之后自动趋于 0。
+# 左图：交叉熵就是 $-\log$（模型给正确类别的概率）。概率接近 1 时几乎没有损失；概率接近 0 时损失趋于无穷大，自信地答错代价极高。右图：10 个类别，其余对数几率都是 0，只改变正确类别的对数几率 $z$。梯度 $\operatorname{softmax} - 1$ 在模型错得厉害时（$z$ 很小）接近 $-1$，不会消失；答对之后自动趋于 0。
 
 # %% [markdown] tags=["en"]
 # ### 2.2 Intuition
@@ -513,8 +488,7 @@ torch.testing.assert_close(log_softmax(x), torch.log_softmax(x, dim=1))
 print("✓ CrossEntropyLoss == NLLLoss(LogSoftmax(x)) == nll(log_softmax(x)) (reduction=mean, sum, none)")
 
 # %% [markdown] tags=["zh"]
-# 为什么要减最大值？把对数几率放大到几百，`float32` 的 $e^{x}$ 就上溢成无穷大（`float32` 最大约 $3.4 \times 10^{38}$，
-# 而 $e^{89}$ 已经超过它）。先算 softmax 再取对数会得到 `nan`；减去最大值的版本仍然正确。
+# 为什么要减最大值？把对数几率放大到几百，`float32` 的 $e^{x}$ 就上溢成无穷大（`float32` 最大约 $3.4 \times 10^{38}$，而 $e^{89}$ 已经超过它）。先算 softmax 再取对数会得到 `nan`；减去最大值的版本仍然正确。
 
 # %% [markdown] tags=["en"]
 # Why subtract the maximum? Scale the logits up to a few hundred and `float32` overflows $e^{x}$ to infinity
@@ -531,8 +505,7 @@ assert torch.isnan(naive).any()
 print("✓ log_softmax 在很大的对数几率上与 torch.log_softmax 一致 / matches torch.log_softmax on large logits")
 
 # %% [markdown] tags=["zh"]
-# 然后是 `cross_entropy` 的每个选项和组合，每种都检查三种 `reduction`。`ignore_index` 既检查默认的 $-100$，
-# 也检查自定义的值。
+# 然后是 `cross_entropy` 的每个选项和组合，每种都检查三种 `reduction`。`ignore_index` 既检查默认的 $-100$，也检查自定义的值。
 
 # %% [markdown] tags=["en"]
 # Then every option of `cross_entropy` and their combination, each for the three `reduction`s. `ignore_index`
@@ -564,9 +537,7 @@ for name, target, options in cases:
     print(f"✓ {name}: 与 nn.CrossEntropyLoss 一致 / matches (reduction=mean, sum, none)")
 
 # %% [markdown] tags=["zh"]
-# 最后是梯度：对类别索引目标是 $(\operatorname{softmax}(x) - \text{独热编码}) / N$，对平滑后的目标是
-# $(\operatorname{softmax}(x) - q) / N$。还顺便看一眼 `weight` 的分母为什么重要：权重之和与 $N$ 不同，
-# 除错了就差一个常数因子。
+# 最后是梯度：对类别索引目标是 $(\operatorname{softmax}(x) - \text{独热编码}) / N$，对平滑后的目标是 $(\operatorname{softmax}(x) - q) / N$。还顺便看一眼 `weight` 的分母为什么重要：权重之和与 $N$ 不同，除错了就差一个常数因子。
 
 # %% [markdown] tags=["en"]
 # Finally the gradient: for class-index targets it is $(\operatorname{softmax}(x) - \text{one-hot}) / N$, for a
@@ -594,8 +565,7 @@ torch.testing.assert_close(weighted_sum / weight[y].sum(), nn.CrossEntropyLoss(w
 # ### 2.5 何时使用
 #
 # - 单标签多分类（每个样本恰好一个类别），Fashion-MNIST 就是。模型最后一层直接输出对数几率 `(N, C)`，不加 softmax。
-# - 目标是 `int64` 的类别索引 `(N,)`，或每行是一个分布的浮点概率 `(N, C)`（例如软标签、混合样本）。
-#   逐像素分类时输入是 `(N, C, H, W)`，目标是 `(N, H, W)`。
+# - 目标是 `int64` 的类别索引 `(N,)`，或每行是一个分布的浮点概率 `(N, C)`（例如软标签、混合样本）。逐像素分类时输入是 `(N, C, H, W)`，目标是 `(N, H, W)`。
 # - `weight`：类别不平衡时给少数类更大的权重；记住 `"mean"` 除以的是权重之和。
 # - `ignore_index`：有些目标不该算损失时用，例如序列里的填充位置、分割图里没标注的像素。
 # - `label_smoothing`：常用 0.1，防止模型过分自信，往往略微改善泛化。
@@ -626,25 +596,21 @@ torch.testing.assert_close(weighted_sum / weight[y].sum(), nn.CrossEntropyLoss(w
 #
 # $$D_{\mathrm{KL}}(p \,\|\, q) = \sum_{c} p_c \log \frac{p_c}{q_c}$$
 #
-# `nn.KLDivLoss()(input, target)` 的输入约定与众不同：`input` 是对数概率 $\log q$（例如 `log_softmax` 的输出），
-# `target` 是概率 $p$；设 `log_target=True` 时 `target` 也是对数概率 $\log p$。逐元素的损失是：
+# `nn.KLDivLoss()(input, target)` 的输入约定与众不同：`input` 是对数概率 $\log q$（例如 `log_softmax` 的输出），`target` 是概率 $p$；设 `log_target=True` 时 `target` 也是对数概率 $\log p$。逐元素的损失是：
 #
 # $$\ell_{n,c} = p_{n,c} \left( \log p_{n,c} - \log q_{n,c} \right)$$
 #
-# 其中 $p = 0$ 的项记为 0。`reduction="batchmean"` 把总和除以样本数 $N$，这才是每个样本 KL 散度的平均；
-# `"mean"` 除以元素总数 $N \times C$（PyTorch 会为此发出警告）；`"sum"` 和 `"none"` 与前面一样。
+# 其中 $p = 0$ 的项记为 0。`reduction="batchmean"` 把总和除以样本数 $N$，这才是每个样本 KL 散度的平均；`"mean"` 除以元素总数 $N \times C$（PyTorch 会为此发出警告）；`"sum"` 和 `"none"` 与前面一样。
 #
 # 它和交叉熵的关系：交叉熵 $H(p, q)$ 等于目标的熵 $H(p)$ 加 KL 散度，
 #
 # $$H(p, q) = -\sum_{c} p_c \log q_c = H(p) + D_{\mathrm{KL}}(p \,\|\, q)$$
 #
-# $H(p)$ 只取决于目标，与模型无关。所以用概率目标训练时，`CrossEntropyLoss` 和 `KLDivLoss(reduction="batchmean")`
-# 只差一个常数，对模型的梯度完全相同。
+# $H(p)$ 只取决于目标，与模型无关。所以用概率目标训练时，`CrossEntropyLoss` 和 `KLDivLoss(reduction="batchmean")` 只差一个常数，对模型的梯度完全相同。
 #
 # ### 3.2 直觉
 #
-# 两个类别、目标 $p = (0.7, 0.3)$，模型给出 $q = (s, 1 - s)$。交叉熵和 KL 散度是同一条曲线上下平移了 $H(p)$，
-# 都在 $s = 0.7$ 处最小；那里 KL 散度是 0，交叉熵是 $H(p)$。
+# 两个类别、目标 $p = (0.7, 0.3)$，模型给出 $q = (s, 1 - s)$。交叉熵和 KL 散度是同一条曲线上下平移了 $H(p)$，都在 $s = 0.7$ 处最小；那里 KL 散度是 0，交叉熵是 $H(p)$。
 
 # %% [markdown] tags=["en"]
 # ## 3. `KLDivLoss`
@@ -723,8 +689,7 @@ def kl_div(log_q, target, reduction="batchmean", log_target=False):
 # %% [markdown] tags=["zh"]
 # ### 3.4 与 PyTorch 对照
 #
-# 检查四种 `reduction` 和 `log_target`（目标里有一个恰好为 0 的概率），再验证 $H(p, q) = H(p) + D_{\mathrm{KL}}(p \,\|\, q)$
-# 以及两者对对数几率的梯度相同。`reduction="mean"` 的警告被捕获并打印出来。
+# 检查四种 `reduction` 和 `log_target`（目标里有一个恰好为 0 的概率），再验证 $H(p, q) = H(p) + D_{\mathrm{KL}}(p \,\|\, q)$ 以及两者对对数几率的梯度相同。`reduction="mean"` 的警告被捕获并打印出来。
 
 # %% [markdown] tags=["en"]
 # ### 3.4 Check against PyTorch
@@ -763,8 +728,7 @@ print("✓ CrossEntropyLoss(x, p) == H(p) + KLDivLoss(batchmean)(log_softmax(x),
 # %% [markdown] tags=["zh"]
 # ### 3.5 何时使用
 #
-# - 让一个分布去逼近另一个分布：知识蒸馏（学生模型的 `log_softmax` 逼近教师模型的 `softmax`，常配合温度）、
-#   变分自编码器、策略优化里的约束。
+# - 让一个分布去逼近另一个分布：知识蒸馏（学生模型的 `log_softmax` 逼近教师模型的 `softmax`，常配合温度）、变分自编码器、策略优化里的约束。
 # - 输入必须是对数概率；目标是概率，或在 `log_target=True` 时是对数概率。用 `reduction="batchmean"`。
 # - 把概率（而不是对数概率）当成输入传进去不会报错，但结果是错的，甚至是负数（第 4 节）。
 # - 只是用软目标训练分类器时，`CrossEntropyLoss` 的概率目标更简单，梯度相同。
@@ -787,9 +751,7 @@ print("✓ CrossEntropyLoss(x, p) == H(p) + KLDivLoss(batchmean)(log_softmax(x),
 #
 # ### 4.1 在 `CrossEntropyLoss` 前加 softmax
 #
-# `CrossEntropyLoss` 内部已经做了 `LogSoftmax`。如果模型最后再加一层 softmax，损失里就有两次 softmax。
-# 这时“对数几率”被限制在 $[0, 1]$ 里，损失有一个去不掉的下限：即使模型给正确类别的概率是 1，
-# 损失也是 $\log(e + C - 1) - 1$，$C = 10$ 时约为 1.4612，而不是 0。梯度也被多乘了一个 softmax 的雅可比矩阵，变小了。
+# `CrossEntropyLoss` 内部已经做了 `LogSoftmax`。如果模型最后再加一层 softmax，损失里就有两次 softmax。这时“对数几率”被限制在 $[0, 1]$ 里，损失有一个去不掉的下限：即使模型给正确类别的概率是 1，损失也是 $\log(e + C - 1) - 1$，$C = 10$ 时约为 1.4612，而不是 0。梯度也被多乘了一个 softmax 的雅可比矩阵，变小了。
 
 # %% [markdown] tags=["en"]
 # ## 4. Common mistakes
@@ -819,8 +781,7 @@ for name, transform in [("logits", lambda t: t), ("softmax(logits)", lambda t: t
 # %% [markdown] tags=["zh"]
 # ### 4.2 在 `CrossEntropyLoss` 前加 ReLU
 #
-# ReLU 把负的对数几率都变成 0，这些位置的梯度也变成 0。模型再也不能把错误类别的分数压到 0 以下，只能靠把正确类别抬高来降低损失；
-# 一旦某个输出对所有样本都是负的，它就“死”了，不再学习。
+# ReLU 把负的对数几率都变成 0，这些位置的梯度也变成 0。模型再也不能把错误类别的分数压到 0 以下，只能靠把正确类别抬高来降低损失；一旦某个输出对所有样本都是负的，它就“死”了，不再学习。
 
 # %% [markdown] tags=["en"]
 # ### 4.2 ReLU before `CrossEntropyLoss`
@@ -839,8 +800,7 @@ print(f"ReLU 之后梯度为 0 的对数几率 / logits with zero gradient after
 # %% [markdown] tags=["zh"]
 # ### 4.3 类别索引用了浮点数
 #
-# 类别索引目标必须是 `int64`（`torch.long`）。把标签转成 `float` 之后，`CrossEntropyLoss` 和 `NLLLoss` 都会报错；
-# 目标多一维 `(N, 1)` 也会报错。（形状为 `(N, C)` 的浮点目标是合法的，它被当成概率目标：独热的浮点目标给出与类别索引相同的损失。）
+# 类别索引目标必须是 `int64`（`torch.long`）。把标签转成 `float` 之后，`CrossEntropyLoss` 和 `NLLLoss` 都会报错；目标多一维 `(N, 1)` 也会报错。（形状为 `(N, C)` 的浮点目标是合法的，它被当成概率目标：独热的浮点目标给出与类别索引相同的损失。）
 
 # %% [markdown] tags=["en"]
 # ### 4.3 Float targets where class indices are expected
@@ -866,9 +826,7 @@ print("✓ 独热浮点目标 (N, C) 与类别索引给出相同的损失 / one-
 # %% [markdown] tags=["zh"]
 # ### 4.4 把对数几率传给 `BCELoss`（以及把概率传给 `KLDivLoss`）
 #
-# `BCELoss` 要的是概率。对数几率超出 $[0, 1]$ 时它会报错，这是幸运的情况；如果对数几率恰好都落在 $[0, 1]$ 里，
-# 它不报错，但算出的是另一个数。`KLDivLoss` 也一样：把概率当成对数概率传入不会报错，结果却是错的，甚至是负数，
-# 而 KL 散度永远不小于 0。
+# `BCELoss` 要的是概率。对数几率超出 $[0, 1]$ 时它会报错，这是幸运的情况；如果对数几率恰好都落在 $[0, 1]$ 里，它不报错，但算出的是另一个数。`KLDivLoss` 也一样：把概率当成对数概率传入不会报错，结果却是错的，甚至是负数，而 KL 散度永远不小于 0。
 
 # %% [markdown] tags=["en"]
 # ### 4.4 Logits passed to `BCELoss` (and probabilities passed to `KLDivLoss`)
@@ -905,8 +863,7 @@ print(f"KLDivLoss(概率 / probabilities) = {wrong_kl.item():.4f}   KLDivLoss(�
 # - `MSELoss`，目标是独热编码（10 个输出分别回归 0 或 1）；
 # - `BCEWithLogitsLoss`，目标也是独热编码（10 个互相独立的“是不是这一类”问题）。
 #
-# 再加上第 4.1 节的错误（softmax 之后再用 `CrossEntropyLoss`）作为对照。四种情况都用输出的 argmax 作为预测类别来算准确率（accuracy）。
-# 注意：不同损失函数的数值不能互相比较（尺度不同），能比较的是测试准确率。
+# 再加上第 4.1 节的错误（softmax 之后再用 `CrossEntropyLoss`）作为对照。四种情况都用输出的 argmax 作为预测类别来算准确率（accuracy）。注意：不同损失函数的数值不能互相比较（尺度不同），能比较的是测试准确率。
 
 # %% [markdown] tags=["en"]
 # ## 5. On Fashion-MNIST
@@ -981,15 +938,9 @@ for name, history in histories.items():
 # %% [markdown] tags=["zh"]
 # 上面的表给出具体数字（换一台机器会略有不同），下一个单元格用断言检查下面这几句话。
 #
-# - 在这么小的预算下，三种正确的用法准确率几乎一样（我们的运行里只差约 0.1 个百分点；断言只要求相差不到 3 个百分点），
-#   一次短的运行排不出高下。
-#   原因之一是 Adam：它按每个参数梯度的典型大小缩放步长，所以损失的整体尺度（例如 MSE 和 BCE 的 `"mean"`
-#   除以 $N 	imes C$，交叉熵只除以 $N$）几乎不影响它。换成普通的 SGD，不同的尺度就相当于不同的学习率。
-# - 交叉熵仍然是单标签分类的默认选择：它正是“$C$ 个类别中恰好一个”这个假设下的极大似然损失，softmax
-#   把它的输出变成一个概率分布，梯度 $\operatorname{softmax} - \text{独热编码}$ 在模型错得厉害时也不会消失。
-#   MSE 和逐类的 BCE 把 10 个输出当成互不相关的问题，输出加起来不是一个分布。
-# - softmax 之后再用交叉熵明显更差：训练损失停在第 4.1 节的下限 1.4612 之上，测试准确率也比交叉熵低。
-#   这个错误不会报错，只会让模型悄悄变差。
+# - 在这么小的预算下，三种正确的用法准确率几乎一样（我们的运行里只差约 0.1 个百分点；断言只要求相差不到 3 个百分点），一次短的运行排不出高下。原因之一是 Adam：它按每个参数梯度的典型大小缩放步长，所以损失的整体尺度（例如 MSE 和 BCE 的 `"mean"` 除以 $N 	imes C$，交叉熵只除以 $N$）几乎不影响它。换成普通的 SGD，不同的尺度就相当于不同的学习率。
+# - 交叉熵仍然是单标签分类的默认选择：它正是“$C$ 个类别中恰好一个”这个假设下的极大似然损失，softmax 把它的输出变成一个概率分布，梯度 $\operatorname{softmax} - \text{独热编码}$ 在模型错得厉害时也不会消失。MSE 和逐类的 BCE 把 10 个输出当成互不相关的问题，输出加起来不是一个分布。
+# - softmax 之后再用交叉熵明显更差：训练损失停在第 4.1 节的下限 1.4612 之上，测试准确率也比交叉熵低。这个错误不会报错，只会让模型悄悄变差。
 
 # %% [markdown] tags=["en"]
 # The table above has the exact numbers (another machine gives slightly different ones); the next cell checks
@@ -1028,8 +979,7 @@ print("✓ 三种正确用法的准确率都在 82%–93% 之间，相差不到 
 #
 # ### 练习 1：稳定的 `BCEWithLogitsLoss`
 #
-# 不调用 PyTorch 的损失函数，写出 `my_bce(x, y)`：输入对数几率 `x` 和同形状的浮点目标 `y`，结果与
-# `nn.BCEWithLogitsLoss()`（`reduction="mean"`）相同。检查会用很大的对数几率（如 $\pm 120$）测试它是否数值稳定。
+# 不调用 PyTorch 的损失函数，写出 `my_bce(x, y)`：输入对数几率 `x` 和同形状的浮点目标 `y`，结果与 `nn.BCEWithLogitsLoss()`（`reduction="mean"`）相同。检查会用很大的对数几率（如 $\pm 120$）测试它是否数值稳定。
 
 # %% [markdown] tags=["en"]
 # ## 6. Exercises
@@ -1056,8 +1006,7 @@ check.ex1_bce_with_logits(my_bce)
 # %% [markdown] tags=["zh"]
 # ### 练习 2：从零实现交叉熵
 #
-# 不调用 `F.cross_entropy`、`F.log_softmax` 或 `torch.logsumexp`，写出 `my_ce(logits, target)`：对数几率 `(N, C)`、
-# 类别索引 `(N,)`，结果与 `nn.CrossEntropyLoss()` 相同。检查也会用几百大小的对数几率。
+# 不调用 `F.cross_entropy`、`F.log_softmax` 或 `torch.logsumexp`，写出 `my_ce(logits, target)`：对数几率 `(N, C)`、类别索引 `(N,)`，结果与 `nn.CrossEntropyLoss()` 相同。检查也会用几百大小的对数几率。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 2: cross-entropy from scratch
@@ -1081,8 +1030,7 @@ check.ex2_cross_entropy(my_ce)
 # %% [markdown] tags=["zh"]
 # ### 练习 3：交叉熵的梯度
 #
-# 不用 autograd，写出 `my_grad(logits, target)`：`nn.CrossEntropyLoss()`（`reduction="mean"`）对对数几率的梯度，
-# 形状 `(N, C)`。
+# 不用 autograd，写出 `my_grad(logits, target)`：`nn.CrossEntropyLoss()`（`reduction="mean"`）对对数几率的梯度，形状 `(N, C)`。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 3: the gradient of cross-entropy
@@ -1103,8 +1051,7 @@ check.ex3_ce_grad(my_grad)
 # %% [markdown] tags=["zh"]
 # ### 练习 4：带类别权重的交叉熵
 #
-# 写出 `my_wce(logits, target, weight)`，结果与 `nn.CrossEntropyLoss(weight=weight)`（`reduction="mean"`）相同。
-# 可以用 `torch.log_softmax`。想一想 `"mean"` 该除以什么。
+# 写出 `my_wce(logits, target, weight)`，结果与 `nn.CrossEntropyLoss(weight=weight)`（`reduction="mean"`）相同。可以用 `torch.log_softmax`。想一想 `"mean"` 该除以什么。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 4: cross-entropy with class weights
@@ -1127,8 +1074,7 @@ check.ex4_weighted_ce(my_wce)
 # %% [markdown] tags=["zh"]
 # ### 练习 5：标签平滑的目标分布
 #
-# 写出 `my_smooth(target, num_classes, eps)`：把类别索引 `(N,)` 变成 `label_smoothing=eps` 实际使用的目标分布
-# `(N, C)`。检查还会验证：用你的分布作为概率目标，交叉熵等于 `nn.CrossEntropyLoss(label_smoothing=eps)`。
+# 写出 `my_smooth(target, num_classes, eps)`：把类别索引 `(N,)` 变成 `label_smoothing=eps` 实际使用的目标分布 `(N, C)`。检查还会验证：用你的分布作为概率目标，交叉熵等于 `nn.CrossEntropyLoss(label_smoothing=eps)`。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 5: the target distribution of label smoothing
@@ -1150,11 +1096,8 @@ check.ex5_smooth_targets(my_smooth)
 # %% [markdown] tags=["zh"]
 # ## 小结
 #
-# - 二分类和多标签用 `BCEWithLogitsLoss`，输入对数几率：它用 $\max(x, 0) - x y + \log(1 + e^{-|x|})$ 稳定地计算，
-#   而 `BCELoss(sigmoid(x))` 在大约 $x > 17$ 时损失被截断、梯度消失。`pos_weight` 给正样本加权。
-# - 单标签多分类用 `CrossEntropyLoss`，输入对数几率、目标是 `int64` 类别索引或概率；它等于 `LogSoftmax` + `NLLLoss`，
-#   梯度是 $(\operatorname{softmax} - \text{独热编码}) / N$。带 `weight` 的 `"mean"` 除以权重之和；`ignore_index` 的样本不计入；
-#   `label_smoothing` 把目标换成 $(1 - \varepsilon)$ 独热编码 $+ \varepsilon / C$。
+# - 二分类和多标签用 `BCEWithLogitsLoss`，输入对数几率：它用 $\max(x, 0) - x y + \log(1 + e^{-|x|})$ 稳定地计算，而 `BCELoss(sigmoid(x))` 在大约 $x > 17$ 时损失被截断、梯度消失。`pos_weight` 给正样本加权。
+# - 单标签多分类用 `CrossEntropyLoss`，输入对数几率、目标是 `int64` 类别索引或概率；它等于 `LogSoftmax` + `NLLLoss`，梯度是 $(\operatorname{softmax} - \text{独热编码}) / N$。带 `weight` 的 `"mean"` 除以权重之和；`ignore_index` 的样本不计入；`label_smoothing` 把目标换成 $(1 - \varepsilon)$ 独热编码 $+ \varepsilon / C$。
 # - `KLDivLoss` 的输入是对数概率，用 `reduction="batchmean"`；交叉熵 = 目标的熵 + KL 散度。
 # - 不要在交叉熵前加 softmax 或 ReLU，类别索引不要用浮点数，不要把对数几率传给 `BCELoss`。
 #

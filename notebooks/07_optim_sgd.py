@@ -10,12 +10,11 @@
 # ---
 
 # %% [markdown] tags=["zh"]
-# # 05 SGD 及其家族
+# # 07 SGD 及其家族
 #
 # 上一课：[06 分类损失函数](06_losses_classification.ipynb) · 下一课：[08 自适应优化器](08_optim_adaptive.ipynb)
 #
-# 原教程最后一步是 `torch.optim.SGD(model.parameters(), lr=learning_rate)`。这一课把这一行拆开：
-# 它到底怎样更新参数（parameter），`momentum`、`dampening`、`nesterov`、`weight_decay` 各改了公式的哪一处。
+# 原教程最后一步是 `torch.optim.SGD(model.parameters(), lr=learning_rate)`。这一课把这一行拆开：它到底怎样更新参数（parameter），`momentum`、`dampening`、`nesterov`、`weight_decay` 各改了公式的哪一处。
 #
 # 学完这一课，你能够：
 #
@@ -26,7 +25,7 @@
 # - 在二维曲面上看懂普通 SGD、动量和 Nesterov 的路径。
 
 # %% [markdown] tags=["en"]
-# # 05 SGD and its family
+# # 07 SGD and its family
 #
 # Previous: [06 Classification losses](06_losses_classification.ipynb) · Next: [08 Adaptive optimizers](08_optim_adaptive.ipynb)
 #
@@ -62,8 +61,7 @@ loss_fn = nn.CrossEntropyLoss()
 #
 # ### 1.1 定义
 #
-# 训练要让整个训练集上的平均损失函数（loss function）变小。记模型参数为 $\theta$（所有权重和偏置拼成的一个长向量），
-# 训练集有 $N$ 个样本 $(x_i, y_i)$，单个样本的损失为 $\ell$：
+# 训练要让整个训练集上的平均损失函数（loss function）变小。记模型参数为 $\theta$（所有权重和偏置拼成的一个长向量），训练集有 $N$ 个样本 $(x_i, y_i)$，单个样本的损失为 $\ell$：
 #
 # $$L(\theta) = \frac{1}{N} \sum_{i=1}^{N} \ell(f_\theta(x_i), y_i)$$
 #
@@ -71,13 +69,11 @@ loss_fn = nn.CrossEntropyLoss()
 #
 # $$\theta_{t+1} = \theta_t - \eta \nabla L(\theta_t)$$
 #
-# 问题是：算一次 $\nabla L$ 要把 60,000 张图片全部前向、反向传播（backpropagation）一遍，才能走一步。
-# **小批量随机梯度下降**（mini-batch SGD）每一步只看一个随机批次（batch）$B_t$（例如 64 张图），用它的平均梯度 $g_t$ 代替 $\nabla L$：
+# 问题是：算一次 $\nabla L$ 要把 60,000 张图片全部前向、反向传播（backpropagation）一遍，才能走一步。**小批量随机梯度下降**（mini-batch SGD）每一步只看一个随机批次（batch）$B_t$（例如 64 张图），用它的平均梯度 $g_t$ 代替 $\nabla L$：
 #
 # $$g_t = \frac{1}{|B_t|} \sum_{i \in B_t} \nabla_\theta \ell(f_\theta(x_i), y_i), \qquad \theta_{t+1} = \theta_t - \eta g_t$$
 #
-# `nn.CrossEntropyLoss()` 默认 `reduction="mean"`，所以 `loss.backward()` 在 `p.grad` 里留下的正是 $g_t$（对批次求平均）。
-# 这就是 `torch.optim.SGD(params, lr)` 不带任何选项时做的事：`p -= lr * p.grad`。
+# `nn.CrossEntropyLoss()` 默认 `reduction="mean"`，所以 `loss.backward()` 在 `p.grad` 里留下的正是 $g_t$（对批次求平均）。这就是 `torch.optim.SGD(params, lr)` 不带任何选项时做的事：`p -= lr * p.grad`。
 
 # %% [markdown] tags=["en"]
 # ## 1. Gradient descent and mini-batch SGD
@@ -106,9 +102,7 @@ loss_fn = nn.CrossEntropyLoss()
 # %% [markdown] tags=["zh"]
 # ### 1.2 检查：小批量梯度的平均就是全量梯度
 #
-# 把 1,024 张训练图片分成 16 个各 64 张的批次。因为每个批次一样大，16 个批次梯度的平均正好等于 1,024 张图的全量梯度。
-# 这说明小批量梯度是全量梯度的**无偏**估计：平均来说方向是对的，只是每一次都带噪声。
-# 这里用 `float64` 的模型副本，让比较只受舍入误差影响。
+# 把 1,024 张训练图片分成 16 个各 64 张的批次。因为每个批次一样大，16 个批次梯度的平均正好等于 1,024 张图的全量梯度。这说明小批量梯度是全量梯度的**无偏**估计：平均来说方向是对的，只是每一次都带噪声。这里用 `float64` 的模型副本，让比较只受舍入误差影响。
 
 # %% [markdown] tags=["en"]
 # ### 1.2 Check: the mean of the mini-batch gradients is the full gradient
@@ -142,9 +136,7 @@ print("小批量 ✓ 16 个批次梯度的平均 = 全量梯度 / mini-batch: th
 # %% [markdown] tags=["zh"]
 # ### 1.3 直觉：噪声随批次变大而变小
 #
-# 每个批次的梯度都偏离全量梯度一点。下面在 4,096 张图上量一量这个偏离的平方 $\|g_B - \nabla L\|^2$ 的平均值，批次大小 $|B|$ 从 8 到 512。
-# 在对数坐标里它几乎是一条斜率为 $-1$ 的直线：方差约与 $1/|B|$ 成正比。批次大 4 倍，噪声方差小 4 倍（标准差小 2 倍），但每一步的计算量也大 4 倍。
-# 小批量 SGD 用更多、更便宜、更吵的步子换掉少数几个精确的步子。
+# 每个批次的梯度都偏离全量梯度一点。下面在 4,096 张图上量一量这个偏离的平方 $\|g_B - \nabla L\|^2$ 的平均值，批次大小 $|B|$ 从 8 到 512。在对数坐标里它几乎是一条斜率为 $-1$ 的直线：方差约与 $1/|B|$ 成正比。批次大 4 倍，噪声方差小 4 倍（标准差小 2 倍），但每一步的计算量也大 4 倍。小批量 SGD 用更多、更便宜、更吵的步子换掉少数几个精确的步子。
 
 # %% [markdown] tags=["en"]
 # ### 1.3 Intuition: the noise shrinks as the batch grows
@@ -191,8 +183,7 @@ print("噪声 ✓ 批次越大越小 / noise ✓ falls as the batch grows")
 #
 # ### 2.1 定义
 #
-# 普通 SGD 只看当前这一步的梯度。**动量**（momentum）让参数带着“惯性”前进：它保留一个动量缓冲区 $b$，
-# 把过去的梯度按 $\mu$ 的幂次衰减后累加起来。PyTorch 的 `SGD(momentum=μ, dampening=τ)` 这样写：
+# 普通 SGD 只看当前这一步的梯度。**动量**（momentum）让参数带着“惯性”前进：它保留一个动量缓冲区 $b$，把过去的梯度按 $\mu$ 的幂次衰减后累加起来。PyTorch 的 `SGD(momentum=μ, dampening=τ)` 这样写：
 #
 # $$b_1 = g_1, \qquad b_t = \mu b_{t-1} + (1 - \tau) g_t \quad (t \ge 2), \qquad \theta_{t+1} = \theta_t - \eta b_t$$
 #
@@ -200,10 +191,7 @@ print("噪声 ✓ 批次越大越小 / noise ✓ falls as the batch grows")
 # - $\tau$（`dampening`，默认 0）：新梯度打多少折扣。注意**第一步**缓冲区直接等于 $g_1$，不打折扣；
 # - 缓冲区 $b$ 里**没有**学习率：学习率只在最后一步乘上去。
 #
-# 当梯度一直不变（$g_t = g$）且 $\tau = 0$ 时，$b_t = (1 + \mu + \dots + \mu^{t-1}) g \to g / (1 - \mu)$。
-# 所以 $\mu = 0.9$ 时，沿着一致的方向步子最终会放大到 10 倍：有效学习率约为 $\eta / (1 - \mu)$。
-# 方向来回变的分量（比如在峡谷两壁之间振荡）则互相抵消。
-# 一般地，梯度恒定时缓冲区趋于 $(1 - \tau) g / (1 - \mu)$。下面直接读出 `torch.optim.SGD` 存在 `optimizer.state[p]["momentum_buffer"]` 里的缓冲区来验证。
+# 当梯度一直不变（$g_t = g$）且 $\tau = 0$ 时，$b_t = (1 + \mu + \dots + \mu^{t-1}) g \to g / (1 - \mu)$。所以 $\mu = 0.9$ 时，沿着一致的方向步子最终会放大到 10 倍：有效学习率约为 $\eta / (1 - \mu)$。方向来回变的分量（比如在峡谷两壁之间振荡）则互相抵消。一般地，梯度恒定时缓冲区趋于 $(1 - \tau) g / (1 - \mu)$。下面直接读出 `torch.optim.SGD` 存在 `optimizer.state[p]["momentum_buffer"]` 里的缓冲区来验证。
 
 # %% [markdown] tags=["en"]
 # ## 2. Momentum, the way PyTorch writes it
@@ -252,9 +240,7 @@ print("动量缓冲区 ✓ 梯度恒定时趋于 (1 − τ)·g / (1 − μ) / mo
 #
 # $$\text{PyTorch:}\ \theta_{t+1} - \theta_t = -\eta_t \sum_{k \le t} \mu^{t-k} g_k, \qquad \text{textbook:}\ \theta_{t+1} - \theta_t = -\sum_{k \le t} \mu^{t-k} \eta_k g_k$$
 #
-# PyTorch 用**当前**的学习率乘整个缓冲区，所以学习率一降，步子立刻变小；教科书的写法里，每个旧梯度带着它**当时**的学习率，
-# 降低学习率后步子要过几十步才慢慢变小。下面用一个最简单的例子看：一维参数、梯度恒为 $g = 1$、$\mu = 0.9$，
-# 学习率前 30 步为 0.1，之后降为 0.01（就像学习率调度器（learning-rate scheduler）做的那样）。
+# PyTorch 用**当前**的学习率乘整个缓冲区，所以学习率一降，步子立刻变小；教科书的写法里，每个旧梯度带着它**当时**的学习率，降低学习率后步子要过几十步才慢慢变小。下面用一个最简单的例子看：一维参数、梯度恒为 $g = 1$、$\mu = 0.9$，学习率前 30 步为 0.1，之后降为 0.01（就像学习率调度器（learning-rate scheduler）做的那样）。
 
 # %% [markdown] tags=["en"]
 # ### 2.2 The textbook form, and what differs when the learning rate changes
@@ -334,9 +320,7 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 第 30 步两者都走了约 0.958。第 31 步 PyTorch 立刻降到约 0.096，而教科书写法还要走 0.872；
-# 它的步长按 $0.9^k$ 慢慢衰减，第 70 步时仍是 0.113，而 PyTorch 是 0.100。
-# 两种写法都“对”，只是不同：如果你照着论文的教科书公式复现结果，又用了 PyTorch 的学习率调度，降学习率后的那一段会不一样。
+# 第 30 步两者都走了约 0.958。第 31 步 PyTorch 立刻降到约 0.096，而教科书写法还要走 0.872；它的步长按 $0.9^k$ 慢慢衰减，第 70 步时仍是 0.113，而 PyTorch 是 0.100。两种写法都“对”，只是不同：如果你照着论文的教科书公式复现结果，又用了 PyTorch 的学习率调度，降学习率后的那一段会不一样。
 
 # %% [markdown] tags=["en"]
 # At step 30 both move about 0.958. At step 31 PyTorch drops at once to about 0.096, while the textbook form still
@@ -349,15 +333,11 @@ plt.show()
 #
 # ### 3.1 定义
 #
-# 普通动量先累积缓冲区，再沿缓冲区走。Nesterov 动量“往前多看一步”：沿着当前梯度再加上一份**更新后的**缓冲区走。
-# PyTorch 的 `SGD(momentum=μ, nesterov=True)` 写作：
+# 普通动量先累积缓冲区，再沿缓冲区走。Nesterov 动量“往前多看一步”：沿着当前梯度再加上一份**更新后的**缓冲区走。PyTorch 的 `SGD(momentum=μ, nesterov=True)` 写作：
 #
 # $$b_t = \mu b_{t-1} + g_t, \qquad \theta_{t+1} = \theta_t - \eta (g_t + \mu b_t)$$
 #
-# （第一步同样是 $b_1 = g_1$。）Nesterov 原本的想法是在“预计要到的位置” $\theta_t - \eta \mu b_{t-1}$ 处计算梯度；
-# 上面这个写法（Sutskever 等人 2013 年的改写）把它变成只需在当前位置 $\theta_t$ 计算梯度的形式，这样就能和普通的 `loss.backward()` 配合。
-# 直觉上：当梯度开始反向时，Nesterov 比普通动量更早“刹车”，所以振荡更小。
-# PyTorch 要求 Nesterov 必须有 `momentum > 0` 且 `dampening = 0`，否则直接报错：
+# （第一步同样是 $b_1 = g_1$。）Nesterov 原本的想法是在“预计要到的位置” $\theta_t - \eta \mu b_{t-1}$ 处计算梯度；上面这个写法（Sutskever 等人 2013 年的改写）把它变成只需在当前位置 $\theta_t$ 计算梯度的形式，这样就能和普通的 `loss.backward()` 配合。直觉上：当梯度开始反向时，Nesterov 比普通动量更早“刹车”，所以振荡更小。PyTorch 要求 Nesterov 必须有 `momentum > 0` 且 `dampening = 0`，否则直接报错：
 
 # %% [markdown] tags=["en"]
 # ## 3. Nesterov momentum
@@ -392,17 +372,11 @@ for kwargs in ({"momentum": 0.0, "nesterov": True}, {"momentum": 0.9, "dampening
 #
 # $$g_t \leftarrow g_t + \lambda \theta_t$$
 #
-# 然后照常进入动量和更新。$\lambda \theta$ 正是 $\frac{\lambda}{2} \|\theta\|^2$ 的梯度，
-# 所以对 SGD 来说，权重衰减**等于**在损失函数上加一个 L2 惩罚项 $\frac{\lambda}{2} \|\theta\|^2$。
-# 它每一步把每个参数往 0 拉一点（没有动量时是乘以 $1 - \eta\lambda$），让权重保持较小。
-# 注意 PyTorch 对传给优化器的**所有**参数都衰减，包括偏置；想排除偏置，要用参数组（param groups）分开设置。
-# 下一课会看到：对 Adam 来说，“加到梯度上”和“直接缩小参数”不再等价。
+# 然后照常进入动量和更新。$\lambda \theta$ 正是 $\frac{\lambda}{2} \|\theta\|^2$ 的梯度，所以对 SGD 来说，权重衰减**等于**在损失函数上加一个 L2 惩罚项 $\frac{\lambda}{2} \|\theta\|^2$。它每一步把每个参数往 0 拉一点（没有动量时是乘以 $1 - \eta\lambda$），让权重保持较小。注意 PyTorch 对传给优化器的**所有**参数都衰减，包括偏置；想排除偏置，要用参数组（param groups）分开设置。下一课会看到：对 Adam 来说，“加到梯度上”和“直接缩小参数”不再等价。
 #
 # ### 4.2 检查：权重衰减 = L2 惩罚
 #
-# 下面在课程模型的 `float64` 副本上，用 100 个真实的 Fashion-MNIST 批次（每批 32 张，顺序固定）训练两次：
-# 一次用 `SGD(weight_decay=λ)`，一次用不带衰减的 `SGD` 但损失函数加上 $\frac{\lambda}{2} \|\theta\|^2$（由 autograd 求梯度）。
-# 100 步之后两组参数相同。后面所有对照都用同一个函数 `train_steps`。
+# 下面在课程模型的 `float64` 副本上，用 100 个真实的 Fashion-MNIST 批次（每批 32 张，顺序固定）训练两次：一次用 `SGD(weight_decay=λ)`，一次用不带衰减的 `SGD` 但损失函数加上 $\frac{\lambda}{2} \|\theta\|^2$（由 autograd 求梯度）。100 步之后两组参数相同。后面所有对照都用同一个函数 `train_steps`。
 
 # %% [markdown] tags=["en"]
 # ## 4. Weight decay
@@ -488,8 +462,7 @@ print("权重衰减 ✓ SGD(weight_decay=λ) = 损失加 λ/2·‖θ‖² 的 SG
 #
 # 在两个二维曲面上比较三种更新，每个曲面上三者用同一个学习率，从同一点出发：
 #
-# - **病态二次函数** $f(x, y) = \frac{1}{2}(x^2 + 25 y^2)$：$y$ 方向的曲率是 $x$ 方向的 25 倍（条件数 25）。
-#   学习率受陡的 $y$ 方向限制，不能太大；于是平缓的 $x$ 方向走得很慢。
+# - **病态二次函数** $f(x, y) = \frac{1}{2}(x^2 + 25 y^2)$：$y$ 方向的曲率是 $x$ 方向的 25 倍（条件数 25）。学习率受陡的 $y$ 方向限制，不能太大；于是平缓的 $x$ 方向走得很慢。
 # - **Rosenbrock 函数** $f(x, y) = (1 - x)^2 + 100 (y - x^2)^2$：一条弯弯的窄峡谷，最低点在 $(1, 1)$。
 #
 # 这里直接用 `torch.optim.SGD`，把两个坐标当作一个有两个元素的参数；第 6 节会用我们自己的实现重画同样的路径并对照。
@@ -580,11 +553,7 @@ print("路径 ✓ 在两个曲面上，动量和 Nesterov 的终点都比普通 
       "paths ✓ on both surfaces momentum and Nesterov end lower than plain SGD")
 
 # %% [markdown] tags=["zh"]
-# 左图：普通 SGD 的 $y$ 坐标很快归零，但 $x$ 方向每步只缩小 2%，60 步后还停在 $x \approx -1.2$。
-# 动量在 $x$ 方向越走越快，很快到了最低点附近，但也冲过头，在 $y$ 方向来回振荡很久。
-# Nesterov 同样快，振荡却小得多：这正是它“提前刹车”的效果。
-# 右图：在 Rosenbrock 的峡谷里，普通 SGD 400 步几乎没离开起点附近；动量和 Nesterov 沿着谷底走到了 $(0.9, 0.8)$ 左右。
-# 最后打印的函数值说的是同一件事。
+# 左图：普通 SGD 的 $y$ 坐标很快归零，但 $x$ 方向每步只缩小 2%，60 步后还停在 $x \approx -1.2$。动量在 $x$ 方向越走越快，很快到了最低点附近，但也冲过头，在 $y$ 方向来回振荡很久。Nesterov 同样快，振荡却小得多：这正是它“提前刹车”的效果。右图：在 Rosenbrock 的峡谷里，普通 SGD 400 步几乎没离开起点附近；动量和 Nesterov 沿着谷底走到了 $(0.9, 0.8)$ 左右。最后打印的函数值说的是同一件事。
 
 # %% [markdown] tags=["en"]
 # Left: plain SGD zeroes the $y$ coordinate quickly, but shrinks $x$ by only 2% per step and after 60 steps still sits at
@@ -596,9 +565,7 @@ print("路径 ✓ 在两个曲面上，动量和 Nesterov 的终点都比普通 
 # %% [markdown] tags=["zh"]
 # ## 6. 从零实现
 #
-# 下面这个类把前面四条规则按 PyTorch 的顺序写在一起：先权重衰减，再动量（第一步缓冲区等于梯度），再 Nesterov，最后乘学习率。
-# 它和 `torch.optim.SGD` 一样有 `step()` 和 `zero_grad()`，可以直接放进训练循环。
-# 更新参数时要在 `torch.no_grad()` 里原地修改（`p -= ...`），否则 autograd 会把更新本身也记进计算图。
+# 下面这个类把前面四条规则按 PyTorch 的顺序写在一起：先权重衰减，再动量（第一步缓冲区等于梯度），再 Nesterov，最后乘学习率。它和 `torch.optim.SGD` 一样有 `step()` 和 `zero_grad()`，可以直接放进训练循环。更新参数时要在 `torch.no_grad()` 里原地修改（`p -= ...`），否则 autograd 会把更新本身也记进计算图。
 
 # %% [markdown] tags=["en"]
 # ## 6. From scratch
@@ -645,9 +612,7 @@ class SGDFromScratch:
 #
 # ### 7.1 课程模型上 100 步
 #
-# 对每一种讲过的组合，`SGDFromScratch` 和 `torch.optim.SGD` 各训练一个同样初始化的 `float64` 课程模型 100 步（同样的 100 个真实批次），
-# 然后用 `assert_close` 比较全部 669,706 个参数。用 `float64` 是为了让两边只差舍入误差，这样默认的严格容差就够用。
-# 为了让组合里的学习率改变也被检查到，“全部选项”这一组在第 50 步后把学习率降为十分之一。
+# 对每一种讲过的组合，`SGDFromScratch` 和 `torch.optim.SGD` 各训练一个同样初始化的 `float64` 课程模型 100 步（同样的 100 个真实批次），然后用 `assert_close` 比较全部 669,706 个参数。用 `float64` 是为了让两边只差舍入误差，这样默认的严格容差就够用。为了让组合里的学习率改变也被检查到，“全部选项”这一组在第 50 步后把学习率降为十分之一。
 
 # %% [markdown] tags=["en"]
 # ## 7. Check against PyTorch
@@ -754,8 +719,7 @@ for w in caught:
 # %% [markdown] tags=["zh"]
 # ### 7.3 教科书动量：学习率不变时一致，改变时不一致
 #
-# 把第 2.2 节的教科书写法也写成一个优化器。学习率不变时它和 `torch.optim.SGD(momentum=0.9)` 的 100 步结果相同；
-# 第 50 步后把学习率降为十分之一，它就不同了。
+# 把第 2.2 节的教科书写法也写成一个优化器。学习率不变时它和 `torch.optim.SGD(momentum=0.9)` 的 100 步结果相同；第 50 步后把学习率降为十分之一，它就不同了。
 
 # %% [markdown] tags=["en"]
 # ### 7.3 Textbook momentum: equal with a constant learning rate, different when it changes
@@ -817,11 +781,9 @@ print(f"7.1 节的 12 次 100 步训练用时 / the twelve 100-step runs of 7.1 
 # %% [markdown] tags=["zh"]
 # ## 8. 何时使用
 #
-# - **SGD + 动量**（$\mu = 0.9$）仍是图像分类（ResNet 之类的卷积网络）的标准选择，通常配合学习率调度（第 09 课）。
-#   调得好时，它的测试准确率（accuracy）常常不输甚至胜过自适应方法，但它对学习率更敏感。
+# - **SGD + 动量**（$\mu = 0.9$）仍是图像分类（ResNet 之类的卷积网络）的标准选择，通常配合学习率调度（第 09 课）。调得好时，它的测试准确率（accuracy）常常不输甚至胜过自适应方法，但它对学习率更敏感。
 # - **Nesterov** 几乎没有额外代价，常常略好一点，尤其是动量大、振荡明显时。
-# - **`dampening`** 很少用；设为 $\tau$ 时，稳定状态下缓冲区是 $(1 - \tau) g / (1 - \mu)$。
-#   常见的搭配 $\tau = \mu$ 得到梯度的指数移动平均（exponential moving average）：$b \to g$，有效学习率又回到 $\eta$。
+# - **`dampening`** 很少用；设为 $\tau$ 时，稳定状态下缓冲区是 $(1 - \tau) g / (1 - \mu)$。常见的搭配 $\tau = \mu$ 得到梯度的指数移动平均（exponential moving average）：$b \to g$，有效学习率又回到 $\eta$。
 # - **权重衰减**常用 $10^{-4}$ 到 $5 \times 10^{-4}$。它作用在**所有**传入的参数上，包括偏置。
 #
 # 常见错误：
@@ -909,9 +871,7 @@ print("Fashion-MNIST ✓ 动量胜过同学习率的 SGD，接近有效学习率
       "momentum beats SGD at the same η and is close to SGD at the same effective η")
 
 # %% [markdown] tags=["zh"]
-# 在这个小实验里，动量明显好于同样 $\eta = 0.01$ 的普通 SGD，而和 $\eta = 0.1$ 的普通 SGD 差不多：
-# 对这个模型、这么短的训练，动量的主要作用就是把有效学习率放大了约 10 倍。
-# 它在病态曲面上的好处（第 5 节的“少振荡”）在这里不明显；这只是一个种子、3 轮的结果，不能推广到所有模型。
+# 在这个小实验里，动量明显好于同样 $\eta = 0.01$ 的普通 SGD，而和 $\eta = 0.1$ 的普通 SGD 差不多：对这个模型、这么短的训练，动量的主要作用就是把有效学习率放大了约 10 倍。它在病态曲面上的好处（第 5 节的“少振荡”）在这里不明显；这只是一个种子、3 轮的结果，不能推广到所有模型。
 
 # %% [markdown] tags=["en"]
 # In this small experiment, momentum is clearly better than plain SGD at the same $\eta = 0.01$ and about as good as
@@ -922,13 +882,11 @@ print("Fashion-MNIST ✓ 动量胜过同学习率的 SGD，接近有效学习率
 # %% [markdown] tags=["zh"]
 # ## 10. 练习
 #
-# 每个练习写一个函数，检查单元格把它和 `torch.optim.SGD` 比较，并在出错时指出可能的错误（符号、学习率、第一步、缓冲区……）。
-# 每个函数都不要原地修改传进来的张量。
+# 每个练习写一个函数，检查单元格把它和 `torch.optim.SGD` 比较，并在出错时指出可能的错误（符号、学习率、第一步、缓冲区……）。每个函数都不要原地修改传进来的张量。
 #
 # ### 练习 1：带权重衰减的一步 SGD
 #
-# 写出 `sgd_step(p, g, lr, weight_decay)`：参数 `p`、梯度 `g`（同形状的张量），返回按 `torch.optim.SGD(lr=lr, weight_decay=weight_decay)`
-# （没有动量）走一步之后的新参数。
+# 写出 `sgd_step(p, g, lr, weight_decay)`：参数 `p`、梯度 `g`（同形状的张量），返回按 `torch.optim.SGD(lr=lr, weight_decay=weight_decay)` （没有动量）走一步之后的新参数。
 
 # %% [markdown] tags=["en"]
 # ## 10. Exercises
@@ -955,8 +913,7 @@ check.ex1_sgd_step(sgd_step)
 # %% [markdown] tags=["zh"]
 # ### 练习 2：动量与 `dampening`，学习率会变
 #
-# 写出 `sgd_momentum(p0, grads, lrs, momentum, dampening)`：从参数 `p0` 出发，第 $t$ 步用梯度 `grads[t]` 和学习率 `lrs[t]`，
-# 按 PyTorch 的规则（第 2.1 节）走 `len(grads)` 步，返回最后的参数。注意第一步、`dampening` 乘在哪一项上，以及学习率放在哪里。
+# 写出 `sgd_momentum(p0, grads, lrs, momentum, dampening)`：从参数 `p0` 出发，第 $t$ 步用梯度 `grads[t]` 和学习率 `lrs[t]`，按 PyTorch 的规则（第 2.1 节）走 `len(grads)` 步，返回最后的参数。注意第一步、`dampening` 乘在哪一项上，以及学习率放在哪里。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 2: momentum and `dampening`, with a changing learning rate
@@ -982,9 +939,7 @@ check.ex2_sgd_momentum(sgd_momentum)
 # %% [markdown] tags=["zh"]
 # ### 练习 3：Nesterov 与权重衰减
 #
-# 写出 `sgd_nesterov(p0, grads, lr, momentum, weight_decay)`：从 `p0` 出发，走 `len(grads)` 步
-# `torch.optim.SGD(lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)`，返回最后的参数。
-# 这里的 `grads[t]` 是损失函数的梯度，还没有加上权重衰减。
+# 写出 `sgd_nesterov(p0, grads, lr, momentum, weight_decay)`：从 `p0` 出发，走 `len(grads)` 步 `torch.optim.SGD(lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)`，返回最后的参数。这里的 `grads[t]` 是损失函数的梯度，还没有加上权重衰减。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 3: Nesterov and weight decay

@@ -10,12 +10,11 @@
 # ---
 
 # %% [markdown] tags=["zh"]
-# # 06 自适应优化器
+# # 08 自适应优化器
 #
 # 上一课：[07 SGD 及其家族](07_optim_sgd.ipynb) · 下一课：[09 学习率调度](09_lr_schedulers.ipynb)
 #
-# SGD 给所有参数（parameter）同一个学习率（learning rate）。自适应优化器（optimizer）根据每个参数自己梯度（gradient）的历史大小，
-# 给它单独的步长（step size）。这一课按 PyTorch 的实现讲四个：Adagrad、RMSprop、Adam 和 AdamW。
+# SGD 给所有参数（parameter）同一个学习率（learning rate）。自适应优化器（optimizer）根据每个参数自己梯度（gradient）的历史大小，给它单独的步长（step size）。这一课按 PyTorch 的实现讲四个：Adagrad、RMSprop、Adam 和 AdamW。
 #
 # 学完这一课，你能够：
 #
@@ -26,7 +25,7 @@
 # - 在 Fashion-MNIST 上用同样的预算比较第 07 课和本课的所有优化器。
 
 # %% [markdown] tags=["en"]
-# # 06 Adaptive optimizers
+# # 08 Adaptive optimizers
 #
 # Previous: [07 SGD and its family](07_optim_sgd.ipynb) · Next: [09 Learning-rate schedules](09_lr_schedulers.ipynb)
 #
@@ -61,19 +60,15 @@ loss_fn = nn.CrossEntropyLoss()
 #
 # ### 1.1 定义：逐元素的步长
 #
-# 上一课的病态二次函数 $f(x, y) = \frac{1}{2}(x^2 + 25 y^2)$ 里，$y$ 方向的梯度是 $x$ 方向的 25 倍。
-# SGD 的学习率受陡的方向限制（$\eta < 2/25$），平缓的方向就走得很慢。
-# 本课的四个优化器都把梯度**逐元素**地除以“这个参数的梯度通常有多大”的一个估计 $\sqrt{s}$，再乘学习率：
+# 上一课的病态二次函数 $f(x, y) = \frac{1}{2}(x^2 + 25 y^2)$ 里，$y$ 方向的梯度是 $x$ 方向的 25 倍。SGD 的学习率受陡的方向限制（$\eta < 2/25$），平缓的方向就走得很慢。本课的四个优化器都把梯度**逐元素**地除以“这个参数的梯度通常有多大”的一个估计 $\sqrt{s}$，再乘学习率：
 #
 # $$\theta_{t+1} = \theta_t - \eta \frac{u_t}{\sqrt{s_t} + \epsilon}$$
 #
-# 其中 $u_t$ 是梯度或它的平均，$s_t$ 是梯度平方 $g_t^2$ 的累加或平均，所有运算都逐元素进行（每个参数各算各的），$\epsilon$ 防止除以 0。
-# 四个优化器的区别只在于 $u_t$ 和 $s_t$ 怎样算。
+# 其中 $u_t$ 是梯度或它的平均，$s_t$ 是梯度平方 $g_t^2$ 的累加或平均，所有运算都逐元素进行（每个参数各算各的），$\epsilon$ 防止除以 0。四个优化器的区别只在于 $u_t$ 和 $s_t$ 怎样算。
 #
 # ### 1.2 直觉：步长与梯度的尺度无关
 #
-# 分子分母都和梯度成正比，所以把梯度整体放大 100 倍，自适应优化器的步长几乎不变，SGD 的步长却放大 100 倍。
-# 下面给一个一维参数恒定的梯度 $g = 0.01$ 或 $g = 1$，看每一步移动多远（都用 $\eta = 0.01$，其他超参数（hyperparameter）取 PyTorch 的默认值）。
+# 分子分母都和梯度成正比，所以把梯度整体放大 100 倍，自适应优化器的步长几乎不变，SGD 的步长却放大 100 倍。下面给一个一维参数恒定的梯度 $g = 0.01$ 或 $g = 1$，看每一步移动多远（都用 $\eta = 0.01$，其他超参数（hyperparameter）取 PyTorch 的默认值）。
 
 # %% [markdown] tags=["en"]
 # ## 1. Why one learning rate is not enough
@@ -157,8 +152,7 @@ for name, cls in OPTIMIZERS_1D.items():
 # %% [markdown] tags=["zh"]
 # ### 1.3 对照用的工具
 #
-# 和上一课一样，每个从零实现的优化器都要和 `torch.optim` 比：在课程模型的 `float64` 副本上用同样的 100 个真实批次（每批 32 张）各训练 100 步，
-# 再用 `assert_close` 比较全部参数。`assert_differs` 反过来要求两组参数**不同**，用来证明这个对照能发现故意写错的规则。
+# 和上一课一样，每个从零实现的优化器都要和 `torch.optim` 比：在课程模型的 `float64` 副本上用同样的 100 个真实批次（每批 32 张）各训练 100 步，再用 `assert_close` 比较全部参数。`assert_differs` 反过来要求两组参数**不同**，用来证明这个对照能发现故意写错的规则。
 
 # %% [markdown] tags=["en"]
 # ### 1.3 Tools for the checks
@@ -238,8 +232,7 @@ class FromScratch:
 #
 # ### 2.2 直觉
 #
-# 梯度一直很大的参数，$s$ 增长得快，步长变小；很少得到梯度的参数（比如只在少数样本里出现的特征），$s$ 很小，一旦有梯度就走大步。
-# 这正是它为稀疏特征设计的原因。代价是 $s_t$ 只增不减：第 1.2 节里步长按 $1/\sqrt{t}$ 一直衰减，长时间训练后几乎停下。
+# 梯度一直很大的参数，$s$ 增长得快，步长变小；很少得到梯度的参数（比如只在少数样本里出现的特征），$s$ 很小，一旦有梯度就走大步。这正是它为稀疏特征设计的原因。代价是 $s_t$ 只增不减：第 1.2 节里步长按 $1/\sqrt{t}$ 一直衰减，长时间训练后几乎停下。
 
 # %% [markdown] tags=["en"]
 # ## 2. Adagrad
@@ -289,8 +282,7 @@ class AdagradFromScratch(FromScratch):
 # %% [markdown] tags=["zh"]
 # ### 2.4 与 PyTorch 对照
 #
-# 五种组合：默认值，`lr_decay`、`initial_accumulator_value`、`weight_decay` 各自打开，以及全部打开（再加上另一个 `eps`）。
-# 然后一个故意写错的版本（$\epsilon$ 放进平方根里：$\sqrt{s_t + \epsilon}$）必须**不**一致。
+# 五种组合：默认值，`lr_decay`、`initial_accumulator_value`、`weight_decay` 各自打开，以及全部打开（再加上另一个 `eps`）。然后一个故意写错的版本（$\epsilon$ 放进平方根里：$\sqrt{s_t + \epsilon}$）必须**不**一致。
 
 # %% [markdown] tags=["en"]
 # ### 2.4 Check against PyTorch
@@ -323,8 +315,7 @@ assert_differs(train_steps(AdagradEpsInside), ref_adagrad["default"])
 print("✗ AdagradEpsInside 与 torch.optim.Adagrad 不一致（应当如此）/ does not match torch.optim.Adagrad, as it should")
 
 # %% [markdown] tags=["zh"]
-# 为什么 $\epsilon = 10^{-10}$ 放在哪里也能看出来？课程模型里有些梯度非常小（例如几乎总是 0 的边缘像素的权重）：
-# 对 $|g| \approx 10^{-6}$，$g / (|g| + \epsilon) \approx 1$，而 $g / \sqrt{g^2 + \epsilon} \approx 0.1$，差了 10 倍。
+# 为什么 $\epsilon = 10^{-10}$ 放在哪里也能看出来？课程模型里有些梯度非常小（例如几乎总是 0 的边缘像素的权重）：对 $|g| \approx 10^{-6}$，$g / (|g| + \epsilon) \approx 1$，而 $g / \sqrt{g^2 + \epsilon} \approx 0.1$，差了 10 倍。
 
 # %% [markdown] tags=["en"]
 # Why does the place of an $\epsilon$ of $10^{-10}$ show at all? Some gradients of the course model are tiny (say, the
@@ -351,8 +342,7 @@ print("✗ AdagradEpsInside 与 torch.optim.Adagrad 不一致（应当如此）/
 #
 # ### 3.2 直觉
 #
-# 分母 $\sqrt{v_t}$ 是最近约 100 步梯度的均方根（root mean square，RMSprop 的名字由此而来）。
-# 梯度一直大的方向被压小，一直小的方向被放大，所以每个坐标每步大约走 $\eta$。第 7 节会在二维曲面上看到这一点。
+# 分母 $\sqrt{v_t}$ 是最近约 100 步梯度的均方根（root mean square，RMSprop 的名字由此而来）。梯度一直大的方向被压小，一直小的方向被放大，所以每个坐标每步大约走 $\eta$。第 7 节会在二维曲面上看到这一点。
 
 # %% [markdown] tags=["en"]
 # ## 3. RMSprop
@@ -463,10 +453,7 @@ print("✗ RMSpropSwappedAlpha 与 torch.optim.RMSprop 不一致（应当如此�
 #
 # ### 4.2 直觉：为什么要偏差修正
 #
-# $m$ 和 $v$ 从 0 开始，所以前几步它们偏小。如果梯度恒为 $g$，$m_t = (1 - \beta_1^t) g$，$v_t = (1 - \beta_2^t) g^2$：
-# 除以 $1 - \beta^t$ 正好把偏差消掉，$\hat{m}_t / \sqrt{\hat{v}_t} = 1$，每步正好走 $\eta$。
-# 如果不修正，比值是 $(1 - \beta_1^t) / \sqrt{1 - \beta_2^t}$。因为 $\beta_2 = 0.999$ 比 $\beta_1 = 0.9$ 更接近 1，$v$ 的偏差更大，
-# 前几百步的步子反而**偏大**好几倍；只修正 $v$ 不修正 $m$ 的话，第一步又只有 $0.1 \eta$。
+# $m$ 和 $v$ 从 0 开始，所以前几步它们偏小。如果梯度恒为 $g$，$m_t = (1 - \beta_1^t) g$，$v_t = (1 - \beta_2^t) g^2$：除以 $1 - \beta^t$ 正好把偏差消掉，$\hat{m}_t / \sqrt{\hat{v}_t} = 1$，每步正好走 $\eta$。如果不修正，比值是 $(1 - \beta_1^t) / \sqrt{1 - \beta_2^t}$。因为 $\beta_2 = 0.999$ 比 $\beta_1 = 0.9$ 更接近 1，$v$ 的偏差更大，前几百步的步子反而**偏大**好几倍；只修正 $v$ 不修正 $m$ 的话，第一步又只有 $0.1 \eta$。
 
 # %% [markdown] tags=["en"]
 # ## 4. Adam
@@ -583,8 +570,7 @@ class AdamWFromScratch(AdamFromScratch):
 # %% [markdown] tags=["zh"]
 # ### 4.4 与 PyTorch 对照
 #
-# 三种组合：默认、改变 `betas` 与 `eps`、L2 `weight_decay`（`amsgrad` 在第 6 节检查）。
-# 错误版本去掉偏差修正。
+# 三种组合：默认、改变 `betas` 与 `eps`、L2 `weight_decay`（`amsgrad` 在第 6 节检查）。错误版本去掉偏差修正。
 
 # %% [markdown] tags=["en"]
 # ### 4.4 Check against PyTorch
@@ -620,10 +606,7 @@ print("✗ AdamNoBiasCorrection 与 torch.optim.Adam 不一致（应当如此）
 #
 # ### 5.1 定义
 #
-# 对 SGD，“把 $\lambda \theta$ 加到梯度上”和“每步把参数乘以 $1 - \eta\lambda$”是一回事（上一课第 4 节）。
-# 对 Adam 不是：加到梯度上的 $\lambda \theta$ 会经过 $m$、$v$ 和除以 $\sqrt{\hat{v}}$ 的缩放。
-# Loshchilov 和 Hutter（2019）提出 AdamW：把衰减从梯度里**解耦**出来，直接作用在参数上，Adam 的部分只用损失函数的梯度。
-# PyTorch 的 `AdamW(weight_decay=λ)`（默认 $\lambda = 0.01$）每一步先做
+# 对 SGD，“把 $\lambda \theta$ 加到梯度上”和“每步把参数乘以 $1 - \eta\lambda$”是一回事（上一课第 4 节）。对 Adam 不是：加到梯度上的 $\lambda \theta$ 会经过 $m$、$v$ 和除以 $\sqrt{\hat{v}}$ 的缩放。Loshchilov 和 Hutter（2019）提出 AdamW：把衰减从梯度里**解耦**出来，直接作用在参数上，Adam 的部分只用损失函数的梯度。PyTorch 的 `AdamW(weight_decay=λ)`（默认 $\lambda = 0.01$）每一步先做
 #
 # $$\theta_t \leftarrow \theta_t (1 - \eta \lambda)$$
 #
@@ -634,8 +617,7 @@ print("✗ AdamNoBiasCorrection 与 torch.optim.Adam 不一致（应当如此）
 # 设想某个参数对损失函数毫无影响（损失梯度恒为 0，比如一个永远不被激活的神经元的权重），只受权重衰减作用，$\theta_0 = 1$，$\eta = 0.01$：
 #
 # - AdamW：$\theta_t = (1 - \eta \lambda)^t$，按指数慢慢缩小，$\lambda$ 越大缩得越快；
-# - Adam + L2：梯度是 $\lambda \theta$，除以它自己的均方根后约等于 1，所以参数一开始每步减少将近 $\eta$（第 50 步约为 0.54），
-#   之后 $v$ 还记着较大的旧梯度，步子逐渐变小，约 200 步后接近 0。关键是：**不论 $\lambda$ 多大，路径都一样**（图中两条红线重合）。
+# - Adam + L2：梯度是 $\lambda \theta$，除以它自己的均方根后约等于 1，所以参数一开始每步减少将近 $\eta$（第 50 步约为 0.54），之后 $v$ 还记着较大的旧梯度，步子逐渐变小，约 200 步后接近 0。关键是：**不论 $\lambda$ 多大，路径都一样**（图中两条红线重合）。
 #
 # 也就是说，Adam 的 L2 衰减强度被自适应缩放“吃掉”了：梯度大的参数衰减得相对少，梯度小的参数衰减得相对多。AdamW 对每个参数一视同仁。
 
@@ -706,9 +688,7 @@ print("AdamW ✓ 只有衰减时 θ_t = (1 − ηλ)^t / AdamW ✓ with decay on
 # %% [markdown] tags=["zh"]
 # ### 5.3 与 PyTorch 对照，以及 L2 与解耦确实不同
 #
-# `AdamWFromScratch`（第 4.3 节的类，`decoupled=True`）与 `torch.optim.AdamW` 在默认值和 $\lambda = 0.1$ 下对照。
-# 然后在同一个模型上证明：同样的 $\lambda$，`Adam(weight_decay=λ)` 和 `AdamW(weight_decay=λ)` 100 步后的参数**不同**；
-# 而 PyTorch 的 `Adam(decoupled_weight_decay=True)` 就是 `AdamW`。最后一个错误版本先走 Adam 的一步再衰减（顺序反了）。
+# `AdamWFromScratch`（第 4.3 节的类，`decoupled=True`）与 `torch.optim.AdamW` 在默认值和 $\lambda = 0.1$ 下对照。然后在同一个模型上证明：同样的 $\lambda$，`Adam(weight_decay=λ)` 和 `AdamW(weight_decay=λ)` 100 步后的参数**不同**；而 PyTorch 的 `Adam(decoupled_weight_decay=True)` 就是 `AdamW`。最后一个错误版本先走 Adam 的一步再衰减（顺序反了）。
 
 # %% [markdown] tags=["en"]
 # ### 5.3 Check against PyTorch, and L2 really differs from decoupled decay
@@ -748,8 +728,7 @@ print("✗ AdamWDecayAfter 与 torch.optim.AdamW 不一致（应当如此）/ do
 # %% [markdown] tags=["zh"]
 # ## 6. 关于 `amsgrad`
 #
-# Reddi 等人（2018）构造了一个 Adam 不收敛的例子：$\hat{v}_t$ 可能变小，让有效步长 $\eta / \sqrt{\hat{v}_t}$ 突然变大。
-# `amsgrad=True` 记住 $v_t$ 的历史最大值，分母只增不减。PyTorch 取的是**未修正**的 $v_t$ 的最大值，再做偏差修正：
+# Reddi 等人（2018）构造了一个 Adam 不收敛的例子：$\hat{v}_t$ 可能变小，让有效步长 $\eta / \sqrt{\hat{v}_t}$ 突然变大。`amsgrad=True` 记住 $v_t$ 的历史最大值，分母只增不减。PyTorch 取的是**未修正**的 $v_t$ 的最大值，再做偏差修正：
 #
 # $$v^{\max}_t = \max(v^{\max}_{t-1}, v_t), \qquad \theta_{t+1} = \theta_t - \eta \frac{\hat{m}_t}{\sqrt{v^{\max}_t / (1 - \beta_2^t)} + \epsilon}$$
 #
@@ -776,8 +755,7 @@ print("amsgrad ≠ Adam 默认 / Adam default: 100 步内 max 确实起了作用
 # %% [markdown] tags=["zh"]
 # ## 7. 直觉：二维曲面上的路径
 #
-# 同上一课的两个曲面、同样的起点和步数。每个优化器在两个曲面上用同一个学习率；虚线是上一课的 SGD + 动量（$\mu = 0.9$）作为参照。
-# 然后用我们的从零实现重走每条路径，与 `torch.optim` 逐点对照。
+# 同上一课的两个曲面、同样的起点和步数。每个优化器在两个曲面上用同一个学习率；虚线是上一课的 SGD + 动量（$\mu = 0.9$）作为参照。然后用我们的从零实现重走每条路径，与 `torch.optim` 逐点对照。
 
 # %% [markdown] tags=["en"]
 # ## 7. Intuition: paths on two-dimensional surfaces
@@ -866,10 +844,7 @@ print("路径 ✓ 二次函数上都接近最低点；Rosenbrock 上 SGD + 动�
       "paths ✓ all near the minimum of the quadratic; on Rosenbrock SGD + momentum < Adam < RMSprop < Adagrad")
 
 # %% [markdown] tags=["zh"]
-# 左图：在二次函数上，四个自适应优化器的第一步都沿着 $45°$ 的对角线走：每个坐标都除以了自己梯度的大小，步长约为 $\eta$，与曲率无关。
-# 它们没有 SGD + 动量那样剧烈的振荡。但要注意，这个二次函数的陡、缓方向正好是坐标轴，最有利于逐元素缩放；把曲面旋转 $45°$，这个优势就会大打折扣。
-# 右图：在 Rosenbrock 的弯曲峡谷里，用这些学习率，Adam 走得最远；RMSprop 的步子约为 $\eta$，在峡谷两壁间来回；Adagrad 的步长已经衰减得太小，几乎停在起点附近。
-# 这里反而是 SGD + 动量走得最远：自适应并不在所有曲面上都更好，结果也强烈依赖学习率的选择。
+# 左图：在二次函数上，四个自适应优化器的第一步都沿着 $45°$ 的对角线走：每个坐标都除以了自己梯度的大小，步长约为 $\eta$，与曲率无关。它们没有 SGD + 动量那样剧烈的振荡。但要注意，这个二次函数的陡、缓方向正好是坐标轴，最有利于逐元素缩放；把曲面旋转 $45°$，这个优势就会大打折扣。右图：在 Rosenbrock 的弯曲峡谷里，用这些学习率，Adam 走得最远；RMSprop 的步子约为 $\eta$，在峡谷两壁间来回；Adagrad 的步长已经衰减得太小，几乎停在起点附近。这里反而是 SGD + 动量走得最远：自适应并不在所有曲面上都更好，结果也强烈依赖学习率的选择。
 
 # %% [markdown] tags=["en"]
 # Left: on the quadratic, the first step of all four adaptive optimizers goes along the $45°$ diagonal: each
@@ -885,8 +860,7 @@ print("路径 ✓ 二次函数上都接近最低点；Rosenbrock 上 SGD + 动�
 # ## 8. 何时使用
 #
 # - **Adam / AdamW** 是大多数任务的默认起点（Transformer、多数 MLP），学习率 $10^{-3}$ 到 $10^{-4}$ 往往开箱即用，对学习率不如 SGD 敏感。
-# - 需要权重衰减时用 **AdamW**，而不是 `Adam(weight_decay=...)`：后者的衰减强度被自适应缩放打乱（第 5 节）。
-#   AdamW 的 `weight_decay` 默认是 0.01，Adam 的默认是 0：从 Adam 换成 AdamW 就会多出衰减。
+# - 需要权重衰减时用 **AdamW**，而不是 `Adam(weight_decay=...)`：后者的衰减强度被自适应缩放打乱（第 5 节）。AdamW 的 `weight_decay` 默认是 0.01，Adam 的默认是 0：从 Adam 换成 AdamW 就会多出衰减。
 # - **RMSprop** 常见于强化学习和一些较老的模型；PyTorch 默认 `lr=0.01` 对多数网络偏大，常用 0.001。
 # - **Adagrad** 适合稀疏特征（如推荐系统的嵌入）；对长时间训练的深度网络，步长会衰减得太快。
 # - 图像分类上，调好的 SGD + 动量 + 学习率调度常常有更好的最终测试准确率（accuracy）；自适应方法收敛快、省调参时间。
@@ -923,9 +897,7 @@ print("路径 ✓ 二次函数上都接近最低点；Rosenbrock 上 SGD + 动�
 # %% [markdown] tags=["zh"]
 # ## 9. 在 Fashion-MNIST 上
 #
-# 第 07 课和本课的全部七个优化器，在同样的预算下比较：课程模型、交叉熵（cross-entropy）、批次大小 64、3 轮（epoch）、同一个种子。
-# 每个优化器用一个常见的学习率（SGD 0.1；带动量的 0.01；Adagrad 0.01；RMSprop、Adam、AdamW 0.001），没有为这个实验专门调过。
-# 训练的输出和耗时因机器而异，所以这个单元格不比较输出；下一个单元格检查结果的范围。
+# 第 07 课和本课的全部七个优化器，在同样的预算下比较：课程模型、交叉熵（cross-entropy）、批次大小 64、3 轮（epoch）、同一个种子。每个优化器用一个常见的学习率（SGD 0.1；带动量的 0.01；Adagrad 0.01；RMSprop、Adam、AdamW 0.001），没有为这个实验专门调过。训练的输出和耗时因机器而异，所以这个单元格不比较输出；下一个单元格检查结果的范围。
 
 # %% [markdown] tags=["en"]
 # ## 9. On Fashion-MNIST
@@ -976,12 +948,7 @@ print("Fashion-MNIST ✓ 七个优化器都在学习，3 轮后测试准确率�
       "between 75% and 95%, within 5 points of each other; after epoch 1 the adaptive methods have the lower training loss")
 
 # %% [markdown] tags=["zh"]
-# 在这个预算下，七个优化器的最终测试准确率只差几个百分点（下一格的检查要求差距小于 5 个百分点）：
-# 课程模型不深，Fashion-MNIST 也不难，常见的学习率都能用。
-# 自适应方法第 1 轮后的训练损失明显更低，3 轮后 SGD 家族也追了上来。
-# 排名取决于学习率和种子，换一组学习率或多跑几轮，顺序就可能改变；要下结论，需要对每个优化器分别调学习率、跑多个种子。
-# 耗时：对这么小的模型，在 CPU 上，自适应方法每一步额外的逐元素运算（更新 $m$、$v$，对 67 万个参数开方、相除）占的比例并不小，
-# 所以它们每轮可能明显比普通 SGD 慢，表里的时间说明了你这台机器上的情况；在 GPU 上或对更大的模型，这部分开销的比例会小得多。
+# 在这个预算下，七个优化器的最终测试准确率只差几个百分点（下一格的检查要求差距小于 5 个百分点）：课程模型不深，Fashion-MNIST 也不难，常见的学习率都能用。自适应方法第 1 轮后的训练损失明显更低，3 轮后 SGD 家族也追了上来。排名取决于学习率和种子，换一组学习率或多跑几轮，顺序就可能改变；要下结论，需要对每个优化器分别调学习率、跑多个种子。耗时：对这么小的模型，在 CPU 上，自适应方法每一步额外的逐元素运算（更新 $m$、$v$，对 67 万个参数开方、相除）占的比例并不小，所以它们每轮可能明显比普通 SGD 慢，表里的时间说明了你这台机器上的情况；在 GPU 上或对更大的模型，这部分开销的比例会小得多。
 
 # %% [markdown] tags=["en"]
 # With this budget the final test accuracies of the seven optimizers differ by only a few percentage points (the next
@@ -997,8 +964,7 @@ print("Fashion-MNIST ✓ 七个优化器都在学习，3 轮后测试准确率�
 # %% [markdown] tags=["zh"]
 # ## 10. 练习
 #
-# 每个练习写一个函数：从参数 `p0` 出发，第 $t$ 步用梯度 `grads[t]`，走 `len(grads)` 步，返回最后的参数。检查单元格把它和 `torch.optim` 比较，
-# 出错时指出可能的错误（偏差修正缺失、衰减作用在了错误的项上、$\epsilon$ 的位置……）。不要原地修改传进来的张量。
+# 每个练习写一个函数：从参数 `p0` 出发，第 $t$ 步用梯度 `grads[t]`，走 `len(grads)` 步，返回最后的参数。检查单元格把它和 `torch.optim` 比较，出错时指出可能的错误（偏差修正缺失、衰减作用在了错误的项上、$\epsilon$ 的位置……）。不要原地修改传进来的张量。
 #
 # ### 练习 1：RMSprop
 #
@@ -1033,8 +999,7 @@ check.ex1_rmsprop(rmsprop)
 # %% [markdown] tags=["zh"]
 # ### 练习 2：Adam 与偏差修正
 #
-# 写出 `adam(p0, grads, lr, betas, eps)`，与 `torch.optim.Adam(lr=lr, betas=betas, eps=eps)` 一致（第 4.1 节，不带 `weight_decay`）。
-# 记住步数 $t$ 从 1 开始。
+# 写出 `adam(p0, grads, lr, betas, eps)`，与 `torch.optim.Adam(lr=lr, betas=betas, eps=eps)` 一致（第 4.1 节，不带 `weight_decay`）。记住步数 $t$ 从 1 开始。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 2: Adam and bias correction
@@ -1062,8 +1027,7 @@ check.ex2_adam(adam)
 # %% [markdown] tags=["zh"]
 # ### 练习 3：AdamW
 #
-# 写出 `adamw(p0, grads, lr, betas, eps, weight_decay)`，与 `torch.optim.AdamW(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)` 一致（第 5.1 节）。
-# 想一想：衰减作用在哪一项上，在 Adam 的一步之前还是之后？
+# 写出 `adamw(p0, grads, lr, betas, eps, weight_decay)`，与 `torch.optim.AdamW(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)` 一致（第 5.1 节）。想一想：衰减作用在哪一项上，在 Adam 的一步之前还是之后？
 
 # %% [markdown] tags=["en"]
 # ### Exercise 3: AdamW

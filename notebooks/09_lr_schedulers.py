@@ -10,24 +10,21 @@
 # ---
 
 # %% [markdown] tags=["zh"]
-# # 07 学习率调度
+# # 09 学习率调度
 #
 # 上一课：[08 自适应优化器](08_optim_adaptive.ipynb) · 下一课：无（这是最后一课），回到起点：[00 数据](00_data.ipynb)
 #
-# 到目前为止，学习率（learning rate）在整个训练中都是一个常数。学习率调度器（learning-rate scheduler）让它随训练变化：
-# 开始时步子大，走得快；快结束时步子小，让参数在一个好的位置稳定下来。
-# 为什么后期要小步？小批量梯度带噪声，学习率不变时参数会在极小值附近一直晃动，学习率越大，晃动越大；把学习率降下来，晃动也就小了。
+# 到目前为止，学习率（learning rate）在整个训练中都是一个常数。学习率调度器（learning-rate scheduler）让它随训练变化：开始时步子大，走得快；快结束时步子小，让参数在一个好的位置稳定下来。为什么后期要小步？小批量梯度带噪声，学习率不变时参数会在极小值附近一直晃动，学习率越大，晃动越大；把学习率降下来，晃动也就小了。
 #
 # 学完这一课，你能够：
 #
-# - 写出 `StepLR`、`MultiStepLR`、`ExponentialLR`、`CosineAnnealingLR`、`LinearLR`（预热）加 `SequentialLR`、`OneCycleLR`
-#   的闭式公式，并在整个训练过程中逐步与 `get_last_lr()` 核对；
+# - 写出 `StepLR`、`MultiStepLR`、`ExponentialLR`、`CosineAnnealingLR`、`LinearLR`（预热）加 `SequentialLR`、`OneCycleLR` 的闭式公式，并在整个训练过程中逐步与 `get_last_lr()` 核对；
 # - 从零写出 `ReduceLROnPlateau` 的规则（`patience`、`factor`、`threshold`、`cooldown`），在一串给定的指标上与 PyTorch 一致；
 # - 把 `scheduler.step()` 放在正确的位置（`optimizer.step()` 之后；每个批次或每轮一次），并认出放错时 PyTorch 给的警告；
 # - 在 Fashion-MNIST 上用 10 轮训练比较常数学习率的 Adam 与带调度的 Adam。
 
 # %% [markdown] tags=["en"]
-# # 07 Learning-rate schedules
+# # 09 Learning-rate schedules
 #
 # Previous: [08 Adaptive optimizers](08_optim_adaptive.ipynb) · Next: none (this is the last lesson); back to the start: [00 Data](00_data.ipynb)
 #
@@ -68,8 +65,7 @@ loss_fn = nn.CrossEntropyLoss()
 #
 # ### 1.1 定义
 #
-# 把优化器（optimizer）的更新一步一步编号：$t = 0, 1, 2, \dots$。第 $t$ 步用的学习率记为 $\eta_t$；
-# $\eta_0$ 是创建优化器时给的学习率（调度器把它存为 `scheduler.base_lrs`）。**学习率调度**就是一个函数 $t \mapsto \eta_t$。
+# 把优化器（optimizer）的更新一步一步编号：$t = 0, 1, 2, \dots$。第 $t$ 步用的学习率记为 $\eta_t$；$\eta_0$ 是创建优化器时给的学习率（调度器把它存为 `scheduler.base_lrs`）。**学习率调度**就是一个函数 $t \mapsto \eta_t$。
 #
 # PyTorch 的调度器包在优化器外面：
 #
@@ -77,8 +73,7 @@ loss_fn = nn.CrossEntropyLoss()
 # - 每调用一次 `scheduler.step()`，计数器 $t$ 加一，它算出 $\eta_t$，再写回 `param_groups[i]["lr"]`，下一次 `optimizer.step()` 就用这个值；
 # - `scheduler.get_last_lr()` 返回它最近写入的学习率（每个参数组一个数）。
 #
-# 调度器不知道一“步”是一个批次（batch）还是一轮（epoch）：它只数 `scheduler.step()` 被调用了几次。
-# 所以下面公式里的 $t$、`step_size`、`T_max`、`total_iters` 都以“调用次数”为单位，由你决定它代表批次还是轮（第 8 节）。
+# 调度器不知道一“步”是一个批次（batch）还是一轮（epoch）：它只数 `scheduler.step()` 被调用了几次。所以下面公式里的 $t$、`step_size`、`T_max`、`total_iters` 都以“调用次数”为单位，由你决定它代表批次还是轮（第 8 节）。
 
 # %% [markdown] tags=["en"]
 # ## 1. What a scheduler does
@@ -103,10 +98,7 @@ loss_fn = nn.CrossEntropyLoss()
 # %% [markdown] tags=["zh"]
 # ### 1.2 怎样记录和核对一个调度
 #
-# `lr_trace` 用一个只有一个参数的优化器把调度走完：每一步先读 `get_last_lr()`（也就是这一步要用的 $\eta_t$），
-# 再按正确的顺序调用 `optimizer.step()` 和 `scheduler.step()`。我们的从零实现是一个闭式公式 $t \mapsto \eta_t$；
-# `check_schedule` 把公式在每个 $t$ 上的值与整条轨迹用 `torch.testing.assert_close` 比较（`float64`，相对容差 $10^{-9}$），
-# 公式或代码只要有一步错，它就会失败。
+# `lr_trace` 用一个只有一个参数的优化器把调度走完：每一步先读 `get_last_lr()`（也就是这一步要用的 $\eta_t$），再按正确的顺序调用 `optimizer.step()` 和 `scheduler.step()`。我们的从零实现是一个闭式公式 $t \mapsto \eta_t$；`check_schedule` 把公式在每个 $t$ 上的值与整条轨迹用 `torch.testing.assert_close` 比较（`float64`，相对容差 $10^{-9}$），公式或代码只要有一步错，它就会失败。
 
 # %% [markdown] tags=["en"]
 # ### 1.2 How we record and check a schedule
@@ -222,8 +214,7 @@ print("StepLR ✓ 与 get_last_lr() 逐步一致 / matches get_last_lr() at ever
 print("MultiStepLR ✓ 与 get_last_lr() 逐步一致 / matches get_last_lr() at every step (3 settings, 40 steps)")
 
 # %% [markdown] tags=["zh"]
-# 阶梯出现在 $t = 7, 14, 21, \dots$ 和 $t = 10, 25, 30$：第 $m$ 步用的已经是降低后的学习率。
-# 分段常数的调度简单可靠，但每个台阶的位置都是要调的超参数（hyperparameter）。
+# 阶梯出现在 $t = 7, 14, 21, \dots$ 和 $t = 10, 25, 30$：第 $m$ 步用的已经是降低后的学习率。分段常数的调度简单可靠，但每个台阶的位置都是要调的超参数（hyperparameter）。
 
 # %% [markdown] tags=["en"]
 # The steps fall at $t = 7, 14, 21, \dots$ and at $t = 10, 25, 30$: step $m$ already uses the lowered learning rate.
@@ -323,9 +314,7 @@ print(f"按批次调度时 0.9 的威力 / 0.9 per batch: 0.9 ** 938 = {0.9 ** 9
 #
 # $$\eta_t = \eta_{\min} + \frac{1}{2}\left(\eta_0 - \eta_{\min}\right)\left(1 + \cos\frac{\pi t}{T_{\max}}\right)$$
 #
-# 在 $t = 0$ 时 $\cos 0 = 1$，学习率是 $\eta_0$；在 $t = T_{\max}$ 时 $\cos \pi = -1$，学习率是 $\eta_{\min}$。
-# 它一开始很平（在大学习率上多停留一会儿），中间降得最快，最后又变平（在小学习率上细细收敛）。
-# 唯一要选的数是 $T_{\max}$：从最高到最低用多少步，通常就是整个训练的调度步数。
+# 在 $t = 0$ 时 $\cos 0 = 1$，学习率是 $\eta_0$；在 $t = T_{\max}$ 时 $\cos \pi = -1$，学习率是 $\eta_{\min}$。它一开始很平（在大学习率上多停留一会儿），中间降得最快，最后又变平（在小学习率上细细收敛）。唯一要选的数是 $T_{\max}$：从最高到最低用多少步，通常就是整个训练的调度步数。
 #
 # 两个细节：
 #
@@ -389,15 +378,11 @@ print("CosineAnnealingLR ✓ 与 get_last_lr() 逐步一致（含 T_max 之后�
 #
 # $$\eta_t = \eta_0 \left(f_s + (f_e - f_s)\,\frac{\min(t, T)}{T}\right)$$
 #
-# 取 $f_s$ 小、$f_e = 1$，它就是**预热**（warm-up）；取 $f_s = 1$、$f_e = 0$，它就是线性衰减。
-# 注意预热不是从 0 开始，而是从 $f_s \eta_0$ 开始（$f_s$ 必须大于 0）。
+# 取 $f_s$ 小、$f_e = 1$，它就是**预热**（warm-up）；取 $f_s = 1$、$f_e = 0$，它就是线性衰减。注意预热不是从 0 开始，而是从 $f_s \eta_0$ 开始（$f_s$ 必须大于 0）。
 #
-# 为什么要预热？刚开始时权重是随机的，梯度可能很大，Adam 对梯度平方的估计也只来自很少几步。这时直接迈全尺寸的步子，
-# 可能把模型推到一个很差的区域。预热用 $W$ 步把步长从 $f_s \eta_0$ 慢慢加到 $\eta_0$。学习率大、批次大、模型深（如 Transformer）时，它最有用。
+# 为什么要预热？刚开始时权重是随机的，梯度可能很大，Adam 对梯度平方的估计也只来自很少几步。这时直接迈全尺寸的步子，可能把模型推到一个很差的区域。预热用 $W$ 步把步长从 $f_s \eta_0$ 慢慢加到 $\eta_0$。学习率大、批次大、模型深（如 Transformer）时，它最有用。
 #
-# `SequentialLR(optimizer, schedulers=[warm, main], milestones=[W])` 把两个调度器接起来：第 $0$ 到 $W - 1$ 步用 `warm`；
-# 从第 $W$ 步起用 `main`，而且 `main` 的时钟**从 0 重新开始**。所以总共 $N$ 步、先预热 $W$ 步再余弦退火到 0 时，
-# 余弦只剩 $N - W$ 步：`CosineAnnealingLR(T_max=N - W)`，公式是
+# `SequentialLR(optimizer, schedulers=[warm, main], milestones=[W])` 把两个调度器接起来：第 $0$ 到 $W - 1$ 步用 `warm`；从第 $W$ 步起用 `main`，而且 `main` 的时钟**从 0 重新开始**。所以总共 $N$ 步、先预热 $W$ 步再余弦退火到 0 时，余弦只剩 $N - W$ 步：`CosineAnnealingLR(T_max=N - W)`，公式是
 #
 # $$\eta_t = \begin{cases} \eta_0 \left(f_s + (1 - f_s)\,\dfrac{t}{W}\right) & t < W \\ \dfrac{1}{2}\,\eta_0 \left(1 + \cos\dfrac{\pi (t - W)}{N - W}\right) & t \ge W \end{cases}$$
 
@@ -467,9 +452,7 @@ print("SequentialLR ✓ 预热加余弦与 get_last_lr() 逐步一致 / warm-up 
 #
 # ### 6.1 定义
 #
-# `OneCycleLR(optimizer, max_lr, total_steps=N, pct_start=p, div_factor=d, final_div_factor=d_f)` 先把学习率从
-# $\eta_{\text{start}} = \eta_{\max} / d$ 升到 $\eta_{\max}$，再降到远低于起点的 $\eta_{\text{end}} = \eta_{\text{start}} / d_f$
-# （默认 $d = 25$，$d_f = 10^4$，$p = 0.3$）。两段都用余弦插值 $a(u; x, y)$，它在 $u = 0$ 时等于 $x$，在 $u = 1$ 时等于 $y$：
+# `OneCycleLR(optimizer, max_lr, total_steps=N, pct_start=p, div_factor=d, final_div_factor=d_f)` 先把学习率从 $\eta_{\text{start}} = \eta_{\max} / d$ 升到 $\eta_{\max}$，再降到远低于起点的 $\eta_{\text{end}} = \eta_{\text{start}} / d_f$ （默认 $d = 25$，$d_f = 10^4$，$p = 0.3$）。两段都用余弦插值 $a(u; x, y)$，它在 $u = 0$ 时等于 $x$，在 $u = 1$ 时等于 $y$：
 #
 # $$a(u;\, x, y) = y + \frac{x - y}{2}\left(1 + \cos \pi u\right)$$
 #
@@ -481,8 +464,7 @@ print("SequentialLR ✓ 预热加余弦与 get_last_lr() 逐步一致 / warm-up 
 #
 # - 创建优化器时给的学习率被忽略：`OneCycleLR` 用 $\eta_{\text{start}}$ 覆盖它。
 # - 它按批次调度，`total_steps` 是整个训练的批次数（`epochs * len(train_loader)`）。调用 `step()` 超过 `total_steps` 次会报 `ValueError`。
-# - `cycle_momentum=True`（默认）时它还反向调度动量（momentum）：学习率最高时动量最低。对 Adam，它改的是 $\beta_1$：
-#   从 `max_momentum=0.95` 降到 `base_momentum=0.85`，再回到 0.95，用的是同一个 $a(u; \cdot)$。也就是说，它同时改了 Adam 默认的 $\beta_1 = 0.9$。
+# - `cycle_momentum=True`（默认）时它还反向调度动量（momentum）：学习率最高时动量最低。对 Adam，它改的是 $\beta_1$：从 `max_momentum=0.95` 降到 `base_momentum=0.85`，再回到 0.95，用的是同一个 $a(u; \cdot)$。也就是说，它同时改了 Adam 默认的 $\beta_1 = 0.9$。
 
 # %% [markdown] tags=["en"]
 # ## 6. `OneCycleLR`: up, then down
@@ -583,9 +565,7 @@ except ValueError as e:
 #
 # ### 7.1 定义
 #
-# 前面的调度都只看步数 $t$。`ReduceLROnPlateau` 看的是一个指标：每轮结束时调用 `scheduler.step(metric)`（例如验证集上的损失 $m_k$），
-# 它在指标停滞（进入平台期）时才降低学习率。默认 `mode="min"`（越小越好）、`threshold_mode="rel"` 时，它记着目前最好的值 $b$（从 $+\infty$ 开始）、
-# 一个坏轮计数和一个冷却（cooldown）计数，每次调用做三件事：
+# 前面的调度都只看步数 $t$。`ReduceLROnPlateau` 看的是一个指标：每轮结束时调用 `scheduler.step(metric)`（例如验证集上的损失 $m_k$），它在指标停滞（进入平台期）时才降低学习率。默认 `mode="min"`（越小越好）、`threshold_mode="rel"` 时，它记着目前最好的值 $b$（从 $+\infty$ 开始）、一个坏轮计数和一个冷却（cooldown）计数，每次调用做三件事：
 #
 # 1. 只有明显变好才算进步：$m_k$ 满足
 #
@@ -595,8 +575,7 @@ except ValueError as e:
 # 2. 冷却中（冷却计数大于 0）：冷却计数减一，坏轮数清零。刚降过学习率的几轮不算坏轮。
 # 3. 坏轮数**超过** `patience`（耐心）时：$\eta \leftarrow \max(\eta \cdot \text{factor},\ \text{min\_lr})$，冷却计数设为 `cooldown`，坏轮数清零。
 #
-# 注意是“超过”：`patience=2` 时，连续第 3 个坏轮才降。学习率的变化不是 $t$ 的函数，没有闭式公式；
-# 我们在一串事先写好的指标上，把从零写的规则与 PyTorch 逐步比较。
+# 注意是“超过”：`patience=2` 时，连续第 3 个坏轮才降。学习率的变化不是 $t$ 的函数，没有闭式公式；我们在一串事先写好的指标上，把从零写的规则与 PyTorch 逐步比较。
 
 # %% [markdown] tags=["en"]
 # ## 7. `ReduceLROnPlateau`: lower it when the metric stops improving
@@ -661,8 +640,7 @@ def plateau_torch(metrics, lr, **kw):
 
 
 # %% [markdown] tags=["zh"]
-# 先在一串写好的损失上逐步看这个规则：第 3 轮只降了 0.0005，低于阈值 $\theta = 0.01$ 要求的 1%，所以算坏轮；
-# 连续第 3 个坏轮（第 5 轮）学习率减半，接着两轮冷却；第 6 轮是真进步；之后又是平台期。
+# 先在一串写好的损失上逐步看这个规则：第 3 轮只降了 0.0005，低于阈值 $\theta = 0.01$ 要求的 1%，所以算坏轮；连续第 3 个坏轮（第 5 轮）学习率减半，接着两轮冷却；第 6 轮是真进步；之后又是平台期。
 
 # %% [markdown] tags=["en"]
 # First follow the rule step by step on a written sequence of losses: epoch 3 drops by only 0.0005, less than the 1%
@@ -731,9 +709,7 @@ print("ReduceLROnPlateau ✓ 从零写的规则与 PyTorch 逐步一致 / the fr
 #     # ReduceLROnPlateau：scheduler.step(val_loss)
 # ```
 #
-# 按批次和按轮二选一，不要两处都调用。如果把 `scheduler.step()` 放在 `optimizer.step()` 之前，第一次更新用的就已经是 $\eta_1$：
-# 调度的第一个值被跳过，整个调度提前了一步。PyTorch 能发现这种顺序：第一次 `scheduler.step()` 之前如果还没有调用过 `optimizer.step()`，它就发出一个 `UserWarning`。
-# 下面把两种顺序各跑 6 步，记下每次更新实际用的学习率，并把警告捕获后打印出来。
+# 按批次和按轮二选一，不要两处都调用。如果把 `scheduler.step()` 放在 `optimizer.step()` 之前，第一次更新用的就已经是 $\eta_1$：调度的第一个值被跳过，整个调度提前了一步。PyTorch 能发现这种顺序：第一次 `scheduler.step()` 之前如果还没有调用过 `optimizer.step()`，它就发出一个 `UserWarning`。下面把两种顺序各跑 6 步，记下每次更新实际用的学习率，并把警告捕获后打印出来。
 
 # %% [markdown] tags=["en"]
 # ## 8. Where `scheduler.step()` goes
@@ -791,8 +767,7 @@ print(f"捕获的警告 / caught: {w.category.__name__}: {str(w.message).split('
 assert right == [step_lr(t, 0.1, 2, 0.1) for t in range(6)]  # 正确顺序用到 η_0, η_1, ... / the right order uses η_0, η_1, ...
 
 # %% [markdown] tags=["zh"]
-# 错误的顺序让第一个台阶提前了一步（第 1 步就用了 0.01），而且从头到尾都早一步。警告只在第一次 `scheduler.step()` 时检查一次。
-# （用混合精度训练时，`GradScaler` 可能因为梯度溢出而跳过第一次 `optimizer.step()`，这时也会出现同样的警告，那种情况无害。）
+# 错误的顺序让第一个台阶提前了一步（第 1 步就用了 0.01），而且从头到尾都早一步。警告只在第一次 `scheduler.step()` 时检查一次。（用混合精度训练时，`GradScaler` 可能因为梯度溢出而跳过第一次 `optimizer.step()`，这时也会出现同样的警告，那种情况无害。）
 #
 # ### 8.2 按批次还是按轮
 #
@@ -801,8 +776,7 @@ assert right == [step_lr(t, 0.1, 2, 0.1) for t in range(6)]  # 正确顺序用�
 # - 按轮调用：`StepLR(step_size=3)` 表示每 3 轮；`CosineAnnealingLR(T_max=epochs)`。
 # - 按批次调用：同样的参数就变成每 3 个批次、每 `T_max` 个批次。`T_max` 要改成 `epochs * len(train_loader)`。
 #
-# 按批次调度让学习率在一轮之内也平滑变化，`OneCycleLR` 和预热通常这样用。最常见的错误是参数按轮设、调用却按批次：
-# 下图的 `CosineAnnealingLR(T_max=10)` 本想管 10 轮，按批次调用后每 20 个批次就完成一次“降下去再升回来”，一轮 938 个批次（批次大小 64）里来回约 47 次。
+# 按批次调度让学习率在一轮之内也平滑变化，`OneCycleLR` 和预热通常这样用。最常见的错误是参数按轮设、调用却按批次：下图的 `CosineAnnealingLR(T_max=10)` 本想管 10 轮，按批次调用后每 20 个批次就完成一次“降下去再升回来”，一轮 938 个批次（批次大小 64）里来回约 47 次。
 
 # %% [markdown] tags=["en"]
 # The wrong order moves the first step of the schedule one update early (update 1 already uses 0.01), and the whole
@@ -845,9 +819,7 @@ plt.show()
 # %% [markdown] tags=["zh"]
 # ### 8.3 在 `fc.fit` 里
 #
-# `fc.fit(..., scheduler=s)` 在每轮结束、评估之后调用一次 `s.step()`；加上 `scheduler_per_batch=True` 则在每次 `optimizer.step()` 之后调用。
-# 对 `ReduceLROnPlateau`，它传入测试集上的损失。这只是为了课程简单：在真正的项目里，要从训练集里留出一个验证集来做这个决定，
-# 测试集只在最后用一次，否则测试准确率（accuracy）会被调得偏乐观。
+# `fc.fit(..., scheduler=s)` 在每轮结束、评估之后调用一次 `s.step()`；加上 `scheduler_per_batch=True` 则在每次 `optimizer.step()` 之后调用。对 `ReduceLROnPlateau`，它传入测试集上的损失。这只是为了课程简单：在真正的项目里，要从训练集里留出一个验证集来做这个决定，测试集只在最后用一次，否则测试准确率（accuracy）会被调得偏乐观。
 
 # %% [markdown] tags=["en"]
 # ### 8.3 In `fc.fit`
@@ -905,17 +877,11 @@ plt.show()
 # %% [markdown] tags=["zh"]
 # ## 10. 在 Fashion-MNIST 上
 #
-# 课程模型不变（`fc.NeuralNetwork()`），优化器是 Adam，学习率 $10^{-3}$，批次大小 32，训练 10 轮（每轮 1,875 个批次）。
-# 只比较两件事：学习率一直是 $10^{-3}$（基线），或者按批次用余弦退火在 10 轮里从 $10^{-3}$ 降到 0（`T_max = 10 * 1875`）。
-# 两次训练用同一个种子：同样的初始权重、同样的批次顺序，差别只来自学习率。
+# 课程模型不变（`fc.NeuralNetwork()`），优化器是 Adam，学习率 $10^{-3}$，批次大小 32，训练 10 轮（每轮 1,875 个批次）。只比较两件事：学习率一直是 $10^{-3}$（基线），或者按批次用余弦退火在 10 轮里从 $10^{-3}$ 降到 0（`T_max = 10 * 1875`）。两次训练用同一个种子：同样的初始权重、同样的批次顺序，差别只来自学习率。
 #
-# 为什么批次大小取 32？批次小，每轮的更新步数多，但每一步的噪声也大。学习率不变时，这些噪声让参数一直晃动；
-# 余弦退火在最后几轮把学习率降到接近 0，正好把晃动收掉。
+# 为什么批次大小取 32？批次小，每轮的更新步数多，但每一步的噪声也大。学习率不变时，这些噪声让参数一直晃动；余弦退火在最后几轮把学习率降到接近 0，正好把晃动收掉。
 #
-# 这个配置是在笔记本之外试过几种调度（余弦、预热加余弦、`OneCycleLR`、线性衰减，批次大小 32、64、128，几种学习率）之后选出来的。
-# 在我们的机器上，它用 3 个种子、两种线程数共跑了 6 次，10 轮后的测试准确率在 89.68% 到 89.95% 之间；
-# 同样设置下常数学习率的 Adam 大约是 88.6%。也就是说，调度带来的约 1 个百分点，比换种子带来的起伏（约 0.3 个百分点）大得多。
-# 要诚实地说：挑选时看的是测试准确率，所以这些数字略偏乐观；严格的做法是在从训练集留出的验证集上挑选。
+# 这个配置是在笔记本之外试过几种调度（余弦、预热加余弦、`OneCycleLR`、线性衰减，批次大小 32、64、128，几种学习率）之后选出来的。在我们的机器上，它用 3 个种子、两种线程数共跑了 6 次，10 轮后的测试准确率在 89.68% 到 89.95% 之间；同样设置下常数学习率的 Adam 大约是 88.6%。也就是说，调度带来的约 1 个百分点，比换种子带来的起伏（约 0.3 个百分点）大得多。要诚实地说：挑选时看的是测试准确率，所以这些数字略偏乐观；严格的做法是在从训练集留出的验证集上挑选。
 
 # %% [markdown] tags=["en"]
 # ## 10. On Fashion-MNIST
@@ -980,9 +946,7 @@ print("Fashion-MNIST ✓ 余弦退火 10 轮后测试准确率 ≥ 89.5%，训�
       "cosine annealing reaches ≥ 89.5% test accuracy in 10 epochs, with a lower training loss than the constant lr")
 
 # %% [markdown] tags=["zh"]
-# 图里看到的：前几轮两条曲线很接近，因为余弦一开始很平，学习率还接近 $10^{-3}$。之后余弦的学习率越来越小，两条曲线分开：
-# 常数学习率的测试准确率在后几轮原地起伏；余弦的参数晃动越来越小，训练损失降得更快，测试准确率稳步升高。
-# 训练损失和测试损失之间的差距也在变大：后期的小学习率让模型更贴合训练集，这是过拟合（overfitting）的迹象。在 10 轮这个预算里，净效果仍然是测试准确率更高。
+# 图里看到的：前几轮两条曲线很接近，因为余弦一开始很平，学习率还接近 $10^{-3}$。之后余弦的学习率越来越小，两条曲线分开：常数学习率的测试准确率在后几轮原地起伏；余弦的参数晃动越来越小，训练损失降得更快，测试准确率稳步升高。训练损失和测试损失之间的差距也在变大：后期的小学习率让模型更贴合训练集，这是过拟合（overfitting）的迹象。在 10 轮这个预算里，净效果仍然是测试准确率更高。
 
 # %% [markdown] tags=["en"]
 # What the figure shows: for the first epochs the two curves are close, because the cosine starts flat and the
@@ -999,8 +963,7 @@ print("Fashion-MNIST ✓ 余弦退火 10 轮后测试准确率 ≥ 89.5%，训�
 #
 # ### 练习 1：`PolynomialLR`
 #
-# `PolynomialLR(optimizer, total_iters=T, power=p)` 让学习率沿一条 $p$ 次多项式曲线下降，在 $t = T$ 时正好降到 0，之后一直是 0；
-# `power=1` 就是线性衰减。写出 `poly_lr(t, lr0, total_iters, power)`，返回第 $t$ 步的学习率。
+# `PolynomialLR(optimizer, total_iters=T, power=p)` 让学习率沿一条 $p$ 次多项式曲线下降，在 $t = T$ 时正好降到 0，之后一直是 0；`power=1` 就是线性衰减。写出 `poly_lr(t, lr0, total_iters, power)`，返回第 $t$ 步的学习率。
 
 # %% [markdown] tags=["en"]
 # ## 11. Exercises
@@ -1028,9 +991,7 @@ check.ex1_poly_lr(poly_lr)
 # %% [markdown] tags=["zh"]
 # ### 练习 2：热重启的余弦
 #
-# `CosineAnnealingWarmRestarts(optimizer, T_0, eta_min=eta_min)`（`T_mult=1`）像 `CosineAnnealingLR` 一样沿余弦下降，
-# 但每过 `T_0` 步学习率就直接跳回 `lr0`（热重启），而不是慢慢爬回去。写出 `cosine_restart_lr(t, lr0, T_0, eta_min)`。
-# 提示：先算出第 $t$ 步在当前这一段里是第几步。
+# `CosineAnnealingWarmRestarts(optimizer, T_0, eta_min=eta_min)`（`T_mult=1`）像 `CosineAnnealingLR` 一样沿余弦下降，但每过 `T_0` 步学习率就直接跳回 `lr0`（热重启），而不是慢慢爬回去。写出 `cosine_restart_lr(t, lr0, T_0, eta_min)`。提示：先算出第 $t$ 步在当前这一段里是第几步。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 2: cosine with warm restarts
@@ -1091,9 +1052,7 @@ check.ex3_warmup_linear_lr(warmup_linear_lr)
 # %% [markdown] tags=["zh"]
 # ### 练习 4：盯着准确率的 `ReduceLROnPlateau`
 #
-# 监控的指标是准确率时，越大越好，要用 `ReduceLROnPlateau(optimizer, mode="max", factor=..., patience=..., threshold=..., cooldown=...)`
-# （`threshold_mode` 仍是默认的 `"rel"`）。把第 7 节的规则改成 `mode="max"`：写出 `plateau_max_lrs(metrics, lr, factor, patience, threshold, cooldown)`，
-# 返回一个列表，第 $k$ 项是 `scheduler.step(metrics[k])` 之后的学习率。
+# 监控的指标是准确率时，越大越好，要用 `ReduceLROnPlateau(optimizer, mode="max", factor=..., patience=..., threshold=..., cooldown=...)` （`threshold_mode` 仍是默认的 `"rel"`）。把第 7 节的规则改成 `mode="max"`：写出 `plateau_max_lrs(metrics, lr, factor, patience, threshold, cooldown)`，返回一个列表，第 $k$ 项是 `scheduler.step(metrics[k])` 之后的学习率。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 4: `ReduceLROnPlateau` watching the accuracy
@@ -1129,9 +1088,7 @@ check.ex4_plateau_max_lrs(plateau_max_lrs)
 # %% [markdown] tags=["zh"]
 # ### 练习 5：一共多少步
 #
-# 按批次调用的调度器（例如 `OneCycleLR(total_steps=...)`）需要知道整个训练里 `scheduler.step()` 一共被调用多少次。
-# 写出 `total_steps(n_examples, batch_size, epochs)`：训练集有 `n_examples` 个样本，批次大小为 `batch_size`，
-# 训练 `epochs` 轮，最后一个批次可以不满（和 `DataLoader`、`fc.TensorLoader` 一样）。
+# 按批次调用的调度器（例如 `OneCycleLR(total_steps=...)`）需要知道整个训练里 `scheduler.step()` 一共被调用多少次。写出 `total_steps(n_examples, batch_size, epochs)`：训练集有 `n_examples` 个样本，批次大小为 `batch_size`，训练 `epochs` 轮，最后一个批次可以不满（和 `DataLoader`、`fc.TensorLoader` 一样）。
 
 # %% [markdown] tags=["en"]
 # ### Exercise 5: how many steps in all
@@ -1155,8 +1112,7 @@ check.ex5_total_steps(total_steps)
 # ## 小结
 #
 # - 学习率调度器只数 `scheduler.step()` 的调用次数 $t$，把 $\eta_t$ 写进优化器；`get_last_lr()` 返回它。参数（`step_size`、`T_max`、`total_iters`、`total_steps`）和调用频率用同一个单位。
-# - `StepLR`、`MultiStepLR`、`ExponentialLR`、`CosineAnnealingLR`、`LinearLR`、`SequentialLR` 和 `OneCycleLR` 的闭式公式都在整个过程中与 `get_last_lr()` 逐步一致；
-#   `OneCycleLR` 还同时调度 Adam 的 $\beta_1$；`ReduceLROnPlateau` 的规则（`patience`、`factor`、`threshold`、`cooldown`）在写好的指标上与 PyTorch 一致。
+# - `StepLR`、`MultiStepLR`、`ExponentialLR`、`CosineAnnealingLR`、`LinearLR`、`SequentialLR` 和 `OneCycleLR` 的闭式公式都在整个过程中与 `get_last_lr()` 逐步一致；`OneCycleLR` 还同时调度 Adam 的 $\beta_1$；`ReduceLROnPlateau` 的规则（`patience`、`factor`、`threshold`、`cooldown`）在写好的指标上与 PyTorch 一致。
 # - `scheduler.step()` 放在 `optimizer.step()` 之后；放反了，第一个值被跳过，PyTorch 会警告。
 # - 在 Fashion-MNIST 上，同样 10 轮，按批次的余弦退火让课程模型的测试准确率超过了 89.5%，高于常数学习率的 Adam。
 #
