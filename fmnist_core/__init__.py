@@ -6,15 +6,17 @@ exercise checks (``checks``) and the course tooling (``tooling``, ``python -m fm
 
 from .data import (CLASSES_EN, CLASSES_ZH, DataNotFoundError, TensorLoader, class_name,
                    data_dir, ensure_data, get_dataloaders, get_tensor_loaders, load_datasets,
+                   split_indices,
                    load_tensors)
 from .model import NeuralNetwork, count_parameters
-from .plot import class_label, label, plot_histories, show_images
+from .plot import class_label, label, pad, plot_histories, show_images, text_width
 from .train import evaluate, fit, get_device, set_seed, train_epoch
 
 __version__ = "0.1.0"
 __all__ = [
     "CLASSES_EN", "CLASSES_ZH", "DataNotFoundError", "TensorLoader", "class_name", "data_dir",
     "ensure_data", "get_dataloaders", "get_tensor_loaders", "load_datasets", "load_tensors",
-    "NeuralNetwork", "count_parameters", "class_label", "label", "plot_histories", "show_images",
+    "split_indices",
+    "NeuralNetwork", "count_parameters", "class_label", "label", "pad", "plot_histories", "show_images", "text_width",
     "evaluate", "fit", "get_device", "set_seed", "train_epoch",
 ]

@@ -179,11 +179,39 @@ def load_datasets(transform=None):
     return train, test
 
 
-def get_dataloaders(batch_size=64, num_workers=0):
-    """The original tutorial's way: ``DataLoader`` over ``ToTensor`` images, training set shuffled."""
+VAL_SIZE, SPLIT_SEED = 10_000, 0  # the validation split: 10,000 of the 60,000 training images
+
+
+def split_indices(n=60_000, val_size=VAL_SIZE, seed=SPLIT_SEED):
+    """The fixed split of the training set: ``(train_idx, val_idx)``, both sorted.
+
+    The same seed gives the same split on every machine and in every lesson, so a choice made on
+    the validation images is never made on images the model trained on.
+    """
+    if not 0 < val_size < n:
+        raise ValueError(f"val_size 必须在 0 与 {n} 之间 / val_size must be between 0 and {n}, "
+                         f"got {val_size}")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return order[val_size:].sort().values, order[:val_size].sort().values
+
+
+def get_dataloaders(batch_size=64, num_workers=0, val_size=0):
+    """The original tutorial's way: ``DataLoader`` over ``ToTensor`` images, training set shuffled.
+
+    Returns ``(train, test)``; with ``val_size > 0``, ``(train, val, test)``, where ``val`` holds
+    ``val_size`` training images (``split_indices``) that ``train`` no longer contains.
+    """
     train, test = load_datasets()
-    return (torch.utils.data.DataLoader(train, batch_size=batch_size, shuffle=True, num_workers=num_workers),
-            torch.utils.data.DataLoader(test, batch_size=batch_size, num_workers=num_workers))
+    loader = torch.utils.data.DataLoader
+    test_loader = loader(test, batch_size=batch_size, num_workers=num_workers)
+    if not val_size:
+        return loader(train, batch_size=batch_size, shuffle=True, num_workers=num_workers), test_loader
+    tr, va = split_indices(len(train), val_size)
+    return (loader(torch.utils.data.Subset(train, tr.tolist()), batch_size=batch_size, shuffle=True,
+                   num_workers=num_workers),
+            loader(torch.utils.data.Subset(train, va.tolist()), batch_size=batch_size,
+                   num_workers=num_workers),
+            test_loader)
 
 
 @lru_cache(maxsize=None)
@@ -226,9 +254,17 @@ class TensorLoader:
             yield X[i:i + self.batch_size], y[i:i + self.batch_size]
 
 
-def get_tensor_loaders(batch_size=64, device="cpu", generator=None):
-    """The fast path for training and test: whole-tensor loaders on ``device``, training shuffled."""
+def get_tensor_loaders(batch_size=64, device="cpu", generator=None, val_size=0):
+    """The fast path: whole-tensor loaders on ``device``, training shuffled.
+
+    Returns ``(train, test)``; with ``val_size > 0``, ``(train, val, test)`` with the same split
+    as ``get_dataloaders`` (``split_indices``).
+    """
     X, y = load_tensors(True, device)
     Xt, yt = load_tensors(False, device)
-    return (TensorLoader(X, y, batch_size, shuffle=True, generator=generator),
-            TensorLoader(Xt, yt, batch_size))
+    test = TensorLoader(Xt, yt, batch_size)
+    if not val_size:
+        return TensorLoader(X, y, batch_size, shuffle=True, generator=generator), test
+    tr, va = (i.to(X.device) for i in split_indices(len(X), val_size))
+    return (TensorLoader(X[tr], y[tr], batch_size, shuffle=True, generator=generator),
+            TensorLoader(X[va], y[va], batch_size), test)

@@ -1,6 +1,7 @@
 """Plots with Chinese and English labels: a CJK font when the system has one, English otherwise."""
 
 import os
+import unicodedata
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -34,6 +35,19 @@ def cjk_font():
     return _cjk
 
 
+def text_width(s):
+    """Columns ``s`` takes in a terminal or notebook output: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(s))
+
+
+def pad(s, width, align="<"):
+    """``s`` padded with spaces to ``width`` columns (``align`` ``<`` or ``>``), counting Chinese
+    characters as two, so a printed table that mixes Chinese and Latin text lines up."""
+    s = str(s)
+    fill = " " * max(0, width - text_width(s))
+    return fill + s if align == ">" else s + fill
+
+
 def label(zh, en):
     """A bilingual label "zh / en", or just ``en`` where no CJK font can draw ``zh``."""
     return f"{zh} / {en}" if cjk_font() else en
@@ -65,10 +79,18 @@ def show_images(images, labels, preds=None, ncols=8, size=1.5):
     return fig
 
 
-def plot_histories(histories, metrics=("train_loss", "test_acc"), title=None, size=(10, 3.5)):
-    """Curves of several runs on one figure: ``histories`` maps a run name to ``fit``'s history."""
+def plot_histories(histories, metrics=None, title=None, size=(10, 3.5)):
+    """Curves of several runs on one figure: ``histories`` maps a run name to ``fit``'s history.
+
+    ``metrics`` defaults to the training loss and the accuracy the runs were evaluated with
+    (``val_acc`` for runs evaluated on the validation split, else ``test_acc``).
+    """
+    if metrics is None:
+        first = next(iter(histories.values()))[0]
+        metrics = ("train_loss", "val_acc" if "val_acc" in first else "test_acc")
     names = {"train_loss": ("训练损失", "train loss"), "test_loss": ("测试损失", "test loss"),
-             "test_acc": ("测试准确率", "test accuracy"), "seconds": ("每轮秒数", "seconds per epoch")}
+             "test_acc": ("测试准确率", "test accuracy"),
+             "val_loss": ("验证损失", "validation loss"), "val_acc": ("验证准确率", "validation accuracy"), "seconds": ("每轮秒数", "seconds per epoch")}
     cjk_font()
     fig, axes = plt.subplots(1, len(metrics), figsize=size, squeeze=False)
     for ax, metric in zip(axes[0], metrics):

@@ -85,31 +85,40 @@ def evaluate(model, loader, loss_fn=None, *, target_fn=None, device=None):
     return loss, correct.item() / count
 
 
-def fit(model, train_loader, test_loader, loss_fn, optimizer, epochs, *, scheduler=None,
-        scheduler_per_batch=False, target_fn=None, progress=True, verbose=True):
-    """Train for ``epochs`` epochs and evaluate after each one.
+EVAL_NAMES = {"test": "测试", "val": "验证"}
+
+
+def fit(model, train_loader, eval_loader, loss_fn, optimizer, epochs, *, scheduler=None,
+        scheduler_per_batch=False, target_fn=None, progress=True, verbose=True, eval_name="test"):
+    """Train for ``epochs`` epochs and evaluate on ``eval_loader`` after each one.
 
     Returns the history: a list with one dict per epoch with keys ``epoch``, ``train_loss``,
-    ``test_loss``, ``test_acc`` and ``seconds``. A scheduler is stepped once per epoch (after
-    the optimizer steps), or after each batch with ``scheduler_per_batch=True``;
-    ``ReduceLROnPlateau`` is stepped with the test loss.
+    ``{eval_name}_loss``, ``{eval_name}_acc`` and ``seconds``; ``eval_name`` is ``"test"`` (the
+    default) or ``"val"`` when ``eval_loader`` holds validation data. A scheduler is stepped once
+    per epoch (after the optimizer steps), or after each batch with ``scheduler_per_batch=True``;
+    ``ReduceLROnPlateau`` is stepped with the evaluation loss.
     """
+    if eval_name not in EVAL_NAMES:
+        raise ValueError(f"eval_name 只能是 test 或 val / eval_name must be 'test' or 'val', "
+                         f"got {eval_name!r}")
+    zh = EVAL_NAMES[eval_name]
     history = []
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         train_loss = train_epoch(model, train_loader, loss_fn, optimizer,
                                  scheduler if scheduler_per_batch else None, target_fn=target_fn,
                                  progress=progress, desc=f"epoch {epoch}/{epochs}")
-        test_loss, test_acc = evaluate(model, test_loader, loss_fn, target_fn=target_fn)
+        test_loss, test_acc = evaluate(model, eval_loader, loss_fn, target_fn=target_fn)
         if scheduler is not None and not scheduler_per_batch:
             if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 scheduler.step(test_loss)
             else:
                 scheduler.step()
-        history.append({"epoch": epoch, "train_loss": train_loss, "test_loss": test_loss,
-                        "test_acc": test_acc, "seconds": time.perf_counter() - start})
+        history.append({"epoch": epoch, "train_loss": train_loss, f"{eval_name}_loss": test_loss,
+                        f"{eval_name}_acc": test_acc, "seconds": time.perf_counter() - start})
         if verbose:
             print(f"epoch {epoch:>2}: 训练损失 / train loss {train_loss:.4f}  "
-                  f"测试损失 / test loss {test_loss:.4f}  "
-                  f"测试准确率 / test acc {100 * test_acc:.1f}%  ({history[-1]['seconds']:.1f} s)")
+                  f"{zh}损失 / {eval_name} loss {test_loss:.4f}  "
+                  f"{zh}准确率 / {eval_name} acc {100 * test_acc:.1f}%  "
+                  f"({history[-1]['seconds']:.1f} s)")
     return history

@@ -176,3 +176,23 @@ def test_plot_lang_en_forces_english(monkeypatch):
     monkeypatch.setattr(plot, "_cjk", None)
     monkeypatch.setenv("FMNIST_PLOT_LANG", "en")
     assert plot.cjk_font() == "" and fc.label("损失", "loss") == "loss"
+
+
+def test_pad_counts_chinese_characters_as_two_columns():
+    assert fc.text_width("T恤/上衣") == 8
+    assert fc.pad("裤子", 6) == "裤子  " and fc.pad("ab", 4, ">") == "  ab"
+    rows = [fc.pad(name, 14) + "|" for name in ("T恤/上衣", "Trouser", "短靴")]
+    assert len({fc.text_width(r) for r in rows}) == 1
+
+
+def test_fit_names_its_history_after_the_evaluation_data():
+    from torch import nn
+    X, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    model = fc.NeuralNetwork()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    loader = fc.TensorLoader(X, y, 32)
+    h = fc.fit(model, loader, loader, nn.CrossEntropyLoss(), opt, 1, progress=False,
+               verbose=False, eval_name="val")
+    assert set(h[0]) == {"epoch", "train_loss", "val_loss", "val_acc", "seconds"}
+    with pytest.raises(ValueError, match="eval_name"):
+        fc.fit(model, loader, loader, nn.CrossEntropyLoss(), opt, 1, eval_name="dev")

@@ -139,3 +139,25 @@ def test_tensor_loader_batches():
 def test_class_names():
     assert len(fc.CLASSES_ZH) == len(fc.CLASSES_EN) == 10
     assert fc.class_name(6) == "衬衫 Shirt" and fc.class_name(6, "en") == "Shirt"
+
+
+def test_validation_split_is_fixed_disjoint_and_the_same_on_both_paths():
+    tr, va = fc.split_indices()
+    assert len(tr) == 50_000 and len(va) == 10_000
+    assert not set(tr.tolist()) & set(va.tolist())
+    tr2, va2 = fc.split_indices()
+    assert torch.equal(tr, tr2) and torch.equal(va, va2)
+    assert not torch.equal(va, fc.split_indices(seed=1)[1])
+    with pytest.raises(ValueError, match="val_size"):
+        fc.split_indices(val_size=0)
+
+
+def test_both_loaders_give_the_same_validation_images():
+    train, val, test = fc.get_tensor_loaders(batch_size=1000, val_size=10_000)
+    assert len(train.dataset) == 50_000 and len(val.dataset) == 10_000 and len(test.dataset) == 10_000
+    dl_train, dl_val, _ = fc.get_dataloaders(batch_size=1000, val_size=10_000)
+    assert len(dl_train.dataset) == 50_000
+    X_fast, y_fast = next(iter(val))
+    X_dl, y_dl = next(iter(dl_val))
+    torch.testing.assert_close(X_fast, X_dl)
+    assert torch.equal(y_fast, y_dl)
