@@ -17,17 +17,32 @@ CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source H
 _cjk = None  # the font found, "" when none; None until the first look
 
 
+def _first_cjk():
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), "")
+
+
 def cjk_font():
     """The first CJK font installed here (and make matplotlib use it), or "" when there is none.
 
+    matplotlib keeps a cache of the fonts it found the first time it ran; when that cache knows
+    no CJK font, the system's fonts are scanned once more, so a font installed since is found.
     ``FMNIST_PLOT_LANG=en`` asks for English-only figures even where a CJK font exists.
     """
     global _cjk
     if _cjk is None and os.environ.get("FMNIST_PLOT_LANG", "").lower() == "en":
         _cjk = ""
     if _cjk is None:
-        installed = {f.name for f in font_manager.fontManager.ttflist}
-        _cjk = next((name for name in CJK_FONTS if name in installed), "")
+        _cjk = _first_cjk()
+        if not _cjk:
+            known = {f.fname for f in font_manager.fontManager.ttflist}
+            for path in font_manager.findSystemFonts():
+                if path not in known:
+                    try:
+                        font_manager.fontManager.addfont(path)
+                    except (OSError, RuntimeError, ValueError):
+                        pass  # a font file matplotlib cannot read: skip it
+            _cjk = _first_cjk()
         if _cjk:
             # the CJK font for Chinese, DejaVu Sans for every glyph it lacks
             matplotlib.rcParams["font.sans-serif"] = [_cjk, "DejaVu Sans"]

@@ -157,9 +157,10 @@ def test_readme_quick_start_is_what_ci_runs(root):
     readme = (root / "README.md").read_text()
     ci = (root / ".ci" / "run").read_text()
     quick = readme.split("## 快速开始 / Quick start")[1].split("\n## ")[0]
-    commands = re.findall(r"```bash\n\s*(.*?)\n\s*```", quick, re.S)
-    assert commands == ['pip install -e ".[dev]"', "jupyter lab notebooks/", "pytest"]
-    assert 'pip install -e ".[dev]"' in ci and ci.rstrip().endswith("pytest")
+    steps = quick.split("### ")[0]  # the three numbered steps, before the install variants
+    commands = re.findall(r"```bash\n\s*(.*?)\n\s*```", steps, re.S)
+    assert commands == ['pip install -e ".[dev]"', "jupyter lab", "pytest --nbval"]
+    assert 'pip install -e ".[dev,teacher]"' in ci and ci.rstrip().endswith("pytest --nbval")
     for src in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
         assert f"notebooks/{src.stem}.ipynb" in readme, f"{src.stem} missing from the README's table"
 
@@ -196,3 +197,15 @@ def test_fit_names_its_history_after_the_evaluation_data():
     assert set(h[0]) == {"epoch", "train_loss", "val_loss", "val_acc", "seconds"}
     with pytest.raises(ValueError, match="eval_name"):
         fc.fit(model, loader, loader, nn.CrossEntropyLoss(), opt, 1, eval_name="dev")
+
+
+def test_a_cjk_font_installed_after_matplotlib_cached_its_fonts_is_found(monkeypatch):
+    from matplotlib import font_manager
+    system = font_manager.findSystemFonts()
+    if not any("CJK" in p or "cjk" in p for p in system):
+        pytest.skip("no CJK font on this machine (fonts-noto-cjk installs one)")
+    stale = [f for f in font_manager.fontManager.ttflist if f.name not in plot.CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # a cache made before the font
+    monkeypatch.setattr(plot, "_cjk", None)
+    monkeypatch.delenv("FMNIST_PLOT_LANG", raising=False)
+    assert plot.cjk_font() in plot.CJK_FONTS

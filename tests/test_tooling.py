@@ -17,7 +17,7 @@ HEADER = '''# ---
 #     cell_metadata_filter: tags,nbgrader,-all
 #     formats: ipynb,py:percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -63,7 +63,7 @@ def make_course(tmp_path, source=GOOD, execute=False):
         for k, cell in enumerate(nb.cells):
             if cell.cell_type == "code":
                 cell.execution_count = k
-        jupytext.write(nb, py.with_suffix(".ipynb"))
+        jupytext.write(notebooks.stamp(nb, py), py.with_suffix(".ipynb"))
     return py
 
 
@@ -201,15 +201,95 @@ def test_export_holds_one_language_only(root, tmp_path):
         classroom.make_export(root, "fr", tmp_path / "fr")
 
 
-def test_every_image_a_lesson_shows_exists(root):
+def test_every_image_a_lesson_shows_is_served_by_the_readme_command(root):
+    # the README opens JupyterLab at the repository root: every image must resolve inside it
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "jupyter lab notebooks/" not in readme and "jupyter lab\n" in readme
     found = 0
     for src in notebooks.lesson_sources(root):
         for cell in notebooks.read_py(src).cells:
             if cell.cell_type == "markdown":
                 for ref in lint.IMAGE.findall(cell.source):
                     found += 1
-                    assert (src.parent / ref).resolve().is_file(), f"{src.name}: {ref} missing"
-    assert found >= 1
+                    target = (src.parent / ref).resolve()
+                    assert target.is_file(), f"{src.name}: {ref} missing"
+                    assert root.resolve() in target.parents, f"{src.name}: {ref} outside the root"
+    assert found >= 3
+
+
+def _zh_cell(text, en="# Text."):
+    return f'# %% [markdown] tags=["zh"]\n{text}\n\n# %% [markdown] tags=["en"]\n{en}\n\n'
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("# 第一行\n# 第二行", "line break between two Chinese characters"),
+    ("# 公式 $a\tb$", "control characters"),
+])
+def test_lint_catches_bad_chinese_text(tmp_path, text, expected):
+    make_course(tmp_path, GOOD.replace("\n# %%\nx = 3", "\n" + _zh_cell(text) + "# %%\nx = 3"))
+    problems = lint.lint(tmp_path)
+    assert any(expected in p for p in problems), problems
+
+
+def test_lint_allows_line_breaks_in_english_and_inside_display_math(tmp_path):
+    math = "# $$\n# \\text{甲}\n# \\text{乙}\n# $$"
+    cell = _zh_cell("# 一段。\n#\n" + math, "# One\n# paragraph.\n#\n" + math)
+    make_course(tmp_path, GOOD.replace("\n# %%\nx = 3", "\n" + cell + "# %%\nx = 3"))
+    assert lint.lint(tmp_path) == []
+
+
+def test_lint_catches_long_code_and_printed_lines(tmp_path):
+    make_course(tmp_path, GOOD.replace("x = 3\n", "x = 3  # " + "x" * 100 + "\n"))
+    assert any("code line longer than 100" in p for p in lint.lint(tmp_path))
+    shutil.rmtree(tmp_path / "notebooks")
+    py = make_course(tmp_path)
+    nb = nbformat.read(py.with_suffix(".ipynb"), 4)
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="y" * 101 + "\n")]
+    nbformat.write(nb, py.with_suffix(".ipynb"))
+    assert any("printed line longer than 100" in p for p in lint.lint(tmp_path))
+
+
+def test_lint_catches_stale_invalid_and_wrongly_labelled_notebooks(tmp_path):
+    py = make_course(tmp_path)
+    ipynb = py.with_suffix(".ipynb")
+    nb = nbformat.read(ipynb, 4)
+    nb.metadata["fmnist_core"]["package"] = "0" * 16  # built before fmnist_core changed
+    nbformat.write(nb, ipynb)
+    assert any("older code" in p for p in lint.lint(tmp_path))
+    nb.metadata["fmnist_core"] = notebooks.provenance(py)
+    nb.metadata["kernelspec"]["display_name"] = "Python 3"
+    nbformat.write(nb, ipynb)
+    assert any("kernelspec" in p for p in lint.lint(tmp_path))
+    nb.metadata["kernelspec"] = dict(notebooks.KERNELSPEC)
+    nb.cells[2]["outputs"] = [{"output_type": "stream"}]  # no name, no text
+    ipynb.write_text(nbformat.writes(nb, validate=False) if False else
+                     __import__("json").dumps(nb), encoding="utf-8")
+    assert any("not a valid notebook" in p for p in lint.lint(tmp_path))
+
+
+def test_lint_catches_an_image_outside_the_repository(tmp_path):
+    cell = '# %% [markdown] tags=["zh"]\n# ![图](../../x.png)\n\n# %% [markdown] tags=["en"]\n# ![fig](../../x.png)\n\n'
+    make_course(tmp_path, GOOD.replace("\n# %%\nx = 3", "\n" + cell + "# %%\nx = 3"))
+    assert any("outside the repository" in p for p in lint.lint(tmp_path))
+
+
+def test_build_keeps_cell_ids_and_reruns_only_when_code_changes(tmp_path, capsys):
+    py = make_course(tmp_path, execute=True)
+    ipynb = py.with_suffix(".ipynb")
+    ids = [c.id for c in nbformat.read(ipynb, 4).cells]
+    assert lint.lint(tmp_path) == []
+    py.write_text(py.read_text().replace("# # Title", "# # A title"))
+    notebooks.build([py])
+    assert "code unchanged" in capsys.readouterr().out
+    nb = nbformat.read(ipynb, 4)
+    assert [c.id for c in nb.cells] == ids and nb.cells[2].outputs[0]["text"] == "6\n"
+    py.write_text(py.read_text().replace("print(x * 2)", "print(x * 5)"))
+    notebooks.build([py])
+    nb = nbformat.read(ipynb, 4)
+    assert "running" in capsys.readouterr().out and nb.cells[2].outputs[0]["text"] == "15\n"
+    assert [c.id for c in nb.cells] == ids
+    assert all("execution" not in c.metadata for c in nb.cells)
+    assert lint.lint(tmp_path) == []
 
 
 def test_figures_are_drawn(tmp_path):

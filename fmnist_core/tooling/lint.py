@@ -5,19 +5,29 @@
   formulas and images;
 - exercise cells carry valid nbgrader metadata, and answers sit between the solution markers,
   inside a function;
-- each ``.py`` has its ``.ipynb`` with the same cells, all code cells executed.
+- each ``.py`` has its ``.ipynb`` with the same cells, all code cells executed, built from the
+  current code (``build``'s stamp), valid for ``nbformat``, with JupyterLab's kernelspec;
+- no line break between two Chinese characters in a ``zh`` cell (it renders as a space), no
+  control characters in markdown, code and printed lines of at most 100 characters;
+- every image a lesson shows exists inside the repository (the folder ``jupyter lab`` serves).
 """
 
 import re
 from pathlib import Path
 
-from .notebooks import (SOLUTION_BEGIN, SOLUTION_END, lesson_sources, read_ipynb, read_py,
-                        tags)
+import nbformat
+
+from .notebooks import (KERNELSPEC, SOLUTION_BEGIN, SOLUTION_END, lesson_sources, provenance,
+                        read_ipynb, read_py, tags)
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+CJK = "\u3400-\u9fff\uf900-\ufaff"
+CJK_BREAK = re.compile(f"[{CJK}]\n[{CJK}]")
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+MAX_LINE = 100
 
 
 def _headings(text):
@@ -120,6 +130,64 @@ def _marker_problems(source):
     return []
 
 
+def _prose(text):
+    """Markdown without fenced code and display math (where a line break is not a space)."""
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    return re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)
+
+
+def check_text(cells, name):
+    """Chinese paragraphs on one line, no control characters, lines short enough to read."""
+    problems = []
+    for i, cell in enumerate(cells):
+        where = f"{name}: 单元格 / cell {i + 1}"
+        if cell.cell_type == "markdown":
+            if CONTROL.search(cell.source):
+                bad = sorted({repr(c) for c in CONTROL.findall(cell.source)})
+                problems.append(f"{where}: markdown 中有控制字符 / control characters in markdown: "
+                                f"{', '.join(bad)} (e.g. a \\t that ate a \\times)")
+            if "zh" in tags(cell):
+                for m in CJK_BREAK.finditer(_prose(cell.source)):
+                    problems.append(f"{where}: 中文段落中间换行，显示为空格 / a line break between "
+                                    f"two Chinese characters renders as a space: {m.group()!r}; "
+                                    f"keep each Chinese paragraph on one line")
+        elif cell.cell_type == "code":
+            for k, line in enumerate(cell.source.splitlines(), 1):
+                if len(line) > MAX_LINE:
+                    problems.append(f"{where}, 第 {k} 行 / line {k}: 代码行超过 {MAX_LINE} 个字符 / "
+                                    f"code line longer than {MAX_LINE} characters ({len(line)})")
+    return problems
+
+
+def check_outputs(cells, name):
+    """Printed lines short enough to read in JupyterLab at 1366 px."""
+    problems = []
+    for i, cell in enumerate(cells):
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") if out.get("output_type") == "stream" else ""
+            for line in text.splitlines():
+                if len(line) > MAX_LINE:
+                    problems.append(f"{name}: 单元格 / cell {i + 1}: 输出行超过 {MAX_LINE} 个字符 / "
+                                    f"printed line longer than {MAX_LINE} characters: {line[:60]!r}...")
+    return problems
+
+
+def check_images(cells, name, root):
+    """Every image a markdown cell shows exists inside ``root`` (what ``jupyter lab`` serves)."""
+    problems = []
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "markdown":
+            continue
+        for ref in IMAGE.findall(cell.source):
+            if "://" in ref or ref.startswith("attachment:"):
+                continue
+            target = (Path(root) / "notebooks" / ref).resolve()
+            if not target.is_file() or Path(root).resolve() not in target.parents:
+                problems.append(f"{name}: 单元格 / cell {i + 1}: 图片不存在或在仓库之外 / image missing "
+                                f"or outside the repository: {ref}")
+    return problems
+
+
 def check_sync(py_path):
     """The ``.ipynb`` holds the same cells as the ``.py`` and every code cell was executed."""
     ipynb = py_path.with_suffix(".ipynb")
@@ -138,7 +206,18 @@ def check_sync(py_path):
             return [f"{py_path.name}: 单元格 {i + 1} 不同步 / cell {i + 1} out of sync; {fix}"]
         if y.cell_type == "code" and y.source.strip() and y.get("execution_count") is None:
             return [f"{ipynb.name}: 单元格 {i + 1} 未执行 / cell {i + 1} not executed; {fix}"]
-    return []
+    nb = read_ipynb(ipynb)
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as e:
+        return [f"{ipynb.name}: 不是有效的笔记本 / not a valid notebook: {e.message}; {fix}"]
+    if nb.metadata.get("fmnist_core") != provenance(py_path):
+        return [f"{ipynb.name}: 输出来自旧的代码（课程代码或 fmnist_core 已改） / outputs built from "
+                f"older code (the lesson's code or fmnist_core changed since); {fix}"]
+    if nb.metadata.get("kernelspec") != KERNELSPEC:
+        return [f"{ipynb.name}: kernelspec 与 JupyterLab 写的不同，打开即显示已修改 / kernelspec differs "
+                f"from what JupyterLab writes (the lesson would open as modified); {fix}"]
+    return check_outputs(nb.cells, ipynb.name)
 
 
 def lint(root):
@@ -149,5 +228,7 @@ def lint(root):
     problems = []
     for src in sources:
         cells = read_py(src).cells
-        problems += check_pairs(cells, src.name) + check_nbgrader(cells, src.name) + check_sync(src)
+        problems += (check_pairs(cells, src.name) + check_nbgrader(cells, src.name)
+                     + check_text(cells, src.name) + check_images(cells, src.name, root)
+                     + check_sync(src))
     return problems

@@ -1,15 +1,26 @@
 """Finding, reading and building the lessons: ``notebooks/NN_slug.py`` is the source,
-``notebooks/NN_slug.ipynb`` the same cells with the outputs of a run on the CPU."""
+``notebooks/NN_slug.ipynb`` the same cells with the outputs of a run on the CPU.
 
+``build`` stamps each notebook with what it was built from (a hash of its code cells and of the
+package modules a lesson imports), so ``lint`` can tell a notebook whose outputs are stale.
+"""
+
+import hashlib
 import os
 import re
 from pathlib import Path
 
 import jupytext
 import nbformat
+from jupytext.combine import combine_inputs_with_outputs
 
 LESSON = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
 SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+# what JupyterLab writes for ipykernel's kernel: with anything else an untouched lesson opens modified
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+PACKAGE = Path(__file__).resolve().parents[1]
+# the modules whose code shapes a lesson's outputs (the tooling and the CLI do not)
+CORE_MODULES = ["__init__.py", "data.py", "model.py", "train.py", "plot.py", "checks/__init__.py"]
 
 
 def find_root(start=None):
@@ -39,16 +50,66 @@ def tags(cell):
     return cell.get("metadata", {}).get("tags", [])
 
 
-def build(sources, timeout=900):
-    """Execute each lesson's ``.py`` top to bottom on the CPU and write its paired ``.ipynb``."""
+def _sha(parts):
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def provenance(py_path, nb=None):
+    """What a lesson's outputs depend on: ``{"code": hash of its code cells, "package": hash of
+    the core modules and of the lesson's own checkers}``."""
+    py_path = Path(py_path)
+    nb = nb or read_py(py_path)
+    code = _sha(c.source.strip() for c in nb.cells if c.cell_type == "code")
+    modules = list(CORE_MODULES)
+    checker = PACKAGE / "checks" / f"lesson{py_path.name[:2]}.py"
+    if checker.is_file():
+        modules.append(f"checks/{checker.name}")
+    package = _sha(f"{m}\n{(PACKAGE / m).read_text(encoding='utf-8')}" for m in modules)
+    return {"code": code, "package": package}
+
+
+def stamp(nb, py_path):
+    """Record in ``nb``'s metadata what it was built from, and the kernelspec JupyterLab writes."""
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["fmnist_core"] = provenance(py_path)
+    return nb
+
+
+def _merged(src):
+    """The ``.py`` cells combined with the existing ``.ipynb``'s cells, so cell ids stay stable."""
+    nb = read_py(src)
+    ipynb = src.with_suffix(".ipynb")
+    if ipynb.exists():
+        nb = combine_inputs_with_outputs(nb, read_ipynb(ipynb), fmt="py:percent")
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.metadata.pop("execution", None)  # timestamps: noise in every rebuild's diff
+    return nb
+
+
+def build(sources, timeout=900, force=False):
+    """Execute each lesson's ``.py`` top to bottom on the CPU and write its paired ``.ipynb``.
+
+    A lesson whose code and package are unchanged since its last build (only its text changed)
+    gets the new text without being run again, unless ``force``.
+    """
     from nbclient import NotebookClient
 
     os.environ["FMNIST_DEVICE"] = "cpu"  # stored outputs are made on the CPU; the kernel inherits it
-    for src in sources:
-        src = Path(src)
-        nb = read_py(src)
-        print(f"运行 / running {src.name} ...", flush=True)
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(src.parent)}}).execute()
-        jupytext.write(nb, src.with_suffix(".ipynb"))
-        print(f"  写入 / wrote {src.with_suffix('.ipynb').name}", flush=True)
+    for src in map(Path, sources):
+        nb = _merged(src)
+        ipynb = src.with_suffix(".ipynb")
+        old = read_ipynb(ipynb).metadata.get("fmnist_core") if ipynb.exists() else None
+        executed = all(c.get("execution_count") is not None or not c.source.strip()
+                       for c in nb.cells if c.cell_type == "code")
+        if not force and executed and old == provenance(src):
+            print(f"{src.name}: 代码未变，只更新文字 / code unchanged, text updated", flush=True)
+        else:
+            print(f"运行 / running {src.name} ...", flush=True)
+            NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                           resources={"metadata": {"path": str(src.parent)}}).execute()
+        jupytext.write(stamp(nb, src), ipynb)
+        print(f"  写入 / wrote {ipynb.name}", flush=True)
