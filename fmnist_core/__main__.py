@@ -4,6 +4,7 @@
   train                     train the course model, print the final test accuracy
   lint                      check the lessons (pairs, nbgrader metadata, .py/.ipynb sync)
   build [LESSON ...]        re-execute lessons from their .py and write the .ipynb
+  course OUT_DIR            a ready nbgrader course (teachers; needs the [teacher] extra to grade)
   student OUT_DIR           student copies of the lessons
   export --lang zh|en OUT   the lessons in one language
   images                    redraw the figures in images/
@@ -106,6 +107,20 @@ def cmd_student(args):
         print(f"写入 / wrote {path}")
 
 
+def cmd_course(args):
+    from .tooling.classroom import make_course
+    from .tooling.notebooks import find_root
+    try:
+        written = make_course(find_root(), args.out_dir, args.course_id, args.lessons)
+    except ValueError as e:
+        print(e)
+        return 1
+    for path in written:
+        print(f"写入 / wrote {path}")
+    print(f"下一步 / next: cd {args.out_dir} && nbgrader generate_assignment {written[0].parent.name}")
+    return 0
+
+
 def cmd_export(args):
     from .tooling.classroom import make_export
     from .tooling.notebooks import find_root
@@ -144,6 +159,11 @@ def main(argv=None):
     b.add_argument("lessons", nargs="*", help="e.g. 00_data or notebooks/00_data.py (default: all)")
     b.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     b.set_defaults(func=cmd_build)
+    c = sub.add_parser("course", help="a ready nbgrader course")
+    c.add_argument("out_dir")
+    c.add_argument("--course-id", default="fmnist-course")
+    c.add_argument("--lessons", nargs="*", help="e.g. 01_model 05 (default: all)")
+    c.set_defaults(func=cmd_course)
     s = sub.add_parser("student", help="student copies of the lessons")
     s.add_argument("out_dir")
     s.set_defaults(func=cmd_student)

@@ -3,16 +3,57 @@
 Each lesson's checkers live in ``fmnist_core.checks.lessonNN``; they are built from these few
 helpers. A checker never swallows an exception raised by the learner's code, so an unfinished
 exercise (``raise NotImplementedError()``) fails loudly in its check cell.
+
+A failed check shows only its hint: in Jupyter (and so in nbgrader's feedback) ``CheckFailed``
+renders as its hint with no traceback through the checker, which would show the anticipated
+wrong answers; every line of the hint fits nbgrader's 87 columns.
 """
 
+import functools
+import textwrap
+
 import torch
+
+WIDTH = 87  # nbgrader's validator cuts longer lines
+LOSS_FACTOR_HINT = ("少了或多了求平均、除以 N 或乘 2？", "a missing or extra mean, division by N, or factor of 2?")
+
+
+def _wrap(text):
+    return "\n".join(textwrap.wrap(text, WIDTH, initial_indent="✗ ", subsequent_indent="  ",
+                                   break_on_hyphens=False))
 
 
 class CheckFailed(AssertionError):
     """The learner's answer is not right yet; the message says why, in Chinese and English."""
 
     def __init__(self, zh, en):
-        super().__init__(f"✗ {zh}\n✗ {en}")
+        super().__init__(f"{_wrap(zh)}\n{_wrap(en)}")
+
+    def _render_traceback_(self):
+        # IPython shows these lines instead of a traceback (its hook for custom exceptions)
+        return ["CheckFailed: 答案还不对 / the answer is not right yet", *str(self).splitlines()]
+
+
+def checker(function):
+    """Mark an exercise's checker: outside Jupyter too, a failed check's traceback stops at the
+    checker instead of running through its insides."""
+
+    @functools.wraps(function)
+    def check(*args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841 (read by IPython)
+        try:
+            return function(*args, **kwargs)
+        except CheckFailed as failed:
+            raise failed.with_traceback(None) from None
+
+    return check
+
+
+def wrap_checkers(namespace):
+    """Apply ``checker`` to every public ``ex…`` function of a lesson's checks module."""
+    for name, value in list(namespace.items()):
+        if name.startswith("ex") and callable(value) and not hasattr(value, "__wrapped__"):
+            namespace[name] = checker(value)
 
 
 def passed(zh, en):
@@ -34,12 +75,14 @@ def _close(a, b, rtol, atol):
     return a.shape == b.shape and torch.allclose(a.double(), b.double(), rtol=rtol, atol=atol)
 
 
-def check_close(got, expected, *, name="结果 / result", mistakes=(), rtol=1e-4, atol=1e-6):
+def check_close(got, expected, *, name="结果 / result", mistakes=(), rtol=1e-4, atol=1e-6,
+                factor_hint=None):
     """Fail unless tensor ``got`` equals ``expected`` within tolerance, with the best hint we have.
 
     ``mistakes`` is a sequence of ``(wrong_value, zh_hint, en_hint)``: when ``got`` matches a
-    known wrong answer, its hint is shown. Otherwise a constant factor, a flipped sign or a shape
-    mismatch is named.
+    known wrong answer, its hint is shown. Otherwise a shape mismatch, nan or inf, a flipped
+    sign or a constant factor is named; ``factor_hint`` (zh, en) says what such a factor usually
+    means for this exercise (``LOSS_FACTOR_HINT`` for a loss).
     """
     if not isinstance(got, torch.Tensor):
         fail(f"{name} 应该是 torch.Tensor，得到的是 {type(got).__name__}",
@@ -57,13 +100,19 @@ def check_close(got, expected, *, name="结果 / result", mistakes=(), rtol=1e-4
         fail(f"{name} 的形状是 {tuple(got_d.shape)}，应为 {tuple(exp_d.shape)}",
              f"{name} has shape {tuple(got_d.shape)}, expected {tuple(exp_d.shape)}")
     g, e = got_d.double().flatten(), exp_d.double().flatten()
-    if e.abs().max() > 0 and torch.isfinite(g).all():
+    if not torch.isfinite(g).all() and torch.isfinite(e).all():
+        fail(f"{name} 含有 nan 或 inf：是不是除以了 0、对负数开了方，或者 log 了 0？"
+             f"（例如 Adam 的步数从 0 开始数时 1 − β^0 = 0）",
+             f"{name} holds nan or inf: a division by 0, the root of a negative number, or the log "
+             f"of 0? (e.g. Adam counting steps from 0 divides by 1 − β^0 = 0)")
+    if e.abs().max() > 0:
         k = (g @ e) / (e @ e)  # the best single factor k with got ≈ k * expected
         if abs(k) > 1e-8 and torch.allclose(g, k * e, rtol=rtol, atol=atol):
             if torch.isclose(k, torch.tensor(-1.0, dtype=k.dtype)):
                 fail(f"{name} 的符号反了", f"{name} has the wrong sign")
-            fail(f"{name} 差了一个常数因子：是正确值的 {k.item():.4g} 倍（少了或多了求平均、除以 N 或乘 2？）",
-                 f"{name} is off by a constant factor: {k.item():.4g} times the right value "
-                 f"(a missing or extra mean, division by N, or factor of 2?)")
+            zh, en = factor_hint or ("", "")
+            fail(f"{name} 差了一个常数因子：是正确值的 {k.item():.4g} 倍" + (f"（{zh}）" if zh else ""),
+                 f"{name} is off by a constant factor: {k.item():.4g} times the right value"
+                 + (f" ({en})" if en else ""))
     diff = (g - e).abs().max().item()
     fail(f"{name} 与正确值不符（最大误差 {diff:.3g}）", f"{name} does not match (largest error {diff:.3g})")
