@@ -127,3 +127,27 @@ def test_nbgrader_release_autograde_and_feedback(root, tmp_path, lesson):
     assert results["patches_checker"][0] == results["one_wrong"][0]
     feedback = (course / "feedback" / "one_wrong" / lesson / f"{lesson}.html").read_text(encoding="utf-8")
     assert "✗" in feedback and "fmnist_core/checks" not in feedback  # the hint, no checker code
+
+
+@pytest.mark.slow
+def test_the_wheel_for_students_holds_the_package_and_no_lesson(root, tmp_path):
+    import subprocess
+    import zipfile
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                    str(root)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("fmnist_core-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "fmnist_core/checks/lesson05.py" in names
+    assert all(n.startswith(("fmnist_core/", "fmnist_core-")) for n in names), names
+    assert not any(n.endswith(".ipynb") or "notebooks/" in n for n in names)
+
+
+def test_readme_tells_a_teacher_the_safe_way(root):
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## 课堂使用 / In the classroom")[1].split("\n## ")[0]
+    for step in ('pip install -e ".[dev,teacher]"', "python -m fmnist_core course",
+                 "nbgrader generate_assignment", "nbgrader autograde", "nbgrader generate_feedback",
+                 "python -m fmnist_core data", "FMNIST_GRADING", "pip wheel --no-deps -w dist .",
+                 "benchmarks/grading_time.py"):
+        assert step in section, step
+    assert "process `notebooks/`" not in readme and "never point nbgrader at it" in section
