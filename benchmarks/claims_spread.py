@@ -1,0 +1,94 @@
+"""Do the lessons' asserted claims hold across seeds and thread counts? How much do they move?
+
+Runs each lesson top to bottom (as nbval does) with every seed shifted by an offset and torch
+limited to a number of threads, and reports whether every cell ran (every assert held) and the
+final accuracy of every run the lesson keeps in a ``histories`` dict, so the spread of each
+compared number can be read off.
+
+    python benchmarks/claims_spread.py --lessons 04 09 --seeds 0 1 2 --threads 1 2
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from fmnist_core.tooling.notebooks import lesson_sources, read_py  # noqa: E402
+
+PATCH = '''
+import torch as _torch
+_torch.set_num_threads({threads})
+_seed = _torch.manual_seed
+_torch.manual_seed = lambda s: _seed(s + {offset})
+class _Generator(_torch.Generator):
+    def manual_seed(self, s):
+        return super().manual_seed(s + {offset})
+_torch.Generator = _Generator
+import random as _random
+_rseed = _random.seed
+_random.seed = lambda s=None: _rseed(None if s is None else s + {offset})
+'''
+REPORT = '''
+import json as _json
+_out = {}
+for _name, _value in list(globals().items()):
+    if isinstance(_value, dict) and _name.endswith("histories"):
+        for _run, _h in _value.items():
+            if isinstance(_h, list) and _h and isinstance(_h[-1], dict):
+                _acc = {k: v for k, v in _h[-1].items() if k.endswith("_acc")}
+                if _acc:
+                    _out[f"{_name}[{_run}]"] = _acc
+print("REPORT" + _json.dumps(_out))
+'''
+
+
+def run(src, offset, threads):
+    import nbformat
+    nb = read_py(src)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(PATCH.format(offset=offset, threads=threads)))
+    nb.cells.append(nbformat.v4.new_code_cell(REPORT))
+    start = time.perf_counter()
+    try:
+        NotebookClient(nb, timeout=1800, kernel_name="python3",
+                       resources={"metadata": {"path": str(src.parent)}}).execute()
+    except CellExecutionError as e:
+        return False, str(e).splitlines()[-1][:200], {}, time.perf_counter() - start
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    report = json.loads(text.split("REPORT", 1)[1]) if "REPORT" in text else {}
+    return True, "", report, time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lessons", nargs="*")
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("--threads", nargs="*", type=int, default=[1, 2])
+    args = parser.parse_args(argv)
+    sources = [s for s in lesson_sources(ROOT)
+               if not args.lessons or any(s.stem.startswith(w) for w in args.lessons)]
+    failures = 0
+    for src in sources:
+        values = {}
+        for threads in args.threads:
+            for offset in args.seeds:
+                ok, why, report, secs = run(src, offset, threads)
+                failures += not ok
+                print(f"{src.stem:26} seed+{offset} threads={threads}: "
+                      f"{'all asserts hold' if ok else 'FAILED: ' + why} ({secs:.0f} s)", flush=True)
+                for run_name, acc in report.items():
+                    for key, v in acc.items():
+                        values.setdefault(f"{run_name} {key}", []).append(v)
+        for name, vs in sorted(values.items()):
+            print(f"    {name:60} min {100 * min(vs):6.2f}%  max {100 * max(vs):6.2f}%  "
+                  f"spread {100 * (max(vs) - min(vs)):.2f} points (n={len(vs)})")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
