@@ -18,8 +18,9 @@
 #
 # - 用 `torchvision.datasets.FashionMNIST` 读入数据，说出 `ToTensor` 对每张图片做了什么；
 # - 看懂一个批次（batch）的形状，算出一轮（epoch）有多少个批次；
+# - 只用 `__len__` 和 `__getitem__` 两个方法，自己写一个 `Dataset`；
 # - 解释训练时为什么要 `shuffle=True`；
-# - 用“整张量”快速通道喂数据，并测出它比 `DataLoader` 快多少。
+# - 把整个数据集放进一个张量、直接切出批次（本课程的“快速通道”），并测出它比 `DataLoader` 快多少。
 
 # %% [markdown] tags=["en"]
 # # 00 Data: Dataset and DataLoader
@@ -30,17 +31,20 @@
 #
 # - read the data with `torchvision.datasets.FashionMNIST` and say what `ToTensor` does to each image;
 # - read the shapes of a batch and work out how many batches make one epoch;
+# - write a `Dataset` of your own with just two methods, `__len__` and `__getitem__`;
 # - explain why training uses `shuffle=True`;
-# - feed the data through the whole-tensor fast path and measure how much faster it is than `DataLoader`.
+# - put the whole data set in one tensor and slice the batches straight out of it (the course's "fast path"),
+#   and measure how much faster that is than `DataLoader`.
 
 # %%
 import time
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 from torchvision import datasets
-from torchvision.transforms import ToTensor
+from torchvision.transforms import ToTensor, v2
 
 import fmnist_core as fc
 from fmnist_core.checks import lesson00 as check
@@ -50,21 +54,21 @@ device = fc.get_device()
 # %% [markdown] tags=["zh"]
 # ## 1. 数据从哪里来
 #
-# Fashion-MNIST 有 60,000 张训练图片和 10,000 张测试图片，每张是 28×28 的灰度图，属于 10 个类别之一。所有课程共用一个缓存目录（默认 `~/.cache/fmnist_core`，可用环境变量 `FMNIST_DATA_DIR` 改）。`fc.ensure_data()` 检查四个官方文件的 MD5 校验和：文件缺失或损坏时，它先从 `FMNIST_MIRROR` 指定的本地文件夹或镜像网址重新获取，再试官方地址；一个校验不通过的文件绝不会被使用。
+# Fashion-MNIST 有 60,000 张训练图片和 10,000 张测试图片，每张是 28×28 的灰度图，属于 10 个类别之一。所有课程共用一个缓存目录（默认 `~/.cache/fmnist_core`，可用环境变量 `FMNIST_DATA_DIR` 改）。`fc.ensure_data()` 检查四个官方文件的 MD5 校验和（checksum）：文件缺失或损坏时，它先从 `FMNIST_MIRROR` 指定的本地文件夹或镜像（mirror）网址重新获取，再试官方地址。校验不通过的文件一律不用。
 
 # %% [markdown] tags=["en"]
 # ## 1. Where the data comes from
 #
 # Fashion-MNIST has 60,000 training and 10,000 test images, each a 28×28 grayscale picture of one of 10 classes.
-# All lessons share one cache folder (by default `~/.cache/fmnist_core`; the environment variable `FMNIST_DATA_DIR` moves it).
-# `fc.ensure_data()` checks the MD5 checksums of the four official files: when one is missing or corrupt, it fetches it
-# again, first from the local folder or mirror URL in `FMNIST_MIRROR`, then from the official address; a file that fails
-# its checksum is never used.
+# All lessons share one cache folder (by default `~/.cache/fmnist_core`; the environment variable `FMNIST_DATA_DIR`
+# moves it). `fc.ensure_data()` checks the MD5 checksums of the four official files: when one is missing or corrupt,
+# it fetches it again, first from the local folder or mirror URL in `FMNIST_MIRROR`, then from the official address.
+# A file that fails its checksum is never used.
 
 # %%
 root = fc.ensure_data()  # 校验 MD5，缺了就获取 / verify MD5, fetch what is missing
 
-# 与原教程一样，用 torchvision 读取 / read it with torchvision, as the original tutorial does
+# 与官方教程一样，用 torchvision 读取 / read it with torchvision, as the official tutorial does
 training_data = datasets.FashionMNIST(root=root, train=True, download=False, transform=ToTensor())
 test_data = datasets.FashionMNIST(root=root, train=False, download=False, transform=ToTensor())
 print(f"训练集 / training set: {len(training_data)} 张 / images")
@@ -77,29 +81,62 @@ print(f"测试集 / test set:     {len(test_data)} 张 / images")
 #
 # $$x_{c,h,w} = \frac{p_{h,w}}{255} \in [0, 1]$$
 #
-# 多出来的第一维是通道（channel）：灰度图只有 1 个通道，彩色图有 3 个。PyTorch 的卷积层和本课程的模型都按 (通道, 高, 宽) 的顺序读图片。
+# 多出来的第一维是通道（channel）：灰度图只有 1 个通道，彩色图有 3 个。PyTorch 的卷积层按“通道、高、宽”的顺序读图片，本课程的模型也接收这种形状的输入。
 
 # %% [markdown] tags=["en"]
 # ## 2. What `ToTensor` does
 #
 # Each image in the file is a `uint8` matrix of shape $28 \times 28$ with pixel values $p \in \{0, 1, \dots, 255\}$.
-# `ToTensor` turns it into a `float32` tensor of shape $1 \times 28 \times 28$ (channel, height, width) and divides every pixel by 255:
+# `ToTensor` turns it into a `float32` tensor of shape $1 \times 28 \times 28$ (channel, height, width) and divides
+# every pixel by 255:
 #
 # $$x_{c,h,w} = \frac{p_{h,w}}{255} \in [0, 1]$$
 #
-# The new first dimension is the channel: a grayscale image has 1 channel, a colour image 3. PyTorch's layers and the
-# course model read images in (channel, height, width) order.
+# The new first dimension is the channel: a grayscale image has 1 channel, a colour image 3. PyTorch's convolution
+# layers read images in (channel, height, width) order, and the course model takes input of this shape too.
 
 # %%
 raw = training_data.data[0]  # 原始像素 / the raw pixels
 x, label = training_data[0]  # 经过 ToTensor / after ToTensor
-print(f"原始 / raw:      shape {tuple(raw.shape)}, dtype {raw.dtype}, 范围 / range [{raw.min()}, {raw.max()}]")
-print(f"ToTensor 之后 / after: shape {tuple(x.shape)}, dtype {x.dtype}, 范围 / range [{x.min():.1f}, {x.max():.1f}]")
+print(f"原始 / raw:      shape {tuple(raw.shape)}, dtype {raw.dtype}, "
+      f"范围 / range [{raw.min()}, {raw.max()}]")
+print(f"ToTensor 之后 / after: shape {tuple(x.shape)}, dtype {x.dtype}, "
+      f"范围 / range [{x.min():.1f}, {x.max():.1f}]")
 print(f"标签 / label: {label} = {fc.class_name(label)}")
 
 # 公式的检查 / check the formula: x = p / 255, with one channel in front
 torch.testing.assert_close(x, raw.float().unsqueeze(0) / 255)
 print("ToTensor ✓ 等于 p / 255 并加上通道维 / equals p / 255 with a channel dimension added")
+
+# %% [markdown] tags=["zh"]
+# `ToTensor` 还有三个细节。`FashionMNIST` 把每张图先转成 8 位的 PIL 灰度图再交给它，所以上面的公式在这里成立。
+#
+# - 只有 8 位的像素（`uint8` 数组，或像这里这样的 8 位 PIL 图片）才会除以 255；别的类型，比如 `float32` 数组，只转换、不缩放。
+# - 彩色图片的数组按“高、宽、通道”存放，`ToTensor` 会把通道挪到最前面。
+# - 新的 `torchvision.transforms.v2` 把 `v2.ToTensor` 标为弃用，建议写成 `v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True)])`，结果相同。本课程沿用官方教程里经典的 `ToTensor`。
+
+# %% [markdown] tags=["en"]
+# Three more details about `ToTensor`. `FashionMNIST` turns each image into an 8-bit grayscale PIL image before
+# handing it over, which is why the formula above holds here.
+#
+# - Only 8-bit pixels (a `uint8` array, or an 8-bit PIL image like these) are divided by 255; anything else, a
+#   `float32` array for example, is converted without scaling.
+# - A colour image's array is stored as (height, width, channel); `ToTensor` moves the channel to the front.
+# - The newer `torchvision.transforms.v2` marks `v2.ToTensor` as deprecated and recommends
+#   `v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True)])`, which gives the same result. The course
+#   keeps the classic `ToTensor` of the official tutorial.
+
+# %%
+pixels = raw.numpy()  # uint8 数组，(28, 28) / a uint8 array, (28, 28)
+as_float = ToTensor()(pixels.astype(np.float32))
+print(f"float32 数组经过 ToTensor / a float32 array through ToTensor: 最大值 / max {as_float.max():.0f}")
+colour = ToTensor()(np.zeros((28, 20, 3), dtype=np.uint8))  # 高、宽、通道 / height, width, channel
+print(f"彩色数组 / colour array (28, 20, 3) -> {tuple(colour.shape)}")
+assert as_float.max() == 255 and colour.shape == (3, 28, 20)
+
+to_tensor_v2 = v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True)])
+torch.testing.assert_close(to_tensor_v2(pixels), x)
+print("v2.ToImage + v2.ToDtype(scale=True) ✓ 与 ToTensor 相同 / same as ToTensor")
 
 # %% [markdown] tags=["zh"]
 # ## 3. 看看图片
@@ -109,7 +146,8 @@ print("ToTensor ✓ 等于 p / 255 并加上通道维 / equals p / 255 with a ch
 # %% [markdown] tags=["en"]
 # ## 3. Look at the images
 #
-# The ten class names in Chinese and English are in `fc.CLASSES_ZH` and `fc.CLASSES_EN`. Below are the first 16 training images.
+# The ten class names in Chinese and English are in `fc.CLASSES_ZH` and `fc.CLASSES_EN`. Below are the first 16
+# training images.
 
 # %%
 for i, (zh, en) in enumerate(zip(fc.CLASSES_ZH, fc.CLASSES_EN)):
@@ -136,13 +174,15 @@ plt.show()
 train_counts = torch.bincount(training_data.targets, minlength=10)
 test_counts = torch.bincount(test_data.targets, minlength=10)
 for i in range(10):
-    print(f"{fc.class_name(i):<22} 训练 / train {train_counts[i]:>5}   测试 / test {test_counts[i]:>5}")
+    # fc.pad 把一个汉字算作两列，表格才对得齐 / fc.pad counts a Chinese character as two columns
+    print(f"{fc.pad(fc.class_name(i), 22)} 训练 / train {train_counts[i]:>5}   "
+          f"测试 / test {test_counts[i]:>5}")
 assert (train_counts == 6000).all() and (test_counts == 1000).all()
 
 # %% [markdown] tags=["zh"]
 # ## 5. `DataLoader`：把数据分成批次
 #
-# 训练时模型一次看一个批次（batch）。`DataLoader` 从数据集中取出 `batch_size` 个样本，把它们叠成一个张量。原教程用批次大小 64，并对训练集设 `shuffle=True`。
+# 训练时模型一次看一个批次（batch）。`DataLoader` 从数据集中取出 `batch_size` 个样本，把它们叠成一个张量。PyTorch 官方教程的《Datasets & DataLoaders》一节用批次大小 64，对训练集和测试集都设了 `shuffle=True`（《Optimization》一节则两个都不打乱）；本课程只打乱训练集，第 7 节说明为什么。
 #
 # 一轮（epoch）就是把训练集完整看一遍。批次数是向上取整：
 #
@@ -156,7 +196,9 @@ assert (train_counts == 6000).all() and (test_counts == 1000).all()
 # ## 5. `DataLoader`: splitting the data into batches
 #
 # In training the model looks at one batch at a time. `DataLoader` takes `batch_size` samples from the data set and
-# stacks them into one tensor. The original tutorial uses a batch size of 64 and `shuffle=True` for the training set.
+# stacks them into one tensor. The official PyTorch tutorial's "Datasets & DataLoaders" page uses a batch size of 64
+# and `shuffle=True` for both the training and the test set (its "Optimization" page shuffles neither); the course
+# shuffles only the training set, and section 7 says why.
 #
 # One epoch is one full pass over the training set. The number of batches rounds up:
 #
@@ -176,18 +218,67 @@ X, y = next(iter(train_dataloader))
 print(f"X 的形状 / shape of X: {tuple(X.shape)}  (N, C, H, W), dtype {X.dtype}")
 print(f"y 的形状 / shape of y: {tuple(y.shape)}  dtype {y.dtype}")
 print(f"每轮批次数 / batches per epoch: {len(train_dataloader)}")
-print(f"最后一批 / last batch: {len(training_data) - (len(train_dataloader) - 1) * batch_size} 个样本 / samples")
-assert len(train_dataloader) == 938 and len(test_dataloader) == 157
+last = len(training_data) - (len(train_dataloader) - 1) * batch_size
+print(f"最后一批 / last batch: {last} 个样本 / samples")
+assert len(train_dataloader) == 938 and len(test_dataloader) == 157 and last == 32
 
 # %% [markdown] tags=["zh"]
-# ## 6. 为什么训练时要 `shuffle=True`
+# ## 6. `Dataset` 是什么：自己写一个
+#
+# 对一个按下标取样本的数据集，`DataLoader` 只有两个要求：`len(dataset)` 给出样本数（方法 `__len__`），`dataset[i]` 给出第 $i$ 个样本（方法 `__getitem__`）。`datasets.FashionMNIST` 就是这样一个 `Dataset`。下面自己写一个：先一次性把全部像素除以 255，再把图片和标签这两个张量包起来，按下标取出一对。PyTorch 自带的 `TensorDataset` 做的正是这件事。
+
+# %% [markdown] tags=["en"]
+# ## 6. What a `Dataset` is: write one yourself
+#
+# Of a data set indexed by position, `DataLoader` asks only two things: `len(dataset)` gives the number of samples
+# (the method `__len__`) and `dataset[i]` gives sample $i$ (the method `__getitem__`). `datasets.FashionMNIST` is
+# such a `Dataset`. Below we write one: divide all the pixels by 255 once, then wrap the two tensors, images and
+# labels, and return one pair per index. PyTorch's own `TensorDataset` does exactly this.
+
+# %%
+class TensorPairs(Dataset):
+    """第 i 个样本是 (X[i], y[i]) / sample i is (X[i], y[i])"""
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], self.y[i]
+
+
+pairs = TensorPairs(training_data.data.unsqueeze(1).float() / 255, training_data.targets)
+print(f"len(pairs) = {len(pairs)}")
+for i in [0, 1, 59999]:
+    torch.testing.assert_close(pairs[i][0], training_data[i][0])  # 与 ToTensor 相同 / as ToTensor
+assert torch.equal(TensorDataset(pairs.X, pairs.y)[5][0], pairs[5][0])
+
+Xb, yb = next(iter(DataLoader(pairs, batch_size=batch_size, shuffle=True)))
+print(f"一个批次 / one batch: X {tuple(Xb.shape)}, y {tuple(yb.shape)}")
+print("TensorPairs ✓ 给出与 ToTensor 相同的图片 / gives the same images as ToTensor")
+
+# %% [markdown] tags=["zh"]
+# `DataLoader` 每取一个批次，就调用 64 次 `__getitem__`，再把取到的 64 对叠成一个批次。它还有两个常用参数：`num_workers=4` 让 4 个子进程同时准备批次，适合每个样本都要读文件、解码的情形；`pin_memory=True` 把批次放进锁页内存（pinned memory），复制到 GPU 时更快。本课程保持默认的 `num_workers=0`：在一些系统上（例如 Windows 和 macOS），子进程是重新启动的 Python，找不到在 notebook 里定义的类（比如上面的 `TensorPairs`），会报错。
+
+# %% [markdown] tags=["en"]
+# For every batch, `DataLoader` calls `__getitem__` 64 times and stacks the 64 pairs into one batch. Two more
+# arguments are common: `num_workers=4` lets 4 worker processes prepare batches at the same time, which helps when
+# each sample must be read from a file and decoded; `pin_memory=True` puts the batches in pinned (page-locked)
+# memory, which copies to a GPU faster. The course keeps the default `num_workers=0`: on some systems (Windows and
+# macOS, for example) a worker is a freshly started Python that cannot find a class defined in a notebook (such as
+# `TensorPairs` above), and fails.
+
+# %% [markdown] tags=["zh"]
+# ## 7. 为什么训练时要 `shuffle=True`
 #
 # 每走一步，优化器只根据当前批次的梯度更新参数，它希望这个批次像整个训练集的一个小样本。如果数据按类别排好序，一个批次里就全是同一类：模型这几百步学“全猜裤子”，下几百步又学“全猜外套”，每次都把上一段学到的覆盖掉。打乱顺序让每个批次都混有各个类别，而且每一轮的顺序都不同。
 #
 # 下面把训练集按类别排序，不打乱地训练一轮，再与打乱后训练一轮比较（模型和学习率都相同）。
 
 # %% [markdown] tags=["en"]
-# ## 6. Why training uses `shuffle=True`
+# ## 7. Why training uses `shuffle=True`
 #
 # At each step the optimizer updates the parameters from the gradient of the current batch only, and it wants that
 # batch to look like a small sample of the whole training set. If the data were sorted by class, a batch would hold a
@@ -204,49 +295,70 @@ order = torch.argsort(y_train.cpu(), stable=True).to(device)  # 按类别排序 
 
 first_batch = y_train[order[:batch_size]]
 print(f"排序后第一个批次中的类别 / classes in the first sorted batch: {first_batch.unique().tolist()}")
-shuffled_batch = y_train[torch.randperm(len(y_train), generator=torch.Generator().manual_seed(0))[:batch_size].to(device)]
+perm = torch.randperm(len(y_train), generator=torch.Generator().manual_seed(0))
+shuffled_batch = y_train[perm[:batch_size].to(device)]
 print(f"打乱后第一个批次中的类别数 / classes in a shuffled batch: {len(shuffled_batch.unique())}")
 
 # %% tags=["nbval-ignore-output"]
-def one_epoch_accuracy(loader, seed=0):
-    """训练一轮后的测试准确率 / test accuracy after one epoch."""
+def train_one_epoch(loader, seed=0):
+    """训练一轮，返回模型 / train for one epoch, return the model."""
     fc.set_seed(seed)
     model = fc.NeuralNetwork().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     fc.train_epoch(model, loader, torch.nn.CrossEntropyLoss(), optimizer, progress=False)
-    return fc.evaluate(model, fc.TensorLoader(X_test, y_test, 1000))[1]
+    return model
 
 
-acc_sorted = one_epoch_accuracy(fc.TensorLoader(X_train[order], y_train[order], batch_size, shuffle=False))
-acc_shuffled = one_epoch_accuracy(fc.TensorLoader(X_train, y_train, batch_size, shuffle=True))
+test_loader = fc.TensorLoader(X_test, y_test, 1000)
+model_sorted = train_one_epoch(fc.TensorLoader(X_train[order], y_train[order], batch_size))
+model_shuffled = train_one_epoch(fc.TensorLoader(X_train, y_train, batch_size, shuffle=True))
+acc_sorted = fc.evaluate(model_sorted, test_loader)[1]
+acc_shuffled = fc.evaluate(model_shuffled, test_loader)[1]
 print(f"按类别排序、不打乱 / sorted, not shuffled: {100 * acc_sorted:.1f}%")
 print(f"打乱 / shuffled:                         {100 * acc_shuffled:.1f}%")
 
 # %%
-assert acc_sorted < 0.5 < 0.8 < acc_shuffled
-print("打乱后的准确率远高于按类别排序的 ✓ / shuffling beats class-sorted order by far")
+with torch.no_grad():
+    predicted = torch.bincount(model_sorted(X_test).argmax(dim=1), minlength=10)
+print(f"排序训练的模型把每类预测了几次 / how often the sorted model predicts each class:\n"
+      f"{predicted.tolist()}")
+assert predicted[9] == len(y_test) and acc_sorted == 0.1 and acc_shuffled > 0.8
+print("按类别排序：只猜最后一类，准确率 10% ✓ / sorted: only the last class, 10% accuracy")
+print("打乱：超过 80% ✓ / shuffled: above 80%")
 
 # %% [markdown] tags=["zh"]
-# 按类别排序训练出的模型几乎只记得最后几类。测试集不需要打乱：评估时模型不更新，顺序不影响结果。
+# 按类别排序训练出的模型只会猜最后一类：它把 10,000 张测试图片全判成短靴，准确率恰好 10%，和“全猜同一类”一样。它最后的 94 个批次全是短靴，把前面学到的都覆盖掉了。测试集不需要打乱：评估时模型不更新，顺序不影响结果。官方教程对测试集也设了 `shuffle=True`，这没有害处，只是多余。
 
 # %% [markdown] tags=["en"]
-# The model trained in class order remembers little more than the last classes it saw. The test set needs no
-# shuffling: evaluation does not update the model, so the order does not change the result.
+# The model trained in class order only ever guesses the last class: it calls all 10,000 test images ankle boots,
+# exactly 10% accuracy, the same as always guessing one class. Its last 94 batches were all ankle boots, which
+# overwrote everything it had learned before. The test set needs no shuffling: evaluation does not update the model,
+# so the order does not change the result. The official tutorial shuffles its test set too; that does no harm, it is
+# just unnecessary.
 
 # %% [markdown] tags=["zh"]
-# ## 7. 快速通道：把整个数据集放进一个张量
+# ## 8. 快速通道：把整个数据集放进一个张量
 #
-# `DataLoader` 每个批次都要对 64 张图片逐张调用 `ToTensor`，再把它们叠起来。对这么小的数据集，这部分 Python 开销比模型计算本身还大。Fashion-MNIST 全部只有约 188 MB（`float32`），所以 `fc.load_tensors` 一次性把它变成一个张量（放在 CPU 或 GPU 上），`fc.TensorLoader` 每轮打乱一次下标，直接切出批次。得到的数字与 `ToTensor` 完全相同。
+# `DataLoader` 每个批次都要逐张调用 64 次 `__getitem__`（`FashionMNIST` 在里面先把图片转成 PIL 图片，再调用 `ToTensor`），然后把它们叠起来，这些都是逐张图片的 Python 开销。Fashion-MNIST 很小：转成 `float32` 后训练集约 188 MB，连同测试集约 220 MB，整个放得进内存。所以 `fc.load_tensors` 一次性把它变成张量（放在 CPU 或 GPU 上），`fc.TensorLoader` 每轮打乱一次下标，直接切出批次。得到的数字与 `ToTensor` 完全相同。
 
 # %% [markdown] tags=["en"]
-# ## 7. The fast path: the whole data set in one tensor
+# ## 8. The fast path: the whole data set in one tensor
 #
-# For every batch, `DataLoader` calls `ToTensor` on 64 images one at a time and then stacks them. On a data set this
-# small, that Python overhead costs more than the model itself. All of Fashion-MNIST is only about 188 MB as `float32`,
-# so `fc.load_tensors` converts it once into one tensor (on the CPU or the GPU), and `fc.TensorLoader` shuffles the
-# indices once per epoch and slices the batches straight out. The numbers are exactly those `ToTensor` gives.
+# For every batch, `DataLoader` calls `__getitem__` 64 times, one image at a time (inside, `FashionMNIST` turns the
+# image into a PIL image and then calls `ToTensor`), and then stacks them: Python overhead paid per image.
+# Fashion-MNIST is small: as `float32` the training set takes about 188 MB, about 220 MB with the test set, so it fits
+# in memory whole. So `fc.load_tensors` converts it once into tensors (on the CPU or the GPU), and `fc.TensorLoader`
+# shuffles the indices once per epoch and slices the batches straight out. The numbers are exactly those `ToTensor`
+# gives.
 
 # %%
+def megabytes(t):
+    return t.element_size() * t.nelement() / 1e6
+
+
+print(f"训练集图片 / training images: {megabytes(X_train):.1f} MB, "
+      f"连同测试集 / with the test set: {megabytes(X_train) + megabytes(X_test):.1f} MB")
+
 for i in [0, 1, 59999]:
     torch.testing.assert_close(X_train[i].cpu(), training_data[i][0])
     assert y_train[i].item() == training_data[i][1]
@@ -263,38 +375,60 @@ print(f"{len(fast_test)} 个测试批次完全相同 ✓ / test batches identica
 fast_train = fc.TensorLoader(X_train, y_train, batch_size=batch_size, shuffle=True)
 seen = torch.cat([yb for _, yb in fast_train])
 assert torch.equal(torch.bincount(seen, minlength=10), train_counts.to(seen.device))
-print(f"一轮 {len(fast_train)} 个批次，每个样本恰好一次 ✓ / one epoch of {len(fast_train)} batches, every sample once")
+print(f"一轮 {len(fast_train)} 个批次，每个样本恰好一次 ✓ / "
+      f"one epoch of {len(fast_train)} batches, every sample once")
 
 # %% [markdown] tags=["zh"]
-# 现在测一测：把一整轮的批次都取一遍，各要多少秒？（计时每次运行都会变，所以这个单元格的输出不参与测试。）
+# 现在测一测：用几种方式把一整轮的批次取一遍，再用其中两种各训练一轮，各要多少秒？计时每次运行都会变，所以这个单元格的输出不参与测试。
 
 # %% [markdown] tags=["en"]
-# Now measure it: how many seconds does it take to draw one whole epoch of batches each way? (Timings change from run to
-# run, so this cell's output is not compared by the tests.)
+# Now measure it: how many seconds does it take to draw one whole epoch of batches each way, and to train one epoch
+# with two of them? Timings change from run to run, so this cell's output is not compared by the tests.
 
 # %% tags=["nbval-ignore-output"]
-def seconds_per_epoch(loader):
+def seconds(work):
     start = time.perf_counter()
-    for Xb, yb in loader:
-        Xb, yb = Xb.to(device), yb.to(device)
+    work()
     if device.type == "cuda":
         torch.cuda.synchronize()
     return time.perf_counter() - start
 
 
-t_loader = seconds_per_epoch(train_dataloader)
-t_fast = seconds_per_epoch(fast_train)
-print(f"DataLoader + ToTensor: {t_loader:.2f} s / 轮 epoch")
-print(f"TensorLoader:          {t_fast:.3f} s / 轮 epoch")
-print(f"快 / faster: {t_loader / t_fast:.0f}x")
+def draw_all(loader):
+    for Xb, yb in loader:
+        Xb, yb = Xb.to(device), yb.to(device)
+
+
+pairs_loader = DataLoader(pairs, batch_size=batch_size, shuffle=True)
+t_draw = {"DataLoader + ToTensor": seconds(lambda: draw_all(train_dataloader)),
+          "DataLoader + TensorPairs": seconds(lambda: draw_all(pairs_loader)),
+          "TensorLoader": seconds(lambda: draw_all(fast_train))}
+t_train = {"DataLoader + ToTensor": seconds(lambda: train_one_epoch(train_dataloader)),
+           "TensorLoader": seconds(lambda: train_one_epoch(fast_train))}
+
+print("只取一轮数据 / drawing one epoch of batches:")
+for name, t in t_draw.items():
+    print(f"  {name:<26} {t:6.3f} s")
+print("训练一轮 / training one epoch:")
+for name, t in t_train.items():
+    print(f"  {name:<26} {t:6.3f} s")
+ratio_draw = t_draw["DataLoader + ToTensor"] / t_draw["TensorLoader"]
+ratio_train = t_train["DataLoader + ToTensor"] / t_train["TensorLoader"]
+print(f"TensorLoader 快了 / faster by: 只取数据 / drawing {ratio_draw:.0f}x, "
+      f"整轮训练 / whole training epoch {ratio_train:.1f}x")
 
 # %% [markdown] tags=["zh"]
-# 只取数据时快了大约一个数量级；加上模型本身的计算后，整轮训练大约快 2 倍以上（见 `benchmarks/train_speed.py`）。后面的课程在需要训练很多次时都用快速通道；原教程的 `DataLoader` 写法仍然是你在别的数据集上会用到的标准做法。
+# 上面是运行这个单元格的那台机器上的实测值，换一台机器会不同。只取数据时，快速通道省掉了逐张图片的 `ToTensor`，也省掉了逐个样本地取、再叠起来（中间一行只省掉了前者）。整轮训练快的倍数要小一些：前向、反向和参数更新两边一样多，快速通道只省下取数据那部分时间。取数据占整轮的比例越大（例如在 GPU 上，模型本身算得很快），整轮快的倍数就越大。后面的课程在需要训练很多次时都用快速通道；`DataLoader` 仍然是你在别的数据集上会用到的标准做法。更仔细的比较见 `benchmarks/train_speed.py`。
 
 # %% [markdown] tags=["en"]
-# Drawing the data alone is roughly an order of magnitude faster; with the model's own work added, a whole training
-# epoch is still more than 2 times faster (see `benchmarks/train_speed.py`). Later lessons use the fast path where they train many
-# times; the original tutorial's `DataLoader` remains the standard way you will use on other data sets.
+# These are the values measured on the machine that ran this cell; another machine gives others. For drawing the
+# data, the fast path skips the per-image `ToTensor` and also the fetching and stacking of one sample at a time (the
+# middle line skips only the former). The speed-up of a whole training epoch is smaller: the forward pass, the
+# backward pass and the parameter update cost the same both ways, and the fast path saves only the time spent
+# drawing the data. The larger the share of that time in an epoch (on a GPU, for example, where the model itself
+# runs fast), the larger the speed-up of the whole epoch. Later lessons use the fast path where they train many
+# times; `DataLoader` remains the standard way you will use on other data sets. `benchmarks/train_speed.py` makes a
+# more careful comparison.
 
 # %% [markdown] tags=["zh"]
 # ## 练习 1：自己写 `ToTensor`
@@ -359,19 +493,23 @@ check.ex3_num_batches(num_batches)
 # %% [markdown] tags=["zh"]
 # ## 小结
 #
-# - `ToTensor`：`uint8` (28, 28) → `float32` (1, 28, 28)，每个像素除以 255。
+# - `ToTensor`：`uint8` (28, 28) → `float32` (1, 28, 28)，每个像素除以 255（只对 8 位像素缩放）。
+# - 一个 `Dataset` 只要有 `__len__` 和 `__getitem__`；`DataLoader` 逐个取出样本，叠成批次。
 # - 批次大小 64 时一轮 938 个批次，最后一个只有 32 个样本。
-# - 训练集要打乱，否则每个批次只有一个类别，模型学不好。
-# - 快速通道 `fc.get_tensor_loaders` 与 `DataLoader` 给出相同的数字，却快得多。
+# - 训练集要打乱：按类别排序训练一轮，模型只会猜最后一类，准确率 10%。
+# - 快速通道 `fc.load_tensors` 加 `fc.TensorLoader` 与 `DataLoader` 给出相同的数字，只是快得多；快多少，第 8 节实测过。
 #
 # 下一课：[01 模型](01_model.ipynb)。
 
 # %% [markdown] tags=["en"]
 # ## Summary
 #
-# - `ToTensor`: `uint8` (28, 28) → `float32` (1, 28, 28), every pixel divided by 255.
+# - `ToTensor`: `uint8` (28, 28) → `float32` (1, 28, 28), every pixel divided by 255 (only 8-bit pixels are scaled).
+# - A `Dataset` needs only `__len__` and `__getitem__`; `DataLoader` fetches the samples one by one and stacks them
+#   into batches.
 # - With batch size 64 an epoch has 938 batches, the last of only 32 samples.
-# - Shuffle the training set, or each batch holds a single class and the model learns badly.
-# - The fast path `fc.get_tensor_loaders` gives the same numbers as `DataLoader`, much faster.
+# - Shuffle the training set: trained for one epoch in class order, the model only ever guesses the last class, 10%.
+# - The fast path, `fc.load_tensors` with `fc.TensorLoader`, gives the same numbers as `DataLoader`, only much faster;
+#   section 8 measured how much faster.
 #
 # Next: [01 The model](01_model.ipynb).

@@ -12,21 +12,21 @@
 # %% [markdown] tags=["zh"]
 # # 01 模型：用 `nn.Module` 搭一个多层感知机
 #
-# 上一课：[00 数据](00_data.ipynb) · 下一课：[02 超参数与训练循环](02_training.ipynb)
+# 上一课：[00 数据](00_data.ipynb) · 下一课：[02 自动求导](02_autograd.ipynb)
 #
 # 学完这一课，你能够：
 #
-# - 说出 `nn.Module` 的 `__init__` 登记了什么，以及为什么 `super().__init__()` 必须写在最前面；
+# - 说出 `nn.Module` 的 `__init__` 注册了什么，以及为什么 `super().__init__()` 必须写在最前面；
 # - 用 `Flatten`、`Linear`、`ReLU`、`Sequential` 搭出课程模型，并亲手算出它的 669,706 个参数；
 # - 解释为什么要写 `model(x)` 而不是 `model.forward(x)`；
-# - 从对数几率（logits）得到概率和预测类别；
+# - 从 logits（未归一化的分数）得到概率和预测类别；
 # - 把模型和数据放到同一个设备上，看懂设备不一致时的报错；
 # - 用 `state_dict` 保存、载入模型，并确认载入后输出完全相同。
 
 # %% [markdown] tags=["en"]
 # # 01 The model: a multilayer perceptron with `nn.Module`
 #
-# Previous: [00 Data](00_data.ipynb) · Next: [02 Hyperparameters and the training loop](02_training.ipynb)
+# Previous: [00 Data](00_data.ipynb) · Next: [02 Autograd](02_autograd.ipynb)
 #
 # After this lesson you can:
 #
@@ -39,6 +39,7 @@
 
 # %%
 import tempfile
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -54,7 +55,7 @@ _ = fc.plot.cjk_font()  # 图中的中文 / Chinese in the figures
 # %% [markdown] tags=["zh"]
 # ## 1. 课程模型
 #
-# 本课程的模型就是 PyTorch 官方教程里的多层感知机（MLP）：先把 $28 \times 28$ 的图片展平成 784 个数，经过两个各有 512 个单元的隐藏层，最后输出 10 个数，每个类别一个。
+# 本课程的模型就是 PyTorch 官方教程里的多层感知机（MLP）：先把 $28 \times 28$ 的图片展平（flatten）成 784 个数，经过两个各有 512 个单元的隐藏层，最后输出 10 个数，每个类别一个。
 #
 # ![课程模型：Flatten、三个 Linear 层和两个 ReLU](../images/mlp.png)
 #
@@ -100,7 +101,7 @@ print(model)
 # - `__init__`：创建各个层，并把它们赋值给 `self` 的属性；
 # - `forward`：说明数据怎样依次穿过这些层。
 #
-# 反向传播（backpropagation）不用自己写：PyTorch 的自动求导会根据 `forward` 里做过的运算算出梯度。
+# 反向传播（backpropagation）不用自己写：PyTorch 的自动求导会根据 `forward` 里做过的运算算出梯度，第 02 课讲它是怎样做到的。
 
 # %% [markdown] tags=["en"]
 # The printed structure is exactly that of `fc.NeuralNetwork`; later lessons simply use `fc.NeuralNetwork()`.
@@ -110,18 +111,19 @@ print(model)
 # - `__init__`: create the layers and assign them to attributes of `self`;
 # - `forward`: say how the data flows through them.
 #
-# You do not write the backpropagation: PyTorch's autograd works out the gradients from the operations done in `forward`.
+# You do not write the backpropagation: PyTorch's autograd works out the gradients from the operations done in
+# `forward`; lesson 02 shows how.
 
 # %% [markdown] tags=["zh"]
-# ## 2. `__init__` 登记了什么
+# ## 2. `__init__` 注册了什么
 #
-# `self.flatten = nn.Flatten()` 看上去只是普通的属性赋值，其实 `nn.Module` 拦截了它（通过 `__setattr__`）：值是一个模块时，它被记进子模块表 `_modules`；值是一个 `nn.Parameter` 时，被记进参数表 `_parameters`。`model.parameters()`、`model.to(device)`、`model.state_dict()` 都是沿着这些表找到所有的层和参数的。
+# `self.flatten = nn.Flatten()` 看上去只是普通的属性赋值，其实 `nn.Module` 拦截了它（通过 `__setattr__`）：值是一个模块时，它被注册（register）进子模块表 `_modules`；值是一个 `nn.Parameter` 时，被注册进参数表 `_parameters`。`model.parameters()`、`model.to(device)`、`model.state_dict()` 都是沿着这些表找到所有的层和参数的。
 
 # %% [markdown] tags=["en"]
 # ## 2. What `__init__` registers
 #
 # `self.flatten = nn.Flatten()` looks like an ordinary attribute assignment, but `nn.Module` intercepts it (through
-# `__setattr__`): a module is recorded in the table of submodules `_modules`, an `nn.Parameter` in the table of
+# `__setattr__`): a module is registered in the table of submodules `_modules`, an `nn.Parameter` in the table of
 # parameters `_parameters`. `model.parameters()`, `model.to(device)` and `model.state_dict()` all walk these tables to
 # find every layer and parameter.
 
@@ -135,11 +137,11 @@ for name, p in model.named_parameters():
     print(f"{name:<28} {str(tuple(p.shape)):<12} requires_grad={p.requires_grad}")
 
 # %% [markdown] tags=["zh"]
-# 这些表是在 `nn.Module.__init__` 里创建的。所以 `super().__init__()` 必须在给 `self` 赋任何层之前调用；否则 `__setattr__` 想把层登记进一个还不存在的表，就会报错：
+# 这些表是在 `nn.Module.__init__` 里创建的。所以 `super().__init__()` 必须在给 `self` 赋任何层之前调用；否则 `__setattr__` 想把层注册进一个还不存在的表，就会报错：
 
 # %% [markdown] tags=["en"]
 # These tables are created in `nn.Module.__init__`. So `super().__init__()` must be called before any layer is assigned
-# to `self`; otherwise `__setattr__` tries to record the layer in a table that does not exist yet, and fails:
+# to `self`; otherwise `__setattr__` tries to register the layer in a table that does not exist yet, and fails:
 
 # %%
 class Forgetful(nn.Module):
@@ -154,7 +156,7 @@ except AttributeError as e:
     print(f"{type(e).__name__}: {e}")
 
 # %% [markdown] tags=["zh"]
-# 另一个常见的坑：层放在普通的 Python 列表里就不会被登记，优化器看不到它们的参数，`model.to(device)` 也不会移动它们。要用 `nn.Sequential` 或 `nn.ModuleList`。
+# 另一个常见的坑：层放在普通的 Python 列表里就不会被注册，优化器看不到它们的参数，`model.to(device)` 也不会移动它们。要用 `nn.Sequential` 或 `nn.ModuleList`。
 
 # %% [markdown] tags=["en"]
 # Another common trap: layers kept in a plain Python list are not registered, so the optimizer never sees their
@@ -164,13 +166,13 @@ except AttributeError as e:
 class PlainList(nn.Module):
     def __init__(self):
         super().__init__()
-        self.layers = [nn.Linear(784, 10)]  # 普通列表：不登记 / plain list: not registered
+        self.layers = [nn.Linear(784, 10)]  # 普通列表：不注册 / plain list: not registered
 
 
 class WithModuleList(nn.Module):
     def __init__(self):
         super().__init__()
-        self.layers = nn.ModuleList([nn.Linear(784, 10)])  # 登记 / registered
+        self.layers = nn.ModuleList([nn.Linear(784, 10)])  # 注册 / registered
 
 
 print(f"普通列表 / plain list:  {fc.count_parameters(PlainList())} 个参数 / parameters")
@@ -335,9 +337,9 @@ print(f"手算 / by hand: {by_hand:,}   PyTorch: {by_pytorch:,} ✓")
 # %% [markdown] tags=["zh"]
 # ## 5. 为什么写 `model(x)`，而不是 `model.forward(x)`
 #
-# `model(x)` 调用的是 `nn.Module.__call__`。它除了调用 `forward`，还会运行登记在模块上的钩子（hook）。PyTorch 自己的很多工具（比如剪枝、量化、部分性能分析工具）以及你以后会用到的库都靠钩子工作。直接调用 `model.forward(x)` 会绕过这些钩子，得到的结果可能悄悄地不同。
+# `model(x)` 调用的是 `nn.Module.__call__`。它除了调用 `forward`，还会运行注册在模块上的钩子（hook）。PyTorch 自己的很多工具（比如剪枝、量化、部分性能分析工具）以及你以后会用到的库都靠钩子工作。直接调用 `model.forward(x)` 会绕过这些钩子，得到的结果可能悄悄地不同。
 #
-# 下面登记一个前向钩子（forward hook），它每运行一次就记一笔：
+# 下面注册一个前向钩子（forward hook），它每运行一次就记一笔：
 
 # %% [markdown] tags=["en"]
 # ## 5. Why `model(x)` and never `model.forward(x)`
@@ -372,11 +374,11 @@ assert calls == [(4, 10)]
 # Here `model.forward(x)` happens to give the same output, but the hook was skipped. Remember: always write `model(x)`.
 
 # %% [markdown] tags=["zh"]
-# ## 6. 对数几率、概率与预测类别
+# ## 6. logits、概率与预测类别
 #
 # ### 6.1 定义
 #
-# 模型的 10 个输出 $z_1, \dots, z_{10}$ 叫对数几率（logits）：任意实数，没有归一化。softmax 把它们变成概率：
+# 模型的 10 个输出 $z_1, \dots, z_{10}$ 叫 logits（未归一化的分数）：可以是任意实数，加起来也不一定等于 1。softmax 把它们变成概率：
 #
 # $$p_k = \frac{e^{z_k}}{\sum_{j=1}^{10} e^{z_j}}$$
 #
@@ -428,11 +430,13 @@ probs = shifted.exp() / shifted.exp().sum(dim=1, keepdim=True)
 torch.testing.assert_close(probs, torch.softmax(logits, dim=1))
 torch.testing.assert_close(probs.sum(dim=1), torch.ones(8))
 assert torch.equal(probs.argmax(dim=1), logits.argmax(dim=1))
-print("softmax ✓ 与 torch.softmax 一致，每行和为 1；argmax 相同 / matches torch.softmax, rows sum to 1, same argmax")
+print("softmax ✓ 与 torch.softmax 一致，每行和为 1，argmax 相同 / matches, rows sum to 1, same argmax")
 
 print(f"\nlogits 的形状 / shape of the logits: {tuple(logits.shape)}")
-print("第一张图片的对数几率 / logits of the first image:", " ".join(f"{v:.3f}" for v in logits[0].tolist()))
-print("第一张图片的概率 / probabilities of the first image:", " ".join(f"{v:.3f}" for v in probs[0].tolist()))
+print("第一张图片的 logits / logits of the first image:")
+print(" ".join(f"{v:6.3f}" for v in logits[0].tolist()))
+print("第一张图片的概率 / probabilities of the first image:")
+print(" ".join(f"{v:6.3f}" for v in probs[0].tolist()))
 
 # %% [markdown] tags=["zh"]
 # 没训练过的模型，10 个概率都接近 $1/10$：它还什么都不知道。下图是这 8 张图片，标题是模型的预测，预测对的是绿色，错的是红色。
@@ -446,12 +450,13 @@ fig = fc.show_images(images, labels, preds=logits.argmax(dim=1), ncols=8)
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 为了看到有意义的预测，先用 Adam 优化器训练一轮（epoch）。下一课会把训练循环一步一步拆开讲，这里只管结果。训练的输出每次运行都略有不同，所以这个单元格不参与输出比较；下一个单元格检查准确率（accuracy）在合理范围内。
+# 为了看到有意义的预测，先用 Adam 优化器训练一轮。这里只管结果：梯度是怎样算出来的，见第 02 课；训练循环在第 03 课一步一步拆开讲。训练的输出每次运行都略有不同，所以这个单元格不参与输出比较；下一个单元格检查准确率在合理范围内。
 
 # %% [markdown] tags=["en"]
-# To see meaningful predictions, first train for one epoch with the Adam optimizer. The next lesson takes the training
-# loop apart step by step; here we only want the result. Training output differs a little from run to run, so this
-# cell's output is not compared; the next cell checks that the accuracy lies in a sensible range.
+# To see meaningful predictions, first train for one epoch with the Adam optimizer. Here we only want the result:
+# how the gradients are computed is lesson 02, and lesson 03 takes the training loop apart step by step. Training
+# output differs a little from run to run, so this cell's output is not compared; the next cell checks that the
+# accuracy lies in a sensible range.
 
 # %% tags=["nbval-ignore-output"]
 fc.set_seed(0)
@@ -466,9 +471,10 @@ assert 0.75 < history[-1]["test_acc"] < 0.95
 print("训练一轮后，测试准确率在 75% 与 95% 之间 ✓ / after one epoch the test accuracy lies between 75% and 95%")
 
 # %%
-model.eval()  # 预测模式（下一课解释）/ evaluation mode (explained in the next lesson)
+model.eval()  # 预测模式（第 03 课解释）/ evaluation mode (explained in lesson 03)
 with torch.no_grad():
     logits = model(images.to(device)).cpu()
+assert (logits.argmax(dim=1) == labels).sum() >= 5  # 8 张里大多数对了 / most of the 8 are right
 fig = fc.show_images(images, labels, preds=logits.argmax(dim=1), ncols=8)
 plt.show()
 
@@ -529,32 +535,31 @@ print(f"张量 / tensor: t.dtype = {t.dtype}（未变 / unchanged），新张量
 # %% [markdown] tags=["zh"]
 # ### 7.1 设备不一致时的报错
 #
-# 如果模型在 GPU 上、数据还在 CPU 上，`model(X)` 会抛出 `RuntimeError`，在 GPU 机器上它的第一行是：
+# 如果模型在 GPU 上、数据还在 CPU 上，`model(X)` 会抛出 `RuntimeError`，开头是：
 #
 # ```text
-# RuntimeError: Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu! (when checking argument for argument mat1 in method wrapper_CUDA_addmm)
+# RuntimeError: Expected all tensors to be on the same device
 # ```
 #
-# 读法：某个运算（这里是 `Linear` 里的 `addmm`）的输入分别在 `cuda:0` 和 `cpu` 上。修正方法是把数据也 `.to(device)`。
+# 后面接着说明哪个张量在哪个设备上，具体措辞随 PyTorch 版本而变。读法：某个运算（这里是 `Linear` 里的矩阵乘法）的输入有的在 GPU（`cuda:0`）上、有的在 `cpu` 上。修正方法是把数据也 `.to(device)`。
 #
-# 这一课的输出是在没有 GPU 的机器上生成的，所以不能真的触发这个错误。`meta` 设备在任何机器上都有：它只记录形状、不存数据。把模型放到 `meta` 上、数据留在 CPU 上，得到的是同一类错误：
+# 如果你的机器没有 GPU，就不能真的触发这个错误。`meta` 设备在任何机器上都有：它只记录形状、不存数据。把模型放到 `meta` 上、数据留在 CPU 上，得到的是同一类错误：
 
 # %% [markdown] tags=["en"]
 # ### 7.1 The error when the devices differ
 #
-# If the model is on the GPU and the data is still on the CPU, `model(X)` raises a `RuntimeError`; on a GPU machine its
-# first line reads:
+# If the model is on the GPU and the data is still on the CPU, `model(X)` raises a `RuntimeError` that begins:
 #
 # ```text
-# RuntimeError: Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu! (when checking argument for argument mat1 in method wrapper_CUDA_addmm)
+# RuntimeError: Expected all tensors to be on the same device
 # ```
 #
-# How to read it: the inputs of one operation (here `addmm`, inside `Linear`) are on `cuda:0` and on `cpu`. The fix
-# is to send the data `.to(device)` as well.
+# The rest says which tensor is on which device; its exact wording changes between PyTorch versions. How to read it:
+# the inputs of one operation (here the matrix product inside `Linear`) are partly on the GPU (`cuda:0`) and partly
+# on `cpu`. The fix is to send the data `.to(device)` as well.
 #
-# This lesson's outputs were made on a machine without a GPU, so we cannot trigger that error for real. The `meta`
-# device exists on every machine: it records shapes and holds no data. With the model on `meta` and the data on the
-# CPU we get the same kind of error:
+# If your machine has no GPU, you cannot trigger that error for real. The `meta` device exists on every machine: it
+# records shapes and holds no data. With the model on `meta` and the data on the CPU we get the same kind of error:
 
 # %%
 meta_model = fc.NeuralNetwork().to("meta")
@@ -579,9 +584,9 @@ except RuntimeError as e:
     print(f"{type(e).__name__}: {str(e).splitlines()[0]}")
 
 # %%
-# 有 GPU 时，在这里真的触发设备错误并核对上面引用的文字；没有 GPU 时什么也不做。两种情况都不打印任何东西。
-# With a GPU, trigger the real device error here and check the text quoted above; without one, do nothing.
-# Either way nothing is printed.
+# 有 GPU 时，真的触发设备错误，核对上面引用的开头；没有 GPU 时什么也不做。两种情况都不打印。
+# With a GPU, trigger the real device error and check the beginning quoted above;
+# without one, do nothing. Either way nothing is printed.
 if device.type == "cuda":
     try:
         fc.NeuralNetwork().to(device)(cpu_images)
@@ -592,16 +597,18 @@ if device.type == "cuda":
 # %% [markdown] tags=["zh"]
 # ## 8. `state_dict`：保存与载入
 #
-# `model.state_dict()` 是一个有序字典：参数名 → 张量。保存它（而不是整个模型对象）是 PyTorch 推荐的做法：文件里只有数字，载入时用 `torch.load(..., weights_only=True)`，不会执行文件里的任意代码。载入前要先建一个同样结构的模型，再调用 `load_state_dict`。
+# `model.state_dict()` 是一个有序字典：名字 → 张量。它装着所有参数，也装着缓冲区（buffer）：缓冲区是注册在模块上、但不由优化器训练的张量，例如 `BatchNorm` 的滑动均值和方差。课程模型没有缓冲区，所以下面只列出参数。保存它（而不是整个模型对象）是 PyTorch 推荐的做法：文件里只有数字，载入时用 `torch.load(..., weights_only=True)`，不会执行文件里的任意代码。载入前要先建一个同样结构的模型，再调用 `load_state_dict`。
 #
 # 我们把文件写到一个临时目录里，运行结束后它会被删除。
 
 # %% [markdown] tags=["en"]
 # ## 8. `state_dict`: saving and loading
 #
-# `model.state_dict()` is an ordered dictionary: parameter name → tensor. Saving it (rather than the whole model
-# object) is what PyTorch recommends: the file holds only numbers, and `torch.load(..., weights_only=True)` runs no
-# code from the file. To load, first build a model of the same structure, then call `load_state_dict`.
+# `model.state_dict()` is an ordered dictionary: name → tensor. It holds every parameter and also the buffers:
+# tensors registered on a module that the optimizer does not train, such as the running mean and variance of
+# `BatchNorm`. The course model has no buffers, so below it lists only parameters. Saving it (rather than the whole
+# model object) is what PyTorch recommends: the file holds only numbers, and `torch.load(..., weights_only=True)`
+# runs no code from the file. To load, first build a model of the same structure, then call `load_state_dict`.
 #
 # We write the file into a temporary directory that is deleted at the end.
 
@@ -609,6 +616,9 @@ if device.type == "cuda":
 state = model.state_dict()
 for name, tensor in state.items():
     print(f"{name:<28} {tuple(tensor.shape)}")
+assert list(state) == [name for name, _ in model.named_parameters()]  # 没有缓冲区 / no buffers
+print("BatchNorm1d 的 state_dict 还有缓冲区 / BatchNorm1d's state_dict also holds buffers:")
+print(list(nn.BatchNorm1d(3).state_dict()))
 
 with tempfile.TemporaryDirectory() as tmp:
     path = Path(tmp) / "model_weights.pth"
@@ -626,7 +636,7 @@ with torch.no_grad():
     same = torch.equal(reloaded(X_dev), model(X_dev))
     untrained_differs = not torch.equal(fc.NeuralNetwork().to(device)(X_dev), model(X_dev))
 assert same and untrained_differs
-print("载入的模型在 1000 张测试图片上输出完全相同 ✓ / the reloaded model gives identical outputs on 1000 test images")
+print("载入的模型输出完全相同 ✓ / the reloaded model gives identical outputs (1000 test images)")
 
 # %% [markdown] tags=["zh"]
 # `map_location=device` 让在 GPU 上保存的权重也能在只有 CPU 的机器上载入。结构不同时，`load_state_dict` 会拒绝载入并列出对不上的参数，例如把权重载入一个隐藏层只有 256 个单元的模型：
@@ -642,7 +652,7 @@ try:
 except RuntimeError as e:
     lines = str(e).splitlines()
     print(f"{type(e).__name__}: {lines[0]}")
-    print(lines[1].strip())
+    print(textwrap.fill(lines[1].strip(), width=100))  # 折行 / wrapped
 
 # %% [markdown] tags=["zh"]
 # ## 练习 1：数一数参数
@@ -747,14 +757,14 @@ check.ex4_save_and_reload(save_and_reload)
 # %% [markdown] tags=["zh"]
 # ## 小结
 #
-# - `nn.Module` 在 `__init__` 里登记子模块和参数；`super().__init__()` 要最先调用；层不要放进普通列表。
+# - `nn.Module` 在 `__init__` 里注册子模块和参数；`super().__init__()` 要最先调用；层不要放进普通列表。
 # - 课程模型 $784 \to 512 \to 512 \to 10$ 有 $401{,}920 + 262{,}656 + 5{,}130 = 669{,}706$ 个参数。
 # - 写 `model(x)`：`__call__` 会运行钩子，`forward` 直接调用会跳过它们。
-# - 模型输出对数几率；softmax 给出概率；两者的 argmax 相同。
+# - 模型输出 logits；softmax 给出概率；两者的 argmax 相同。
 # - 模型和数据要在同一个设备上；`model.to(device)` 原地移动，`X = X.to(device)` 要赋值。
 # - 保存 `state_dict`，用 `load_state_dict` 载入到同样结构的新模型。
 #
-# 下一课：[02 超参数与训练循环](02_training.ipynb)，我们把这个模型真正训练起来。
+# 下一课：[02 自动求导](02_autograd.ipynb)，看 PyTorch 怎样算出训练所需的梯度。
 
 # %% [markdown] tags=["en"]
 # ## Summary
@@ -768,4 +778,4 @@ check.ex4_save_and_reload(save_and_reload)
 #   assigned.
 # - Save the `state_dict` and load it with `load_state_dict` into a new model of the same structure.
 #
-# Next: [02 Hyperparameters and the training loop](02_training.ipynb), where we train this model for real.
+# Next: [02 Autograd](02_autograd.ipynb), how PyTorch computes the gradients that training needs.

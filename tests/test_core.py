@@ -11,7 +11,6 @@ from torch import nn
 
 import fmnist_core as fc
 from fmnist_core import checks, plot
-from fmnist_core.checks import lesson00
 
 matplotlib.use("Agg")
 
@@ -115,27 +114,6 @@ def test_check_close_names_the_mistake():
         checks.check_close([1, 2, 3], expected)
     with pytest.raises(checks.CheckFailed, match="does not match"):
         checks.check_close(torch.tensor([1.0, 0.0, 3.0]), expected)
-
-
-def test_lesson00_checkers_pass_and_hint(capsys):
-    lesson00.ex1_to_tensor(lambda img: img.float().div(255).unsqueeze(0))
-    lesson00.ex2_class_counts(lambda y: torch.bincount(y, minlength=10))
-    lesson00.ex3_num_batches(lambda n, b, d=False: n // b if d else -(-n // b))
-    assert capsys.readouterr().out.count("✓") == 3
-    with pytest.raises(checks.CheckFailed, match="divide by 255"):
-        lesson00.ex1_to_tensor(lambda img: img.float().unsqueeze(0))
-    with pytest.raises(checks.CheckFailed, match="channel dimension is missing"):
-        lesson00.ex1_to_tensor(lambda img: img.float() / 255)
-    with pytest.raises(checks.CheckFailed, match="convert with .float()"):
-        lesson00.ex1_to_tensor(lambda img: img.unsqueeze(0))
-    with pytest.raises(checks.CheckFailed, match="changed the input"):
-        lesson00.ex1_to_tensor(lambda img: img.div_(1).float().unsqueeze(0) / 255 if img.zero_() is None else None)
-    with pytest.raises(checks.CheckFailed, match="minlength=10"):
-        lesson00.ex2_class_counts(lambda y: torch.unique(y, return_counts=True)[1])
-    with pytest.raises(checks.CheckFailed, match="round up"):
-        lesson00.ex3_num_batches(lambda n, b, d=False: n // b)
-    with pytest.raises(checks.CheckFailed, match="round down"):
-        lesson00.ex3_num_batches(lambda n, b, d=False: -(-n // b))
 
 
 def test_environment_yml_matches_pyproject(root):

@@ -3,7 +3,7 @@
 import torch
 from torchvision.transforms import ToTensor
 
-from . import check_close, expect, passed
+from . import check_close, expect, passed, wrap_checkers
 
 
 def ex1_to_tensor(to_tensor):
@@ -20,7 +20,8 @@ def ex1_to_tensor(to_tensor):
     expect(got.is_floating_point(), f"数据类型是 {got.dtype}：先用 .float() 转成浮点数再除以 255",
            f"dtype is {got.dtype}: convert with .float() before dividing by 255")
     check_close(got, expected, name="to_tensor(img)", mistakes=[
-        (img.float().unsqueeze(0), "数值在 0 到 255 之间：忘了除以 255", "values lie in 0..255: divide by 255"),
+        (img.float().unsqueeze(0), "数值在 0 到 255 之间：忘了除以 255",
+         "values lie in 0..255: divide by 255"),
         (img.float() / 255, "缺少通道维：形状应为 (1, 28, 28)，用 unsqueeze(0)",
          "the channel dimension is missing: the shape should be (1, 28, 28); use unsqueeze(0)"),
         ((img.float() / 255).unsqueeze(-1), "通道维放在了最后：PyTorch 的图像是 (C, H, W)，用 unsqueeze(0)",
@@ -33,16 +34,22 @@ def ex1_to_tensor(to_tensor):
 
 def ex2_class_counts(class_counts):
     """``class_counts(labels)``: a tensor of 10 counts, one per class, zeros included."""
-    labels = torch.tensor([0, 1, 1, 2, 2, 2, 9, 9, 4, 4])  # classes 3, 5, 6, 7, 8 absent
-    got = class_counts(labels)
-    expected = torch.bincount(labels, minlength=10)
-    check_close(got, expected, name="class_counts(labels)", mistakes=[
-        (torch.unique(labels, return_counts=True)[1],
-         "只数了出现过的类别：没有样本的类别也要计 0（bincount 的 minlength=10）",
-         "only the classes present were counted: absent classes need a 0 (bincount with minlength=10)"),
-        (torch.bincount(labels), "长度不到 10：用 minlength=10", "fewer than 10 entries: use minlength=10"),
-    ])
-    check_close(class_counts(torch.arange(10).repeat(3)), torch.full((10,), 3), name="class_counts")
+    # 先用一个没有最大几类（5 到 9）的例子：不写 minlength 的 bincount 只有 5 个数
+    # first a case without the top classes (5 to 9): bincount without minlength gives 5 entries
+    for labels in (torch.tensor([0, 1, 1, 2, 2, 2, 4, 4]),
+                   torch.tensor([0, 1, 1, 2, 2, 2, 9, 9, 4, 4]),
+                   torch.arange(10).repeat(3)):
+        got = class_counts(labels.clone())
+        expected = torch.bincount(labels, minlength=10)
+        check_close(got, expected, name="class_counts(labels)", mistakes=[
+            (torch.unique(labels, return_counts=True)[1],
+             "只数了出现过的类别：没有样本的类别也要记 0（bincount 加 minlength=10）",
+             "only the classes present were counted: absent ones need a 0 (minlength=10)"),
+            (torch.bincount(labels), "长度不到 10：最大的几类没有出现，用 minlength=10",
+             "fewer than 10 entries: the top classes are absent; use minlength=10"),
+            (expected / len(labels), "这是比例，不是个数：不要除以样本数",
+             "these are fractions, not counts: do not divide by the number of samples"),
+        ])
     passed("练习 2 通过：每个类别的样本数正确", "Exercise 2 passed: the count of every class is right")
 
 
@@ -62,6 +69,10 @@ def ex3_num_batches(num_batches):
                         "with drop_last=True the last, smaller batch is dropped: round down")
             else:
                 hint = ("批次数不对", "wrong number of batches")
-            expect(False, f"{hint[0]}（n={n}, batch_size={bs}, drop_last={drop}：得到 {got}，应为 {ref}）",
-                   f"{hint[1]} (n={n}, batch_size={bs}, drop_last={drop}: got {got}, expected {ref})")
+            case = f"n={n}, batch_size={bs}, drop_last={drop}"
+            expect(False, f"{hint[0]}\n  {case}：得到 {got}，应为 {ref}",
+                   f"{hint[1]}\n  {case}: got {got}, expected {ref}")
     passed("练习 3 通过：批次数与 DataLoader 一致", "Exercise 3 passed: batch counts match DataLoader")
+
+
+wrap_checkers(globals())

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import CheckFailed, check_close, expect, fail, passed
+from . import CheckFailed, check_close, expect, fail, passed, wrap_checkers
 from ..model import NeuralNetwork
 
 
@@ -62,10 +62,9 @@ def ex2_deeper_network(DeeperNetwork):
     expect(isinstance(model, nn.Module), "DeeperNetwork 要继承 nn.Module",
            "DeeperNetwork should subclass nn.Module")
     n = sum(p.numel() for p in model.parameters())
-    expect(n > 0, "模型没有注册任何参数：层要赋值给 self 的属性（或放进 nn.Sequential），"
-                  "普通的 Python 列表不会被注册",
-           "the model registers no parameters: assign the layers to attributes of self (or put them "
-           "in nn.Sequential); a plain Python list is not registered")
+    expect(n > 0, "模型没有注册任何参数：把层赋给 self 的属性或放进 nn.Sequential，普通列表不会被注册",
+           "the model registers no parameters: assign the layers to attributes of self or put "
+           "them in nn.Sequential; a plain Python list is not registered")
     expected_n = 784 * 512 + 512 + 2 * (512 * 512 + 512) + 512 * 10 + 10  # 932,362
     expect(n != 669_706, "参数个数 669,706 与课程模型相同：还差一个隐藏层 Linear(512, 512) + ReLU",
            "669,706 parameters, the same as the course model: one more hidden layer "
@@ -85,20 +84,22 @@ def ex2_deeper_network(DeeperNetwork):
             out = model(x)
         except RuntimeError as e:
             if "cannot be multiplied" in str(e):
-                raise CheckFailed("形状对不上：forward 里先用 nn.Flatten 把 (N, 1, 28, 28) 展平成 (N, 784)",
-                                  "the shapes do not fit: flatten (N, 1, 28, 28) to (N, 784) with nn.Flatten "
-                                  "first in forward") from e
+                raise CheckFailed(
+                    "形状对不上：forward 里先用 nn.Flatten 把 (N, 1, 28, 28) 展平成 (N, 784)",
+                    "the shapes do not fit: in forward, first flatten (N, 1, 28, 28) to (N, 784) "
+                    "with nn.Flatten") from e
             raise
         expect(isinstance(out, torch.Tensor), "forward 应该返回一个张量", "forward should return a tensor")
         expect(tuple(out.shape) == (64, 10),
                f"输入 (64, 1, 28, 28) 时输出形状是 {tuple(out.shape)}，应为 (64, 10)",
-               f"for input (64, 1, 28, 28) the output has shape {tuple(out.shape)}, expected (64, 10)")
+               f"for input (64, 1, 28, 28) the output has shape {tuple(out.shape)}, "
+               f"expected (64, 10)")
         expect(not _is_affine(model, x, torch.rand(64, 1, 28, 28)),
                "模型是线性的：层与层之间缺少 ReLU（几个线性层叠起来仍是一个线性层）",
-               "the model is linear: the ReLUs between the layers are missing (stacked linear layers "
-               "are still one linear map)")
+               "the model is linear: the ReLUs between the layers are missing (stacked linear "
+               "layers are still one linear map)")
         expect(not (out >= 0).all(),
-               "所有输出都非负：最后一层之后不要加 ReLU，对数几率可以是负数",
+               "所有输出都非负：最后一层之后不要加 ReLU，logits 可以是负数",
                "every output is non-negative: no ReLU after the last layer; logits may be negative")
         relus = sum(isinstance(m, nn.ReLU) for m in model.modules())
         expect(relus == 0 or relus >= 3, f"只找到 {relus} 个 ReLU：三个隐藏层各需要一个",
@@ -110,10 +111,10 @@ def ex2_deeper_network(DeeperNetwork):
                 h = F.relu(h)
     expect(torch.allclose(out, h, atol=1e-5),
            "输出与 Flatten → Linear → ReLU → … → Linear 的顺序不符：检查 forward 里层的顺序",
-           "the output differs from Flatten -> Linear -> ReLU -> ... -> Linear in that order: check the "
-           "order of the layers in forward")
-    passed("练习 2 通过：四个 Linear 层、三个 ReLU、输出 (N, 10)",
-           "Exercise 2 passed: four Linear layers, three ReLUs, output (N, 10)")
+           "the output differs from Flatten -> Linear -> ReLU -> ... -> Linear in that order: "
+           "check the order of the layers in forward")
+    passed("练习 2 通过：四个 Linear、三个 ReLU，输出 (N, 10)",
+           "Exercise 2 passed: four Linear, three ReLU, output (N, 10)")
 
 
 def ex3_predict_proba(predict_proba):
@@ -130,7 +131,7 @@ def ex3_predict_proba(predict_proba):
            "结果还带着计算图（requires_grad=True）：预测时用 torch.no_grad()",
            "the result still carries a graph (requires_grad=True): predict inside torch.no_grad()")
     check_close(got, torch.softmax(logits, dim=1), name="predict_proba(model, X)", mistakes=[
-        (logits, "这是对数几率（logits），还没做 softmax", "these are the logits: apply softmax"),
+        (logits, "这是 logits，还没做 softmax", "these are the logits: apply softmax"),
         (torch.softmax(logits, dim=0), "softmax 沿批次维（dim=0）做了：应沿类别维 dim=1",
          "softmax ran over the batch dimension (dim=0): use the class dimension, dim=1"),
         (torch.log_softmax(logits, dim=1), "这是对数概率（log_softmax）：用 softmax",
@@ -139,11 +140,12 @@ def ex3_predict_proba(predict_proba):
          "sigmoid gives 10 independent probabilities whose rows do not sum to 1: use softmax"),
     ])
     passed("练习 3 通过：每行是 10 个类别的概率，和为 1",
-           "Exercise 3 passed: each row holds the probabilities of the 10 classes, summing to 1")
+           "Exercise 3 passed: each row holds 10 probabilities summing to 1")
 
 
 def ex4_save_and_reload(save_and_reload):
-    """``save_and_reload(model, path)``: save the state_dict to ``path``, return a new model from it."""
+    """``save_and_reload(model, path)``: save the state_dict to ``path``, return a new model
+    loaded from it."""
     torch.manual_seed(1)
     model = NeuralNetwork()
     X = torch.rand(8, 1, 28, 28)
@@ -162,7 +164,8 @@ def ex4_save_and_reload(save_and_reload):
     expect(isinstance(new, NeuralNetwork), f"应该返回一个 fc.NeuralNetwork，得到的是 {type(new).__name__}",
            f"return an fc.NeuralNetwork, got {type(new).__name__}")
     expect(new is not model, "返回的是原来的模型：要新建一个 NeuralNetwork 再载入权重",
-           "you returned the original model: create a new NeuralNetwork and load the weights into it")
+           "you returned the original model: create a new NeuralNetwork and load the weights "
+           "into it")
     with torch.no_grad():
         same = torch.equal(new(X), model(X))
     expect(same, "新模型的输出与原模型不同：忘了 new_model.load_state_dict(torch.load(path)) 吗？",
@@ -173,3 +176,6 @@ def ex4_save_and_reload(save_and_reload):
            "the new model shares memory with the original: changing one changes the other")
     passed("练习 4 通过：载入的模型给出完全相同的输出",
            "Exercise 4 passed: the reloaded model gives identical outputs")
+
+
+wrap_checkers(globals())
