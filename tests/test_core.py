@@ -182,7 +182,8 @@ def test_a_cjk_font_installed_after_matplotlib_cached_its_fonts_is_found(monkeyp
     system = font_manager.findSystemFonts()
     if not any("CJK" in p or "cjk" in p for p in system):
         pytest.skip("no CJK font on this machine (fonts-noto-cjk installs one)")
-    stale = [f for f in font_manager.fontManager.ttflist if f.name not in plot.CJK_FONTS]
+    cjk_files = {f.fname for f in font_manager.fontManager.ttflist if f.name in plot.CJK_FONTS}
+    stale = [f for f in font_manager.fontManager.ttflist if f.fname not in cjk_files]
     monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # a cache made before the font
     monkeypatch.setattr(plot, "_cjk", None)
     monkeypatch.delenv("FMNIST_PLOT_LANG", raising=False)
