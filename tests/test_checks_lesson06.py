@@ -12,12 +12,15 @@ def fails_with(checker, answer, hint):
     with pytest.raises(CheckFailed) as info:
         checker(answer)
     assert hint in str(info.value), str(info.value)
+    # nbgrader cuts longer lines of a failure message
+    assert max(len(line) for line in str(info.value).splitlines()) <= 87, str(info.value)
 
 
 # Exercise 1: BCEWithLogitsLoss
 
 def test_ex1_right_answers_pass(capsys):
-    check.ex1_bce_with_logits(lambda x, y: (x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))).mean())
+    check.ex1_bce_with_logits(
+        lambda x, y: (x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))).mean())
     check.ex1_bce_with_logits(lambda x, y: F.binary_cross_entropy_with_logits(x, y))
     assert capsys.readouterr().out.count("练习 1 通过") == 2
 
@@ -31,7 +34,30 @@ def test_ex1_unstable_log_sigmoid():
 
 def test_ex1_clamped_log_like_bceloss():
     fails_with(check.ex1_bce_with_logits, lambda x, y: F.binary_cross_entropy(torch.sigmoid(x), y),
-               "right on ordinary inputs but wrong on large logits (numerically unstable")
+               "wrong on large logits (numerically unstable)")
+
+
+def test_ex1_float64_log_sigmoid():
+    # float64 delays the underflow but does not avoid it: the check uses |x| >= 1000
+    def answer(x, y):
+        p = torch.sigmoid(x.double())
+        return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+    fails_with(check.ex1_bce_with_logits, answer, "log(sigmoid(x)) underflows")
+
+
+def test_ex1_float64_naive_softplus():
+    def answer(x, y):
+        x = x.double()
+        return (torch.log1p(torch.exp(-x)) + (1 - y) * x).mean()
+    fails_with(check.ex1_bce_with_logits, answer, "underflows")
+
+
+def test_ex1_float64_stable_answer_passes(capsys):
+    def answer(x, y):
+        x = x.double()
+        return (x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))).mean()
+    check.ex1_bce_with_logits(answer)
+    assert "练习 1 通过" in capsys.readouterr().out
 
 
 def test_ex1_epsilon_inside_log():
@@ -42,7 +68,8 @@ def test_ex1_epsilon_inside_log():
 
 
 def test_ex1_sum():
-    fails_with(check.ex1_bce_with_logits, lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="sum"),
+    fails_with(check.ex1_bce_with_logits,
+               lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="sum"),
                "(wrong reduction)")
 
 
@@ -82,8 +109,18 @@ def test_ex2_overflow():
     fails_with(check.ex2_cross_entropy, answer, "exp overflows")
 
 
+def test_ex2_overflow_in_float64():
+    # no max subtraction, in float64: right for logits in the hundreds, wrong at |x| >= 1000
+    def answer(x, y):
+        x = x.double()
+        log_probs = x - x.exp().sum(dim=1, keepdim=True).log()
+        return -log_probs[torch.arange(len(y)), y].mean()
+    fails_with(check.ex2_cross_entropy, answer, "exp overflows")
+
+
 def test_ex2_softmax_first():
-    fails_with(check.ex2_cross_entropy, lambda x, y: stable_ce(x.softmax(dim=1), y), "a softmax first")
+    fails_with(check.ex2_cross_entropy,
+               lambda x, y: stable_ce(x.softmax(dim=1), y), "a softmax first")
 
 
 def test_ex2_sum():
@@ -91,7 +128,8 @@ def test_ex2_sum():
 
 
 def test_ex2_divided_by_n_times_c():
-    fails_with(check.ex2_cross_entropy, lambda x, y: stable_ce(x, y) / x.shape[1], "you divided by N × C")
+    fails_with(check.ex2_cross_entropy,
+               lambda x, y: stable_ce(x, y) / x.shape[1], "you divided by N × C")
 
 
 def test_ex2_sign():
@@ -111,20 +149,24 @@ def test_ex3_right_answer_passes(capsys):
 
 
 def test_ex3_missing_mean():
-    fails_with(check.ex3_ce_grad, lambda x, y: x.softmax(dim=1) - F.one_hot(y, x.shape[1]), "a missing 1/N")
+    fails_with(check.ex3_ce_grad,
+               lambda x, y: x.softmax(dim=1) - F.one_hot(y, x.shape[1]), "a missing 1/N")
 
 
 def test_ex3_sign():
-    fails_with(check.ex3_ce_grad, lambda x, y: (F.one_hot(y, x.shape[1]) - x.softmax(dim=1)) / len(y),
+    fails_with(check.ex3_ce_grad,
+               lambda x, y: (F.one_hot(y, x.shape[1]) - x.softmax(dim=1)) / len(y),
                "the sign is flipped")
 
 
 def test_ex3_forgot_onehot():
-    fails_with(check.ex3_ce_grad, lambda x, y: x.softmax(dim=1) / len(y), "forgot to subtract the one-hot")
+    fails_with(check.ex3_ce_grad,
+               lambda x, y: x.softmax(dim=1) / len(y), "forgot to subtract the one-hot")
 
 
 def test_ex3_divided_by_n_times_c():
-    fails_with(check.ex3_ce_grad, lambda x, y: (x.softmax(dim=1) - F.one_hot(y, x.shape[1])) / x.numel(),
+    fails_with(check.ex3_ce_grad,
+               lambda x, y: (x.softmax(dim=1) - F.one_hot(y, x.shape[1])) / x.numel(),
                "you divided by N × C")
 
 
@@ -149,7 +191,8 @@ def test_ex4_weight_ignored():
 
 
 def test_ex4_sum():
-    fails_with(check.ex4_weighted_ce, lambda x, y, w: F.cross_entropy(x, y, weight=w, reduction="sum"),
+    fails_with(check.ex4_weighted_ce,
+               lambda x, y, w: F.cross_entropy(x, y, weight=w, reduction="sum"),
                "you returned the sum")
 
 
@@ -181,8 +224,19 @@ def test_ex5_right_class_without_share():
 
 
 def test_ex5_eps_not_divided():
-    fails_with(check.ex5_smooth_targets, lambda y, c, eps: F.one_hot(y, c).float() * (1 - eps) + eps,
+    fails_with(check.ex5_smooth_targets,
+               lambda y, c, eps: F.one_hot(y, c).float() * (1 - eps) + eps,
                "each other class gets eps/C, not eps")
+
+
+def test_pass_lines_fit_in_100_characters(capsys):
+    check.ex1_bce_with_logits(lambda x, y: F.binary_cross_entropy_with_logits(x, y))
+    check.ex2_cross_entropy(stable_ce)
+    check.ex3_ce_grad(lambda x, y: (x.softmax(dim=1) - F.one_hot(y, x.shape[1])) / len(y))
+    check.ex4_weighted_ce(lambda x, y, w: F.cross_entropy(x, y, weight=w))
+    check.ex5_smooth_targets(lambda y, c, eps: (1 - eps) * F.one_hot(y, c).float() + eps / c)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5 and max(len(line) for line in lines) <= 100, lines
 
 
 def test_unfinished_exercise_raises_not_implemented():
