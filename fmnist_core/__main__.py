@@ -96,7 +96,7 @@ def cmd_build(args):
         if not sources:
             print(f"没有匹配的课程 / no lesson matches {args.lessons}")
             return 1
-    build(sources, timeout=args.timeout)
+    build(sources, timeout=args.timeout, force=args.force)
     return 0
 
 
@@ -158,6 +158,7 @@ def main(argv=None):
     b = sub.add_parser("build", help="re-execute lessons and write their .ipynb")
     b.add_argument("lessons", nargs="*", help="e.g. 00_data or notebooks/00_data.py (default: all)")
     b.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    b.add_argument("--force", action="store_true", help="re-run even when only the text changed")
     b.set_defaults(func=cmd_build)
     c = sub.add_parser("course", help="a ready nbgrader course")
     c.add_argument("out_dir")
