@@ -938,13 +938,13 @@ def train(name, loss_fn):
     models[name] = model
 
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 train("MSELoss", nn.MSELoss())
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 train("L1Loss", nn.L1Loss())
 
-# %%
+# %% tags=["grading-skip"]
 title = fc.label("独热目标上的回归损失", "Regression losses on one-hot targets")
 fig = fc.plot_histories(histories, metrics=("val_acc",), size=(6, 3.5), title=title)
 plt.show()
@@ -968,14 +968,14 @@ plt.show()
 # this once. The next lesson compares MSE on one-hot targets with cross-entropy, the loss classification should
 # use.
 
-# %%
+# %% tags=["grading-skip"]
 acc = {name: h[-1]["val_acc"] for name, h in histories.items()}
 assert min(acc.values()) > 0.70, acc
 assert acc["MSELoss"] > acc["L1Loss"] + 0.015, acc
 print("✓ 验证准确率都超过 70%，MSELoss 比 L1Loss 高 1.5 个百分点以上 / "
       "both above 70%, MSELoss > L1Loss + 1.5 points")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 # 测试集只用这一次，只给选中的配置 / the test set, used this once, for the chosen configuration only
 _, test_acc = fc.evaluate(models["MSELoss"], test_loader)
 print(f"MSELoss: 验证准确率 / validation accuracy {100 * acc['MSELoss']:.1f}%, "

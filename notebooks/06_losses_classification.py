@@ -1141,25 +1141,25 @@ def train(name):
     models[name] = model
 
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 train("CrossEntropyLoss")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 train("MSELoss (one-hot)")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 train("BCEWithLogitsLoss (one-hot)")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 train("softmax + CrossEntropyLoss (mistake)")
 
-# %%
+# %% tags=["grading-skip"]
 fig = fc.plot_histories(histories, metrics=("val_acc",), size=(7, 3.5),
                         title=fc.label("同样的模型、优化器和轮数，不同的损失函数",
                                        "Same model, optimizer and epochs, different losses"))
 plt.show()
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 print(f"{fc.pad('损失函数 / loss', 38)} {fc.pad('验证准确率 / val accuracy', 26, '>')}")
 for name, history in histories.items():
     print(f"{name:38s} {100 * history[-1]['val_acc']:25.1f}%")
@@ -1195,7 +1195,7 @@ print(f"{mistake} 的最终训练损失 / final train loss: {histories[mistake][
 # So we choose cross-entropy. Its test accuracy is reported after the assertions; the test set is looked at
 # only this once.
 
-# %%
+# %% tags=["grading-skip"]
 acc = {name: history[-1]["val_acc"] for name, history in histories.items()}
 correct_ones = ("CrossEntropyLoss", "MSELoss (one-hot)", "BCEWithLogitsLoss (one-hot)")
 assert max(acc[n] for n in correct_ones) - min(acc[n] for n in correct_ones) < 0.03, acc
@@ -1205,7 +1205,7 @@ print("✓ 三种正确用法相差不到 3 个百分点 / the three correct set
 print("✓ softmax 在先：损失 > 1.4612，准确率低 2 个百分点以上 / "
       "softmax first: loss > 1.4612, over 2 points worse")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 # 测试集只用这一次，只给选中的交叉熵 / the test set, used this once, for the chosen cross-entropy only
 _, test_acc = fc.evaluate(models["CrossEntropyLoss"], test_loader)
 print(f"CrossEntropyLoss: 验证准确率 / validation accuracy {100 * acc['CrossEntropyLoss']:.1f}%, "
