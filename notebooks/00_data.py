@@ -299,7 +299,7 @@ perm = torch.randperm(len(y_train), generator=torch.Generator().manual_seed(0))
 shuffled_batch = y_train[perm[:batch_size].to(device)]
 print(f"打乱后第一个批次中的类别数 / classes in a shuffled batch: {len(shuffled_batch.unique())}")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 def train_one_epoch(loader, seed=0):
     """训练一轮，返回模型 / train for one epoch, return the model."""
     fc.set_seed(seed)
@@ -317,7 +317,7 @@ acc_shuffled = fc.evaluate(model_shuffled, test_loader)[1]
 print(f"按类别排序、不打乱 / sorted, not shuffled: {100 * acc_sorted:.1f}%")
 print(f"打乱 / shuffled:                         {100 * acc_shuffled:.1f}%")
 
-# %%
+# %% tags=["grading-skip"]
 with torch.no_grad():
     predicted = torch.bincount(model_sorted(X_test).argmax(dim=1), minlength=10)
 print(f"排序训练的模型把每类预测了几次 / how often the sorted model predicts each class:\n"
@@ -385,7 +385,7 @@ print(f"一轮 {len(fast_train)} 个批次，每个样本恰好一次 ✓ / "
 # Now measure it: how many seconds does it take to draw one whole epoch of batches each way, and to train one epoch
 # with two of them? Timings change from run to run, so this cell's output is not compared by the tests.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 def seconds(work):
     start = time.perf_counter()
     work()
