@@ -6,13 +6,19 @@ import torch
 from fmnist_core.checks import CheckFailed
 from fmnist_core.checks import lesson07 as check
 
+MAX_HINT_LINE = 87
+
 
 def fails_with(checker, answer, *hints):
     with pytest.raises(CheckFailed) as info:
         checker(answer)
+    message = str(info.value)
+    too_long = [line for line in message.splitlines() if len(line) > MAX_HINT_LINE]
+    assert not too_long, too_long  # nbgrader cuts longer feedback lines
+    joined = message.replace("\n  ", " ")  # wrapped English hints read as one line again
     for hint in hints:
-        assert hint in str(info.value), str(info.value)
-    return str(info.value)
+        assert hint in joined, message
+    return joined
 
 
 # ---------------------------------------------------------------- exercise 1
@@ -23,7 +29,8 @@ def sgd_step_right(p, g, lr, weight_decay):
 
 def test_ex1_right_answer_passes(capsys):
     check.ex1_sgd_step(sgd_step_right)
-    assert "练习 1 通过" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "练习 1 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -87,7 +94,8 @@ def momentum_textbook(p0, grads, lrs, momentum, dampening):
 
 def test_ex2_right_answer_passes(capsys):
     check.ex2_sgd_momentum(momentum_right)
-    assert "练习 2 通过" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "练习 2 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -153,7 +161,8 @@ def nesterov_with(direction="nesterov", decay="gradient", sign=-1.0):
 
 def test_ex3_right_answer_passes(capsys):
     check.ex3_sgd_nesterov(nesterov_right)
-    assert "练习 3 通过" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "练习 3 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -175,3 +184,21 @@ def test_reference_is_torch_sgd_and_mistakes_differ_from_it():
     got = check.torch_sgd(p0, grads, lrs, momentum=0.9, dampening=0.3)
     torch.testing.assert_close(got, momentum_right(p0, grads, lrs, 0.9, 0.3))
     assert not torch.allclose(got, momentum_textbook(p0, grads, lrs, 0.9, 0.0))
+
+
+# ---------------------------------------------------------------- hints: short lines, nan and inf
+
+def test_wrap_keeps_lines_short_and_words_whole():
+    en = ("the learning rate went into the momentum buffer (the textbook v = μv − ηg): PyTorch's "
+          "buffer holds no learning rate; the current lr multiplies it only in the update p ← p − lr·b")
+    wrapped = check.wrap(en)
+    assert max(map(len, wrapped.splitlines())) <= check.HINT_WIDTH
+    assert wrapped.replace("\n  ", " ") == en
+    zh = "学习率被放进了动量缓冲区（教科书写法 v = μv − ηg）：PyTorch 的缓冲区里没有学习率，" * 3
+    lines = check.wrap(zh).splitlines()
+    assert len(lines) > 1 and max(map(len, lines)) <= check.HINT_WIDTH
+    assert not any(line.strip()[0] in "，。；：、）" for line in lines)
+
+
+def test_a_non_finite_answer_gets_its_own_hint():
+    fails_with(check.ex2_sgd_momentum, lambda p0, grads, lrs, mu, tau: p0 * float("nan"), "nan or inf")

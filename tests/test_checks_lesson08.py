@@ -6,12 +6,19 @@ import torch
 from fmnist_core.checks import CheckFailed
 from fmnist_core.checks import lesson08 as check
 
+MAX_HINT_LINE = 87
+
 
 def fails_with(checker, answer, *hints):
     with pytest.raises(CheckFailed) as info:
         checker(answer)
+    message = str(info.value)
+    too_long = [line for line in message.splitlines() if len(line) > MAX_HINT_LINE]
+    assert not too_long, too_long  # nbgrader cuts longer feedback lines
+    joined = message.replace("\n  ", " ")  # wrapped English hints read as one line again
     for hint in hints:
-        assert hint in str(info.value), str(info.value)
+        assert hint in joined, message
+    return joined
 
 
 # ---------------------------------------------------------------- exercise 1: RMSprop
@@ -35,7 +42,8 @@ def rmsprop_answer(eps_inside=False, no_sqrt=False, swap=False, correct=False, v
 
 def test_ex1_right_answer_passes(capsys):
     check.ex1_rmsprop(rmsprop_answer())
-    assert "练习 1 通过" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "练习 1 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
 @pytest.mark.parametrize("kw, hint", [
@@ -105,7 +113,8 @@ def adam_answer(**kw):
 
 def test_ex2_right_answer_passes(capsys):
     check.ex2_adam(adam_answer())
-    assert "练习 2 通过" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "练习 2 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
 ADAM_MISTAKES = [
@@ -133,7 +142,8 @@ def adamw_answer(decay="adamw", **kw):
 
 def test_ex3_right_answer_passes(capsys):
     check.ex3_adamw(adamw_answer())
-    assert "练习 3 通过" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "练习 3 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
 @pytest.mark.parametrize("decay, hint", [
@@ -159,3 +169,14 @@ def test_references_are_torch_optim():
     adam_l2 = check.torch_run(torch.optim.Adam, p0, grads, lr=0.05, betas=(0.9, 0.99), eps=1e-2, weight_decay=0.5)
     torch.testing.assert_close(adam_l2, adam_steps(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="l2"))
     assert not torch.allclose(got, adam_l2)  # L2 and decoupled decay differ
+
+
+# ---------------------------------------------------------------- the step count starting at 0
+
+@pytest.mark.parametrize("checker, answer", [
+    (check.ex2_adam, adam_answer(t0=0)),
+    (check.ex3_adamw, adamw_answer(t0=0)),
+])
+def test_step_count_from_zero_is_named(checker, answer):
+    # enumerate(grads) without start=1: 1 − β^0 = 0, so the answer is inf or nan
+    fails_with(checker, answer, "does the step count t start at 0?", "enumerate(grads, start=1)")

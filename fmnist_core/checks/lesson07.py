@@ -1,9 +1,74 @@
 """Checkers of lesson 07 (SGD and its family): each compares the learner's function with
-``torch.optim.SGD`` on seeded tensors and names the likely mistake when they differ."""
+``torch.optim.SGD`` on seeded tensors and names the likely mistake when they differ.
+
+``wrap`` and ``check_steps`` are shared with the checkers of lessons 08 and 09.
+"""
+
+import re
 
 import torch
 
-from . import check_close, expect, passed
+from . import check_close, expect, fail, passed
+
+HINT_WIDTH = 83  # nbgrader cuts feedback lines longer than 87 characters ("✗ " comes first)
+_WIDE = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"  # Chinese characters and full-width marks
+_TOKEN = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")  # one wide character, a word, or spaces
+_NO_LINE_START = set("，。；：、）！？")
+
+
+def wrap(text, width=HINT_WIDTH, indent="  "):
+    """``text`` broken into lines of at most ``width`` characters, the later ones indented.
+
+    English breaks at spaces; Chinese also between two characters, never before a closing mark.
+    """
+    lines, line = [], ""
+    for token in _TOKEN.findall(text):
+        if token.isspace() and not line:
+            continue
+        limit = width - (len(indent) if lines else 0)
+        if (line.strip() and not token.isspace() and token not in _NO_LINE_START
+                and len(line + token) > limit):
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+    lines.append(line.rstrip())
+    return ("\n" + indent).join(lines)
+
+
+FACTOR = ("{name}差了一个常数因子：是正确值的 {k:.4g} 倍（学习率或某个系数乘错了？）",
+          "{name} is off by a constant factor: {k:.4g} times the right value (a learning rate or "
+          "a coefficient applied wrongly?)")
+
+
+def _factor(got, expected, rtol, atol):
+    """k when ``got`` is k times ``expected`` (k not 1 or −1), else None."""
+    g, e = got.detach().cpu().double().flatten(), torch.as_tensor(expected).cpu().double().flatten()
+    if g.shape != e.shape or not e.abs().max() > 0:
+        return None
+    k = ((g @ e) / (e @ e)).item()
+    if abs(k) < 1e-8 or abs(abs(k) - 1) < 1e-6 or not torch.allclose(g, k * e, rtol=rtol, atol=atol):
+        return None
+    return k
+
+
+def check_steps(got, expected, mistakes, *, name="最后的参数 / the final parameter",
+                nonfinite=("结果里有 nan 或 inf：是不是除以了 0，或者参数发散了？",
+                           "the result holds nan or inf: a division by 0, or diverging parameters?"),
+                factor=FACTOR, rtol=1e-4, atol=1e-6):
+    """``check_close`` with every hint wrapped to short lines, and hints of this lesson for an
+    answer holding nan or inf and for one off by a constant factor."""
+    if isinstance(got, torch.Tensor) and not torch.isfinite(got.detach()).all():
+        fail(wrap(nonfinite[0]), wrap(nonfinite[1]))
+    if isinstance(got, torch.Tensor):
+        known = any(got.shape == torch.as_tensor(w).shape
+                    and torch.allclose(got.detach().cpu().double(), torch.as_tensor(w).cpu().double(),
+                                       rtol=rtol, atol=atol) for w, *_ in mistakes)
+        k = None if known else _factor(got, expected, rtol, atol)
+        if k is not None:
+            fail(wrap(factor[0].format(name=name.split(" / ")[0], k=k)),
+                 wrap(factor[1].format(name=name.split(" / ")[-1], k=k)))
+    check_close(got, expected, name=name, mistakes=[(w, wrap(zh), wrap(en)) for w, zh, en in mistakes],
+                rtol=rtol, atol=atol)
 
 
 def _data(seed, n_grads, shape=(3, 4)):
@@ -53,6 +118,11 @@ def _nesterov_variant(p0, grads, lr, momentum, weight_decay, *, direction="neste
     return p
 
 
+IN_PLACE = ("你的函数原地修改了传进来的张量：先 clone() 再更新，或写 p = p - ...",
+            wrap("your function changed a tensor passed to it in place: clone() it first, "
+                 "or write p = p - ..."))
+
+
 def _call_without_changing(fn, *tensors_and_args, n_tensors):
     """Call ``fn``; fail if it changed one of the tensors given to it in place."""
     args = list(tensors_and_args)
@@ -64,8 +134,7 @@ def _call_without_changing(fn, *tensors_and_args, n_tensors):
     for i in range(n_tensors):
         a, c = args[i], copies[i]
         same = all(torch.equal(x, y) for x, y in zip(a, c)) if isinstance(a, list) else torch.equal(a, c)
-        expect(same, "你的函数原地修改了传进来的张量：先 clone() 再更新，或写 p = p - ...",
-               "your function changed a tensor passed to it in place: clone() it first, or write p = p - ...")
+        expect(same, *IN_PLACE)
     return got
 
 
@@ -85,9 +154,8 @@ def ex1_sgd_step(sgd_step):
          "the step goes uphill: SGD moves against the gradient, p − lr·(g + λp)"),
         (p - (g + wd * p), "忘了乘学习率：p − lr·(g + λp)", "the learning rate is missing: p − lr·(g + λp)"),
     ]
-    check_close(got, expected, name="新参数 / the new parameter", mistakes=mistakes)
-    passed("练习 1 通过：一步带权重衰减的 SGD 与 torch.optim.SGD 一致",
-           "Exercise 1 passed: one SGD step with weight decay matches torch.optim.SGD")
+    check_steps(got, expected, mistakes, name="新参数 / the new parameter")
+    passed("练习 1 通过：带权重衰减的一步 SGD 正确", "Exercise 1 passed: SGD with weight decay")
 
 
 def ex2_sgd_momentum(sgd_momentum):
@@ -110,21 +178,20 @@ def ex2_sgd_momentum(sgd_momentum):
         (variant(lr_in_buffer=True), textbook, textbook_en),
         (_momentum_variant(p0, grads, lrs, mu, 0.0, lr_in_buffer=True), textbook, textbook_en),
         (variant(first=lambda g: (1 - tau) * g),
-         "第一步不该打折扣：PyTorch 第一步令 b = g（不是 (1 − τ)·g，也不是从 b = 0 开始）",
+         "第一步没有阻尼：PyTorch 第一步令 b = g（不是 (1 − τ)·g，也不是从 b = 0 开始）",
          "the first step must not be dampened: PyTorch sets b = g on the first step (not (1 − τ)·g, nor starting from b = 0)"),
         (variant(buffer_rule=lambda b, g: mu * b + tau * g),
-         "dampening 用反了：新梯度乘的是 (1 − τ)，不是 τ", "dampening is inverted: the new gradient is multiplied by (1 − τ), not τ"),
+         "阻尼 dampening 用反了：新梯度乘的是 (1 − τ)，不是 τ", "dampening is inverted: the new gradient is multiplied by (1 − τ), not τ"),
         (variant(buffer_rule=lambda b, g: (1 - tau) * mu * b + g),
-         "dampening 乘错了项：(1 − τ) 乘新梯度 g，不乘旧缓冲区 b",
+         "阻尼 dampening 乘错了项：(1 − τ) 乘新梯度 g，不乘旧缓冲区 b",
          "dampening multiplies the wrong term: (1 − τ) multiplies the new gradient g, not the old buffer b"),
-        (variant(buffer_rule=lambda b, g: mu * b + g), "忘了 dampening：b ← μb + (1 − τ)·g",
+        (variant(buffer_rule=lambda b, g: mu * b + g), "忘了阻尼 dampening：b ← μb + (1 − τ)·g",
          "dampening is missing: b ← μb + (1 − τ)·g"),
         (_momentum_variant(p0, grads, [lrs[0]] * len(lrs), mu, tau),
          "学习率一直用的是第一个：第 t 步要用 lrs[t]", "you used the first learning rate throughout: step t uses lrs[t]"),
     ]
-    check_close(got, expected, name="最后的参数 / the final parameter", mistakes=mistakes)
-    passed("练习 2 通过：动量与 dampening 与 torch.optim.SGD 一致（学习率改变时也一致）",
-           "Exercise 2 passed: momentum and dampening match torch.optim.SGD, also when the learning rate changes")
+    check_steps(got, expected, mistakes)
+    passed("练习 2 通过：动量与阻尼正确，学习率变化时也对", "Exercise 2 passed: momentum, dampening")
 
 
 def ex3_sgd_nesterov(sgd_nesterov):
@@ -149,6 +216,5 @@ def ex3_sgd_nesterov(sgd_nesterov):
          "weight decay comes too late: do g ← g + λp before updating the buffer, so the decay enters the momentum too"),
         (variant(decay="none"), "没有权重衰减：先做 g ← g + λp", "weight decay is missing: first do g ← g + λp"),
     ]
-    check_close(got, expected, name="最后的参数 / the final parameter", mistakes=mistakes)
-    passed("练习 3 通过：Nesterov 与权重衰减与 torch.optim.SGD 一致",
-           "Exercise 3 passed: Nesterov with weight decay matches torch.optim.SGD")
+    check_steps(got, expected, mistakes)
+    passed("练习 3 通过：Nesterov 加权重衰减正确", "Exercise 3 passed: Nesterov with weight decay")

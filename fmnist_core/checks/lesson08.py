@@ -7,7 +7,8 @@ mistake moves the result well beyond the tolerance.
 
 import torch
 
-from . import check_close, expect, passed
+from . import expect, passed
+from .lesson07 import IN_PLACE, check_steps
 
 
 def _data(seed, n_grads=10, shape=(3, 4)):
@@ -32,8 +33,7 @@ def _call_without_changing(fn, p0, grads, *args):
     p_copy, g_copy = p0.clone(), [g.clone() for g in grads]
     got = fn(p0, grads, *args)
     same = torch.equal(p0, p_copy) and all(torch.equal(a, b) for a, b in zip(grads, g_copy))
-    expect(same, "你的函数原地修改了传进来的张量：先 clone() 再更新，或写 p = p - ...",
-           "your function changed a tensor passed to it in place: clone() it first, or write p = p - ...")
+    expect(same, *IN_PLACE)
     return got
 
 
@@ -123,10 +123,15 @@ def ex1_rmsprop(rmsprop):
         (variant(v_from_first=True), "v 应当从 0 开始：第一步 v = (1 − α)·g²，不是 g²",
          "v starts at 0: after the first step v = (1 − α)·g², not g²"),
     ]
-    check_close(got, expected, name="最后的参数 / the final parameter", mistakes=mistakes)
-    passed("练习 1 通过：RMSprop 与 torch.optim.RMSprop 一致", "Exercise 1 passed: RMSprop matches torch.optim.RMSprop")
+    check_steps(got, expected, mistakes)
+    passed("练习 1 通过：与 torch.optim.RMSprop 一致", "Exercise 1 passed: matches torch.optim.RMSprop")
 
 
+T_FROM_ZERO = ("结果里有 nan 或 inf：步数 t 是不是从 0 开始了？第一步 t = 1；t = 0 时偏差修正 1 − β^0 = 0，"
+               "除以它得到 inf 或 nan（enumerate(grads, start=1)）",
+               "the result holds nan or inf: does the step count t start at 0? The first step has t = 1; "
+               "at t = 0 the bias correction 1 − β^0 is 0, and dividing by it gives inf or nan "
+               "(enumerate(grads, start=1))")
 BIAS_BOTH = ("偏差修正缺失：m 要除以 1 − β1^t，v 要除以 1 − β2^t（t 从 1 开始）",
              "bias correction is missing: divide m by 1 − β1^t and v by 1 − β2^t (t starts at 1)")
 
@@ -156,9 +161,8 @@ def ex2_adam(adam):
     def variant(**kw):
         return _adam_variant(p0, grads, lr, betas, eps, **kw)
 
-    check_close(got, expected, name="最后的参数 / the final parameter", mistakes=_adam_mistakes(variant))
-    passed("练习 2 通过：Adam（含偏差修正）与 torch.optim.Adam 一致",
-           "Exercise 2 passed: Adam, bias correction included, matches torch.optim.Adam")
+    check_steps(got, expected, _adam_mistakes(variant), nonfinite=T_FROM_ZERO)
+    passed("练习 2 通过：与 torch.optim.Adam 一致", "Exercise 2 passed: matches torch.optim.Adam")
 
 
 def ex3_adamw(adamw):
@@ -183,6 +187,5 @@ def ex3_adamw(adamw):
          "then takes the Adam step"),
         (variant("none"), "没有权重衰减：每一步先做 p ← p·(1 − lr·λ)", "weight decay is missing: each step first does p ← p·(1 − lr·λ)"),
     ] + _adam_mistakes(variant)
-    check_close(got, expected, name="最后的参数 / the final parameter", mistakes=mistakes)
-    passed("练习 3 通过：AdamW（解耦权重衰减）与 torch.optim.AdamW 一致",
-           "Exercise 3 passed: AdamW, with decoupled weight decay, matches torch.optim.AdamW")
+    check_steps(got, expected, mistakes, nonfinite=T_FROM_ZERO)
+    passed("练习 3 通过：与 torch.optim.AdamW 一致", "Exercise 3 passed: matches torch.optim.AdamW")

@@ -10,7 +10,8 @@ import math
 import torch
 
 from ..data import TensorLoader
-from . import check_close, expect, fail, passed
+from . import expect, fail, passed
+from .lesson07 import check_steps, wrap
 
 _RTOL, _ATOL = 1e-6, 1e-10  # learning rates are small numbers: compare them tightly
 S = torch.optim.lr_scheduler
@@ -31,6 +32,12 @@ def _torch_trace(make_scheduler, steps, lr):
 
 def _learner_trace(fn, steps, *args):
     return torch.tensor([float(fn(t, *args)) for t in range(steps)], dtype=torch.float64)
+
+
+NONFINITE = ("学习率里有 nan 或 inf：是不是在某一步除以了 0？", "the lr holds nan or inf: a division by 0 at some step?")
+FACTOR = ("{name}差了一个常数因子：是正确值的 {k:.4g} 倍（漏乘了 lr0，或多了 ½、2？）",
+          "{name} is off by a constant factor: {k:.4g} times the right value (lr0 missing, or an "
+          "extra ½ or 2?)")
 
 
 def _cos(u):
@@ -62,8 +69,8 @@ def ex1_poly_lr(poly_lr):
             wrong["no_power"].append(lr0 * (1 - min(t, T) / T))
             wrong["power_inside"].append(lr0 * (1 - (min(t, T) / T) ** power))
     w = _tensors(wrong)
-    check_close(torch.cat(got), torch.cat(ref), name="PolynomialLR 的学习率 / PolynomialLR's lr",
-                rtol=_RTOL, atol=_ATOL, mistakes=[
+    check_steps(torch.cat(got), torch.cat(ref), name="PolynomialLR 的学习率 / PolynomialLR's lr",
+                rtol=_RTOL, atol=_ATOL, nonfinite=NONFINITE, factor=FACTOR, mistakes=[
                     (w["tm1"], "差一步：学习率在 t = total_iters 时才降到 0，分母是 total_iters，不是 total_iters − 1",
                      "off by one: the lr reaches 0 at t = total_iters; divide by total_iters, not total_iters − 1"),
                     (w["no_clamp"], "t 超过 total_iters 之后学习率停在 0：用 min(t, total_iters)，否则它会变负或重新变大",
@@ -74,7 +81,7 @@ def ex1_poly_lr(poly_lr):
                     (w["power_inside"], "power 作用在整个 (1 − t / T) 上，不是只作用在 t / T 上",
                      "power applies to the whole (1 − t / T), not to t / T alone"),
                 ])
-    passed("练习 1 通过：PolynomialLR 的闭式公式正确", "Exercise 1 passed: PolynomialLR's closed form is right")
+    passed("练习 1 通过：PolynomialLR 的公式正确", "Exercise 1 passed: PolynomialLR's formula")
 
 
 # ---------------------------------------------------------------- exercise 2: warm restarts
@@ -101,8 +108,8 @@ def ex2_cosine_restart_lr(cosine_restart_lr):
             wrong["no_min"].append(lr0 * _cos((t % T0) / T0))
             wrong["amp"].append(eta_min + lr0 * _cos((t % T0) / T0))
     w = _tensors(wrong)
-    check_close(torch.cat(got), torch.cat(ref), name="热重启余弦的学习率 / warm-restart cosine lr",
-                rtol=_RTOL, atol=_ATOL, mistakes=[
+    check_steps(torch.cat(got), torch.cat(ref), name="热重启余弦的学习率 / warm-restart cosine lr",
+                rtol=_RTOL, atol=_ATOL, nonfinite=NONFINITE, factor=FACTOR, mistakes=[
                     (w["no_restart"], "周期错了：没有重启时余弦会用 T_0 步慢慢爬回去；热重启在 t = T_0, 2 T_0, … 时直接跳回 lr0，用 t mod T_0",
                      "wrong period: without a restart the cosine climbs back slowly over T_0 steps; a warm "
                      "restart jumps back to lr0 at t = T_0, 2 T_0, ...: use t mod T_0"),
@@ -119,7 +126,7 @@ def ex2_cosine_restart_lr(cosine_restart_lr):
                     (w["amp"], "振幅应为 (lr0 − eta_min)：你在 eta_min 上加了整个 lr0",
                      "the amplitude is (lr0 − eta_min): you added the whole lr0 on top of eta_min"),
                 ])
-    passed("练习 2 通过：热重启余弦正确", "Exercise 2 passed: the warm-restart cosine is right")
+    passed("练习 2 通过：热重启余弦正确", "Exercise 2 passed: the warm-restart cosine")
 
 
 # ---------------------------------------------------------------- exercise 3: warm-up then linear decay
@@ -154,8 +161,8 @@ def ex3_warmup_linear_lr(warmup_linear_lr):
             wrong["decay_noshift"].append(lr0 * (1 - t / (N - W)) if after else warm)
             wrong["decay_noshift_total"].append(lr0 * (1 - t / N) if after else warm)
     w = _tensors(wrong)
-    check_close(torch.cat(got), torch.cat(ref), name="预热加线性衰减的学习率 / warm-up + linear decay lr",
-                rtol=_RTOL, atol=_ATOL, mistakes=[
+    check_steps(torch.cat(got), torch.cat(ref), name="预热加线性衰减的学习率 / warm-up + linear decay lr",
+                rtol=_RTOL, atol=_ATOL, nonfinite=NONFINITE, factor=FACTOR, mistakes=[
                     (w["from0"], "预热不是从 0 开始：LinearLR 在 t = 0 时的学习率是 start_factor · lr0，再线性升到 lr0",
                      "the warm-up does not start at 0: LinearLR's lr at t = 0 is start_factor · lr0, rising "
                      "linearly to lr0"),
@@ -170,8 +177,7 @@ def ex3_warmup_linear_lr(warmup_linear_lr):
                     (w["decay_noshift_total"], "衰减用错了时钟和长度：应为 lr0 · (1 − (t − warmup) / (total − warmup))",
                      "the decay uses the wrong clock and length: lr0 · (1 − (t − warmup) / (total − warmup))"),
                 ])
-    passed("练习 3 通过：预热加线性衰减与 SequentialLR 一致",
-           "Exercise 3 passed: warm-up + linear decay matches SequentialLR")
+    passed("练习 3 通过：与 SequentialLR 一致", "Exercise 3 passed: matches SequentialLR")
 
 
 # ---------------------------------------------------------------- exercise 4: ReduceLROnPlateau, mode="max"
@@ -250,8 +256,8 @@ def ex4_plateau_max_lrs(plateau_max_lrs):
         for k, kw in EX4_VARIANTS.items():
             wrong[k] += _plateau_rule(*case, **kw)
     w = _tensors(wrong)
-    check_close(torch.cat(got), torch.cat(ref), name="ReduceLROnPlateau 的学习率 / ReduceLROnPlateau's lr",
-                rtol=_RTOL, atol=_ATOL, mistakes=[
+    check_steps(torch.cat(got), torch.cat(ref), name="ReduceLROnPlateau 的学习率 / ReduceLROnPlateau's lr",
+                rtol=_RTOL, atol=_ATOL, nonfinite=NONFINITE, factor=FACTOR, mistakes=[
                     (w["rel_min"], "方向反了：mode='max' 时越大越好，进步是 m > best · (1 + threshold)，best 从 −∞ 开始",
                      "wrong direction: with mode='max' higher is better; an improvement is m > best · "
                      "(1 + threshold), and best starts at −∞"),
@@ -261,23 +267,24 @@ def ex4_plateau_max_lrs(plateau_max_lrs):
                     (w["inf_max"], "best 的初值错了：mode='max' 时 best 从 −∞ 开始，第一个指标总算进步",
                      "best starts at the wrong value: with mode='max' it starts at −∞, so the first metric is "
                      "always an improvement"),
-                    (w["early"], "差一步：坏轮数要超过 patience（bad > patience）才降，不是达到（bad ≥ patience）",
-                     "off by one: reduce when the bad epochs exceed patience (bad > patience), not when they "
-                     "reach it (bad ≥ patience)"),
-                    (w["none_max"], "漏了 threshold：只有 m > best · (1 + threshold) 才算进步，微小的上升算坏轮",
+                    (w["early"], "差一步：未改善的轮数要超过 patience（bad > patience）才降，不是达到（bad ≥ patience）",
+                     "off by one: reduce when the epochs without improvement exceed patience (bad > patience), "
+                     "not when they reach it (bad ≥ patience)"),
+                    (w["none_max"], "漏了 threshold：只有 m > best · (1 + threshold) 才算进步，微小的上升算作未改善",
                      "threshold is ignored: only m > best · (1 + threshold) counts as better; a tiny rise is a "
                      "bad epoch"),
                     (w["abs_max"], "threshold 默认是相对的（threshold_mode='rel'）：比较 m > best · (1 + threshold)，不是 best + threshold",
                      "the threshold is relative by default (threshold_mode='rel'): compare m > best · "
                      "(1 + threshold), not best + threshold"),
-                    (w["no_cool"], "漏了 cooldown：降低学习率之后的 cooldown 轮里，坏轮数清零、不计数",
-                     "cooldown is ignored: for cooldown epochs after a reduction the bad-epoch count is reset "
+                    (w["no_cool"], "漏了 cooldown：降低学习率之后的 cooldown 轮里，未改善的轮数清零、不计数",
+                     "cooldown is ignored: for cooldown epochs after a reduction the count of epochs without "
+                     "improvement is reset "
                      "and not counted"),
-                    (w["no_reset"], "降低学习率之后要把坏轮数清零，否则之后每一轮都会再降",
-                     "reset the bad-epoch count after a reduction, or the lr drops again at every epoch after"),
+                    (w["no_reset"], "降低学习率之后要把未改善的轮数清零，否则之后每一轮都会再降",
+                     "reset the count of epochs without improvement after a reduction, or the lr drops again "
+                     "at every epoch after"),
                 ])
-    passed("练习 4 通过：与 ReduceLROnPlateau(mode='max') 一致",
-           "Exercise 4 passed: matches ReduceLROnPlateau(mode='max')")
+    passed("练习 4 通过：与 ReduceLROnPlateau 一致", "Exercise 4 passed: matches ReduceLROnPlateau")
 
 
 # ---------------------------------------------------------------- exercise 5: how many steps
@@ -291,25 +298,33 @@ def ex5_total_steps(total_steps):
     for n, bs, epochs in EX5_CASES:
         got = total_steps(n, bs, epochs)
         expect(isinstance(got, int) or (isinstance(got, torch.Tensor) and got.numel() == 1),
-               f"应返回一个整数，得到的是 {type(got).__name__}", f"return one integer, got {type(got).__name__}")
+               f"应返回一个整数，得到的是 {type(got).__name__}",
+               f"return one integer, got {type(got).__name__}")
         got = int(got)
         want = epochs * len(TensorLoader(torch.zeros(n, 1), torch.zeros(n), batch_size=bs))
         if got == want:
             continue
         case = f"(n_examples={n}, batch_size={bs}, epochs={epochs})"
         if got == epochs * (n // bs):
-            fail(f"少算了每轮一步：最后一个不满的批次也算一步，要向上取整 ceil(n / batch_size)；{case} 应为 {want}，得到 {got}"
-                 f"（OneCycleLR 会在最后一轮报 ValueError）",
-                 f"off by one: the last, smaller batch is a step too, so round up: ceil(n / batch_size); "
-                 f"{case} should be {want}, got {got} (OneCycleLR would raise ValueError in the last epoch)")
+            fail(wrap(f"少算了每轮一步：最后一个不满的批次也算一步，要向上取整 ceil(n / batch_size)；"
+                      f"{case} 应为 {want}，得到 {got}（OneCycleLR 会在最后一轮报 ValueError）"),
+                 wrap(f"off by one: the last, smaller batch is a step too, so round up: "
+                      f"ceil(n / batch_size); {case} should be {want}, got {got} "
+                      f"(OneCycleLR would raise ValueError in the last epoch)"))
         if got == epochs * (n // bs + 1):
-            fail(f"n 能被 batch_size 整除时没有多出的批次：用 ceil(n / batch_size)，不是 n // batch_size + 1；"
-                 f"{case} 应为 {want}，得到 {got}",
-                 f"when batch_size divides n there is no extra batch: use ceil(n / batch_size), not "
-                 f"n // batch_size + 1; {case} should be {want}, got {got}")
+            fail(wrap(f"n 能被 batch_size 整除时没有多出的批次：用 ceil(n / batch_size)，"
+                      f"不是 n // batch_size + 1；{case} 应为 {want}，得到 {got}"),
+                 wrap(f"when batch_size divides n there is no extra batch: use ceil(n / batch_size), "
+                      f"not n // batch_size + 1; {case} should be {want}, got {got}"))
+        if got == math.ceil(epochs * n / bs):
+            fail(wrap(f"每轮最后一个不满的批次各算一步：先对每轮向上取整，再乘轮数，"
+                      f"epochs · ceil(n / batch_size)；{case} 应为 {want}，得到 {got}"),
+                 wrap(f"the last, smaller batch of every epoch is a step of its own: round up per "
+                      f"epoch, then multiply, epochs · ceil(n / batch_size); {case} should be {want}, "
+                      f"got {got}"))
         if got == want // epochs:
-            fail(f"忘了乘轮数：调度器每个批次走一步，共 epochs 轮；{case} 应为 {want}，得到 {got}",
-                 f"the epochs are missing: the scheduler steps once per batch for epochs epochs; {case} "
-                 f"should be {want}, got {got}")
-        fail(f"{case} 应为 {want}，得到 {got}", f"{case} should be {want}, got {got}")
+            fail(wrap(f"忘了乘轮数：调度器每个批次走一步，共 epochs 轮；{case} 应为 {want}，得到 {got}"),
+                 wrap(f"the epochs are missing: the scheduler steps once per batch for epochs epochs; "
+                      f"{case} should be {want}, got {got}"))
+        fail(wrap(f"{case} 应为 {want}，得到 {got}"), wrap(f"{case} should be {want}, got {got}"))
     passed("练习 5 通过：步数正确", "Exercise 5 passed: the step count is right")
