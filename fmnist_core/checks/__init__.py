@@ -57,8 +57,9 @@ def wrap_checkers(namespace):
 
 
 def passed(zh, en):
-    """Print the pass line of an exercise."""
-    print(f"✓ {zh} / {en}")
+    """Print the pass line of an exercise (on two lines when one would be too long to read)."""
+    line = f"✓ {zh} / {en}"
+    print(line if len(line) <= 100 else f"✓ {zh}\n✓ {en}")
 
 
 def fail(zh, en):

@@ -9,7 +9,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from . import check_close, expect, passed
+from . import LOSS_FACTOR_HINT, check_close, expect, passed
 
 
 def _inputs(seed=0, shape=(6, 4), scale=2.0):
@@ -58,10 +58,10 @@ def ex1_mse(my_mse):
                           "reduction='none' 要返回每个元素的损失（与输入同形状），不要求和",
                           "reduction='none' returns the loss of each element (the input's shape), "
                           "not the sum")]
-        check_close(got, expected, name=f"my_mse(reduction='{reduction}')", mistakes=mistakes)
+        check_close(got, expected, name=f"my_mse(reduction='{reduction}')", mistakes=mistakes, factor_hint=LOSS_FACTOR_HINT)
     check_close(my_mse(pred, target), sq.mean(), name="my_mse(pred, target)",
                 mistakes=[(sq.sum(), "默认的 reduction 应该是 'mean'",
-                           "the default reduction should be 'mean'")])
+                           "the default reduction should be 'mean'")], factor_hint=LOSS_FACTOR_HINT)
     passed("练习 1 通过：my_mse 与 nn.MSELoss 一致",
            "Exercise 1 passed: my_mse matches nn.MSELoss (mean, sum, none)")
 
@@ -91,7 +91,7 @@ def ex2_huber(my_huber):
              "两段用反了：|e| <= delta 时用二次部分，更大的误差用线性部分",
              "the pieces are swapped: quadratic for |e| <= delta, linear for larger errors"),
         ]
-        check_close(got, expected, name=f"my_huber(delta={delta})", mistakes=mistakes)
+        check_close(got, expected, name=f"my_huber(delta={delta})", mistakes=mistakes, factor_hint=LOSS_FACTOR_HINT)
     passed("练习 2 通过：my_huber 与 nn.HuberLoss 一致",
            "Exercise 2 passed: my_huber matches nn.HuberLoss")
 
@@ -121,7 +121,7 @@ def ex3_l1_grad(my_l1_grad):
         (torch.sign(e) / pred.shape[0], "只除以了批次大小：'mean' 要除以所有元素的个数 N",
          "you divided by the batch size only: 'mean' divides by the number of all elements N"),
     ]
-    check_close(got, expected, name="my_l1_grad", mistakes=mistakes)
+    check_close(got, expected, name="my_l1_grad", mistakes=mistakes, factor_hint=LOSS_FACTOR_HINT)
     passed("练习 3 通过：my_l1_grad 与 autograd 一致（含误差为 0 处）",
            "Exercise 3 passed: my_l1_grad matches autograd")
 
@@ -141,7 +141,7 @@ def ex4_shapes(my_loss):
                            "target.unsqueeze(1)"),
                           (((pred.squeeze(1) - target) ** 2).sum(),
                            "返回了总和：要求平均（错误的 reduction）",
-                           "you returned the sum: take the mean (wrong reduction)")])
+                           "you returned the sum: take the mean (wrong reduction)")], factor_hint=LOSS_FACTOR_HINT)
     size_warnings = [w for w in caught if "target size" in str(w.message)]
     expect(not size_warnings,
            "数值对了，但 PyTorch 仍发出了形状不一致的警告：先让形状相同，再调用损失函数",

@@ -10,7 +10,7 @@ construction passes.
 import torch
 import torch.nn.functional as F
 
-from . import check_close, expect, fail, passed
+from . import LOSS_FACTOR_HINT, check_close, expect, fail, passed
 
 
 def _finite(got):
@@ -45,7 +45,7 @@ def ex1_bce_with_logits(my_bce):
          "the term (1 - y)·log(1 - σ(x)) is missing: the negatives have a loss too"),
     ]
     check_close(my_bce(x.clone(), y.clone()), F.binary_cross_entropy_with_logits(x, y),
-                name="my_bce", mistakes=mistakes)
+                name="my_bce", mistakes=mistakes, factor_hint=LOSS_FACTOR_HINT)
 
     # the same answer on large logits: a log of a sigmoid breaks here, even in float64
     x_big = torch.tensor([[-1000.0, -120.0, -40.0, 0.0, 20.0, 40.0, 120.0, 1500.0]])
@@ -88,7 +88,7 @@ def ex2_cross_entropy(my_ce):
         (-x[torch.arange(n), y].mean(), "少了 log-sum-exp 那一项：-x[y] 之外还要加 log Σ exp(x)",
          "the log-sum-exp term is missing: add log Σ exp(x) to -x[y]"),
     ]
-    check_close(my_ce(x.clone(), y.clone()), F.cross_entropy(x, y), name="my_ce", mistakes=mistakes)
+    check_close(my_ce(x.clone(), y.clone()), F.cross_entropy(x, y), name="my_ce", mistakes=mistakes, factor_hint=LOSS_FACTOR_HINT)
 
     # every |logit| >= 1000: exp overflows (or underflows to 0) even in float64
     x_big = torch.sign(x) * (1000 + 100 * x.abs())
@@ -119,7 +119,7 @@ def ex3_ce_grad(my_grad):
         ((soft - onehot) / (n * c), "除以了 N × C：交叉熵的 'mean' 只除以样本数 N",
          "you divided by N × C: the 'mean' of cross-entropy divides by the N samples only"),
     ]
-    check_close(my_grad(x.clone(), y.clone()), expected, name="my_grad", mistakes=mistakes)
+    check_close(my_grad(x.clone(), y.clone()), expected, name="my_grad", mistakes=mistakes, factor_hint=LOSS_FACTOR_HINT)
     passed("练习 3 通过：my_grad 与 autograd 一致",
            "Exercise 3 passed: my_grad = (softmax - onehot) / N")
 
@@ -141,7 +141,7 @@ def ex4_weighted_ce(my_wce):
          "the denominator is the sum over all classes Σ weight: it should be Σ weight[y]"),
     ]
     check_close(my_wce(x.clone(), y.clone(), weight.clone()), F.cross_entropy(x, y, weight=weight),
-                name="my_wce", mistakes=mistakes)
+                name="my_wce", mistakes=mistakes, factor_hint=LOSS_FACTOR_HINT)
     passed("练习 4 通过：my_wce 正确，除以 Σ weight[y]",
            "Exercise 4 passed: my_wce matches, divided by Σ weight[y]")
 
@@ -163,10 +163,10 @@ def ex5_smooth_targets(my_smooth):
          "each other class gets eps/C, not eps"),
     ]
     got = my_smooth(y.clone(), c, eps)
-    check_close(got, expected, name="my_smooth", mistakes=mistakes)
+    check_close(got, expected, name="my_smooth", mistakes=mistakes, factor_hint=LOSS_FACTOR_HINT)
     # the distribution really is what CrossEntropyLoss(label_smoothing=eps) trains on
     x, _ = _ce_inputs(seed=4)
     check_close(F.cross_entropy(x, got.float()), F.cross_entropy(x, y, label_smoothing=eps),
-                name="cross_entropy(x, my_smooth(...))")
+                name="cross_entropy(x, my_smooth(...))", factor_hint=LOSS_FACTOR_HINT)
     passed("练习 5 通过：my_smooth 正确",
            "Exercise 5 passed: my_smooth gives label_smoothing's targets")
