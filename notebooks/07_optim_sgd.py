@@ -4,7 +4,7 @@
 #     cell_metadata_filter: tags,nbgrader,-all
 #     formats: ipynb,py:percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---

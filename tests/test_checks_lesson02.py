@@ -7,12 +7,22 @@ from fmnist_core.checks import CheckFailed
 from fmnist_core.checks import lesson02 as check
 
 
-def fails_with(checker, answer, *hints):
+HINT_WIDTH = 87  # nbgrader cuts longer lines of a failed check's message
+
+
+def _squeeze(text):
+    return "".join(text.split())  # the hints are wrapped: compare without the whitespace
+
+
+def fails_with(checker, answer, hint):
+    """``hint`` is a (zh, en) pair from the checker's tables; both must be in the message."""
     with pytest.raises(CheckFailed) as info:
         checker(answer)
-    for hint in hints:
-        assert hint in str(info.value), str(info.value)
-    return str(info.value)
+    message = str(info.value)
+    for text in hint:
+        assert _squeeze(text) in _squeeze(message), message
+    assert all(len(line) <= HINT_WIDTH for line in message.splitlines()), message
+    return message
 
 
 # ---------------------------------------------------------------- exercise 1
@@ -24,59 +34,92 @@ def sgd_right(model, lr):
     model.zero_grad()
 
 
-def test_ex1_right_answer_passes(capsys):
-    check.ex1_manual_sgd_step(sgd_right)
-    assert "练习 1 通过" in capsys.readouterr().out
-
-
-def test_ex1_zeroing_in_place_also_passes(capsys):
-    def zero_in_place(model, lr):
+def test_ex1_right_answers_pass(capsys):
+    def data_and_zero_in_place(model, lr):
         for p in model.parameters():
             p.data -= lr * p.grad
             p.grad.zero_()
-    check.ex1_manual_sgd_step(zero_in_place)
-    assert "Exercise 1 passed" in capsys.readouterr().out
 
-
-def test_ex1_mistakes_are_named():
-    def uphill(model, lr):
+    def set_to_none(model, lr):
         with torch.no_grad():
             for p in model.parameters():
-                p += lr * p.grad
-        model.zero_grad()
-    fails_with(check.ex1_manual_sgd_step, uphill, "the step goes uphill")
+                p.sub_(lr * p.grad)
+                p.grad = None
 
-    def no_lr(model, lr):
+    for answer in (sgd_right, data_and_zero_in_place, set_to_none):
+        check.ex1_manual_sgd_step(answer)
+    assert capsys.readouterr().out.count("Exercise 1 passed") == 3
+
+
+@pytest.mark.parametrize("update, zh, en", check.EX1_MISTAKES)
+def test_ex1_wrong_updates_are_named(update, zh, en):
+    def answer(model, lr):
         with torch.no_grad():
             for p in model.parameters():
-                p -= p.grad
+                p.copy_(update(p, p.grad, lr))
         model.zero_grad()
-    fails_with(check.ex1_manual_sgd_step, no_lr, "not multiplied by the learning rate")
+    fails_with(check.ex1_manual_sgd_step, answer, (zh, en))
 
-    def rebinds(model, lr):
-        with torch.no_grad():
-            for p in model.parameters():
-                p = p - lr * p.grad  # noqa: PLW2901 - the mistake under test
-        model.zero_grad()
-    fails_with(check.ex1_manual_sgd_step, rebinds, "only rebinds the name")
 
-    def no_no_grad(model, lr):
+def no_no_grad(model, lr):
+    for p in model.parameters():
+        p -= lr * p.grad
+
+
+def cleared_first(model, lr):
+    model.zero_grad()
+    with torch.no_grad():
         for p in model.parameters():
             p -= lr * p.grad
-    fails_with(check.ex1_manual_sgd_step, no_no_grad, "torch.no_grad()")
 
-    def keeps_grads(model, lr):
-        with torch.no_grad():
-            for p in model.parameters():
-                p -= lr * p.grad
-    fails_with(check.ex1_manual_sgd_step, keeps_grads, "gradients were not cleared")
 
+def zeroed_first(model, lr):
+    for p in model.parameters():
+        p.grad.zero_()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= lr * p.grad
+
+
+def rebinds(model, lr):
+    with torch.no_grad():
+        for p in model.parameters():
+            p = p - lr * p.grad  # noqa: PLW2901 - the mistake under test
+    model.zero_grad()
+
+
+def detaches(model, lr):
+    for p in model.parameters():
+        p.data = (p - lr * p.grad).detach()
+        p.requires_grad_(False)
+
+
+def keeps_grads(model, lr):
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= lr * p.grad
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (no_no_grad, check.EX1_NO_GRAD),
+    (cleared_first, check.EX1_CLEARED_FIRST),
+    (zeroed_first, check.EX1_UNCHANGED),
+    (rebinds, check.EX1_UNCHANGED),
+    (detaches, check.EX1_DETACHED),
+    (keeps_grads, check.EX1_NOT_CLEARED),
+])
+def test_ex1_behaviour_mistakes_are_named(answer, hint):
+    fails_with(check.ex1_manual_sgd_step, answer, hint)
+
+
+def test_ex1_other_factors_get_the_general_hint():
     def half(model, lr):
         with torch.no_grad():
             for p in model.parameters():
                 p -= 0.5 * lr * p.grad
         model.zero_grad()
-    fails_with(check.ex1_manual_sgd_step, half, "constant factor")
+    with pytest.raises(CheckFailed, match="constant factor"):
+        check.ex1_manual_sgd_step(half)
 
 
 def test_ex1_unfinished_raises():
@@ -88,120 +131,120 @@ def test_ex1_unfinished_raises():
 
 # ---------------------------------------------------------------- exercise 2
 
-def epoch_right(model, loader, loss_fn, optimizer):
-    model.train()
-    total, count = 0.0, 0
-    for X, y in loader:
-        loss = loss_fn(model(X), y)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        total += loss.item() * len(y)
-        count += len(y)
-    return total / count
+def numerical_grad_right(f, theta, h):
+    grad = torch.zeros_like(theta)
+    for k in range(theta.numel()):
+        e_k = torch.zeros_like(theta)
+        e_k.view(-1)[k] = h
+        grad.view(-1)[k] = (f(theta + e_k) - f(theta - e_k)) / (2 * h)
+    return grad
 
 
-def epoch_variant(*, train=True, zero=True, zero_before_step=False, step=True, result="mean"):
-    def answer(model, loader, loss_fn, optimizer):
-        if train:
-            model.train()
-        losses, sizes = [], []
-        for X, y in loader:
-            loss = loss_fn(model(X), y)
-            loss.backward()
-            if zero_before_step:
-                optimizer.zero_grad()
-            if step:
-                optimizer.step()
-            if zero and not zero_before_step:
-                optimizer.zero_grad()
-            losses.append(loss)
-            sizes.append(len(y))
-        if result == "batch_mean":
-            return sum(l.item() for l in losses) / len(losses)
-        if result == "sum":
-            return sum(l.item() * n for l, n in zip(losses, sizes))
-        if result == "tensor":
-            return sum(l.detach() * n for l, n in zip(losses, sizes)) / sum(sizes)
-        return sum(l.item() * n for l, n in zip(losses, sizes)) / sum(sizes)
-    return answer
+def numerical_grad_clone(f, theta, h):
+    """Another right answer: move a clone in place and put it back."""
+    t, grad = theta.clone(), torch.empty_like(theta)
+    flat, out = t.view(-1), grad.view(-1)
+    for k in range(t.numel()):
+        old = flat[k].item()
+        flat[k] = old + h
+        up = f(t)
+        flat[k] = old - h
+        out[k] = (up - f(t)) / (2 * h)
+        flat[k] = old
+    return grad
 
 
 def test_ex2_right_answers_pass(capsys):
-    check.ex2_train_one_epoch(epoch_right)
-    check.ex2_train_one_epoch(epoch_variant())
+    check.ex2_numerical_grad(numerical_grad_right)
+    check.ex2_numerical_grad(numerical_grad_clone)
     assert capsys.readouterr().out.count("Exercise 2 passed") == 2
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (epoch_variant(zero=False), "optimizer.zero_grad() is missing"),
-    (epoch_variant(zero_before_step=True), "did not change at all"),
-    (epoch_variant(step=False), "did not change at all"),
-    (epoch_variant(train=False), "model.train() is missing"),
-    (epoch_variant(result="batch_mean"), "plain mean of the batch losses"),
-    (epoch_variant(result="sum"), "the sum of the losses"),
-    (epoch_variant(result="tensor"), "return a Python float"),
+@pytest.mark.parametrize("wrong, zh, en", check.EX2_MISTAKES)
+def test_ex2_mistakes_are_named(wrong, zh, en):
+    fails_with(check.ex2_numerical_grad, wrong, (zh, en))
+
+
+def float32_result(f, theta, h):
+    return numerical_grad_right(f, theta, h).float()
+
+
+def flat_result(f, theta, h):
+    return numerical_grad_right(f, theta, h).reshape(-1)
+
+
+def changes_theta(f, theta, h):
+    grad = torch.zeros_like(theta)
+    for k in range(theta.numel()):
+        theta.view(-1)[k] += h
+        up = f(theta)
+        theta.view(-1)[k] -= 2 * h
+        grad.view(-1)[k] = (up - f(theta)) / (2 * h)
+        theta.view(-1)[k] += h  # 放回去，但浮点数不一定回到原值 / put back, not always exactly
+    theta.add_(1.0)  # 确保改动可见 / make the change certain
+    return grad
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (float32_result, check.EX2_DTYPE),
+    (flat_result, check.EX2_SHAPE),
+    (changes_theta, check.EX2_CHANGED),
 ])
-def test_ex2_mistakes_are_named(wrong, hint):
-    fails_with(check.ex2_train_one_epoch, wrong, hint)
+def test_ex2_behaviour_mistakes_are_named(answer, hint):
+    fails_with(check.ex2_numerical_grad, answer, hint)
 
 
-def test_ex2_other_loops_get_the_general_hint():
-    def two_steps(model, loader, loss_fn, optimizer):
-        model.train()
-        total, count = 0.0, 0
-        for X, y in loader:
-            loss = loss_fn(model(X), y)
-            loss.backward()
-            optimizer.step()
-            optimizer.step()  # 走了两步 / two steps per batch
-            optimizer.zero_grad()
-            total += loss.item() * len(y)
-            count += len(y)
-        return total / count
-    fails_with(check.ex2_train_one_epoch, two_steps, "the order is forward, loss")
+def test_ex2_not_a_tensor():
+    with pytest.raises(CheckFailed, match="return a torch.Tensor"):
+        check.ex2_numerical_grad(lambda f, theta, h: numerical_grad_right(f, theta, h).tolist())
 
 
 # ---------------------------------------------------------------- exercise 3
 
-def confusion_right(y_true, y_pred, num_classes):
-    return torch.bincount(y_true * num_classes + y_pred, minlength=num_classes ** 2).reshape(num_classes, num_classes)
+def grad_after_right(k):
+    w = torch.tensor(2.0, requires_grad=True)
+    for _ in range(k):
+        (w ** 3).backward()
+    return w.grad
 
 
-def test_ex3_right_answer_passes(capsys):
-    check.ex3_confusion_matrix(confusion_right)
-    assert "练习 3 通过" in capsys.readouterr().out
+def test_ex3_right_answers_pass(capsys):
+    def retain_graph(k):
+        w = torch.tensor(2.0, requires_grad=True)
+        loss = w ** 3
+        for _ in range(k):
+            loss.backward(retain_graph=True)
+        return w.grad
+    check.ex3_grad_after(grad_after_right)
+    check.ex3_grad_after(retain_graph)
+    assert capsys.readouterr().out.count("Exercise 3 passed") == 2
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda t, p, k: confusion_right(t, p, k).T, "rows and columns are swapped"),
-    (lambda t, p, k: confusion_right(t, p, k).float() / len(t), "do not normalize"),
-    (lambda t, p, k: confusion_right(t, p, k).float() / confusion_right(t, p, k).sum(1, keepdim=True).clamp(min=1),
-     "do not normalize the rows"),
-    (lambda t, p, k: confusion_right(t, p, 4), "has shape (4, 4), expected (5, 5)"),
-    (lambda t, p, k: confusion_right(t, p, k).tolist(), "return a torch.Tensor"),
-])
-def test_ex3_mistakes_are_named(wrong, hint):
-    fails_with(check.ex3_confusion_matrix, wrong, hint)
+@pytest.mark.parametrize("wrong, zh, en", check.EX3_MISTAKES)
+def test_ex3_mistakes_are_named(wrong, zh, en):
+    fails_with(check.ex3_grad_after, lambda k: torch.tensor(float(wrong(k))), (zh, en))
 
 
-# ---------------------------------------------------------------- exercise 4
+def test_ex3_cleared_each_time_is_the_first_mistake():
+    def cleared(k):
+        w = torch.tensor(2.0, requires_grad=True)
+        for _ in range(k):
+            w.grad = None
+            (w ** 3).backward()
+        return w.grad
+    fails_with(check.ex3_grad_after, cleared, check.EX3_MISTAKES[0][1:])
 
-def step_lr_right(lr0, gamma, step_size, epoch):
-    return lr0 * gamma ** (epoch // step_size)
+
+def test_ex3_one_graph_twice_is_named():
+    def same_graph(k):
+        w = torch.tensor(2.0, requires_grad=True)
+        loss = w ** 3
+        for _ in range(k):
+            loss.backward()
+        return w.grad
+    fails_with(check.ex3_grad_after, same_graph, check.EX3_SAME_GRAPH)
 
 
-def test_ex4_right_answer_passes(capsys):
-    check.ex4_step_lr(step_lr_right)
-    assert "练习 4 通过" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda lr0, g, s, e: lr0 * g ** ((e + 1) // s), "one epoch early"),
-    (lambda lr0, g, s, e: lr0 * g ** (-(-e // s)), "rounded up"),
-    (lambda lr0, g, s, e: lr0 * g ** e, "applied every epoch"),
-    (lambda lr0, g, s, e: lr0 * g * (e // s), "raised to a power"),
-    (lambda lr0, g, s, e: lr0, "does not match"),
-])
-def test_ex4_mistakes_are_named(wrong, hint):
-    fails_with(check.ex4_step_lr, wrong, hint)
+def test_ex3_not_a_tensor():
+    with pytest.raises(CheckFailed, match="return w.grad"):
+        check.ex3_grad_after(lambda k: grad_after_right(k).item())

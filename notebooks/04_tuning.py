@@ -1,0 +1,677 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,nbgrader,-all
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["zh"]
+# # 04 超参数与验证集
+#
+# 上一课：[03 训练循环](03_training_loop.ipynb) · 下一课：[05 回归损失函数](05_losses_regression.ipynb)
+#
+# 学完这一课，你能够：
+#
+# - 说出学习率、批次大小和轮数各自控制什么，算出一轮有多少次迭代；
+# - 解释为什么要在验证集上比较配置、只在最后看一次测试集，并用 `fc.get_tensor_loaders(..., val_size=10_000)` 分出验证集；
+# - 在验证集上看学习率、批次大小、动量和 Adam 怎样改变结果；
+# - 初步使用 `torch.optim.lr_scheduler`（`StepLR`、余弦退火）；
+# - 在验证集上选出最好的配置，在测试集上只评估它一次；
+# - 用混淆矩阵和每类准确率看出模型在哪里出错。
+
+# %% [markdown] tags=["en"]
+# # 04 Hyperparameters and the validation set
+#
+# Previous: [03 The training loop](03_training_loop.ipynb) · Next: [05 Regression losses](05_losses_regression.ipynb)
+#
+# After this lesson you can:
+#
+# - say what the learning rate, the batch size and the number of epochs each control, and count the iterations of an
+#   epoch;
+# - explain why configurations are compared on a validation set and the test set is looked at only once at the end,
+#   and split one off with `fc.get_tensor_loaders(..., val_size=10_000)`;
+# - see on the validation set how the learning rate, the batch size, momentum and Adam change the result;
+# - take a first step with `torch.optim.lr_scheduler` (`StepLR`, cosine annealing);
+# - choose the best configuration on the validation set and evaluate it once on the test set;
+# - see where the model goes wrong with a confusion matrix and per-class accuracy.
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+import fmnist_core as fc
+from fmnist_core.checks import lesson04 as check
+
+device = fc.get_device()  # 有 GPU 就用 GPU / the GPU when there is one
+_ = fc.plot.cjk_font()  # 图中的中文 / Chinese in the figures
+loss_fn = nn.CrossEntropyLoss()
+
+# %% [markdown] tags=["zh"]
+# ## 1. 三个超参数
+#
+# ### 1.1 定义
+#
+# 训练前要选定几个数，它们不由训练学出来，叫超参数（hyperparameter）。第 03 课的配置选的是：
+#
+# - 学习率 $\eta = 10^{-3}$：每一步沿梯度反方向走多远；
+# - 批次大小 $B = 64$：每一步用多少个样本估计梯度；
+# - 轮数 $E = 5$：把训练集完整过几遍。
+#
+# 训练集有 $N$ 个样本时，一轮的迭代（iteration）次数是 $\lceil N/B \rceil$，总步数是：
+#
+# $$T = E \left\lceil \frac{N}{B} \right\rceil$$
+#
+# 第 03 课用全部 $N = 60000$ 张训练图片：$T = 5 \times 938 = 4690$，每轮最后一个批次只有 $60000 - 937 \times 64 = 32$ 个样本。
+
+# %% [markdown] tags=["en"]
+# ## 1. Three hyperparameters
+#
+# ### 1.1 Definition
+#
+# Before training we choose a few numbers that training does not learn: the hyperparameters. The configuration of
+# lesson 03 chose:
+#
+# - the learning rate $\eta = 10^{-3}$: how far each step goes against the gradient;
+# - the batch size $B = 64$: how many samples each step uses to estimate the gradient;
+# - the number of epochs $E = 5$: how many full passes over the training set.
+#
+# With $N$ training samples an epoch has $\lceil N/B \rceil$ iterations, and the total number of steps is:
+#
+# $$T = E \left\lceil \frac{N}{B} \right\rceil$$
+#
+# Lesson 03 used all $N = 60000$ training images: $T = 5 \times 938 = 4690$, and the last batch of every epoch holds
+# only $60000 - 937 \times 64 = 32$ samples.
+
+# %%
+print(f"{fc.pad('批次大小 / batch size', 22, '>')} {fc.pad('每轮迭代 / iterations', 22, '>')} "
+      f"{fc.pad('最后一批 / last batch', 22, '>')} {fc.pad('5 轮的步数 / steps in 5', 24, '>')}")
+for B in [16, 64, 256, 1024]:
+    n_iter = -(-60000 // B)  # 向上取整 / rounding up
+    last = 60000 - (n_iter - 1) * B
+    assert n_iter == len(DataLoader(range(60000), batch_size=B))  # 与 DataLoader 一致 / as DataLoader
+    print(f"{B:>22} {n_iter:>22} {last:>22} {5 * n_iter:>24}")
+
+# %% [markdown] tags=["zh"]
+# ### 1.2 每个超参数控制什么
+#
+# - 学习率决定步子的大小。太小，几千步也走不远（第 03 课）；太大，每步都跨过谷底，损失来回震荡甚至变大。
+# - 批次大小决定梯度估计的噪声和每轮的步数。批次越大，梯度越准（第 03 课第 3 节量过，噪声按 $1/B$ 下降），但一轮里的步数越少。
+# - 轮数决定一共走多少步。太少，模型还没学会；太多，模型会开始死记训练集，即过拟合。
+#
+# ## 2. 验证集
+#
+# 下面要训练很多种配置，然后挑一个最好的。如果按**测试集**上的准确率来挑，挑出来的那个数就不再是对新数据的公正估计：几个配置的差别本来就带着随机噪声，取最大的那个，等于连噪声里的好运气也一起挑了进去。测试集一旦参与了选择，它就只是又一个被调过的数据集。
+#
+# 所以把 60,000 张训练图片再分成两份：50,000 张用来训练，10,000 张作为验证集（validation set），只用来比较和选择；测试集留到最后，对选中的那一个配置只评估一次。这样做选择，叫模型选择（model selection）。`fc.get_tensor_loaders(..., val_size=10_000)` 返回三个加载器；划分是固定的（`fc.split_indices()`，种子 0），每一课都一样。
+
+# %% [markdown] tags=["en"]
+# ### 1.2 What each one controls
+#
+# - The learning rate sets the step size. Too small, and thousands of steps do not get far (lesson 03); too large, and
+#   each step jumps across the valley, so the loss oscillates or even grows.
+# - The batch size sets the noise of the gradient estimate and the number of steps per epoch. A larger batch gives a
+#   more accurate gradient (lesson 03, section 3 measured its noise falling like $1/B$), but an epoch has fewer steps.
+# - The number of epochs sets how many steps there are in all. Too few, and the model has not learned yet; too many,
+#   and it starts to memorize the training set: overfitting.
+#
+# ## 2. The validation set
+#
+# Below we train many configurations and then pick the best. If we picked by accuracy on the **test set**, the number
+# we picked would no longer be a fair estimate for new data: the differences between configurations carry random
+# noise, and taking the largest also picks the luckiest noise. Once the test set has taken part in a choice, it is
+# just one more data set we tuned on.
+#
+# So we split the 60,000 training images once more: 50,000 to train on, and 10,000 as the validation set, used only to
+# compare and choose; the test set waits until the end, and is evaluated once, for the one configuration chosen. This
+# is model selection.
+# `fc.get_tensor_loaders(..., val_size=10_000)` returns three loaders; the split is fixed (`fc.split_indices()`,
+# seed 0) and the same in every lesson.
+
+# %%
+batch_size = 64
+train_loader, val_loader, test_loader = fc.get_tensor_loaders(batch_size, device=device,
+                                                              val_size=10_000)
+train_idx, val_idx = fc.split_indices()
+val_counts = torch.bincount(val_loader.y.cpu(), minlength=10)
+for name, loader in [("训练 / train", train_loader), ("验证 / val", val_loader),
+                     ("测试 / test", test_loader)]:
+    print(f"{fc.pad(name, 14)} {len(loader.dataset):>6} 张图片 / images, "
+          f"{len(loader):>4} 个批次 / batches")
+print(f"验证集每类的图片数 / validation images per class: {val_counts.min()} 到 / to {val_counts.max()}")
+assert len(train_idx) == 50_000 and len(val_idx) == 10_000
+assert not torch.isin(val_idx, train_idx).any()  # 没有重叠 / no overlap
+print("训练集和验证集没有重叠 ✓ / the training and validation sets do not overlap ✓")
+
+# %% [markdown] tags=["zh"]
+# 验证集是随机抽的，每个类别有 948 到 1,055 张，大致均衡。以后凡是要在几个配置之间做选择，都在验证集上比较。
+#
+# ## 3. 什么能改变结果
+#
+# 为了在几分钟内比较很多配置，下面用快速通道 `fc.get_tensor_loaders`（整个数据集在一个张量里，数字与 `ToTensor` 完全相同，见第 00 课）和 `fc.fit`（里面就是第 03 课的循环），`eval_name="val"` 让它每轮结束时在验证集上评估。每个配置都从同一个随机初始化、同样的数据顺序开始，训练 5 轮。训练输出每次运行都会变，所以这些单元格不参与比较，后面的单元格用带余量的比较检查结论。
+
+# %% [markdown] tags=["en"]
+# The validation images are drawn at random: 948 to 1,055 of each class, roughly balanced. From now on, whenever we choose
+# between configurations, we compare them on the validation set.
+#
+# ## 3. What changes the result
+#
+# To compare many configurations within minutes we use the fast path `fc.get_tensor_loaders` (the whole data set in
+# one tensor, the same numbers as `ToTensor`, see lesson 00) and `fc.fit` (the loop of lesson 03 inside), with
+# `eval_name="val"` so that it evaluates on the validation set after every epoch. Every configuration starts from the
+# same random initialization and the same data order, and trains for 5 epochs. Training output varies from run to run,
+# so these cells are not compared; the cells after them check the conclusions with comparisons that leave a margin.
+
+# %%
+histories, models = {}, {}
+
+
+def run(name, make_optimizer, batch_size=64, make_scheduler=None, epochs=5, seed=0):
+    """同样的模型、初始化和数据顺序，换超参数训练 / same model, initialization and data order."""
+    fc.set_seed(seed)
+    model = fc.NeuralNetwork().to(device)
+    train_loader, val_loader, _ = fc.get_tensor_loaders(
+        batch_size, device=device, generator=torch.Generator().manual_seed(seed), val_size=10_000)
+    optimizer = make_optimizer(model.parameters())
+    scheduler = make_scheduler(optimizer) if make_scheduler else None
+    histories[name] = fc.fit(model, train_loader, val_loader, loss_fn, optimizer, epochs,
+                             scheduler=scheduler, eval_name="val", progress=False, verbose=False)
+    models[name] = model
+    print(f"{name:<24} 验证准确率 / val accuracy: "
+          + " ".join(f"{100 * h['val_acc']:.1f}%" for h in histories[name]))
+
+
+def final(name):
+    """最后一轮的验证准确率 / the validation accuracy after the last epoch."""
+    return histories[name][-1]["val_acc"]
+
+
+def legend_outside(fig):
+    """图例放到坐标轴右边，不挡曲线 / the legend to the right of the axes, off the curves."""
+    ax = fig.axes[-1]
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    return fig
+
+# %% [markdown] tags=["zh"]
+# ### 3.1 学习率
+#
+# 只改学习率：$10^{-3}$（第 03 课的配置）、$10^{-2}$、$10^{-1}$ 和 $1$。
+
+# %% [markdown] tags=["en"]
+# ### 3.1 The learning rate
+#
+# Change only the learning rate: $10^{-3}$ (the configuration of lesson 03), $10^{-2}$, $10^{-1}$ and $1$.
+
+# %% tags=["nbval-ignore-output"]
+for lr in [1e-3, 1e-2, 1e-1, 1.0]:
+    run(f"SGD lr={lr:g}", lambda params: torch.optim.SGD(params, lr=lr))
+
+# %%
+assert 0.55 < final("SGD lr=0.001") < 0.75  # 约 65%，与第 03 课相近 / about 65%, close to lesson 03
+assert final("SGD lr=0.01") > final("SGD lr=0.001") + 0.1
+assert final("SGD lr=0.1") > final("SGD lr=0.01") + 0.02
+assert final("SGD lr=1") < final("SGD lr=0.1") - 0.3
+print("学习率从 1e-3 增大到 1e-1，验证准确率一路上升；到 1 就太大了 ✓")
+print("raising the learning rate from 1e-3 to 1e-1 helps all the way; 1 is too large ✓")
+lr_names = ["SGD lr=0.001", "SGD lr=0.01", "SGD lr=0.1", "SGD lr=1"]
+fig = fc.plot_histories({k: histories[k] for k in lr_names}, size=(11, 3.5),
+                        title=fc.label("学习率（批次 64）", "learning rate (batch 64)"))
+legend_outside(fig)
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 学习率是最重要的一个超参数。从 $10^{-3}$ 到 $10^{-1}$，每放大 10 倍，验证准确率都明显提高；到 $1$ 时步子大到把模型推坏了，验证准确率比学习率 $10^{-1}$ 时低 30 个百分点以上。
+
+# %% [markdown] tags=["en"]
+# The learning rate is the most important hyperparameter. From $10^{-3}$ to $10^{-1}$, each factor of 10 clearly raises
+# the validation accuracy; at $1$ the steps are so large that they break the model: its validation accuracy is more
+# than 30 points below that at $10^{-1}$.
+
+# %% [markdown] tags=["zh"]
+# ### 3.2 批次大小
+#
+# 学习率保持 $10^{-3}$，只改批次大小：16、64（上面）和 256。在 50,000 张训练图片上，5 轮里它们分别走 15,625、3,910 和 980 步。
+
+# %% [markdown] tags=["en"]
+# ### 3.2 The batch size
+#
+# Keep the learning rate at $10^{-3}$ and change only the batch size: 16, 64 (above) and 256. On the 50,000 training
+# images they take 15,625, 3,910 and 980 steps in 5 epochs.
+
+# %% tags=["nbval-ignore-output"]
+for B in [16, 256]:
+    run(f"SGD lr=0.001, B={B}", lambda params: torch.optim.SGD(params, lr=1e-3), batch_size=B)
+
+# %%
+steps = {B: 5 * math.ceil(50_000 / B) for B in [16, 64, 256]}
+assert steps == {16: 15_625, 64: 3_910, 256: 980}
+assert final("SGD lr=0.001, B=16") > final("SGD lr=0.001") + 0.05
+assert final("SGD lr=0.001") > final("SGD lr=0.001, B=256") + 0.05
+print("学习率不变时，批次越小（步数越多），验证准确率越高 ✓")
+print("at a fixed learning rate, smaller batches (more steps) reach a higher validation accuracy ✓")
+fig = fc.plot_histories({"B=16": histories["SGD lr=0.001, B=16"], "B=64": histories["SGD lr=0.001"],
+                         "B=256": histories["SGD lr=0.001, B=256"]}, size=(11, 3.5),
+                        title=fc.label("批次大小（学习率 1e-3）", "batch size (learning rate 1e-3)"))
+legend_outside(fig)
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 学习率这么小时，步数是瓶颈：批次 16 的步数是批次 64 的 4 倍，效果也好得多；批次 256 步数太少，学得最慢。反过来，大批次每步的梯度更准、在 GPU 上每轮更快，所以常见的做法是批次放大 $k$ 倍时学习率也大约放大 $k$ 倍（线性缩放经验法则，linear scaling rule），而不是让学习率保持不变。
+
+# %% [markdown] tags=["en"]
+# With so small a learning rate, the number of steps is the bottleneck: batch 16 takes 4 times as many steps as batch
+# 64 and does much better; batch 256 takes too few steps and learns slowest. Conversely, large batches give more
+# accurate gradients and faster epochs on a GPU, so the usual practice is to scale the learning rate by about $k$ when
+# the batch grows $k$ times (the linear scaling rule of thumb), rather than keeping the learning rate fixed.
+
+# %% [markdown] tags=["zh"]
+# ### 3.3 动量与 Adam
+#
+# 换优化器。带动量的 SGD 把过去的梯度累积成一个“速度” $v$，但每步让它衰减到 $\mu$ 倍：
+#
+# $$v_{t+1} = \mu v_t + g_t, \qquad \theta_{t+1} = \theta_t - \eta \, v_{t+1}$$
+#
+# 与忘记 `zero_grad` 不同，旧梯度会以 $\mu^k$ 的速度被遗忘。梯度方向稳定时，$v$ 约为 $g / (1 - \mu)$，所以有效学习率（effective learning rate）约为 $\eta / (1 - \mu)$：$\mu = 0.9$、$\eta = 10^{-2}$ 时约为 $0.1$，与上面学习率 $10^{-1}$ 的 SGD 相当。Adam 则给每个参数单独调节步长（step size）。两者的公式和从零实现分别在第 07 课和第 08 课。
+
+# %% [markdown] tags=["en"]
+# ### 3.3 Momentum and Adam
+#
+# Change the optimizer. SGD with momentum accumulates past gradients into a "velocity" $v$, but lets it decay by a
+# factor $\mu$ each step:
+#
+# $$v_{t+1} = \mu v_t + g_t, \qquad \theta_{t+1} = \theta_t - \eta \, v_{t+1}$$
+#
+# Unlike a forgotten `zero_grad`, old gradients are forgotten at the rate $\mu^k$. When the gradient keeps its
+# direction, $v$ is about $g / (1 - \mu)$, so the effective learning rate is about $\eta / (1 - \mu)$: about $0.1$ for
+# $\mu = 0.9$ and $\eta = 10^{-2}$, on a par with SGD at learning rate $10^{-1}$ above. Adam instead adapts the step
+# size of each parameter on its own. Their formulas and from-scratch versions are in lessons 07 and 08.
+
+# %% tags=["nbval-ignore-output"]
+run("SGD momentum=0.9 lr=0.01", lambda params: torch.optim.SGD(params, lr=1e-2, momentum=0.9))
+run("Adam lr=0.001", lambda params: torch.optim.Adam(params, lr=1e-3))
+
+
+def final_train_loss(name):
+    """最后一轮的训练损失 / the training loss of the last epoch."""
+    return histories[name][-1]["train_loss"]
+
+
+mom, sgd_01, sgd_001 = "SGD momentum=0.9 lr=0.01", "SGD lr=0.1", "SGD lr=0.01"
+print("\n第 5 轮的训练损失 / training loss in epoch 5:")
+for name in [sgd_001, mom, sgd_01]:
+    print(f"  {name:<26} {final_train_loss(name):.3f}")
+
+# %%
+assert final("Adam lr=0.001") > final("SGD lr=0.001") + 0.15
+assert min(final("Adam lr=0.001"), final(mom), final(sgd_01)) > 0.83
+assert final(mom) > final(sgd_001) + 0.02 and abs(final(mom) - final(sgd_01)) < 0.04
+assert abs(final_train_loss(mom) - final_train_loss(sgd_01)) < 0.02
+assert final_train_loss(sgd_001) > final_train_loss(mom) + 0.1
+print("Adam、动量 SGD、学习率 1e-1 的 SGD 都超过 83%；Adam 比学习率 1e-3 的 SGD 高 15 个百分点以上 ✓")
+print("Adam, SGD with momentum and SGD at 1e-1 all pass 83%;")
+print("  Adam beats SGD at 1e-3 by more than 15 points ✓")
+print("动量 0.9 + 学习率 1e-2 的训练损失与学习率 1e-1 的 SGD 相差不到 0.02 ✓")
+print("momentum 0.9 at 1e-2 ends within 0.02 of the training loss of SGD at 1e-1 ✓")
+fig = fc.plot_histories(histories, size=(12, 4),
+                        title=fc.label("同一个模型，不同的超参数（5 轮）",
+                                       "The same model, different hyperparameters (5 epochs)"))
+legend_outside(fig)
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 同一个模型、同样 5 轮，只改超参数，验证准确率就从约 65% 升到 83% 以上。在这个小问题上，Adam 用默认学习率 $10^{-3}$ 几乎不用调。
+#
+# 动量那一条要读仔细：学习率 $10^{-2}$ 的 SGD 加上动量 0.9，明显好过不加动量的同一学习率；可是它的训练损失和学习率 $10^{-1}$ 的普通 SGD 几乎一样，验证准确率也相近。这正是有效学习率 $\eta / (1 - \mu) \approx 0.1$ 的预言：在这里，动量的好处主要是把步子放大了约 10 倍，而不是别的什么魔法。动量在病态问题上的其他好处见第 07 课。
+#
+# 还要注意曲线的起伏：学习率固定时，最后几轮的验证准确率常常上下跳，因为每一步仍带着批次的噪声（第 03 课第 3 节）。下一节用学习率调度器处理这一点。
+
+# %% [markdown] tags=["en"]
+# The same model, the same 5 epochs: changing only the hyperparameters lifts the validation accuracy from about 65% to
+# more than 83%. On this small problem Adam at its default learning rate $10^{-3}$ needs almost no tuning.
+#
+# Read the momentum curve carefully: SGD at learning rate $10^{-2}$ with momentum 0.9 clearly beats the same learning
+# rate without momentum; yet its training loss is almost that of plain SGD at learning rate $10^{-1}$, and its
+# validation accuracy is close too. This is just what the effective learning rate $\eta / (1 - \mu) \approx 0.1$
+# predicts: here the benefit of momentum is mostly that it makes the steps about 10 times larger, not some other magic.
+# Its other benefits, on ill-conditioned problems, are in lesson 07.
+#
+# Notice also the bumps in the curves: with a fixed learning rate, the validation accuracy of the last epochs often
+# jumps up and down, because every step still carries the noise of its batch (lesson 03, section 3). The next section
+# deals with that using a learning-rate scheduler.
+
+# %% [markdown] tags=["zh"]
+# ## 4. 初识学习率调度器
+#
+# 学习率不必从头到尾不变。开始时用大步子快速靠近，后面用小步子细细收敛，往往更好。学习率调度器（learning-rate scheduler）按规则修改优化器的学习率。最简单的 `StepLR` 每 $s$ 轮乘一次 $\gamma$：
+#
+# $$\eta_e = \eta_0 \, \gamma^{\lfloor e / s \rfloor}$$
+#
+# 其中 $e$ 是从 0 开始数的轮次。每轮结束时调用一次 `scheduler.step()`，而且要在这一轮的 `optimizer.step()` **之后**（顺序反了 PyTorch 会发出警告，见第 09 课第 8.1 节）。
+
+# %% [markdown] tags=["en"]
+# ## 4. A first look at learning-rate schedulers
+#
+# The learning rate need not stay the same from start to finish. Large steps early to get close quickly, then small
+# steps to settle, often work better. A learning-rate scheduler changes the optimizer's learning rate by a rule. The
+# simplest, `StepLR`, multiplies it by $\gamma$ every $s$ epochs:
+#
+# $$\eta_e = \eta_0 \, \gamma^{\lfloor e / s \rfloor}$$
+#
+# where $e$ counts epochs from 0. Call `scheduler.step()` once at the end of each epoch, **after** that epoch's
+# `optimizer.step()` calls (PyTorch warns when the order is reversed; see lesson 09, section 8.1).
+
+# %%
+param = torch.zeros(1, requires_grad=True)
+optimizer = torch.optim.SGD([param], lr=0.1)
+scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
+for e in range(6):
+    lr_now = scheduler.get_last_lr()[0]
+    assert abs(lr_now - 0.1 * 0.5 ** (e // 2)) < 1e-12
+    print(f"轮 / epoch {e}: lr = {lr_now:.4f}")
+    # ... 这一轮的训练：很多次 optimizer.step() / this epoch's training: many optimizer.step() calls
+    optimizer.step()
+    scheduler.step()  # 每轮结束时一次，在 optimizer.step() 之后 / once per epoch, after optimizer.step()
+print("StepLR ✓ 与公式 η₀·γ^⌊e/s⌋ 一致 / matches the formula")
+
+# %% [markdown] tags=["zh"]
+# ### 4.1 余弦退火：让 Adam 最后几步走得更稳
+#
+# 余弦退火（cosine annealing，`CosineAnnealingLR`）让学习率沿半个余弦从 $\eta_0$ 平滑地降到 $\eta_{\min}$（默认为 0），$T$ 轮降完：
+#
+# $$\eta_e = \eta_{\min} + \frac{\eta_0 - \eta_{\min}}{2}\left(1 + \cos\frac{\pi e}{T}\right)$$
+#
+# 先核对公式，再用它训练 Adam：与第 3.3 节同样的初始化、同样的数据顺序、同样 5 轮，只加上调度器。`fc.fit(..., scheduler=scheduler)` 每轮结束时替你调用 `scheduler.step()`。
+
+# %% [markdown] tags=["en"]
+# ### 4.1 Cosine annealing: steadier last steps for Adam
+#
+# Cosine annealing (`CosineAnnealingLR`) lowers the learning rate smoothly along half a cosine from $\eta_0$ to
+# $\eta_{\min}$ (0 by default), over $T$ epochs:
+#
+# $$\eta_e = \eta_{\min} + \frac{\eta_0 - \eta_{\min}}{2}\left(1 + \cos\frac{\pi e}{T}\right)$$
+#
+# First we check the formula, then train Adam with it: the same initialization and data order as in section 3.3, the
+# same 5 epochs, only the scheduler added. `fc.fit(..., scheduler=scheduler)` calls `scheduler.step()` for you at the
+# end of each epoch.
+
+# %%
+optimizer = torch.optim.Adam([param], lr=1e-3)
+scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=5)
+for e in range(5 + 1):
+    formula = 0 + (1e-3 - 0) / 2 * (1 + math.cos(math.pi * e / 5))
+    assert abs(scheduler.get_last_lr()[0] - formula) < 1e-12
+    print(f"轮 / epoch {e}: lr = {scheduler.get_last_lr()[0]:.6f}")
+    optimizer.step()
+    scheduler.step()
+print("CosineAnnealingLR ✓ 与公式一致 / matches the formula")
+
+# %% tags=["nbval-ignore-output"]
+run("Adam lr=0.001 + cosine", lambda params: torch.optim.Adam(params, lr=1e-3),
+    make_scheduler=lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5))
+adam, cosine = "Adam lr=0.001", "Adam lr=0.001 + cosine"
+print("\n第 5 轮 / epoch 5:")
+for name in [adam, cosine]:
+    print(f"  {name:<24} 训练损失 / training loss {final_train_loss(name):.3f}, "
+          f"验证准确率 / val accuracy {100 * final(name):.1f}%")
+
+# %%
+assert final_train_loss(cosine) < final_train_loss(adam) - 0.02
+print("加上余弦退火，最后一轮的训练损失明显更低 ✓ / with cosine annealing the last training loss is clearly lower ✓")
+fig = fc.plot_histories({k: histories[k] for k in ["Adam lr=0.001", "Adam lr=0.001 + cosine"]},
+                        size=(11, 3.5),
+                        title=fc.label("Adam：固定学习率与余弦退火",
+                                       "Adam: fixed learning rate and cosine annealing"))
+legend_outside(fig)
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 第一轮两条曲线完全重合（第一轮的学习率都是 $10^{-3}$）；随着学习率变小，每一步带的批次噪声越来越少，权重停在谷底附近，不再来回跳，最后一轮的训练损失明显更低。验证准确率的差别要小心读：它通常也更高，但在 5 轮里只有零点几到两三个百分点，与换一个随机种子带来的波动相当，单凭一次运行下不了结论。七种调度器的公式、图像和在 Fashion-MNIST 上的比较见 [09 学习率调度](09_lr_schedulers.ipynb)。
+
+# %% [markdown] tags=["en"]
+# The two curves coincide in the first epoch (both use the learning rate $10^{-3}$ there); as the learning rate falls,
+# each step carries less and less batch noise, and the weights settle near the bottom of the valley instead of bouncing
+# around: the training loss of the last epoch is clearly lower. Read the difference in validation accuracy with care: it
+# is usually higher too, but within 5 epochs only by a few tenths of a point to two or three points, about as much as a
+# different random seed changes, so a single run cannot settle it. Seven schedulers, their formulas, their curves and a
+# comparison on Fashion-MNIST are in [09 Learning-rate schedules](09_lr_schedulers.ipynb).
+
+# %% [markdown] tags=["zh"]
+# ## 5. 在验证集上选，在测试集上只测一次
+#
+# 现在按最后一轮的验证准确率给所有配置排序，选出最好的一个，再用测试集评估它，**只评估这一次**。测试集没有参与选择，所以这个数是对新数据的公正估计。如果看了测试结果再回头改配置，测试集就变成了第二个验证集，它的数字又会偏乐观。（还可以把选中的配置在全部 60,000 张训练图片上重新训练一遍，再测试；这里省掉这一步。）
+
+# %% [markdown] tags=["en"]
+# ## 5. Choose on validation, test only once
+#
+# Now we rank all configurations by their validation accuracy after the last epoch, choose the best one, and evaluate
+# it on the test set, **this one time only**. The test set took no part in the choice, so its number is a fair
+# estimate for new data. Had we gone back to change the configuration after seeing the test result, the test set would
+# have become a second validation set, and its number would again be optimistic. (One may also retrain the chosen
+# configuration on all 60,000 training images before testing; we skip that step here.)
+
+# %% tags=["nbval-ignore-output"]
+ranking = sorted(histories, key=final, reverse=True)
+for name in ranking:
+    print(f"{name:<24} 验证准确率 / val accuracy {100 * final(name):5.1f}%")
+best = ranking[0]
+best_model = models[best]
+_, test_acc = fc.evaluate(best_model, test_loader, loss_fn)  # 测试集：只此一次 / the test set: this once
+print(f"\n选中 / chosen: {best}")
+print(f"验证准确率 / validation accuracy {100 * final(best):.1f}%, "
+      f"测试准确率 / test accuracy {100 * test_acc:.1f}%")
+
+# %%
+assert best.startswith("Adam") and test_acc > 0.86
+assert abs(test_acc - final(best)) < 0.02
+print("验证集上最好的是一个 Adam 配置；它的测试准确率在 86% 以上，与验证准确率相差不到 2 个百分点 ✓")
+print("the best on validation is an Adam configuration; its test accuracy is above 86%,")
+print("  within 2 points of its validation accuracy ✓")
+
+# %% [markdown] tags=["zh"]
+# 排在第一的是两个 Adam 配置之一（上面打印的那个；两者在验证集上只差零点几到两三个百分点，见第 4.1 节）。它的验证准确率和测试准确率很接近：验证集没有用来训练，它本来就是一份“新数据”；选择只在几个配置之间进行，带来的乐观偏差很小。配置越多、验证集越小，这种偏差就越大，这时更要把测试集留到最后。
+#
+# ## 6. 不只看准确率
+#
+# ### 6.1 混淆矩阵
+#
+# 一个准确率数字说不出模型**错在哪里**。混淆矩阵（confusion matrix）$C$ 是一张 $10 \times 10$ 的表：
+#
+# $$C_{ij} = \#\{\, n : y_n = i,\ \hat{y}_n = j \,\}$$
+#
+# 第 $i$ 行是真实类别 $i$ 的所有测试图片，第 $j$ 列是被预测为 $j$ 的。对角线是预测对的，其余都是错的。准确率和第 $i$ 类的准确率都能从它读出来；后者叫每类准确率（per-class accuracy），即这一类里有多少被认对，也就是这一类的召回率（recall）：
+#
+# $$\text{accuracy} = \frac{\sum_i C_{ii}}{\sum_{i,j} C_{ij}}, \qquad \text{acc}_i = \frac{C_{ii}}{\sum_j C_{ij}}$$
+#
+# 下面用选中的模型在测试集上的预测（就是上面那一次评估的同一批预测）画出它。
+
+# %% [markdown] tags=["en"]
+# First place goes to one of the two Adam configurations (the one printed above; on validation they differ by only a few
+# tenths of a point to two or three points, see section 4.1). Its validation and test accuracies are close: the
+# validation set was not used for training, so it is "new data" in its own right, and choosing among a handful of
+# configurations adds only a small optimistic bias. The more configurations and the smaller the validation set, the
+# larger that bias, and the more it matters to keep the test set for the end.
+#
+# ## 6. Beyond accuracy
+#
+# ### 6.1 The confusion matrix
+#
+# One accuracy number cannot say **where** the model goes wrong. The confusion matrix $C$ is a $10 \times 10$ table:
+#
+# $$C_{ij} = \#\{\, n : y_n = i,\ \hat{y}_n = j \,\}$$
+#
+# Row $i$ holds all test images of true class $i$, column $j$ those predicted as $j$. The diagonal is what the model
+# got right; everything else is an error. The accuracy and the accuracy of class $i$ can both be read from it; the
+# latter, the per-class accuracy, is how many of that class are recognized, also called the recall of that class:
+#
+# $$\text{accuracy} = \frac{\sum_i C_{ii}}{\sum_{i,j} C_{ij}}, \qquad \text{acc}_i = \frac{C_{ii}}{\sum_j C_{ij}}$$
+#
+# Below we draw it from the chosen model's predictions on the test set (the same predictions as the one evaluation
+# above).
+
+# %%
+X_test, y_test = test_loader.X, test_loader.y
+best_model.eval()
+with torch.no_grad():
+    y_pred = best_model(X_test).argmax(dim=1).cpu()
+y_true = y_test.cpu()
+
+# 从零实现：把 (真实, 预测) 编成一个数 10*i + j 再计数 / from scratch: encode (true, predicted) as 10*i + j, count
+C = torch.bincount(10 * y_true + y_pred, minlength=100).reshape(10, 10)
+assert torch.equal(C.sum(dim=1), torch.full((10,), 1000))  # 每类 1000 张 / 1000 per class
+torch.testing.assert_close(C.trace().item() / C.sum().item(), test_acc)
+per_class = C.diag().float() / C.sum(dim=1)
+direct = torch.stack([(y_pred[y_true == i] == i).float().mean() for i in range(10)])
+torch.testing.assert_close(per_class, direct)
+print("混淆矩阵 ✓ 每行 1000 张；对角线之和 / 总数 = 上面的测试准确率；每类准确率与直接计算一致")
+print("confusion matrix ✓ 1000 per row; trace / total = the test accuracy above; "
+      "per-class accuracy matches")
+
+fig, ax = plt.subplots(figsize=(8, 7))
+ax.imshow(C, cmap="Blues")
+for i in range(10):
+    for j in range(10):
+        ax.text(j, i, int(C[i, j]), ha="center", va="center", fontsize=7,
+                color="white" if C[i, j] > C.max() / 2 else "black")
+ax.set_xticks(range(10), [fc.class_label(i) for i in range(10)], fontsize=7, rotation=90)
+ax.set_yticks(range(10), [fc.class_label(i) for i in range(10)], fontsize=7)
+ax.set_xlabel(fc.label("预测类别", "predicted class"))
+ax.set_ylabel(fc.label("真实类别", "true class"))
+ax.set_title(fc.label("混淆矩阵（测试集）", "Confusion matrix (test set)"))
+fig.tight_layout()
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# ### 6.2 每类准确率与最容易混淆的类别
+
+# %% [markdown] tags=["en"]
+# ### 6.2 Per-class accuracy and the most confused classes
+
+# %% tags=["nbval-ignore-output"]
+order = per_class.argsort()
+for i in order.tolist():
+    print(f"{fc.pad(fc.class_name(i), 24)} {100 * per_class[i]:5.1f}%")
+
+M = C + C.T  # 两个方向的错误加在一起 / errors in both directions together
+pairs = sorted(((int(M[i, j]), i, j) for i in range(10) for j in range(i + 1, 10)),
+               reverse=True)[:5]
+print("\n最容易混淆的类别对 / the most confused pairs:")
+for count, i, j in pairs:
+    print(f"  {fc.pad(fc.class_name(i), 22)} ↔ {fc.pad(fc.class_name(j), 22)} "
+          f"{count:>4} ({int(C[i, j])} + {int(C[j, i])})")
+
+# %%
+shirt, tshirt = 6, 0
+tops = {0, 2, 4, 6}  # T恤/上衣、套头衫、外套、衬衫 / T-shirt/top, pullover, coat, shirt
+assert order[0].item() == shirt and set(order[:4].tolist()) == tops
+assert (tshirt, shirt) in {(i, j) for _, i, j in pairs[:3]}
+print("准确率最低的四类都是上装，最低的是衬衫；衬衫 ↔ T恤/上衣 是最容易混淆的三对之一 ✓")
+print("the four classes with the lowest accuracy are all tops, shirts lowest;")
+print("  Shirt ↔ T-shirt/top is among the three most confused pairs ✓")
+
+fig, ax = plt.subplots(figsize=(9, 3))
+ax.bar(range(10), per_class[order])
+ax.set_xticks(range(10), [fc.class_label(i) for i in order.tolist()], fontsize=7)
+ax.set_ylim(0.5, 1)
+ax.set_ylabel(fc.label("每类准确率", "per-class accuracy"))
+ax.grid(alpha=0.3, axis="y")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 上装（上衣类）最难：准确率最低的四类正是衬衫、套头衫、T恤/上衣和外套，它们轮廓相近，在 $28 \times 28$ 的灰度图里常常只差领口或袖子的几个像素。下面是被认错的例子：上一行是真实为衬衫、被预测为 T恤/上衣 的图片，下一行反过来，标题是模型的预测。其中有些图片人也很难分清；想再往上提高，需要能利用图像空间结构的模型，比如卷积网络（convolutional network），那不在本课程的范围内。
+
+# %% [markdown] tags=["en"]
+# Tops are hardest: the four classes with the lowest accuracy are exactly shirts, pullovers, T-shirts/tops and coats,
+# which have similar outlines and, in a $28 \times 28$ grayscale image, often differ only by a few pixels of collar or
+# sleeve. Below are some mistakes: the first row shows true shirts predicted as T-shirt/top, the second row the reverse,
+# each titled with the model's prediction. Some of these images are hard to tell apart even for a person; going much
+# higher needs a model that uses the spatial structure of images (a convolutional network), which is beyond this course.
+
+# %%
+shirt_as_tshirt = ((y_true == shirt) & (y_pred == tshirt)).nonzero().flatten()[:8]
+tshirt_as_shirt = ((y_true == tshirt) & (y_pred == shirt)).nonzero().flatten()[:8]
+assert len(shirt_as_tshirt) == len(tshirt_as_shirt) == 8
+idx = torch.cat([shirt_as_tshirt, tshirt_as_shirt])
+fig = fc.show_images(X_test[idx.to(device)].cpu(), y_true[idx], preds=y_pred[idx], ncols=8)
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# ## 练习 1：混淆矩阵
+#
+# 写出 `confusion_matrix(y_true, y_pred, num_classes)`：返回形状为 `(num_classes, num_classes)` 的整数张量，第 $i$ 行第 $j$ 列是真实类别为 $i$、预测为 $j$ 的样本个数。没有出现的类别那一行全是 0。
+
+# %% [markdown] tags=["en"]
+# ## Exercise 1: the confusion matrix
+#
+# Write `confusion_matrix(y_true, y_pred, num_classes)`: return an integer tensor of shape
+# `(num_classes, num_classes)` whose entry in row $i$, column $j$ counts the samples of true class $i$ predicted as $j$.
+# A class that never occurs has a row of zeros.
+
+# %% nbgrader={"grade": false, "grade_id": "l04_ex1_confusion_matrix", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def confusion_matrix(y_true, y_pred, num_classes):
+    ### BEGIN SOLUTION
+    counts = torch.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "l04_ex1_confusion_matrix_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_confusion_matrix(confusion_matrix)
+
+# %% [markdown] tags=["zh"]
+# ## 练习 2：`StepLR` 的公式
+#
+# 写出 `step_lr(lr0, gamma, step_size, epoch)`：返回 `StepLR(optimizer, step_size, gamma)` 在第 `epoch` 轮（从 0 开始数）使用的学习率，即第 4 节的公式。检查会与 `scheduler.get_last_lr()` 逐轮比较。
+
+# %% [markdown] tags=["en"]
+# ## Exercise 2: the formula of `StepLR`
+#
+# Write `step_lr(lr0, gamma, step_size, epoch)`: return the learning rate that `StepLR(optimizer, step_size, gamma)`
+# uses in epoch `epoch` (counting from 0), the formula of section 4. The check compares it with
+# `scheduler.get_last_lr()` epoch by epoch.
+
+# %% nbgrader={"grade": false, "grade_id": "l04_ex2_step_lr", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def step_lr(lr0, gamma, step_size, epoch):
+    ### BEGIN SOLUTION
+    return lr0 * gamma ** (epoch // step_size)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "l04_ex2_step_lr_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_step_lr(step_lr)
+
+# %% [markdown] tags=["zh"]
+# ## 小结
+#
+# - 学习率定步长，批次大小定梯度噪声和每轮步数，轮数定总步数。
+# - 在几个配置之间做选择，要在验证集上比较；测试集只在最后，对选中的配置评估一次。这一课从 60,000 张训练图片里分出 10,000 张作为验证集。
+# - 5 轮里，学习率 $10^{-3}$ 的 SGD 在验证集上只到约 65%；学习率 $10^{-1}$ 的 SGD、动量 0.9 加学习率 $10^{-2}$ 的 SGD 和 Adam 都超过 83%；学习率 $1$ 太大。学习率不变时，批次越小（步数越多）越好。动量 0.9 的效果在这里主要来自约 10 倍的有效学习率：它的训练损失与学习率 $10^{-1}$ 的 SGD 几乎一样。
+# - 学习率调度器在训练中改变学习率，`scheduler.step()` 放在这一轮的 `optimizer.step()` 之后；加上余弦退火后，Adam 最后一轮的训练损失明显更低。验证集上最好的是一个 Adam 配置，它的测试准确率在 86% 以上，与验证准确率相差不到 2 个百分点。
+# - 混淆矩阵显示错误集中在上装，尤其是衬衫和 T恤/上衣。
+#
+# 下一课：[05 回归损失函数](05_losses_regression.ipynb)。
+
+# %% [markdown] tags=["en"]
+# ## Summary
+#
+# - The learning rate sets the step size, the batch size the gradient noise and the steps per epoch, the epochs the
+#   total number of steps.
+# - To choose between configurations, compare them on a validation set; evaluate the test set only at the end, once,
+#   for the configuration chosen. This lesson splits 10,000 of the 60,000 training images off as the validation set.
+# - In 5 epochs SGD at learning rate $10^{-3}$ reaches only about 65% on validation; SGD at $10^{-1}$, SGD with
+#   momentum 0.9 at $10^{-2}$ and Adam all pass 83%; a learning rate of $1$ is too large. At a fixed learning rate,
+#   smaller batches (more steps) do better. The effect of momentum 0.9 here comes mostly from its about 10 times
+#   larger effective learning rate: its training loss is almost that of SGD at $10^{-1}$.
+# - A learning-rate scheduler changes the learning rate during training, and `scheduler.step()` goes after that
+#   epoch's `optimizer.step()` calls; with cosine annealing Adam ends with a clearly lower training loss. The best
+#   configuration on validation is an Adam one; its test accuracy is above 86%, within 2 points of its validation
+#   accuracy.
+# - The confusion matrix shows the errors gathered among tops, above all shirts and T-shirts/tops.
+#
+# Next: [05 Regression losses](05_losses_regression.ipynb).
