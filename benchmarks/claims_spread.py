@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from fmnist_core.tooling.notebooks import lesson_sources, read_py  # noqa: E402
 
-PATCH = '''
+PATCH = """
 import torch as _torch
 _torch.set_num_threads({threads})
 _seed = _torch.manual_seed
@@ -33,8 +33,8 @@ _torch.Generator = _Generator
 import random as _random
 _rseed = _random.seed
 _random.seed = lambda s=None: _rseed(None if s is None else s + {offset})
-'''
-REPORT = '''
+"""
+REPORT = """
 import json as _json
 _out = {}
 for _name, _value in list(globals().items()):
@@ -45,18 +45,23 @@ for _name, _value in list(globals().items()):
                 if _acc:
                     _out[f"{_name}[{_run}]"] = _acc
 print("REPORT" + _json.dumps(_out))
-'''
+"""
 
 
 def run(src, offset, threads):
     import nbformat
+
     nb = read_py(src)
     nb.cells.insert(0, nbformat.v4.new_code_cell(PATCH.format(offset=offset, threads=threads)))
     nb.cells.append(nbformat.v4.new_code_cell(REPORT))
     start = time.perf_counter()
     try:
-        NotebookClient(nb, timeout=1800, kernel_name="python3",
-                       resources={"metadata": {"path": str(src.parent)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=1800,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(src.parent)}},
+        ).execute()
     except CellExecutionError as e:
         return False, str(e).splitlines()[-1][:200], {}, time.perf_counter() - start
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
@@ -70,8 +75,11 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--threads", nargs="*", type=int, default=[1, 2])
     args = parser.parse_args(argv)
-    sources = [s for s in lesson_sources(ROOT)
-               if not args.lessons or any(s.stem.startswith(w) for w in args.lessons)]
+    sources = [
+        s
+        for s in lesson_sources(ROOT)
+        if not args.lessons or any(s.stem.startswith(w) for w in args.lessons)
+    ]
     failures = 0
     for src in sources:
         values = {}
@@ -79,14 +87,19 @@ def main(argv=None):
             for offset in args.seeds:
                 ok, why, report, secs = run(src, offset, threads)
                 failures += not ok
-                print(f"{src.stem:26} seed+{offset} threads={threads}: "
-                      f"{'all asserts hold' if ok else 'FAILED: ' + why} ({secs:.0f} s)", flush=True)
+                print(
+                    f"{src.stem:26} seed+{offset} threads={threads}: "
+                    f"{'all asserts hold' if ok else 'FAILED: ' + why} ({secs:.0f} s)",
+                    flush=True,
+                )
                 for run_name, acc in report.items():
                     for key, v in acc.items():
                         values.setdefault(f"{run_name} {key}", []).append(v)
         for name, vs in sorted(values.items()):
-            print(f"    {name:60} min {100 * min(vs):6.2f}%  max {100 * max(vs):6.2f}%  "
-                  f"spread {100 * (max(vs) - min(vs)):.2f} points (n={len(vs)})")
+            print(
+                f"    {name:60} min {100 * min(vs):6.2f}%  max {100 * max(vs):6.2f}%  "
+                f"spread {100 * (max(vs) - min(vs)):.2f} points (n={len(vs)})"
+            )
     return 1 if failures else 0
 
 

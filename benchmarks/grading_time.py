@@ -26,11 +26,15 @@ from fmnist_core.tooling.notebooks import lesson_sources  # noqa: E402
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lessons", nargs="*", help="e.g. 01 05_losses_regression (default: all)")
-    parser.add_argument("--students", nargs="*",
-                        default=["unchanged", "teacher", "one_wrong", "patches_checker"])
+    parser.add_argument(
+        "--students", nargs="*", default=["unchanged", "teacher", "one_wrong", "patches_checker"]
+    )
     args = parser.parse_args(argv)
-    lessons = [s.stem for s in lesson_sources(ROOT)
-               if not args.lessons or any(s.stem.startswith(w) for w in args.lessons)]
+    lessons = [
+        s.stem
+        for s in lesson_sources(ROOT)
+        if not args.lessons or any(s.stem.startswith(w) for w in args.lessons)
+    ]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for lesson in lessons:
@@ -38,15 +42,18 @@ def main(argv=None):
             flow.nbgrader(course, "generate_assignment", lesson, "--force")
             source = nbformat.read(course / "source" / lesson / f"{lesson}.ipynb", 4)
             release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", 4)
-            students = {k: v for k, v in flow.submissions(source, release).items()
-                        if k in args.students}
+            students = {
+                k: v for k, v in flow.submissions(source, release).items() if k in args.students
+            }
             results = flow.grade(course, lesson, students)
             for student, (score, total, failed, seconds) in results.items():
                 ok = failed == students[student][1]
                 rows.append((lesson, student, seconds, score, total, ok))
-                print(f"{lesson:26} {student:16} {seconds:6.1f} s  {score:g}/{total:g}"
-                      f"  {'as expected' if ok else 'UNEXPECTED: ' + str(sorted(failed))}",
-                      flush=True)
+                print(
+                    f"{lesson:26} {student:16} {seconds:6.1f} s  {score:g}/{total:g}"
+                    f"  {'as expected' if ok else 'UNEXPECTED: ' + str(sorted(failed))}",
+                    flush=True,
+                )
     slowest = max(rows, key=lambda r: r[2])
     print(f"\nslowest autograde: {slowest[0]} / {slowest[1]}: {slowest[2]:.1f} s")
     return 0 if all(r[5] for r in rows) else 1

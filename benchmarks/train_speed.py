@@ -35,7 +35,7 @@ def bare_loop(model, loss_fn, optimizer, device, X, y):
     model.train()
     perm = torch.randperm(len(X), device=device)
     for i in range(0, len(X), 64):
-        idx = perm[i:i + 64]
+        idx = perm[i : i + 64]
         loss = loss_fn(model(X[idx]), y[idx])
         loss.backward()
         optimizer.step()
@@ -48,19 +48,26 @@ def core_loop(model, loss_fn, optimizer, device, X, y):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     device = fc.get_device()
     dataset = fc.load_datasets()[0]
     X, y = fc.load_tensors(train=True, device=device)
     n = len(X)
-    runs = {"seed_loop": lambda m, l, o: seed_loop(m, l, o, device, dataset),
-            "bare_tensor_loop": lambda m, l, o: bare_loop(m, l, o, device, X, y),
-            "fmnist_core": lambda m, l, o: core_loop(m, l, o, device, X, y)}
+    runs = {
+        "seed_loop": lambda m, l, o: seed_loop(m, l, o, device, dataset),
+        "bare_tensor_loop": lambda m, l, o: bare_loop(m, l, o, device, X, y),
+        "fmnist_core": lambda m, l, o: core_loop(m, l, o, device, X, y),
+    }
     seconds = {name: 0.0 for name in runs}
-    print(f"device={device} torch={torch.__version__} threads={torch.get_num_threads()} "
-          f"rounds={args.rounds} samples_per_epoch={n}", flush=True)
+    print(
+        f"device={device} torch={torch.__version__} threads={torch.get_num_threads()} "
+        f"rounds={args.rounds} samples_per_epoch={n}",
+        flush=True,
+    )
     for r in range(args.rounds + 1):  # round 0 warms up and is not counted
         for name, run in runs.items():
             fc.set_seed(r)
@@ -73,7 +80,10 @@ def main():
             took = time.perf_counter() - start
             if r > 0:
                 seconds[name] += took
-            print(f"round {r}{' (warm-up)' if r == 0 else ''}: {name:<17} {took:6.2f} s/epoch", flush=True)
+            print(
+                f"round {r}{' (warm-up)' if r == 0 else ''}: {name:<17} {took:6.2f} s/epoch",
+                flush=True,
+            )
     rate = {name: args.rounds * n / s for name, s in seconds.items()}
     for name in runs:
         print(f"{name}_samples_per_s={rate[name]:.0f}")

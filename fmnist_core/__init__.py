@@ -4,22 +4,51 @@ Data (``data``), the course model (``model``), training (``train``), plots (``pl
 exercise checks (``checks``) and the course tooling (``tooling``, ``python -m fmnist_core``).
 """
 
-from .data import (CLASSES_EN, CLASSES_ZH, DataNotFoundError, TensorLoader, class_name,
-                   data_dir, ensure_data, get_dataloaders, get_tensor_loaders, load_datasets,
-                   split_indices,
-                   load_tensors)
+from .data import (
+    CLASSES_EN,
+    CLASSES_ZH,
+    DataNotFoundError,
+    TensorLoader,
+    class_name,
+    data_dir,
+    ensure_data,
+    get_dataloaders,
+    get_tensor_loaders,
+    load_datasets,
+    load_tensors,
+    split_indices,
+)
+from .grading import enable_if_grading
 from .model import NeuralNetwork, count_parameters
 from .plot import class_label, label, pad, plot_histories, show_images, text_width
 from .train import evaluate, fit, get_device, set_seed, train_epoch
 
-from .grading import enable_if_grading
-
 __version__ = "0.1.0"
 enable_if_grading()  # FMNIST_GRADING=1: skip the marked demonstration cells (nbgrader's kernel)
 __all__ = [
-    "CLASSES_EN", "CLASSES_ZH", "DataNotFoundError", "TensorLoader", "class_name", "data_dir",
-    "ensure_data", "get_dataloaders", "get_tensor_loaders", "load_datasets", "load_tensors",
+    "CLASSES_EN",
+    "CLASSES_ZH",
+    "DataNotFoundError",
+    "TensorLoader",
+    "class_name",
+    "data_dir",
+    "ensure_data",
+    "get_dataloaders",
+    "get_tensor_loaders",
+    "load_datasets",
+    "load_tensors",
     "split_indices",
-    "NeuralNetwork", "count_parameters", "class_label", "label", "pad", "plot_histories", "show_images", "text_width",
-    "evaluate", "fit", "get_device", "set_seed", "train_epoch",
+    "NeuralNetwork",
+    "count_parameters",
+    "class_label",
+    "label",
+    "pad",
+    "plot_histories",
+    "show_images",
+    "text_width",
+    "evaluate",
+    "fit",
+    "get_device",
+    "set_seed",
+    "train_epoch",
 ]

@@ -1,13 +1,13 @@
 """``python -m fmnist_core COMMAND``: the course from a terminal.
 
-  data                      fetch or verify Fashion-MNIST, print where it is
-  train                     train the course model, print the final test accuracy
-  lint                      check the lessons (pairs, nbgrader metadata, .py/.ipynb sync)
-  build [LESSON ...]        re-execute lessons from their .py and write the .ipynb
-  course OUT_DIR            a ready nbgrader course (teachers; needs the [teacher] extra to grade)
-  student OUT_DIR           student copies of the lessons
-  export --lang zh|en OUT   the lessons in one language
-  images                    redraw the figures in images/
+data                      fetch or verify Fashion-MNIST, print where it is
+train                     train the course model, print the final test accuracy
+lint                      check the lessons (pairs, nbgrader metadata, .py/.ipynb sync)
+build [LESSON ...]        re-execute lessons from their .py and write the .ipynb
+course OUT_DIR            a ready nbgrader course (teachers; needs the [teacher] extra to grade)
+student OUT_DIR           student copies of the lessons
+export --lang zh|en OUT   the lessons in one language
+images                    redraw the figures in images/
 """
 
 import argparse
@@ -19,6 +19,7 @@ OPTIMIZERS = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
 
 def cmd_data(args):
     from .data import FILES, ensure_data, raw_dir
+
     ensure_data(verbose=True)
     print(f"Fashion-MNIST 就绪，MD5 已校验 / ready, MD5 verified: {raw_dir()}")
     for name in FILES:
@@ -45,7 +46,8 @@ def make_loss(name):
 
 def cmd_train(args):
     import torch
-    from .data import get_tensor_loaders, get_dataloaders
+
+    from .data import get_dataloaders, get_tensor_loaders
     from .model import NeuralNetwork
     from .train import fit, get_device, set_seed
 
@@ -56,8 +58,13 @@ def cmd_train(args):
     kw = {"lr": args.lr, "weight_decay": args.weight_decay}
     if args.optimizer == "sgd":
         kw.update(momentum=args.momentum, nesterov=args.nesterov)
-    opt_class = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
-                 "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[args.optimizer]
+    opt_class = {
+        "sgd": torch.optim.SGD,
+        "adam": torch.optim.Adam,
+        "adamw": torch.optim.AdamW,
+        "rmsprop": torch.optim.RMSprop,
+        "adagrad": torch.optim.Adagrad,
+    }[args.optimizer]
     optimizer = opt_class(model.parameters(), **kw)
     scheduler = None
     if args.cosine:
@@ -66,22 +73,36 @@ def cmd_train(args):
         train_loader, test_loader = get_dataloaders(args.batch_size)
     else:
         train_loader, test_loader = get_tensor_loaders(args.batch_size, device)
-    print(f"设备 / device: {device}; {args.loss} + {args.optimizer} (lr={args.lr}), "
-          f"batch {args.batch_size}, {args.epochs} epochs")
-    history = fit(model, train_loader, test_loader, loss_fn, optimizer, args.epochs,
-                  scheduler=scheduler, target_fn=target_fn, progress=not args.no_progress)
+    print(
+        f"设备 / device: {device}; {args.loss} + {args.optimizer} (lr={args.lr}), "
+        f"batch {args.batch_size}, {args.epochs} epochs"
+    )
+    history = fit(
+        model,
+        train_loader,
+        test_loader,
+        loss_fn,
+        optimizer,
+        args.epochs,
+        scheduler=scheduler,
+        target_fn=target_fn,
+        progress=not args.no_progress,
+    )
     print(f"最终测试准确率 / final test accuracy: {100 * history[-1]['test_acc']:.2f}%")
 
 
 def cmd_lint(args):
     from .tooling.lint import lint
     from .tooling.notebooks import find_root, lesson_sources
+
     root = find_root()
     problems = lint(root)
     for p in problems:
         print(p)
     if problems:
-        print(f"\n课程检查未通过：{len(problems)} 个问题 / course lint failed: {len(problems)} problem(s)")
+        print(
+            f"\n课程检查未通过：{len(problems)} 个问题 / course lint failed: {len(problems)} problem(s)"
+        )
         return 1
     print(f"课程检查通过 / course lint passed ({len(lesson_sources(root))} lessons)")
     return 0
@@ -89,6 +110,7 @@ def cmd_lint(args):
 
 def cmd_build(args):
     from .tooling.notebooks import build, find_root, lesson_sources
+
     sources = lesson_sources(find_root())
     if args.lessons:
         wanted = [a.replace(".ipynb", "").replace(".py", "").split("/")[-1] for a in args.lessons]
@@ -103,6 +125,7 @@ def cmd_build(args):
 def cmd_student(args):
     from .tooling.classroom import make_student
     from .tooling.notebooks import find_root
+
     for path in make_student(find_root(), args.out_dir):
         print(f"写入 / wrote {path}")
 
@@ -110,6 +133,7 @@ def cmd_student(args):
 def cmd_course(args):
     from .tooling.classroom import make_course
     from .tooling.notebooks import find_root
+
     try:
         written = make_course(find_root(), args.out_dir, args.course_id, args.lessons)
     except ValueError as e:
@@ -117,13 +141,16 @@ def cmd_course(args):
         return 1
     for path in written:
         print(f"写入 / wrote {path}")
-    print(f"下一步 / next: cd {args.out_dir} && nbgrader generate_assignment {written[0].parent.name}")
+    print(
+        f"下一步 / next: cd {args.out_dir} && nbgrader generate_assignment {written[0].parent.name}"
+    )
     return 0
 
 
 def cmd_export(args):
     from .tooling.classroom import make_export
     from .tooling.notebooks import find_root
+
     for path in make_export(find_root(), args.lang, args.out_dir):
         print(f"写入 / wrote {path}")
 
@@ -131,13 +158,17 @@ def cmd_export(args):
 def cmd_images(args):
     from .tooling.figures import make_images
     from .tooling.notebooks import find_root
+
     for path in make_images(find_root() / "images"):
         print(f"写入 / wrote {path}")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m fmnist_core", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m fmnist_core",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("data", help="fetch or verify the data set").set_defaults(func=cmd_data)
     t = sub.add_parser("train", help="train the course model")
@@ -150,7 +181,9 @@ def main(argv=None):
     t.add_argument("--nesterov", action="store_true")
     t.add_argument("--weight-decay", type=float, default=0.0)
     t.add_argument("--cosine", action="store_true", help="cosine learning-rate schedule")
-    t.add_argument("--dataloader", action="store_true", help="DataLoader + ToTensor instead of the fast path")
+    t.add_argument(
+        "--dataloader", action="store_true", help="DataLoader + ToTensor instead of the fast path"
+    )
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--no-progress", action="store_true")
     t.set_defaults(func=cmd_train)
@@ -175,6 +208,7 @@ def main(argv=None):
     sub.add_parser("images", help="redraw the figures in images/").set_defaults(func=cmd_images)
     args = parser.parse_args(argv)
     from .data import DataNotFoundError
+
     try:
         return args.func(args) or 0
     except DataNotFoundError as e:

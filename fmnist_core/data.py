@@ -18,17 +18,49 @@ from pathlib import Path
 import torch
 from torchvision import datasets, transforms
 
-CLASSES_EN = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-              "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-CLASSES_ZH = ["T恤/上衣", "裤子", "套头衫", "连衣裙", "外套",
-              "凉鞋", "衬衫", "运动鞋", "包", "短靴"]
+CLASSES_EN = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+CLASSES_ZH = [
+    "T恤/上衣",
+    "裤子",
+    "套头衫",
+    "连衣裙",
+    "外套",
+    "凉鞋",
+    "衬衫",
+    "运动鞋",
+    "包",
+    "短靴",
+]
 
 # file name -> (MD5 of the .gz, MD5 of the unpacked file); the official values
 FILES = {
-    "train-images-idx3-ubyte.gz": ("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
-    "train-labels-idx1-ubyte.gz": ("25c81989df183df01b3e8a0aad5dffbe", "9018921c3c673c538a1fc5bad174d6f9"),
-    "t10k-images-idx3-ubyte.gz": ("bef4ecab320f06d8554ea6380940ec79", "8181f5470baa50b63fa0f6fddb340f0a"),
-    "t10k-labels-idx1-ubyte.gz": ("bb300cfdad3c16e7a12a480ee83cd310", "15d484375f8d13e6eb1aabb0c3f46965"),
+    "train-images-idx3-ubyte.gz": (
+        "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+    ),
+    "train-labels-idx1-ubyte.gz": (
+        "25c81989df183df01b3e8a0aad5dffbe",
+        "9018921c3c673c538a1fc5bad174d6f9",
+    ),
+    "t10k-images-idx3-ubyte.gz": (
+        "bef4ecab320f06d8554ea6380940ec79",
+        "8181f5470baa50b63fa0f6fddb340f0a",
+    ),
+    "t10k-labels-idx1-ubyte.gz": (
+        "bb300cfdad3c16e7a12a480ee83cd310",
+        "15d484375f8d13e6eb1aabb0c3f46965",
+    ),
 }
 # tried after FMNIST_MIRROR, in this order
 OFFICIAL_URLS = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
@@ -82,8 +114,11 @@ def _set_aside(path):
     """Keep a corrupt file beside the cache as ``*.corrupt`` (reported, never used, not lost)."""
     bad = path.with_name(path.name + ".corrupt")
     os.replace(path, bad)
-    print(f"[fmnist_core] 校验失败，已移到 {bad}，重新获取 / checksum mismatch, moved to {bad}, "
-          f"fetching a fresh copy", file=sys.stderr)
+    print(
+        f"[fmnist_core] 校验失败，已移到 {bad}，重新获取 / checksum mismatch, moved to {bad}, "
+        f"fetching a fresh copy",
+        file=sys.stderr,
+    )
 
 
 def _fetch(name, dst):
@@ -95,7 +130,9 @@ def _fetch(name, dst):
             fetch(part)
             got = md5(part)
             if got != FILES[name][0]:
-                raise ValueError(f"MD5 {got} != {FILES[name][0]} (损坏或不完整 / corrupt or partial)")
+                raise ValueError(
+                    f"MD5 {got} != {FILES[name][0]} (损坏或不完整 / corrupt or partial)"
+                )
             os.replace(part, dst)
             return tried + [(where, "ok")]
         except Exception as e:  # noqa: BLE001 - every reason is reported below
@@ -116,7 +153,9 @@ def _unpack(gz_path, name):
         shutil.copyfileobj(src, dst)
     if md5(part) != FILES[name][1]:
         part.unlink()
-        raise DataNotFoundError(f"解压后的 {out.name} 校验失败 / {out.name} fails its checksum after unpacking")
+        raise DataNotFoundError(
+            f"解压后的 {out.name} 校验失败 / {out.name} fails its checksum after unpacking"
+        )
     os.replace(part, out)
 
 
@@ -147,8 +186,11 @@ def ensure_data(verbose=False):
 
 
 def _missing_message(raw, failures):
-    lines = ["找不到 Fashion-MNIST 数据 / Fashion-MNIST could not be found.",
-             f"缓存目录 / cache folder: {raw}", "尝试过的位置 / places tried:"]
+    lines = [
+        "找不到 Fashion-MNIST 数据 / Fashion-MNIST could not be found.",
+        f"缓存目录 / cache folder: {raw}",
+        "尝试过的位置 / places tried:",
+    ]
     for name, tried in failures.items():
         lines.append(f"  {name}:")
         lines += [f"    - {where}: {why}" for where, why in tried] or ["    - (无 / none)"]
@@ -189,8 +231,9 @@ def split_indices(n=60_000, val_size=VAL_SIZE, seed=SPLIT_SEED):
     the validation images is never made on images the model trained on.
     """
     if not 0 < val_size < n:
-        raise ValueError(f"val_size 必须在 0 与 {n} 之间 / val_size must be between 0 and {n}, "
-                         f"got {val_size}")
+        raise ValueError(
+            f"val_size 必须在 0 与 {n} 之间 / val_size must be between 0 and {n}, got {val_size}"
+        )
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     return order[val_size:].sort().values, order[:val_size].sort().values
 
@@ -205,13 +248,24 @@ def get_dataloaders(batch_size=64, num_workers=0, val_size=0):
     loader = torch.utils.data.DataLoader
     test_loader = loader(test, batch_size=batch_size, num_workers=num_workers)
     if not val_size:
-        return loader(train, batch_size=batch_size, shuffle=True, num_workers=num_workers), test_loader
+        return loader(
+            train, batch_size=batch_size, shuffle=True, num_workers=num_workers
+        ), test_loader
     tr, va = split_indices(len(train), val_size)
-    return (loader(torch.utils.data.Subset(train, tr.tolist()), batch_size=batch_size, shuffle=True,
-                   num_workers=num_workers),
-            loader(torch.utils.data.Subset(train, va.tolist()), batch_size=batch_size,
-                   num_workers=num_workers),
-            test_loader)
+    return (
+        loader(
+            torch.utils.data.Subset(train, tr.tolist()),
+            batch_size=batch_size,
+            shuffle=True,
+            num_workers=num_workers,
+        ),
+        loader(
+            torch.utils.data.Subset(train, va.tolist()),
+            batch_size=batch_size,
+            num_workers=num_workers,
+        ),
+        test_loader,
+    )
 
 
 @lru_cache(maxsize=None)
@@ -251,7 +305,7 @@ class TensorLoader:
             order = torch.randperm(len(X), generator=self.generator).to(X.device)
             X, y = X[order], y[order]
         for i in range(0, len(X), self.batch_size):
-            yield X[i:i + self.batch_size], y[i:i + self.batch_size]
+            yield X[i : i + self.batch_size], y[i : i + self.batch_size]
 
 
 def get_tensor_loaders(batch_size=64, device="cpu", generator=None, val_size=0):
@@ -266,5 +320,8 @@ def get_tensor_loaders(batch_size=64, device="cpu", generator=None, val_size=0):
     if not val_size:
         return TensorLoader(X, y, batch_size, shuffle=True, generator=generator), test
     tr, va = (i.to(X.device) for i in split_indices(len(X), val_size))
-    return (TensorLoader(X[tr], y[tr], batch_size, shuffle=True, generator=generator),
-            TensorLoader(X[va], y[va], batch_size), test)
+    return (
+        TensorLoader(X[tr], y[tr], batch_size, shuffle=True, generator=generator),
+        TensorLoader(X[va], y[va], batch_size),
+        test,
+    )

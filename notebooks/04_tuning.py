@@ -210,11 +210,11 @@ def legend_outside(fig):
 #
 # Change only the learning rate: $10^{-3}$ (the configuration of lesson 03), $10^{-2}$, $10^{-1}$ and $1$.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 for lr in [1e-3, 1e-2, 1e-1, 1.0]:
     run(f"SGD lr={lr:g}", lambda params: torch.optim.SGD(params, lr=lr))
 
-# %%
+# %% tags=["grading-skip"]
 assert 0.55 < final("SGD lr=0.001") < 0.75  # 约 65%，与第 03 课相近 / about 65%, close to lesson 03
 assert final("SGD lr=0.01") > final("SGD lr=0.001") + 0.1
 assert final("SGD lr=0.1") > final("SGD lr=0.01") + 0.02
@@ -246,11 +246,11 @@ plt.show()
 # Keep the learning rate at $10^{-3}$ and change only the batch size: 16, 64 (above) and 256. On the 50,000 training
 # images they take 15,625, 3,910 and 980 steps in 5 epochs.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 for B in [16, 256]:
     run(f"SGD lr=0.001, B={B}", lambda params: torch.optim.SGD(params, lr=1e-3), batch_size=B)
 
-# %%
+# %% tags=["grading-skip"]
 steps = {B: 5 * math.ceil(50_000 / B) for B in [16, 64, 256]}
 assert steps == {16: 15_625, 64: 3_910, 256: 980}
 assert final("SGD lr=0.001, B=16") > final("SGD lr=0.001") + 0.05
@@ -294,7 +294,7 @@ plt.show()
 # $\mu = 0.9$ and $\eta = 10^{-2}$, on a par with SGD at learning rate $10^{-1}$ above. Adam instead adapts the step
 # size of each parameter on its own. Their formulas and from-scratch versions are in lessons 07 and 08.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 run("SGD momentum=0.9 lr=0.01", lambda params: torch.optim.SGD(params, lr=1e-2, momentum=0.9))
 run("Adam lr=0.001", lambda params: torch.optim.Adam(params, lr=1e-3))
 
@@ -309,7 +309,7 @@ print("\n第 5 轮的训练损失 / training loss in epoch 5:")
 for name in [sgd_001, mom, sgd_01]:
     print(f"  {name:<26} {final_train_loss(name):.3f}")
 
-# %%
+# %% tags=["grading-skip"]
 assert final("Adam lr=0.001") > final("SGD lr=0.001") + 0.15
 assert min(final("Adam lr=0.001"), final(mom), final(sgd_01)) > 0.83
 assert final(mom) > final(sgd_001) + 0.02 and abs(final(mom) - final(sgd_01)) < 0.04
@@ -413,7 +413,7 @@ for e in range(5 + 1):
     scheduler.step()
 print("CosineAnnealingLR ✓ 与公式一致 / matches the formula")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 run("Adam lr=0.001 + cosine", lambda params: torch.optim.Adam(params, lr=1e-3),
     make_scheduler=lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5))
 adam, cosine = "Adam lr=0.001", "Adam lr=0.001 + cosine"
@@ -422,7 +422,7 @@ for name in [adam, cosine]:
     print(f"  {name:<24} 训练损失 / training loss {final_train_loss(name):.3f}, "
           f"验证准确率 / val accuracy {100 * final(name):.1f}%")
 
-# %%
+# %% tags=["grading-skip"]
 assert final_train_loss(cosine) < final_train_loss(adam) - 0.02
 print("加上余弦退火，最后一轮的训练损失明显更低 ✓ / with cosine annealing the last training loss is clearly lower ✓")
 fig = fc.plot_histories({k: histories[k] for k in ["Adam lr=0.001", "Adam lr=0.001 + cosine"]},
@@ -457,7 +457,7 @@ plt.show()
 # have become a second validation set, and its number would again be optimistic. (One may also retrain the chosen
 # configuration on all 60,000 training images before testing; we skip that step here.)
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 ranking = sorted(histories, key=final, reverse=True)
 for name in ranking:
     print(f"{name:<24} 验证准确率 / val accuracy {100 * final(name):5.1f}%")
@@ -468,7 +468,7 @@ print(f"\n选中 / chosen: {best}")
 print(f"验证准确率 / validation accuracy {100 * final(best):.1f}%, "
       f"测试准确率 / test accuracy {100 * test_acc:.1f}%")
 
-# %%
+# %% tags=["grading-skip"]
 assert best.startswith("Adam") and test_acc > 0.86
 assert abs(test_acc - final(best)) < 0.02
 print("验证集上最好的是一个 Adam 配置；它的测试准确率在 86% 以上，与验证准确率相差不到 2 个百分点 ✓")
@@ -516,7 +516,7 @@ print("  within 2 points of its validation accuracy ✓")
 # Below we draw it from the chosen model's predictions on the test set (the same predictions as the one evaluation
 # above).
 
-# %%
+# %% tags=["grading-skip"]
 X_test, y_test = test_loader.X, test_loader.y
 best_model.eval()
 with torch.no_grad():
@@ -554,7 +554,7 @@ plt.show()
 # %% [markdown] tags=["en"]
 # ### 6.2 Per-class accuracy and the most confused classes
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 order = per_class.argsort()
 for i in order.tolist():
     print(f"{fc.pad(fc.class_name(i), 24)} {100 * per_class[i]:5.1f}%")
@@ -567,7 +567,7 @@ for count, i, j in pairs:
     print(f"  {fc.pad(fc.class_name(i), 22)} ↔ {fc.pad(fc.class_name(j), 22)} "
           f"{count:>4} ({int(C[i, j])} + {int(C[j, i])})")
 
-# %%
+# %% tags=["grading-skip"]
 shirt, tshirt = 6, 0
 tops = {0, 2, 4, 6}  # T恤/上衣、套头衫、外套、衬衫 / T-shirt/top, pullover, coat, shirt
 assert order[0].item() == shirt and set(order[:4].tolist()) == tops
@@ -595,7 +595,7 @@ plt.show()
 # each titled with the model's prediction. Some of these images are hard to tell apart even for a person; going much
 # higher needs a model that uses the spatial structure of images (a convolutional network), which is beyond this course.
 
-# %%
+# %% tags=["grading-skip"]
 shirt_as_tshirt = ((y_true == shirt) & (y_pred == tshirt)).nonzero().flatten()[:8]
 tshirt_as_shirt = ((y_true == tshirt) & (y_pred == shirt)).nonzero().flatten()[:8]
 assert len(shirt_as_tshirt) == len(tshirt_as_shirt) == 8

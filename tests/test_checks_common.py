@@ -9,9 +9,13 @@ from fmnist_core.checks import LOSS_FACTOR_HINT, CheckFailed, check_close, passe
 def test_a_constant_factor_names_mean_and_n_only_for_losses():
     with pytest.raises(CheckFailed) as plain:
         check_close(torch.tensor([2.0, 4.0]), torch.tensor([1.0, 2.0]))
-    assert "constant factor: 2 times" in str(plain.value) and "division by N" not in str(plain.value)
+    assert "constant factor: 2 times" in str(plain.value) and "division by N" not in str(
+        plain.value
+    )
     with pytest.raises(CheckFailed) as loss:
-        check_close(torch.tensor([2.0, 4.0]), torch.tensor([1.0, 2.0]), factor_hint=LOSS_FACTOR_HINT)
+        check_close(
+            torch.tensor([2.0, 4.0]), torch.tensor([1.0, 2.0]), factor_hint=LOSS_FACTOR_HINT
+        )
     assert "division by N" in str(loss.value)
 
 

@@ -6,7 +6,6 @@ import torch
 from fmnist_core.checks import CheckFailed
 from fmnist_core.checks import lesson02 as check
 
-
 HINT_WIDTH = 87  # nbgrader cuts longer lines of a failed check's message
 
 
@@ -26,6 +25,7 @@ def fails_with(checker, answer, hint):
 
 
 # ---------------------------------------------------------------- exercise 1
+
 
 def sgd_right(model, lr):
     with torch.no_grad():
@@ -58,6 +58,7 @@ def test_ex1_wrong_updates_are_named(update, zh, en):
             for p in model.parameters():
                 p.copy_(update(p, p.grad, lr))
         model.zero_grad()
+
     fails_with(check.ex1_manual_sgd_step, answer, (zh, en))
 
 
@@ -100,14 +101,17 @@ def keeps_grads(model, lr):
             p -= lr * p.grad
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (no_no_grad, check.EX1_NO_GRAD),
-    (cleared_first, check.EX1_CLEARED_FIRST),
-    (zeroed_first, check.EX1_UNCHANGED),
-    (rebinds, check.EX1_UNCHANGED),
-    (detaches, check.EX1_DETACHED),
-    (keeps_grads, check.EX1_NOT_CLEARED),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (no_no_grad, check.EX1_NO_GRAD),
+        (cleared_first, check.EX1_CLEARED_FIRST),
+        (zeroed_first, check.EX1_UNCHANGED),
+        (rebinds, check.EX1_UNCHANGED),
+        (detaches, check.EX1_DETACHED),
+        (keeps_grads, check.EX1_NOT_CLEARED),
+    ],
+)
 def test_ex1_behaviour_mistakes_are_named(answer, hint):
     fails_with(check.ex1_manual_sgd_step, answer, hint)
 
@@ -118,6 +122,7 @@ def test_ex1_other_factors_get_the_general_hint():
             for p in model.parameters():
                 p -= 0.5 * lr * p.grad
         model.zero_grad()
+
     with pytest.raises(CheckFailed, match="constant factor"):
         check.ex1_manual_sgd_step(half)
 
@@ -125,11 +130,13 @@ def test_ex1_other_factors_get_the_general_hint():
 def test_ex1_unfinished_raises():
     def unfinished(model, lr):
         raise NotImplementedError()
+
     with pytest.raises(NotImplementedError):
         check.ex1_manual_sgd_step(unfinished)
 
 
 # ---------------------------------------------------------------- exercise 2
+
 
 def numerical_grad_right(f, theta, h):
     grad = torch.zeros_like(theta)
@@ -185,11 +192,14 @@ def changes_theta(f, theta, h):
     return grad
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (float32_result, check.EX2_DTYPE),
-    (flat_result, check.EX2_SHAPE),
-    (changes_theta, check.EX2_CHANGED),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (float32_result, check.EX2_DTYPE),
+        (flat_result, check.EX2_SHAPE),
+        (changes_theta, check.EX2_CHANGED),
+    ],
+)
 def test_ex2_behaviour_mistakes_are_named(answer, hint):
     fails_with(check.ex2_numerical_grad, answer, hint)
 
@@ -201,20 +211,22 @@ def test_ex2_not_a_tensor():
 
 # ---------------------------------------------------------------- exercise 3
 
+
 def grad_after_right(k):
     w = torch.tensor(2.0, requires_grad=True)
     for _ in range(k):
-        (w ** 3).backward()
+        (w**3).backward()
     return w.grad
 
 
 def test_ex3_right_answers_pass(capsys):
     def retain_graph(k):
         w = torch.tensor(2.0, requires_grad=True)
-        loss = w ** 3
+        loss = w**3
         for _ in range(k):
             loss.backward(retain_graph=True)
         return w.grad
+
     check.ex3_grad_after(grad_after_right)
     check.ex3_grad_after(retain_graph)
     assert capsys.readouterr().out.count("Exercise 3 passed") == 2
@@ -230,18 +242,20 @@ def test_ex3_cleared_each_time_is_the_first_mistake():
         w = torch.tensor(2.0, requires_grad=True)
         for _ in range(k):
             w.grad = None
-            (w ** 3).backward()
+            (w**3).backward()
         return w.grad
+
     fails_with(check.ex3_grad_after, cleared, check.EX3_MISTAKES[0][1:])
 
 
 def test_ex3_one_graph_twice_is_named():
     def same_graph(k):
         w = torch.tensor(2.0, requires_grad=True)
-        loss = w ** 3
+        loss = w**3
         for _ in range(k):
             loss.backward()
         return w.grad
+
     fails_with(check.ex3_grad_after, same_graph, check.EX3_SAME_GRAPH)
 
 

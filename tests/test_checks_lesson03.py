@@ -82,15 +82,19 @@ def loop(*, step=True, zero_between=False, no_grad=False, steps=1, tensor=False)
             total += loss.detach() * len(y) if tensor else loss.item() * len(y)
             count += len(y)
         return total / count
+
     return answer
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (loop(step=False), check.EX1_UNCHANGED),
-    (loop(zero_between=True), check.EX1_UNCHANGED),
-    (loop(no_grad=True), check.EX1_NO_GRAD),
-    (loop(steps=2), check.EX1_ORDER),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (loop(step=False), check.EX1_UNCHANGED),
+        (loop(zero_between=True), check.EX1_UNCHANGED),
+        (loop(no_grad=True), check.EX1_NO_GRAD),
+        (loop(steps=2), check.EX1_ORDER),
+    ],
+)
 def test_loop_mistakes_are_named(answer, hint):
     fails_with(check.ex1_train_one_epoch, answer, hint)
 
@@ -103,6 +107,7 @@ def test_a_tensor_is_not_a_float():
 def test_other_wrong_losses_get_the_general_hint():
     def off(model, loader, loss_fn, optimizer):
         return epoch_right(model, loader, loss_fn, optimizer) + 0.5
+
     with pytest.raises(CheckFailed, match="is wrong: expected"):
         check.ex1_train_one_epoch(off)
 
@@ -110,5 +115,6 @@ def test_other_wrong_losses_get_the_general_hint():
 def test_unfinished_raises():
     def unfinished(model, loader, loss_fn, optimizer):
         raise NotImplementedError()
+
     with pytest.raises(NotImplementedError):
         check.ex1_train_one_epoch(unfinished)

@@ -26,8 +26,9 @@ def fails_with(checker, answer, hint):
 
 # ---------------------------------------------------------------- exercise 1
 
+
 def confusion_right(y_true, y_pred, num_classes):
-    counts = torch.bincount(y_true * num_classes + y_pred, minlength=num_classes ** 2)
+    counts = torch.bincount(y_true * num_classes + y_pred, minlength=num_classes**2)
     return counts.reshape(num_classes, num_classes)
 
 
@@ -57,24 +58,31 @@ def float_counts(y_true, y_pred, num_classes):
     return confusion_right(y_true, y_pred, num_classes).float()
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (no_minlength, check.EX1_MINLENGTH),
-    (float_counts, check.EX1_INTEGER),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (no_minlength, check.EX1_MINLENGTH),
+        (float_counts, check.EX1_INTEGER),
+    ],
+)
 def test_ex1_behaviour_mistakes_are_named(answer, hint):
     fails_with(check.ex1_confusion_matrix, answer, hint)
 
 
-@pytest.mark.parametrize("wrong, text", [
-    (lambda t, p, k: confusion_right(t, p, 4), "has shape (4, 4), expected (5, 5)"),
-    (lambda t, p, k: confusion_right(t, p, k).tolist(), "return a torch.Tensor"),
-])
+@pytest.mark.parametrize(
+    "wrong, text",
+    [
+        (lambda t, p, k: confusion_right(t, p, 4), "has shape (4, 4), expected (5, 5)"),
+        (lambda t, p, k: confusion_right(t, p, k).tolist(), "return a torch.Tensor"),
+    ],
+)
 def test_ex1_shape_and_type(wrong, text):
     with pytest.raises(CheckFailed, match=text.replace("(", r"\(").replace(")", r"\)")):
         check.ex1_confusion_matrix(wrong)
 
 
 # ---------------------------------------------------------------- exercise 2
+
 
 def step_lr_right(lr0, gamma, step_size, epoch):
     return lr0 * gamma ** (epoch // step_size)
@@ -89,6 +97,7 @@ def test_ex2_right_answer_passes(capsys):
 def test_ex2_mistakes_are_named(wrong, zh, en):
     def answer(lr0, gamma, step_size, epoch):
         return wrong(lr0, gamma, step_size, torch.tensor(float(epoch), dtype=torch.float64)).item()
+
     fails_with(check.ex2_step_lr, answer, (zh, en))
 
 

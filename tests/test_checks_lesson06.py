@@ -18,9 +18,11 @@ def fails_with(checker, answer, hint):
 
 # Exercise 1: BCEWithLogitsLoss
 
+
 def test_ex1_right_answers_pass(capsys):
     check.ex1_bce_with_logits(
-        lambda x, y: (x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))).mean())
+        lambda x, y: (x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))).mean()
+    )
     check.ex1_bce_with_logits(lambda x, y: F.binary_cross_entropy_with_logits(x, y))
     assert capsys.readouterr().out.count("练习 1 通过") == 2
 
@@ -29,12 +31,16 @@ def test_ex1_unstable_log_sigmoid():
     def answer(x, y):
         p = torch.sigmoid(x)
         return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+
     fails_with(check.ex1_bce_with_logits, answer, "log(sigmoid(x)) underflows")
 
 
 def test_ex1_clamped_log_like_bceloss():
-    fails_with(check.ex1_bce_with_logits, lambda x, y: F.binary_cross_entropy(torch.sigmoid(x), y),
-               "wrong on large logits (numerically unstable)")
+    fails_with(
+        check.ex1_bce_with_logits,
+        lambda x, y: F.binary_cross_entropy(torch.sigmoid(x), y),
+        "wrong on large logits (numerically unstable)",
+    )
 
 
 def test_ex1_float64_log_sigmoid():
@@ -42,6 +48,7 @@ def test_ex1_float64_log_sigmoid():
     def answer(x, y):
         p = torch.sigmoid(x.double())
         return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+
     fails_with(check.ex1_bce_with_logits, answer, "log(sigmoid(x)) underflows")
 
 
@@ -49,6 +56,7 @@ def test_ex1_float64_naive_softplus():
     def answer(x, y):
         x = x.double()
         return (torch.log1p(torch.exp(-x)) + (1 - y) * x).mean()
+
     fails_with(check.ex1_bce_with_logits, answer, "underflows")
 
 
@@ -56,6 +64,7 @@ def test_ex1_float64_stable_answer_passes(capsys):
     def answer(x, y):
         x = x.double()
         return (x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))).mean()
+
     check.ex1_bce_with_logits(answer)
     assert "练习 1 通过" in capsys.readouterr().out
 
@@ -64,32 +73,44 @@ def test_ex1_epsilon_inside_log():
     def answer(x, y):
         p = torch.sigmoid(x)
         return -(y * torch.log(p + 1e-7) + (1 - y) * torch.log(1 - p + 1e-7)).mean()
+
     fails_with(check.ex1_bce_with_logits, answer, "numerically unstable")
 
 
 def test_ex1_sum():
-    fails_with(check.ex1_bce_with_logits,
-               lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="sum"),
-               "(wrong reduction)")
+    fails_with(
+        check.ex1_bce_with_logits,
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="sum"),
+        "(wrong reduction)",
+    )
 
 
 def test_ex1_divided_by_samples_only():
-    fails_with(check.ex1_bce_with_logits,
-               lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="sum") / x.shape[0],
-               "divided by the number of samples only")
+    fails_with(
+        check.ex1_bce_with_logits,
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="sum") / x.shape[0],
+        "divided by the number of samples only",
+    )
 
 
 def test_ex1_sign():
-    fails_with(check.ex1_bce_with_logits, lambda x, y: -F.binary_cross_entropy_with_logits(x, y),
-               "the sign is flipped")
+    fails_with(
+        check.ex1_bce_with_logits,
+        lambda x, y: -F.binary_cross_entropy_with_logits(x, y),
+        "the sign is flipped",
+    )
 
 
 def test_ex1_missing_negative_term():
-    fails_with(check.ex1_bce_with_logits, lambda x, y: (-y * torch.log(torch.sigmoid(x))).mean(),
-               "the term (1 - y)·log(1 - σ(x)) is missing")
+    fails_with(
+        check.ex1_bce_with_logits,
+        lambda x, y: (-y * torch.log(torch.sigmoid(x))).mean(),
+        "the term (1 - y)·log(1 - σ(x)) is missing",
+    )
 
 
 # Exercise 2: cross-entropy
+
 
 def stable_ce(x, y):
     shifted = x - x.max(dim=1, keepdim=True).values
@@ -106,6 +127,7 @@ def test_ex2_overflow():
     def answer(x, y):
         probs = x.exp() / x.exp().sum(dim=1, keepdim=True)
         return -probs[torch.arange(len(y)), y].log().mean()
+
     fails_with(check.ex2_cross_entropy, answer, "exp overflows")
 
 
@@ -115,12 +137,14 @@ def test_ex2_overflow_in_float64():
         x = x.double()
         log_probs = x - x.exp().sum(dim=1, keepdim=True).log()
         return -log_probs[torch.arange(len(y)), y].mean()
+
     fails_with(check.ex2_cross_entropy, answer, "exp overflows")
 
 
 def test_ex2_softmax_first():
-    fails_with(check.ex2_cross_entropy,
-               lambda x, y: stable_ce(x.softmax(dim=1), y), "a softmax first")
+    fails_with(
+        check.ex2_cross_entropy, lambda x, y: stable_ce(x.softmax(dim=1), y), "a softmax first"
+    )
 
 
 def test_ex2_sum():
@@ -128,8 +152,9 @@ def test_ex2_sum():
 
 
 def test_ex2_divided_by_n_times_c():
-    fails_with(check.ex2_cross_entropy,
-               lambda x, y: stable_ce(x, y) / x.shape[1], "you divided by N × C")
+    fails_with(
+        check.ex2_cross_entropy, lambda x, y: stable_ce(x, y) / x.shape[1], "you divided by N × C"
+    )
 
 
 def test_ex2_sign():
@@ -137,11 +162,15 @@ def test_ex2_sign():
 
 
 def test_ex2_missing_logsumexp():
-    fails_with(check.ex2_cross_entropy, lambda x, y: -x[torch.arange(len(y)), y].mean(),
-               "the log-sum-exp term is missing")
+    fails_with(
+        check.ex2_cross_entropy,
+        lambda x, y: -x[torch.arange(len(y)), y].mean(),
+        "the log-sum-exp term is missing",
+    )
 
 
 # Exercise 3: the gradient of cross-entropy
+
 
 def test_ex3_right_answer_passes(capsys):
     check.ex3_ce_grad(lambda x, y: (x.softmax(dim=1) - F.one_hot(y, x.shape[1])) / len(y))
@@ -149,33 +178,41 @@ def test_ex3_right_answer_passes(capsys):
 
 
 def test_ex3_missing_mean():
-    fails_with(check.ex3_ce_grad,
-               lambda x, y: x.softmax(dim=1) - F.one_hot(y, x.shape[1]), "a missing 1/N")
+    fails_with(
+        check.ex3_ce_grad, lambda x, y: x.softmax(dim=1) - F.one_hot(y, x.shape[1]), "a missing 1/N"
+    )
 
 
 def test_ex3_sign():
-    fails_with(check.ex3_ce_grad,
-               lambda x, y: (F.one_hot(y, x.shape[1]) - x.softmax(dim=1)) / len(y),
-               "the sign is flipped")
+    fails_with(
+        check.ex3_ce_grad,
+        lambda x, y: (F.one_hot(y, x.shape[1]) - x.softmax(dim=1)) / len(y),
+        "the sign is flipped",
+    )
 
 
 def test_ex3_forgot_onehot():
-    fails_with(check.ex3_ce_grad,
-               lambda x, y: x.softmax(dim=1) / len(y), "forgot to subtract the one-hot")
+    fails_with(
+        check.ex3_ce_grad, lambda x, y: x.softmax(dim=1) / len(y), "forgot to subtract the one-hot"
+    )
 
 
 def test_ex3_divided_by_n_times_c():
-    fails_with(check.ex3_ce_grad,
-               lambda x, y: (x.softmax(dim=1) - F.one_hot(y, x.shape[1])) / x.numel(),
-               "you divided by N × C")
+    fails_with(
+        check.ex3_ce_grad,
+        lambda x, y: (x.softmax(dim=1) - F.one_hot(y, x.shape[1])) / x.numel(),
+        "you divided by N × C",
+    )
 
 
 # Exercise 4: weighted cross-entropy
+
 
 def test_ex4_right_answer_passes(capsys):
     def answer(x, y, w):
         nll = -x.log_softmax(dim=1)[torch.arange(len(y)), y]
         return (w[y] * nll).sum() / w[y].sum()
+
     check.ex4_weighted_ce(answer)
     assert "练习 4 通过" in capsys.readouterr().out
 
@@ -183,6 +220,7 @@ def test_ex4_right_answer_passes(capsys):
 def test_ex4_divided_by_n():
     def answer(x, y, w):
         return (w[y] * F.cross_entropy(x, y, reduction="none")).mean()
+
     fails_with(check.ex4_weighted_ce, answer, "divide by Σ weight[y]")
 
 
@@ -191,18 +229,22 @@ def test_ex4_weight_ignored():
 
 
 def test_ex4_sum():
-    fails_with(check.ex4_weighted_ce,
-               lambda x, y, w: F.cross_entropy(x, y, weight=w, reduction="sum"),
-               "you returned the sum")
+    fails_with(
+        check.ex4_weighted_ce,
+        lambda x, y, w: F.cross_entropy(x, y, weight=w, reduction="sum"),
+        "you returned the sum",
+    )
 
 
 def test_ex4_all_class_weights():
     def answer(x, y, w):
         return (w[y] * F.cross_entropy(x, y, reduction="none")).sum() / w.sum()
+
     fails_with(check.ex4_weighted_ce, answer, "the denominator is the sum over all classes")
 
 
 # Exercise 5: label smoothing
+
 
 def test_ex5_right_answer_passes(capsys):
     check.ex5_smooth_targets(lambda y, c, eps: (1 - eps) * F.one_hot(y, c).float() + eps / c)
@@ -213,6 +255,7 @@ def test_ex5_spread_over_other_classes():
     def answer(y, c, eps):
         onehot = F.one_hot(y, c).float()
         return onehot * (1 - eps) + (1 - onehot) * eps / (c - 1)
+
     fails_with(check.ex5_smooth_targets, answer, "you spread eps over the other C - 1 classes")
 
 
@@ -220,13 +263,16 @@ def test_ex5_right_class_without_share():
     def answer(y, c, eps):
         onehot = F.one_hot(y, c).float()
         return onehot * (1 - eps) + (1 - onehot) * eps / c
+
     fails_with(check.ex5_smooth_targets, answer, "the right class lacks its eps/C")
 
 
 def test_ex5_eps_not_divided():
-    fails_with(check.ex5_smooth_targets,
-               lambda y, c, eps: F.one_hot(y, c).float() * (1 - eps) + eps,
-               "each other class gets eps/C, not eps")
+    fails_with(
+        check.ex5_smooth_targets,
+        lambda y, c, eps: F.one_hot(y, c).float() * (1 - eps) + eps,
+        "each other class gets eps/C, not eps",
+    )
 
 
 def test_pass_lines_fit_in_100_characters(capsys):
@@ -242,7 +288,13 @@ def test_pass_lines_fit_in_100_characters(capsys):
 def test_unfinished_exercise_raises_not_implemented():
     def unfinished(*args, **kwargs):
         raise NotImplementedError()
-    for checker in (check.ex1_bce_with_logits, check.ex2_cross_entropy, check.ex3_ce_grad,
-                    check.ex4_weighted_ce, check.ex5_smooth_targets):
+
+    for checker in (
+        check.ex1_bce_with_logits,
+        check.ex2_cross_entropy,
+        check.ex3_ce_grad,
+        check.ex4_weighted_ce,
+        check.ex5_smooth_targets,
+    ):
         with pytest.raises(NotImplementedError):
             checker(unfinished)

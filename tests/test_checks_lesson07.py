@@ -23,6 +23,7 @@ def fails_with(checker, answer, *hints):
 
 # ---------------------------------------------------------------- exercise 1
 
+
 def sgd_step_right(p, g, lr, weight_decay):
     return p - lr * (g + weight_decay * p)
 
@@ -33,13 +34,16 @@ def test_ex1_right_answer_passes(capsys):
     assert "练习 1 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda p, g, lr, wd: p - lr * (g - wd * p), "weight decay has the wrong sign"),
-    (lambda p, g, lr, wd: p - lr * g - wd * p, "not multiplied by the learning rate"),
-    (lambda p, g, lr, wd: p - lr * g, "weight decay is missing"),
-    (lambda p, g, lr, wd: p + lr * (g + wd * p), "the step goes uphill"),
-    (lambda p, g, lr, wd: p - (g + wd * p), "the learning rate is missing"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda p, g, lr, wd: p - lr * (g - wd * p), "weight decay has the wrong sign"),
+        (lambda p, g, lr, wd: p - lr * g - wd * p, "not multiplied by the learning rate"),
+        (lambda p, g, lr, wd: p - lr * g, "weight decay is missing"),
+        (lambda p, g, lr, wd: p + lr * (g + wd * p), "the step goes uphill"),
+        (lambda p, g, lr, wd: p - (g + wd * p), "the learning rate is missing"),
+    ],
+)
 def test_ex1_mistakes_are_named(wrong, hint):
     fails_with(check.ex1_sgd_step, wrong, hint)
 
@@ -48,6 +52,7 @@ def test_ex1_in_place_update_is_caught():
     def in_place(p, g, lr, wd):
         p -= lr * (g + wd * p)
         return p
+
     fails_with(check.ex1_sgd_step, in_place, "in place")
 
 
@@ -56,11 +61,13 @@ def test_ex1_not_a_tensor_and_unfinished():
 
     def unfinished(p, g, lr, wd):
         raise NotImplementedError()
+
     with pytest.raises(NotImplementedError):
         check.ex1_sgd_step(unfinished)
 
 
 # ---------------------------------------------------------------- exercise 2
+
 
 def momentum_right(p0, grads, lrs, momentum, dampening):
     p, b = p0.clone(), None
@@ -81,6 +88,7 @@ def momentum_with(first=None, rule=None, sign=-1.0, fixed_lr=False):
                 b = rule(b, g, momentum, dampening) if rule else momentum * b + (1 - dampening) * g
             p = p + sign * lr * b
         return p
+
     return answer
 
 
@@ -98,15 +106,21 @@ def test_ex2_right_answer_passes(capsys):
     assert "练习 2 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (momentum_with(sign=+1.0), "momentum has the wrong sign"),
-    (momentum_textbook, "the textbook v = μv − ηg"),
-    (momentum_with(first=lambda g, d: (1 - d) * g), "the first step must not be dampened"),
-    (momentum_with(rule=lambda b, g, m, d: m * b + d * g), "dampening is inverted"),
-    (momentum_with(rule=lambda b, g, m, d: (1 - d) * m * b + g), "dampening multiplies the wrong term"),
-    (momentum_with(rule=lambda b, g, m, d: m * b + g), "dampening is missing"),
-    (momentum_with(fixed_lr=True), "the first learning rate throughout"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (momentum_with(sign=+1.0), "momentum has the wrong sign"),
+        (momentum_textbook, "the textbook v = μv − ηg"),
+        (momentum_with(first=lambda g, d: (1 - d) * g), "the first step must not be dampened"),
+        (momentum_with(rule=lambda b, g, m, d: m * b + d * g), "dampening is inverted"),
+        (
+            momentum_with(rule=lambda b, g, m, d: (1 - d) * m * b + g),
+            "dampening multiplies the wrong term",
+        ),
+        (momentum_with(rule=lambda b, g, m, d: m * b + g), "dampening is missing"),
+        (momentum_with(fixed_lr=True), "the first learning rate throughout"),
+    ],
+)
 def test_ex2_mistakes_are_named(wrong, hint):
     fails_with(check.ex2_sgd_momentum, wrong, hint)
 
@@ -118,6 +132,7 @@ def test_ex2_buffer_from_zero_is_the_first_step_mistake():
             b = momentum * b + (1 - dampening) * g
             p = p - lr * b
         return p
+
     fails_with(check.ex2_sgd_momentum, from_zero, "starting from b = 0")
 
 
@@ -128,10 +143,12 @@ def test_ex2_textbook_with_dampening_in_the_velocity():
             v = lr * g if v is None else momentum * v + (1 - dampening) * lr * g
             p = p - v
         return p
+
     fails_with(check.ex2_sgd_momentum, textbook_dampened, "holds no learning rate")
 
 
 # ---------------------------------------------------------------- exercise 3
+
 
 def nesterov_right(p0, grads, lr, momentum, weight_decay):
     p, b = p0.clone(), None
@@ -150,12 +167,17 @@ def nesterov_with(direction="nesterov", decay="gradient", sign=-1.0):
                 g = g + weight_decay * p
             old = torch.zeros_like(p) if b is None else b
             b = g.clone() if b is None else momentum * b + g
-            d = {"nesterov": g + momentum * b, "plain": b, "old": g + momentum * old,
-                 "swapped": momentum * g + b}[direction]
+            d = {
+                "nesterov": g + momentum * b,
+                "plain": b,
+                "old": g + momentum * old,
+                "swapped": momentum * g + b,
+            }[direction]
             if decay == "after":
                 d = d + weight_decay * p
             p = p + sign * lr * d
         return p
+
     return answer
 
 
@@ -165,14 +187,17 @@ def test_ex3_right_answer_passes(capsys):
     assert "练习 3 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (nesterov_with(direction="plain"), "this is plain momentum"),
-    (nesterov_with(direction="old"), "this is plain momentum"),  # g + μ·b_old = b_new
-    (nesterov_with(direction="swapped"), "μ multiplies the wrong term"),
-    (nesterov_with(sign=+1.0), "momentum has the wrong sign"),
-    (nesterov_with(decay="after"), "weight decay comes too late"),
-    (nesterov_with(decay="none"), "weight decay is missing"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (nesterov_with(direction="plain"), "this is plain momentum"),
+        (nesterov_with(direction="old"), "this is plain momentum"),  # g + μ·b_old = b_new
+        (nesterov_with(direction="swapped"), "μ multiplies the wrong term"),
+        (nesterov_with(sign=+1.0), "momentum has the wrong sign"),
+        (nesterov_with(decay="after"), "weight decay comes too late"),
+        (nesterov_with(decay="none"), "weight decay is missing"),
+    ],
+)
 def test_ex3_mistakes_are_named(wrong, hint):
     fails_with(check.ex3_sgd_nesterov, wrong, hint)
 
@@ -188,9 +213,12 @@ def test_reference_is_torch_sgd_and_mistakes_differ_from_it():
 
 # ---------------------------------------------------------------- hints: short lines, nan and inf
 
+
 def test_wrap_keeps_lines_short_and_words_whole():
-    en = ("the learning rate went into the momentum buffer (the textbook v = μv − ηg): PyTorch's "
-          "buffer holds no learning rate; the current lr multiplies it only in the update p ← p − lr·b")
+    en = (
+        "the learning rate went into the momentum buffer (the textbook v = μv − ηg): PyTorch's "
+        "buffer holds no learning rate; the current lr multiplies it only in the update p ← p − lr·b"
+    )
     wrapped = check.wrap(en)
     assert max(map(len, wrapped.splitlines())) <= check.HINT_WIDTH
     assert wrapped.replace("\n  ", " ") == en
@@ -201,4 +229,6 @@ def test_wrap_keeps_lines_short_and_words_whole():
 
 
 def test_a_non_finite_answer_gets_its_own_hint():
-    fails_with(check.ex2_sgd_momentum, lambda p0, grads, lrs, mu, tau: p0 * float("nan"), "nan or inf")
+    fails_with(
+        check.ex2_sgd_momentum, lambda p0, grads, lrs, mu, tau: p0 * float("nan"), "nan or inf"
+    )

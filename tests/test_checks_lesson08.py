@@ -23,20 +23,28 @@ def fails_with(checker, answer, *hints):
 
 # ---------------------------------------------------------------- exercise 1: RMSprop
 
-def rmsprop_answer(eps_inside=False, no_sqrt=False, swap=False, correct=False, v_first=False, sign=-1.0):
+
+def rmsprop_answer(
+    eps_inside=False, no_sqrt=False, swap=False, correct=False, v_first=False, sign=-1.0
+):
     def rmsprop(p0, grads, lr, alpha, eps):
         p, v = p0.clone(), torch.zeros_like(p0)
         for t, g in enumerate(grads, start=1):
             if v_first and t == 1:
-                v = g ** 2
+                v = g**2
             elif swap:
-                v = (1 - alpha) * v + alpha * g ** 2
+                v = (1 - alpha) * v + alpha * g**2
             else:
-                v = alpha * v + (1 - alpha) * g ** 2
-            vv = v / (1 - alpha ** t) if correct else v
-            denom = vv + eps if no_sqrt else (torch.sqrt(vv + eps) if eps_inside else torch.sqrt(vv) + eps)
+                v = alpha * v + (1 - alpha) * g**2
+            vv = v / (1 - alpha**t) if correct else v
+            denom = (
+                vv + eps
+                if no_sqrt
+                else (torch.sqrt(vv + eps) if eps_inside else torch.sqrt(vv) + eps)
+            )
             p = p + sign * lr * g / denom
         return p
+
     return rmsprop
 
 
@@ -46,14 +54,17 @@ def test_ex1_right_answer_passes(capsys):
     assert "练习 1 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
-@pytest.mark.parametrize("kw, hint", [
-    ({"sign": +1.0}, "the step goes uphill"),
-    ({"eps_inside": True}, "outside the square root"),
-    ({"no_sqrt": True}, "the square root is missing"),
-    ({"swap": True}, "α multiplies the wrong term"),
-    ({"correct": True}, "has no bias correction"),
-    ({"v_first": True}, "v starts at 0"),
-])
+@pytest.mark.parametrize(
+    "kw, hint",
+    [
+        ({"sign": +1.0}, "the step goes uphill"),
+        ({"eps_inside": True}, "outside the square root"),
+        ({"no_sqrt": True}, "the square root is missing"),
+        ({"swap": True}, "α multiplies the wrong term"),
+        ({"correct": True}, "has no bias correction"),
+        ({"v_first": True}, "v starts at 0"),
+    ],
+)
 def test_ex1_mistakes_are_named(kw, hint):
     fails_with(check.ex1_rmsprop, rmsprop_answer(**kw), hint)
 
@@ -62,21 +73,38 @@ def test_ex1_in_place_and_unfinished():
     def in_place(p0, grads, lr, alpha, eps):
         v = torch.zeros_like(p0)
         for g in grads:
-            v = alpha * v + (1 - alpha) * g ** 2
+            v = alpha * v + (1 - alpha) * g**2
             p0 -= lr * g / (v.sqrt() + eps)
         return p0
+
     fails_with(check.ex1_rmsprop, in_place, "in place")
 
     def unfinished(p0, grads, lr, alpha, eps):
         raise NotImplementedError()
+
     with pytest.raises(NotImplementedError):
         check.ex1_rmsprop(unfinished)
 
 
 # ---------------------------------------------------------------- exercise 2: Adam
 
-def adam_steps(p0, grads, lr, betas, eps, weight_decay=0.0, *, decay=None, fix_m=True, fix_v=True,
-               t0=1, eps_where="outside", swap=False, sign=-1.0):
+
+def adam_steps(
+    p0,
+    grads,
+    lr,
+    betas,
+    eps,
+    weight_decay=0.0,
+    *,
+    decay=None,
+    fix_m=True,
+    fix_v=True,
+    t0=1,
+    eps_where="outside",
+    swap=False,
+    sign=-1.0,
+):
     b1, b2 = betas
     p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
     for t, g in enumerate(grads, start=t0):
@@ -90,18 +118,18 @@ def adam_steps(p0, grads, lr, betas, eps, weight_decay=0.0, *, decay=None, fix_m
             p = p * (1 + lr * weight_decay)
         if swap:
             m = (1 - b1) * m + b1 * g
-            v = (1 - b2) * v + b2 * g ** 2
+            v = (1 - b2) * v + b2 * g**2
         else:
             m = b1 * m + (1 - b1) * g
-            v = b2 * v + (1 - b2) * g ** 2
-        m_hat = m / (1 - b1 ** t) if fix_m else m
-        v_hat = v / (1 - b2 ** t) if fix_v else v
+            v = b2 * v + (1 - b2) * g**2
+        m_hat = m / (1 - b1**t) if fix_m else m
+        v_hat = v / (1 - b2**t) if fix_v else v
         if eps_where == "outside":
             denom = torch.sqrt(v_hat) + eps
         elif eps_where == "inside":
             denom = torch.sqrt(v_hat + eps)
         else:  # ε before the correction of v
-            denom = (torch.sqrt(v) + eps) / (1 - b2 ** t) ** 0.5
+            denom = (torch.sqrt(v) + eps) / (1 - b2**t) ** 0.5
         new_p = p + sign * lr * m_hat / denom
         p = new_p * (1 - lr * weight_decay) if decay == "after" else new_p
     return p
@@ -136,8 +164,11 @@ def test_ex2_mistakes_are_named(kw, hint):
 
 # ---------------------------------------------------------------- exercise 3: AdamW
 
+
 def adamw_answer(decay="adamw", **kw):
-    return lambda p0, grads, lr, betas, eps, wd: adam_steps(p0, grads, lr, betas, eps, wd, decay=decay, **kw)
+    return lambda p0, grads, lr, betas, eps, wd: adam_steps(
+        p0, grads, lr, betas, eps, wd, decay=decay, **kw
+    )
 
 
 def test_ex3_right_answer_passes(capsys):
@@ -146,13 +177,16 @@ def test_ex3_right_answer_passes(capsys):
     assert "练习 3 通过" in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
 
 
-@pytest.mark.parametrize("decay, hint", [
-    ("l2", "that is Adam's L2 weight_decay"),
-    ("no_lr", "not multiplied by the learning rate"),
-    ("plus", "the decay has the wrong sign"),
-    ("after", "the decay is in the wrong place"),
-    (None, "weight decay is missing"),
-])
+@pytest.mark.parametrize(
+    "decay, hint",
+    [
+        ("l2", "that is Adam's L2 weight_decay"),
+        ("no_lr", "not multiplied by the learning rate"),
+        ("plus", "the decay has the wrong sign"),
+        ("after", "the decay is in the wrong place"),
+        (None, "weight decay is missing"),
+    ],
+)
 def test_ex3_decay_mistakes_are_named(decay, hint):
     fails_with(check.ex3_adamw, adamw_answer(decay), hint)
 
@@ -164,19 +198,31 @@ def test_ex3_adam_mistakes_are_named_too(kw, hint):
 
 def test_references_are_torch_optim():
     p0, grads = check._data(21)
-    got = check.torch_run(torch.optim.AdamW, p0, grads, lr=0.05, betas=(0.9, 0.99), eps=1e-2, weight_decay=0.5)
-    torch.testing.assert_close(got, adam_steps(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="adamw"))
-    adam_l2 = check.torch_run(torch.optim.Adam, p0, grads, lr=0.05, betas=(0.9, 0.99), eps=1e-2, weight_decay=0.5)
-    torch.testing.assert_close(adam_l2, adam_steps(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="l2"))
+    got = check.torch_run(
+        torch.optim.AdamW, p0, grads, lr=0.05, betas=(0.9, 0.99), eps=1e-2, weight_decay=0.5
+    )
+    torch.testing.assert_close(
+        got, adam_steps(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="adamw")
+    )
+    adam_l2 = check.torch_run(
+        torch.optim.Adam, p0, grads, lr=0.05, betas=(0.9, 0.99), eps=1e-2, weight_decay=0.5
+    )
+    torch.testing.assert_close(
+        adam_l2, adam_steps(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="l2")
+    )
     assert not torch.allclose(got, adam_l2)  # L2 and decoupled decay differ
 
 
 # ---------------------------------------------------------------- the step count starting at 0
 
-@pytest.mark.parametrize("checker, answer", [
-    (check.ex2_adam, adam_answer(t0=0)),
-    (check.ex3_adamw, adamw_answer(t0=0)),
-])
+
+@pytest.mark.parametrize(
+    "checker, answer",
+    [
+        (check.ex2_adam, adam_answer(t0=0)),
+        (check.ex3_adamw, adamw_answer(t0=0)),
+    ],
+)
 def test_step_count_from_zero_is_named(checker, answer):
     # enumerate(grads) without start=1: 1 − β^0 = 0, so the answer is inf or nan
     fails_with(checker, answer, "does the step count t start at 0?", "enumerate(grads, start=1)")

@@ -15,12 +15,17 @@ SOLUTION_CODE = re.compile(r"### BEGIN SOLUTION|### END SOLUTION|BEGIN HIDDEN TE
 def _answers(root, stem):
     """Each answer of a lesson's teacher copy: the code between the solution markers."""
     nb = notebooks.read_py(root / "notebooks" / f"{stem}.py")
-    return [a.strip() for c in nb.cells
-            for a in re.findall(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", c.source, re.S)]
+    return [
+        a.strip()
+        for c in nb.cells
+        for a in re.findall(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", c.source, re.S)
+    ]
 
 
 @pytest.mark.parametrize("nbgrader_installed", [True, False])
-def test_student_copies_are_locked_and_hold_no_answer(root, tmp_path, monkeypatch, nbgrader_installed):
+def test_student_copies_are_locked_and_hold_no_answer(
+    root, tmp_path, monkeypatch, nbgrader_installed
+):
     if nbgrader_installed:
         pytest.importorskip("nbgrader")
     else:
@@ -62,16 +67,22 @@ def test_course_layout_config_figures_links_and_hidden_tests(root, tmp_path):
             assert (path.parent / ref).is_file()
         for ref in re.findall(r"\]\(([^)\s]+\.ipynb)\)", md):
             assert (path.parent / ref).resolve().is_file(), ref  # links inside the course work
-        checks = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
-                  and not c.metadata["nbgrader"].get("solution")]
-        assert checks and all("### BEGIN HIDDEN TESTS" in c.source and "reload" in c.source
-                              for c in checks)
+        checks = [
+            c
+            for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade")
+            and not c.metadata["nbgrader"].get("solution")
+        ]
+        assert checks and all(
+            "### BEGIN HIDDEN TESTS" in c.source and "reload" in c.source for c in checks
+        )
     with pytest.raises(ValueError, match="no lesson"):
         classroom.make_course(root, tmp_path / "none", lessons=["99"])
 
 
 def test_check_hints_fit_nbgraders_width_and_hide_the_checker_frames():
-    from fmnist_core.checks import CheckFailed, WIDTH, checker
+    from fmnist_core.checks import WIDTH, CheckFailed, checker
+
     long = "很长的提示" * 30
     err = CheckFailed(long, "a long hint " * 20)
     assert all(len(line) <= WIDTH for line in str(err).splitlines())
@@ -125,7 +136,9 @@ def test_nbgrader_release_autograde_and_feedback(root, tmp_path, lesson):
     lost = total - results["one_wrong"][0]
     assert 0 < lost < total
     assert results["patches_checker"][0] == results["one_wrong"][0]
-    feedback = (course / "feedback" / "one_wrong" / lesson / f"{lesson}.html").read_text(encoding="utf-8")
+    feedback = (course / "feedback" / "one_wrong" / lesson / f"{lesson}.html").read_text(
+        encoding="utf-8"
+    )
     assert "✗" in feedback and "fmnist_core/checks" not in feedback  # the hint, no checker code
 
 
@@ -133,8 +146,12 @@ def test_nbgrader_release_autograde_and_feedback(root, tmp_path, lesson):
 def test_the_wheel_for_students_holds_the_package_and_no_lesson(root, tmp_path):
     import subprocess
     import zipfile
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
-                    str(root)], check=True, capture_output=True)
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(root)],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = tmp_path.glob("fmnist_core-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "fmnist_core/checks/lesson05.py" in names
@@ -145,9 +162,16 @@ def test_the_wheel_for_students_holds_the_package_and_no_lesson(root, tmp_path):
 def test_readme_tells_a_teacher_the_safe_way(root):
     readme = (root / "README.md").read_text(encoding="utf-8")
     section = readme.split("## 课堂使用 / In the classroom")[1].split("\n## ")[0]
-    for step in ('pip install -e ".[dev,teacher]"', "python -m fmnist_core course",
-                 "nbgrader generate_assignment", "nbgrader autograde", "nbgrader generate_feedback",
-                 "python -m fmnist_core data", "FMNIST_GRADING", "pip wheel --no-deps -w dist .",
-                 "benchmarks/grading_time.py"):
+    for step in (
+        'pip install -e ".[dev,teacher]"',
+        "python -m fmnist_core course",
+        "nbgrader generate_assignment",
+        "nbgrader autograde",
+        "nbgrader generate_feedback",
+        "python -m fmnist_core data",
+        "FMNIST_GRADING",
+        "pip wheel --no-deps -w dist .",
+        "benchmarks/grading_time.py",
+    ):
         assert step in section, step
     assert "process `notebooks/`" not in readme and "never point nbgrader at it" in section

@@ -18,7 +18,9 @@ matplotlib.use("Agg")
 def test_course_model_shape_and_parameter_count():
     model = fc.NeuralNetwork()
     assert model(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
-    assert fc.count_parameters(model) == 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10 == 669_706
+    assert (
+        fc.count_parameters(model) == 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10 == 669_706
+    )
 
 
 def test_set_seed_repeats_and_device_override(monkeypatch):
@@ -33,7 +35,7 @@ def test_set_seed_repeats_and_device_override(monkeypatch):
 def _toy_loaders():
     g = torch.Generator().manual_seed(0)
     X = torch.randn(512, 1, 28, 28, generator=g)
-    y = (X.view(512, -1)[:, :10].argmax(1))  # a learnable rule
+    y = X.view(512, -1)[:, :10].argmax(1)  # a learnable rule
     return fc.TensorLoader(X, y, 64, shuffle=True, generator=g), fc.TensorLoader(X, y, 128)
 
 
@@ -43,13 +45,22 @@ def test_fit_learns_and_returns_a_history():
     model = fc.NeuralNetwork()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
-    history = fc.fit(model, train, test, nn.CrossEntropyLoss(), opt, 3, scheduler=sched,
-                     progress=False, verbose=False)
+    history = fc.fit(
+        model,
+        train,
+        test,
+        nn.CrossEntropyLoss(),
+        opt,
+        3,
+        scheduler=sched,
+        progress=False,
+        verbose=False,
+    )
     assert [h["epoch"] for h in history] == [1, 2, 3]
     assert set(history[0]) == {"epoch", "train_loss", "test_loss", "test_acc", "seconds"}
     assert history[-1]["train_loss"] < history[0]["train_loss"]
     assert history[-1]["test_acc"] > 0.5
-    assert opt.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.5 ** 3)  # stepped once per epoch
+    assert opt.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.5**3)  # stepped once per epoch
 
 
 def test_fit_with_one_hot_targets_and_per_batch_scheduler():
@@ -61,8 +72,19 @@ def test_fit_with_one_hot_targets_and_per_batch_scheduler():
     calls = []
     orig = sched.step
     sched.step = lambda *a: (calls.append(1), orig(*a))
-    fc.fit(model, train, test, nn.MSELoss(), opt, 1, scheduler=sched, scheduler_per_batch=True,
-           target_fn=lambda y: nn.functional.one_hot(y, 10).float(), progress=False, verbose=False)
+    fc.fit(
+        model,
+        train,
+        test,
+        nn.MSELoss(),
+        opt,
+        1,
+        scheduler=sched,
+        scheduler_per_batch=True,
+        target_fn=lambda y: nn.functional.one_hot(y, 10).float(),
+        progress=False,
+        verbose=False,
+    )
     assert len(calls) == len(train)
 
 
@@ -88,8 +110,11 @@ def test_label_falls_back_to_english_without_cjk(monkeypatch):
 
 def test_plots_draw_without_glyph_warnings(tmp_path):
     import matplotlib.pyplot as plt
-    history = [{"epoch": e, "train_loss": 1 / e, "test_loss": 1 / e, "test_acc": 0.5, "seconds": 1.0}
-               for e in (1, 2)]
+
+    history = [
+        {"epoch": e, "train_loss": 1 / e, "test_loss": 1 / e, "test_acc": 0.5, "seconds": 1.0}
+        for e in (1, 2)
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing glyph would raise here
         fig = fc.plot_histories({"a": history, "b": history})
@@ -109,7 +134,9 @@ def test_check_close_names_the_mistake():
     with pytest.raises(checks.CheckFailed, match=r"shape \(3, 1\)"):
         checks.check_close(expected.view(3, 1), expected)
     with pytest.raises(checks.CheckFailed, match="forgot the mean"):
-        checks.check_close(expected + 1, expected, mistakes=[(expected + 1, "忘了求平均", "forgot the mean")])
+        checks.check_close(
+            expected + 1, expected, mistakes=[(expected + 1, "忘了求平均", "forgot the mean")]
+        )
     with pytest.raises(checks.CheckFailed, match="should be a torch.Tensor"):
         checks.check_close([1, 2, 3], expected)
     with pytest.raises(checks.CheckFailed, match="does not match"):
@@ -118,6 +145,7 @@ def test_check_close_names_the_mistake():
 
 def test_environment_yml_matches_pyproject(root):
     import yaml
+
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((root / "environment.yml").read_text())
     assert "conda-forge" in env["channels"]
@@ -140,11 +168,14 @@ def test_readme_quick_start_is_what_ci_runs(root):
     assert commands == ['pip install -e ".[dev]"', "jupyter lab", "pytest --nbval"]
     assert 'pip install -e ".[dev,teacher]"' in ci and ci.rstrip().endswith("pytest --nbval")
     for src in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
-        assert f"notebooks/{src.stem}.ipynb" in readme, f"{src.stem} missing from the README's table"
+        assert f"notebooks/{src.stem}.ipynb" in readme, (
+            f"{src.stem} missing from the README's table"
+        )
 
 
 def test_cli_train_prints_final_accuracy(capsys, monkeypatch):
     from fmnist_core.__main__ import main
+
     assert main(["train", "--optimizer", "adam", "--epochs", "1", "--no-progress"]) == 0
     out = capsys.readouterr().out
     acc = float(re.search(r"final test accuracy: ([\d.]+)%", out).group(1))
@@ -166,12 +197,22 @@ def test_pad_counts_chinese_characters_as_two_columns():
 
 def test_fit_names_its_history_after_the_evaluation_data():
     from torch import nn
+
     X, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
     model = fc.NeuralNetwork()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     loader = fc.TensorLoader(X, y, 32)
-    h = fc.fit(model, loader, loader, nn.CrossEntropyLoss(), opt, 1, progress=False,
-               verbose=False, eval_name="val")
+    h = fc.fit(
+        model,
+        loader,
+        loader,
+        nn.CrossEntropyLoss(),
+        opt,
+        1,
+        progress=False,
+        verbose=False,
+        eval_name="val",
+    )
     assert set(h[0]) == {"epoch", "train_loss", "val_loss", "val_acc", "seconds"}
     with pytest.raises(ValueError, match="eval_name"):
         fc.fit(model, loader, loader, nn.CrossEntropyLoss(), opt, 1, eval_name="dev")
@@ -179,6 +220,7 @@ def test_fit_names_its_history_after_the_evaluation_data():
 
 def test_a_cjk_font_installed_after_matplotlib_cached_its_fonts_is_found(monkeypatch):
     from matplotlib import font_manager
+
     system = font_manager.findSystemFonts()
     if not any("CJK" in p or "cjk" in p for p in system):
         pytest.skip("no CJK font on this machine (fonts-noto-cjk installs one)")

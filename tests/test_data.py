@@ -68,7 +68,9 @@ def test_corrupt_unpacked_file_is_unpacked_again(fake_files):
 def test_corrupt_mirror_file_is_never_used(fake_files, monkeypatch):
     mirror, table = fake_files
     name = "t10k-images-idx3-ubyte.gz"
-    monkeypatch.setitem(data.FILES, name, ("0" * 32, table[name][1]))  # the mirror's copy now mismatches
+    monkeypatch.setitem(
+        data.FILES, name, ("0" * 32, table[name][1])
+    )  # the mirror's copy now mismatches
     with pytest.raises(data.DataNotFoundError) as info:
         data.ensure_data()
     msg = str(info.value)
@@ -77,7 +79,9 @@ def test_corrupt_mirror_file_is_never_used(fake_files, monkeypatch):
     assert not list(data.raw_dir().glob("*.part"))
 
 
-def test_no_data_anywhere_gives_bilingual_error_naming_every_place(fake_files, tmp_path, monkeypatch):
+def test_no_data_anywhere_gives_bilingual_error_naming_every_place(
+    fake_files, tmp_path, monkeypatch
+):
     empty = tmp_path / "empty_mirror"
     empty.mkdir()
     monkeypatch.setenv("FMNIST_MIRROR", str(empty))
@@ -101,12 +105,14 @@ def test_mirror_url_is_tried_first(fake_files, monkeypatch):
 
 def test_cli_data_reports_the_error(fake_files, tmp_path, monkeypatch, capsys):
     from fmnist_core.__main__ import main
+
     monkeypatch.setenv("FMNIST_MIRROR", str(tmp_path / "nowhere"))
     assert main(["data"]) == 2
     assert "找不到 Fashion-MNIST" in capsys.readouterr().err
 
 
 # --- the real data set (FMNIST_MIRROR points at it in CI) ---
+
 
 def test_real_data_and_fast_path_match_to_tensor():
     train, test = fc.load_datasets()
@@ -124,7 +130,9 @@ def test_tensor_loader_batches():
     plain = list(fc.TensorLoader(X, y, batch_size=64))
     assert [len(b[1]) for b in plain] == [64, 64, 2]
     assert torch.equal(torch.cat([b[1] for b in plain]), y)
-    loader = fc.TensorLoader(X, y, batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0))
+    loader = fc.TensorLoader(
+        X, y, batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0)
+    )
     epoch1 = torch.cat([b[1] for b in loader])
     epoch2 = torch.cat([b[1] for b in loader])
     assert torch.equal(epoch1.sort().values, y) and torch.equal(epoch2.sort().values, y)
@@ -154,7 +162,9 @@ def test_validation_split_is_fixed_disjoint_and_the_same_on_both_paths():
 
 def test_both_loaders_give_the_same_validation_images():
     train, val, test = fc.get_tensor_loaders(batch_size=1000, val_size=10_000)
-    assert len(train.dataset) == 50_000 and len(val.dataset) == 10_000 and len(test.dataset) == 10_000
+    assert (
+        len(train.dataset) == 50_000 and len(val.dataset) == 10_000 and len(test.dataset) == 10_000
+    )
     dl_train, dl_val, _ = fc.get_dataloaders(batch_size=1000, val_size=10_000)
     assert len(dl_train.dataset) == 50_000
     X_fast, y_fast = next(iter(val))

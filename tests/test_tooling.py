@@ -2,16 +2,15 @@
 
 import re
 import shutil
-from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
 
-from fmnist_core.tooling import classroom, lint, notebooks
 from fmnist_core.__main__ import main
+from fmnist_core.tooling import classroom, lint, notebooks
 
-HEADER = '''# ---
+HEADER = """# ---
 # jupyter:
 #   jupytext:
 #     cell_metadata_filter: tags,nbgrader,-all
@@ -21,8 +20,10 @@ HEADER = '''# ---
 #     language: python
 #     name: python3
 # ---
-'''
-GOOD = HEADER + '''
+"""
+GOOD = (
+    HEADER
+    + """
 # %% [markdown] tags=["zh"]
 # # 标题
 #
@@ -47,7 +48,8 @@ def square(v):
 # %% nbgrader={"grade": true, "grade_id": "t_ex1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert square(x) == 9
 print("ok")
-'''
+"""
+)
 
 
 def make_course(tmp_path, source=GOOD, execute=False):
@@ -107,14 +109,19 @@ def test_lint_catches_an_unexecuted_notebook(tmp_path):
     assert any("not executed" in p for p in lint.lint(tmp_path))
 
 
-@pytest.mark.parametrize("change, expected", [
-    ('"locked": true, "points": 1', "must be locked"),  # the check cell unlocked
-    ('"grade_id": "t_ex1_check"', "unique grade_id"),  # a duplicated id
-    ('"schema_version": 3, "solution": true', "schema_version 3"),
-    ("    ### END SOLUTION\n", "matching"),
-    ("def square(v):\n    ### BEGIN SOLUTION\n    answer_marker = v * v\n    return answer_marker\n    ### END SOLUTION",
-     "inside a function"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ('"locked": true, "points": 1', "must be locked"),  # the check cell unlocked
+        ('"grade_id": "t_ex1_check"', "unique grade_id"),  # a duplicated id
+        ('"schema_version": 3, "solution": true', "schema_version 3"),
+        ("    ### END SOLUTION\n", "matching"),
+        (
+            "def square(v):\n    ### BEGIN SOLUTION\n    answer_marker = v * v\n    return answer_marker\n    ### END SOLUTION",
+            "inside a function",
+        ),
+    ],
+)
 def test_lint_catches_bad_nbgrader_cells(tmp_path, change, expected):
     bad = {
         '"locked": true, "points": 1': '"locked": false, "points": 1',
@@ -142,17 +149,25 @@ def test_lint_passes_on_the_repository(root):
 
 def test_student_copy_has_no_answers_and_checks_fail_with_not_implemented(tmp_path):
     from nbclient import NotebookClient
+
     make_course(tmp_path, execute=True)
     (path,) = classroom.make_student(tmp_path, tmp_path / "out")
     text = path.read_text()
     assert "answer_marker" not in text and "BEGIN SOLUTION" not in text
     nb = nbformat.read(path, 4)
-    assert all(c.outputs == [] and c.execution_count is None for c in nb.cells if c.cell_type == "code")
+    assert all(
+        c.outputs == [] and c.execution_count is None for c in nb.cells if c.cell_type == "code"
+    )
     assert nb.cells[3].metadata["nbgrader"]["solution"] is True  # nbgrader metadata kept
     client = NotebookClient(nb, kernel_name="python3", allow_errors=True)
     client.execute()
-    errors = {i: o.ename for i, c in enumerate(nb.cells) if c.cell_type == "code"
-              for o in c.outputs if o.output_type == "error"}
+    errors = {
+        i: o.ename
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    }
     assert errors == {4: "NotImplementedError"}
 
 
@@ -167,7 +182,9 @@ def test_student_copies_of_the_lessons_hold_no_answer_code(root, tmp_path):
             if t.cell_type == "code":
                 assert s.outputs == []
             if t.get("metadata", {}).get("nbgrader", {}).get("solution"):
-                answer = re.search(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", t.source, re.S).group(1)
+                answer = re.search(
+                    r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", t.source, re.S
+                ).group(1)
                 assert answer.strip() not in s.source
                 assert "raise NotImplementedError()" in s.source
 
@@ -175,10 +192,16 @@ def test_student_copies_of_the_lessons_hold_no_answer_code(root, tmp_path):
 def test_student_copy_of_lesson_00_runs_and_its_checks_fail(root, tmp_path):
     """Every cell of the student copy runs, except the check cells: they raise NotImplementedError."""
     from nbclient import NotebookClient
+
     classroom.make_student(root, tmp_path)
     nb = nbformat.read(tmp_path / "notebooks" / "00_data.ipynb", 4)
-    NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=600,
-                   resources={"metadata": {"path": str(tmp_path / "notebooks")}}).execute()
+    NotebookClient(
+        nb,
+        kernel_name="python3",
+        allow_errors=True,
+        timeout=600,
+        resources={"metadata": {"path": str(tmp_path / "notebooks")}},
+    ).execute()
     checks = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
     assert len(checks) >= 3
     for cell in nb.cells:
@@ -193,9 +216,14 @@ def test_export_holds_one_language_only(root, tmp_path):
         for path in written:
             nb = nbformat.read(path, 4)
             md = [c for c in nb.cells if c.cell_type == "markdown"]
-            assert md and all(lang in c.metadata["tags"] and other not in c.metadata["tags"] for c in md)
-            code_in = [c.source for c in notebooks.read_py(root / "notebooks" / path.with_suffix(".py").name).cells
-                       if c.cell_type == "code"]
+            assert md and all(
+                lang in c.metadata["tags"] and other not in c.metadata["tags"] for c in md
+            )
+            code_in = [
+                c.source
+                for c in notebooks.read_py(root / "notebooks" / path.with_suffix(".py").name).cells
+                if c.cell_type == "code"
+            ]
             assert [c.source for c in nb.cells if c.cell_type == "code"] == code_in
     with pytest.raises(ValueError):
         classroom.make_export(root, "fr", tmp_path / "fr")
@@ -221,10 +249,13 @@ def _zh_cell(text, en="# Text."):
     return f'# %% [markdown] tags=["zh"]\n{text}\n\n# %% [markdown] tags=["en"]\n{en}\n\n'
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("# 第一行\n# 第二行", "line break between two Chinese characters"),
-    ("# 公式 $a\tb$", "control characters"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("# 第一行\n# 第二行", "line break between two Chinese characters"),
+        ("# 公式 $a\tb$", "control characters"),
+    ],
+)
 def test_lint_catches_bad_chinese_text(tmp_path, text, expected):
     make_course(tmp_path, GOOD.replace("\n# %%\nx = 3", "\n" + _zh_cell(text) + "# %%\nx = 3"))
     problems = lint.lint(tmp_path)
@@ -262,8 +293,10 @@ def test_lint_catches_stale_invalid_and_wrongly_labelled_notebooks(tmp_path):
     assert any("kernelspec" in p for p in lint.lint(tmp_path))
     nb.metadata["kernelspec"] = dict(notebooks.KERNELSPEC)
     nb.cells[2]["outputs"] = [{"output_type": "stream"}]  # no name, no text
-    ipynb.write_text(nbformat.writes(nb, validate=False) if False else
-                     __import__("json").dumps(nb), encoding="utf-8")
+    ipynb.write_text(
+        nbformat.writes(nb, validate=False) if False else __import__("json").dumps(nb),
+        encoding="utf-8",
+    )
     assert any("not a valid notebook" in p for p in lint.lint(tmp_path))
 
 
@@ -294,6 +327,7 @@ def test_build_keeps_cell_ids_and_reruns_only_when_code_changes(tmp_path, capsys
 
 def test_figures_are_drawn(tmp_path):
     from fmnist_core.tooling.figures import FIGURES, make_images
+
     written = make_images(tmp_path)
     assert sorted(p.name for p in written) == sorted(FIGURES)
     assert all(p.stat().st_size > 10_000 for p in written)

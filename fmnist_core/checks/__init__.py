@@ -15,12 +15,18 @@ import textwrap
 import torch
 
 WIDTH = 87  # nbgrader's validator cuts longer lines
-LOSS_FACTOR_HINT = ("少了或多了求平均、除以 N 或乘 2？", "a missing or extra mean, division by N, or factor of 2?")
+LOSS_FACTOR_HINT = (
+    "少了或多了求平均、除以 N 或乘 2？",
+    "a missing or extra mean, division by N, or factor of 2?",
+)
 
 
 def _wrap(text):
-    return "\n".join(textwrap.wrap(text, WIDTH, initial_indent="✗ ", subsequent_indent="  ",
-                                   break_on_hyphens=False))
+    return "\n".join(
+        textwrap.wrap(
+            text, WIDTH, initial_indent="✗ ", subsequent_indent="  ", break_on_hyphens=False
+        )
+    )
 
 
 class CheckFailed(AssertionError):
@@ -76,8 +82,9 @@ def _close(a, b, rtol, atol):
     return a.shape == b.shape and torch.allclose(a.double(), b.double(), rtol=rtol, atol=atol)
 
 
-def check_close(got, expected, *, name="结果 / result", mistakes=(), rtol=1e-4, atol=1e-6,
-                factor_hint=None):
+def check_close(
+    got, expected, *, name="结果 / result", mistakes=(), rtol=1e-4, atol=1e-6, factor_hint=None
+):
     """Fail unless tensor ``got`` equals ``expected`` within tolerance, with the best hint we have.
 
     ``mistakes`` is a sequence of ``(wrong_value, zh_hint, en_hint)``: when ``got`` matches a
@@ -86,8 +93,10 @@ def check_close(got, expected, *, name="结果 / result", mistakes=(), rtol=1e-4
     means for this exercise (``LOSS_FACTOR_HINT`` for a loss).
     """
     if not isinstance(got, torch.Tensor):
-        fail(f"{name} 应该是 torch.Tensor，得到的是 {type(got).__name__}",
-             f"{name} should be a torch.Tensor, got {type(got).__name__}")
+        fail(
+            f"{name} 应该是 torch.Tensor，得到的是 {type(got).__name__}",
+            f"{name} should be a torch.Tensor, got {type(got).__name__}",
+        )
     expected = torch.as_tensor(expected)
     got_d, exp_d = got.detach().cpu(), expected.detach().cpu()
     if got_d.dtype == torch.bool or exp_d.dtype == torch.bool:
@@ -98,22 +107,32 @@ def check_close(got, expected, *, name="结果 / result", mistakes=(), rtol=1e-4
         if _close(got_d, torch.as_tensor(wrong).detach().cpu(), rtol, atol):
             fail(zh, en)
     if got_d.shape != exp_d.shape:
-        fail(f"{name} 的形状是 {tuple(got_d.shape)}，应为 {tuple(exp_d.shape)}",
-             f"{name} has shape {tuple(got_d.shape)}, expected {tuple(exp_d.shape)}")
+        fail(
+            f"{name} 的形状是 {tuple(got_d.shape)}，应为 {tuple(exp_d.shape)}",
+            f"{name} has shape {tuple(got_d.shape)}, expected {tuple(exp_d.shape)}",
+        )
     g, e = got_d.double().flatten(), exp_d.double().flatten()
     if not torch.isfinite(g).all() and torch.isfinite(e).all():
-        fail(f"{name} 含有 nan 或 inf：是不是除以了 0、对负数开了方，或者 log 了 0？"
-             f"（例如 Adam 的步数从 0 开始数时 1 − β^0 = 0）",
-             f"{name} holds nan or inf: a division by 0, the root of a negative number, or the log "
-             f"of 0? (e.g. Adam counting steps from 0 divides by 1 − β^0 = 0)")
+        fail(
+            f"{name} 含有 nan 或 inf：是不是除以了 0、对负数开了方，或者 log 了 0？"
+            f"（例如 Adam 的步数从 0 开始数时 1 − β^0 = 0）",
+            f"{name} holds nan or inf: a division by 0, the root of a negative number, or the log "
+            f"of 0? (e.g. Adam counting steps from 0 divides by 1 − β^0 = 0)",
+        )
     if e.abs().max() > 0:
         k = (g @ e) / (e @ e)  # the best single factor k with got ≈ k * expected
         if abs(k) > 1e-8 and torch.allclose(g, k * e, rtol=rtol, atol=atol):
             if torch.isclose(k, torch.tensor(-1.0, dtype=k.dtype)):
                 fail(f"{name} 的符号反了", f"{name} has the wrong sign")
             zh, en = factor_hint or ("", "")
-            fail(f"{name} 差了一个常数因子：是正确值的 {k.item():.4g} 倍" + (f"（{zh}）" if zh else ""),
-                 f"{name} is off by a constant factor: {k.item():.4g} times the right value"
-                 + (f" ({en})" if en else ""))
+            fail(
+                f"{name} 差了一个常数因子：是正确值的 {k.item():.4g} 倍"
+                + (f"（{zh}）" if zh else ""),
+                f"{name} is off by a constant factor: {k.item():.4g} times the right value"
+                + (f" ({en})" if en else ""),
+            )
     diff = (g - e).abs().max().item()
-    fail(f"{name} 与正确值不符（最大误差 {diff:.3g}）", f"{name} does not match (largest error {diff:.3g})")
+    fail(
+        f"{name} 与正确值不符（最大误差 {diff:.3g}）",
+        f"{name} does not match (largest error {diff:.3g})",
+    )

@@ -20,23 +20,36 @@ def _counts(y_true, y_pred, k):
 
 # (the wrong matrix from y_true, y_pred, num_classes, zh hint, en hint)
 EX1_MISTAKES = [
-    (lambda t, p, k: _counts(t, p, k).T,
-     "行列颠倒了：行 i 是真实类别，列 j 是预测类别，C[y_true, y_pred] += 1",
-     "rows and columns are swapped: row i is the true class, column j the prediction, "
-     "C[y_true, y_pred] += 1"),
-    (lambda t, p, k: _counts(t, p, k).float() / len(t), "不要归一化：每个格子是样本个数",
-     "do not normalize: each entry is a count of samples"),
-    (lambda t, p, k: _counts(t, p, k).float() / _counts(t, p, k).sum(1, keepdim=True).clamp(min=1),
-     "不要按行归一化：每个格子是样本个数",
-     "do not normalize the rows: each entry is a count of samples"),
+    (
+        lambda t, p, k: _counts(t, p, k).T,
+        "行列颠倒了：行 i 是真实类别，列 j 是预测类别，C[y_true, y_pred] += 1",
+        "rows and columns are swapped: row i is the true class, column j the prediction, "
+        "C[y_true, y_pred] += 1",
+    ),
+    (
+        lambda t, p, k: _counts(t, p, k).float() / len(t),
+        "不要归一化：每个格子是样本个数",
+        "do not normalize: each entry is a count of samples",
+    ),
+    (
+        lambda t, p, k: (
+            _counts(t, p, k).float() / _counts(t, p, k).sum(1, keepdim=True).clamp(min=1)
+        ),
+        "不要按行归一化：每个格子是样本个数",
+        "do not normalize the rows: each entry is a count of samples",
+    ),
 ]
-EX1_MINLENGTH = ("bincount 要 minlength=num_classes²：最大的类别没有出现时，"
-                 "计数不到 num_classes² 个，reshape 不成方阵",
-                 "bincount needs minlength=num_classes**2: when the top classes never occur, "
-                 "it returns fewer counts, which do not reshape into a square")
-EX1_INTEGER = ("数值对了，但应返回整数张量（例如 torch.long）：每个格子是个数，不是浮点数",
-               "the values are right, but return an integer tensor (e.g. torch.long): each entry "
-               "is a count, not a float")
+EX1_MINLENGTH = (
+    "bincount 要 minlength=num_classes²：最大的类别没有出现时，"
+    "计数不到 num_classes² 个，reshape 不成方阵",
+    "bincount needs minlength=num_classes**2: when the top classes never occur, "
+    "it returns fewer counts, which do not reshape into a square",
+)
+EX1_INTEGER = (
+    "数值对了，但应返回整数张量（例如 torch.long）：每个格子是个数，不是浮点数",
+    "the values are right, but return an integer tensor (e.g. torch.long): each entry "
+    "is a count, not a float",
+)
 
 
 def ex1_confusion_matrix(confusion_matrix):
@@ -53,30 +66,50 @@ def ex1_confusion_matrix(confusion_matrix):
         if "invalid for input of size" in str(e):
             raise CheckFailed(*EX1_MINLENGTH) from e
         raise
-    expect(isinstance(got, torch.Tensor), f"应返回 torch.Tensor，得到 {type(got).__name__}",
-           f"return a torch.Tensor, got {type(got).__name__}")
-    check_close(got, expected, name="confusion_matrix", rtol=0, atol=0,
-                mistakes=[(wrong(y_true, y_pred, 5), zh, en) for wrong, zh, en in EX1_MISTAKES])
+    expect(
+        isinstance(got, torch.Tensor),
+        f"应返回 torch.Tensor，得到 {type(got).__name__}",
+        f"return a torch.Tensor, got {type(got).__name__}",
+    )
+    check_close(
+        got,
+        expected,
+        name="confusion_matrix",
+        rtol=0,
+        atol=0,
+        mistakes=[(wrong(y_true, y_pred, 5), zh, en) for wrong, zh, en in EX1_MISTAKES],
+    )
     expect(not got.is_floating_point() and got.dtype != torch.bool, *EX1_INTEGER)
-    passed("练习 1 通过：行 = 真实类别，列 = 预测类别",
-           "Exercise 1 passed: rows = true class, columns = prediction")
+    passed(
+        "练习 1 通过：行 = 真实类别，列 = 预测类别",
+        "Exercise 1 passed: rows = true class, columns = prediction",
+    )
 
 
 # ---------------------------------------------------------------- exercise 2: StepLR's formula
 
 # (the wrong learning rates for epochs e (a float64 tensor), zh hint, en hint)
 EX2_MISTAKES = [
-    (lambda lr0, gamma, s, e: lr0 * gamma ** torch.floor((e + 1) / s),
-     "早了一轮：第 0 轮用的就是 lr0，epoch 从 0 开始数",
-     "one epoch early: epoch 0 uses lr0 itself; epochs count from 0"),
-    (lambda lr0, gamma, s, e: lr0 * gamma ** torch.ceil(e / s),
-     "用了向上取整：每满 step_size 轮才乘一次 gamma，用 epoch // step_size",
-     "rounded up: gamma is applied once per full step_size epochs, use epoch // step_size"),
-    (lambda lr0, gamma, s, e: lr0 * gamma ** e, "每轮都乘了 gamma：每 step_size 轮才乘一次",
-     "gamma was applied every epoch: it is applied once every step_size epochs"),
-    (lambda lr0, gamma, s, e: lr0 * gamma * torch.floor(e / s),
-     "gamma 要作为指数的底：lr0 * gamma ** (epoch // step_size)",
-     "gamma is raised to a power: lr0 * gamma ** (epoch // step_size)"),
+    (
+        lambda lr0, gamma, s, e: lr0 * gamma ** torch.floor((e + 1) / s),
+        "早了一轮：第 0 轮用的就是 lr0，epoch 从 0 开始数",
+        "one epoch early: epoch 0 uses lr0 itself; epochs count from 0",
+    ),
+    (
+        lambda lr0, gamma, s, e: lr0 * gamma ** torch.ceil(e / s),
+        "用了向上取整：每满 step_size 轮才乘一次 gamma，用 epoch // step_size",
+        "rounded up: gamma is applied once per full step_size epochs, use epoch // step_size",
+    ),
+    (
+        lambda lr0, gamma, s, e: lr0 * gamma**e,
+        "每轮都乘了 gamma：每 step_size 轮才乘一次",
+        "gamma was applied every epoch: it is applied once every step_size epochs",
+    ),
+    (
+        lambda lr0, gamma, s, e: lr0 * gamma * torch.floor(e / s),
+        "gamma 要作为指数的底：lr0 * gamma ** (epoch // step_size)",
+        "gamma is raised to a power: lr0 * gamma ** (epoch // step_size)",
+    ),
 ]
 
 
@@ -95,12 +128,18 @@ def ex2_step_lr(step_lr):
         got = torch.tensor(got, dtype=torch.float64)
         expected = torch.tensor(expected, dtype=torch.float64)
         e = torch.arange(10, dtype=torch.float64)
-        check_close(got, expected, name=f"step_lr(lr0={lr0}, gamma={gamma}, step_size={step_size})",
-                    rtol=1e-9, atol=1e-12,
-                    mistakes=[(wrong(lr0, gamma, step_size, e), zh, en)
-                              for wrong, zh, en in EX2_MISTAKES])
-    passed("练习 2 通过：与 StepLR 的 get_last_lr() 一致",
-           "Exercise 2 passed: matches StepLR's get_last_lr()")
+        check_close(
+            got,
+            expected,
+            name=f"step_lr(lr0={lr0}, gamma={gamma}, step_size={step_size})",
+            rtol=1e-9,
+            atol=1e-12,
+            mistakes=[(wrong(lr0, gamma, step_size, e), zh, en) for wrong, zh, en in EX2_MISTAKES],
+        )
+    passed(
+        "练习 2 通过：与 StepLR 的 get_last_lr() 一致",
+        "Exercise 2 passed: matches StepLR's get_last_lr()",
+    )
 
 
 wrap_checkers(globals())

@@ -37,8 +37,20 @@ def _call_without_changing(fn, p0, grads, *args):
     return got
 
 
-def _rmsprop_variant(p0, grads, lr, alpha, eps, *, eps_inside=False, sqrt=True, swap_alpha=False,
-                     bias_correction=False, v_from_first=False, sign=-1.0):
+def _rmsprop_variant(
+    p0,
+    grads,
+    lr,
+    alpha,
+    eps,
+    *,
+    eps_inside=False,
+    sqrt=True,
+    swap_alpha=False,
+    bias_correction=False,
+    v_from_first=False,
+    sign=-1.0,
+):
     p, v = p0.clone(), torch.zeros_like(p0)
     for t, g in enumerate(grads, start=1):
         if v_from_first and t == 1:
@@ -47,7 +59,7 @@ def _rmsprop_variant(p0, grads, lr, alpha, eps, *, eps_inside=False, sqrt=True, 
             v = (1 - alpha) * v + alpha * g * g
         else:
             v = alpha * v + (1 - alpha) * g * g
-        v_used = v / (1 - alpha ** t) if bias_correction else v
+        v_used = v / (1 - alpha**t) if bias_correction else v
         if not sqrt:
             denom = v_used + eps
         elif eps_inside:
@@ -58,8 +70,22 @@ def _rmsprop_variant(p0, grads, lr, alpha, eps, *, eps_inside=False, sqrt=True, 
     return p
 
 
-def _adam_variant(p0, grads, lr, betas, eps, weight_decay=0.0, *, decay="none", correct_m=True,
-                  correct_v=True, t_offset=0, eps_mode="outside", swap_beta=False, sign=-1.0):
+def _adam_variant(
+    p0,
+    grads,
+    lr,
+    betas,
+    eps,
+    weight_decay=0.0,
+    *,
+    decay="none",
+    correct_m=True,
+    correct_v=True,
+    t_offset=0,
+    eps_mode="outside",
+    swap_beta=False,
+    sign=-1.0,
+):
     """Adam / AdamW as PyTorch writes them (the defaults), or with one thing changed.
 
     decay: "none", "l2" (Adam's weight_decay), "decoupled" (AdamW), "decoupled_no_lr",
@@ -82,14 +108,14 @@ def _adam_variant(p0, grads, lr, betas, eps, weight_decay=0.0, *, decay="none", 
         else:
             m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
         k = t + t_offset
-        bc1 = 1 - b1 ** k if correct_m else 1.0
-        bc2 = 1 - b2 ** k if correct_v else 1.0
+        bc1 = 1 - b1**k if correct_m else 1.0
+        bc2 = 1 - b2**k if correct_v else 1.0
         if eps_mode == "outside":
             denom = (v / bc2).sqrt() + eps
         elif eps_mode == "inside":
             denom = (v / bc2 + eps).sqrt()
         else:
-            denom = (v.sqrt() + eps) / bc2 ** 0.5
+            denom = (v.sqrt() + eps) / bc2**0.5
         step = lr * (m / bc1) / denom
         if decay == "decoupled_after":
             p = (p + sign * step) * (1 - lr * weight_decay)
@@ -98,8 +124,14 @@ def _adam_variant(p0, grads, lr, betas, eps, weight_decay=0.0, *, decay="none", 
     return p
 
 
-UPHILL = ("更新方向反了：参数要减去这一步，p ← p − lr·(...)", "the step goes uphill: subtract it, p ← p − lr·(...)")
-EPS_OUTSIDE = ("ε 放错了位置：PyTorch 把 ε 加在平方根外面，√v + ε", "ε is in the wrong place: PyTorch adds ε outside the square root, √v + ε")
+UPHILL = (
+    "更新方向反了：参数要减去这一步，p ← p − lr·(...)",
+    "the step goes uphill: subtract it, p ← p − lr·(...)",
+)
+EPS_OUTSIDE = (
+    "ε 放错了位置：PyTorch 把 ε 加在平方根外面，√v + ε",
+    "ε is in the wrong place: PyTorch adds ε outside the square root, √v + ε",
+)
 
 
 def ex1_rmsprop(rmsprop):
@@ -115,39 +147,76 @@ def ex1_rmsprop(rmsprop):
     mistakes = [
         (variant(sign=+1.0), *UPHILL),
         (variant(eps_inside=True), *EPS_OUTSIDE),
-        (variant(sqrt=False), "忘了开平方：分母是 √v + ε，不是 v + ε", "the square root is missing: divide by √v + ε, not v + ε"),
-        (variant(swap_alpha=True), "α 乘错了项：v ← α·v + (1 − α)·g²，α 保留旧的平均",
-         "α multiplies the wrong term: v ← α·v + (1 − α)·g²; α keeps the old average"),
-        (variant(bias_correction=True), "PyTorch 的 RMSprop 没有偏差修正：不要除以 1 − α^t",
-         "PyTorch's RMSprop has no bias correction: do not divide by 1 − α^t"),
-        (variant(v_from_first=True), "v 应当从 0 开始：第一步 v = (1 − α)·g²，不是 g²",
-         "v starts at 0: after the first step v = (1 − α)·g², not g²"),
+        (
+            variant(sqrt=False),
+            "忘了开平方：分母是 √v + ε，不是 v + ε",
+            "the square root is missing: divide by √v + ε, not v + ε",
+        ),
+        (
+            variant(swap_alpha=True),
+            "α 乘错了项：v ← α·v + (1 − α)·g²，α 保留旧的平均",
+            "α multiplies the wrong term: v ← α·v + (1 − α)·g²; α keeps the old average",
+        ),
+        (
+            variant(bias_correction=True),
+            "PyTorch 的 RMSprop 没有偏差修正：不要除以 1 − α^t",
+            "PyTorch's RMSprop has no bias correction: do not divide by 1 − α^t",
+        ),
+        (
+            variant(v_from_first=True),
+            "v 应当从 0 开始：第一步 v = (1 − α)·g²，不是 g²",
+            "v starts at 0: after the first step v = (1 − α)·g², not g²",
+        ),
     ]
     check_steps(got, expected, mistakes)
-    passed("练习 1 通过：与 torch.optim.RMSprop 一致", "Exercise 1 passed: matches torch.optim.RMSprop")
+    passed(
+        "练习 1 通过：与 torch.optim.RMSprop 一致", "Exercise 1 passed: matches torch.optim.RMSprop"
+    )
 
 
-T_FROM_ZERO = ("结果里有 nan 或 inf：步数 t 是不是从 0 开始了？第一步 t = 1；t = 0 时偏差修正 1 − β^0 = 0，"
-               "除以它得到 inf 或 nan（enumerate(grads, start=1)）",
-               "the result holds nan or inf: does the step count t start at 0? The first step has t = 1; "
-               "at t = 0 the bias correction 1 − β^0 is 0, and dividing by it gives inf or nan "
-               "(enumerate(grads, start=1))")
-BIAS_BOTH = ("偏差修正缺失：m 要除以 1 − β1^t，v 要除以 1 − β2^t（t 从 1 开始）",
-             "bias correction is missing: divide m by 1 − β1^t and v by 1 − β2^t (t starts at 1)")
+T_FROM_ZERO = (
+    "结果里有 nan 或 inf：步数 t 是不是从 0 开始了？第一步 t = 1；t = 0 时偏差修正 1 − β^0 = 0，"
+    "除以它得到 inf 或 nan（enumerate(grads, start=1)）",
+    "the result holds nan or inf: does the step count t start at 0? The first step has t = 1; "
+    "at t = 0 the bias correction 1 − β^0 is 0, and dividing by it gives inf or nan "
+    "(enumerate(grads, start=1))",
+)
+BIAS_BOTH = (
+    "偏差修正缺失：m 要除以 1 − β1^t，v 要除以 1 − β2^t（t 从 1 开始）",
+    "bias correction is missing: divide m by 1 − β1^t and v by 1 − β2^t (t starts at 1)",
+)
 
 
 def _adam_mistakes(variant):
     return [
         (variant(sign=+1.0), *UPHILL),
         (variant(correct_m=False, correct_v=False), *BIAS_BOTH),
-        (variant(correct_m=False), "m 的偏差修正缺失：m̂ = m / (1 − β1^t)", "the bias correction of m is missing: m̂ = m / (1 − β1^t)"),
-        (variant(correct_v=False), "v 的偏差修正缺失：v̂ = v / (1 − β2^t)", "the bias correction of v is missing: v̂ = v / (1 − β2^t)"),
-        (variant(t_offset=1), "步数差了一：第一步 t = 1，偏差修正是 1 − β^1", "the step count is off by one: the first step has t = 1, so the correction is 1 − β^1"),
+        (
+            variant(correct_m=False),
+            "m 的偏差修正缺失：m̂ = m / (1 − β1^t)",
+            "the bias correction of m is missing: m̂ = m / (1 − β1^t)",
+        ),
+        (
+            variant(correct_v=False),
+            "v 的偏差修正缺失：v̂ = v / (1 − β2^t)",
+            "the bias correction of v is missing: v̂ = v / (1 − β2^t)",
+        ),
+        (
+            variant(t_offset=1),
+            "步数差了一：第一步 t = 1，偏差修正是 1 − β^1",
+            "the step count is off by one: the first step has t = 1, so the correction is 1 − β^1",
+        ),
         (variant(eps_mode="inside"), *EPS_OUTSIDE),
-        (variant(eps_mode="before_correction"), "ε 加早了：先修正 v̂ = v / (1 − β2^t)，再算 √v̂ + ε",
-         "ε is added too early: correct first, v̂ = v / (1 − β2^t), then take √v̂ + ε"),
-        (variant(swap_beta=True), "β 乘错了项：m ← β1·m + (1 − β1)·g，β 保留旧的平均",
-         "β multiplies the wrong term: m ← β1·m + (1 − β1)·g; β keeps the old average"),
+        (
+            variant(eps_mode="before_correction"),
+            "ε 加早了：先修正 v̂ = v / (1 − β2^t)，再算 √v̂ + ε",
+            "ε is added too early: correct first, v̂ = v / (1 − β2^t), then take √v̂ + ε",
+        ),
+        (
+            variant(swap_beta=True),
+            "β 乘错了项：m ← β1·m + (1 − β1)·g，β 保留旧的平均",
+            "β multiplies the wrong term: m ← β1·m + (1 − β1)·g; β keeps the old average",
+        ),
     ]
 
 
@@ -176,16 +245,33 @@ def ex3_adamw(adamw):
         return _adam_variant(p0, grads, lr, betas, eps, wd, decay=decay, **kw)
 
     mistakes = [
-        (variant("l2"), "衰减加到了梯度上：那是 Adam 的 L2 weight_decay。AdamW 直接缩小参数：p ← p·(1 − lr·λ)，梯度不变",
-         "the decay went into the gradient: that is Adam's L2 weight_decay. AdamW shrinks the parameter itself, "
-         "p ← p·(1 − lr·λ), and leaves the gradient alone"),
-        (variant("decoupled_no_lr"), "衰减没有乘学习率：p ← p·(1 − lr·λ)，不是 p·(1 − λ)",
-         "the decay is not multiplied by the learning rate: p ← p·(1 − lr·λ), not p·(1 − λ)"),
-        (variant("decoupled_wrong_sign"), "衰减的符号反了：p ← p·(1 − lr·λ) 把参数缩小", "the decay has the wrong sign: p ← p·(1 − lr·λ) shrinks the parameter"),
-        (variant("decoupled_after"), "衰减的位置不对：PyTorch 先用更新前的参数衰减 p ← p·(1 − lr·λ)，再走 Adam 的一步",
-         "the decay is in the wrong place: PyTorch first decays the parameter before the update, p ← p·(1 − lr·λ), "
-         "then takes the Adam step"),
-        (variant("none"), "没有权重衰减：每一步先做 p ← p·(1 − lr·λ)", "weight decay is missing: each step first does p ← p·(1 − lr·λ)"),
+        (
+            variant("l2"),
+            "衰减加到了梯度上：那是 Adam 的 L2 weight_decay。AdamW 直接缩小参数：p ← p·(1 − lr·λ)，梯度不变",
+            "the decay went into the gradient: that is Adam's L2 weight_decay. AdamW shrinks the parameter itself, "
+            "p ← p·(1 − lr·λ), and leaves the gradient alone",
+        ),
+        (
+            variant("decoupled_no_lr"),
+            "衰减没有乘学习率：p ← p·(1 − lr·λ)，不是 p·(1 − λ)",
+            "the decay is not multiplied by the learning rate: p ← p·(1 − lr·λ), not p·(1 − λ)",
+        ),
+        (
+            variant("decoupled_wrong_sign"),
+            "衰减的符号反了：p ← p·(1 − lr·λ) 把参数缩小",
+            "the decay has the wrong sign: p ← p·(1 − lr·λ) shrinks the parameter",
+        ),
+        (
+            variant("decoupled_after"),
+            "衰减的位置不对：PyTorch 先用更新前的参数衰减 p ← p·(1 − lr·λ)，再走 Adam 的一步",
+            "the decay is in the wrong place: PyTorch first decays the parameter before the update, p ← p·(1 − lr·λ), "
+            "then takes the Adam step",
+        ),
+        (
+            variant("none"),
+            "没有权重衰减：每一步先做 p ← p·(1 − lr·λ)",
+            "weight decay is missing: each step first does p ← p·(1 − lr·λ)",
+        ),
     ] + _adam_mistakes(variant)
     check_steps(got, expected, mistakes, nonfinite=T_FROM_ZERO)
     passed("练习 3 通过：与 torch.optim.AdamW 一致", "Exercise 3 passed: matches torch.optim.AdamW")

@@ -69,8 +69,14 @@ def student_notebook(nb):
     is installed, else the same steps written here."""
     nb = _plain(nb)
     try:
-        from nbgrader.preprocessors import (ClearHiddenTests, ClearMarkScheme, ClearOutput,
-                                            ClearSolutions, ComputeChecksums, LockCells)
+        from nbgrader.preprocessors import (
+            ClearHiddenTests,
+            ClearMarkScheme,
+            ClearOutput,
+            ClearSolutions,
+            ComputeChecksums,
+            LockCells,
+        )
     except ImportError:
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -81,8 +87,15 @@ def student_notebook(nb):
         _lock(nb)
         return nb
     resources = {}
-    for pre in (LockCells(), ClearSolutions(code_stub={"python": STUB}), ClearOutput(),
-                ComputeChecksums(), ClearHiddenTests(), ClearMarkScheme(), ComputeChecksums()):
+    for pre in (
+        LockCells(),
+        ClearSolutions(code_stub={"python": STUB}),
+        ClearOutput(),
+        ComputeChecksums(),
+        ClearHiddenTests(),
+        ClearMarkScheme(),
+        ComputeChecksums(),
+    ):
         nb, resources = pre.preprocess(nb, resources)
     return nb
 
@@ -127,21 +140,25 @@ def _hidden_check(cell, lesson):
     """A check cell followed by the same check, run again with a freshly imported checker: an
     answer cell that replaces or patches the checker cannot earn the points."""
     module = f"fmnist_core.checks.lesson{lesson}"
-    return (f"{cell.source.rstrip()}\n{HIDDEN_BEGIN}\n"
-            f"import importlib as _importlib\n"
-            f"import fmnist_core.checks as _checks\n"
-            f"_importlib.reload(_checks)\n"
-            f"check = _importlib.reload(_importlib.import_module({module!r}))\n"
-            f"{cell.source.rstrip()}\n{HIDDEN_END}")
+    return (
+        f"{cell.source.rstrip()}\n{HIDDEN_BEGIN}\n"
+        f"import importlib as _importlib\n"
+        f"import fmnist_core.checks as _checks\n"
+        f"_importlib.reload(_checks)\n"
+        f"check = _importlib.reload(_importlib.import_module({module!r}))\n"
+        f"{cell.source.rstrip()}\n{HIDDEN_END}"
+    )
 
 
 def _relink(source, included):
     """Figures beside the notebook; links to lessons of the course point at their assignment
     folder; a link to anything the course does not hold becomes plain text."""
     source = IMAGE_LINK.sub(r"](images/\1)", source)
-    source = re.sub(r"\[([^\]]+)\]\((\d\d_[a-z0-9_]+)\.ipynb\)",
-                    lambda m: (f"[{m[1]}](../{m[2]}/{m[2]}.ipynb)" if m[2] in included else m[1]),
-                    source)
+    source = re.sub(
+        r"\[([^\]]+)\]\((\d\d_[a-z0-9_]+)\.ipynb\)",
+        lambda m: f"[{m[1]}](../{m[2]}/{m[2]}.ipynb)" if m[2] in included else m[1],
+        source,
+    )
     return OTHER_LINK.sub(r"\1", source)
 
 
@@ -165,7 +182,7 @@ def course_notebook(nb, lesson, included=()):
 # seconds a cell may run when grading: the slowest cell left in grading mode takes well under
 # a minute here (benchmarks/grading_time.py); the margin is for slower grading machines
 CELL_TIMEOUT = 600
-CONFIG = '''# nbgrader configuration written by `python -m fmnist_core course`.
+CONFIG = """# nbgrader configuration written by `python -m fmnist_core course`.
 # 由 `python -m fmnist_core course` 生成的 nbgrader 配置。
 import os
 
@@ -182,7 +199,7 @@ c.Execute.timeout = {timeout}
 # grading mode: demonstration cells marked "skipped when grading" do not run; exercises and
 # their checks run in full. The kernels nbgrader starts inherit this variable.
 os.environ.setdefault("FMNIST_GRADING", "1")
-'''
+"""
 
 
 def make_course(root, out, course_id="fmnist-course", lessons=None):
@@ -191,20 +208,29 @@ def make_course(root, out, course_id="fmnist-course", lessons=None):
     Returns the notebooks written."""
     root, out = Path(root), Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "nbgrader_config.py").write_text(CONFIG.format(
-        course_id=course_id, stub=STUB, timeout=CELL_TIMEOUT), encoding="utf-8")
-    sources = [s for s in lesson_sources(root)
-               if not lessons or any(s.stem.startswith(w) for w in lessons)]
+    (out / "nbgrader_config.py").write_text(
+        CONFIG.format(course_id=course_id, stub=STUB, timeout=CELL_TIMEOUT), encoding="utf-8"
+    )
+    sources = [
+        s for s in lesson_sources(root) if not lessons or any(s.stem.startswith(w) for w in lessons)
+    ]
     if not sources:
         raise ValueError(f"没有匹配的课程 / no lesson matches {lessons}")
     written = []
     for src in sources:
         folder = out / "source" / src.stem
         folder.mkdir(parents=True, exist_ok=True)
-        nb = course_notebook(read_ipynb(src.with_suffix(".ipynb")), src.name[:2],
-                             [s.stem for s in sources])
-        for name in sorted({m for c in nb.cells if c.cell_type == "markdown"
-                            for m in re.findall(r"\]\(images/([^)\s]+)\)", c.source)}):
+        nb = course_notebook(
+            read_ipynb(src.with_suffix(".ipynb")), src.name[:2], [s.stem for s in sources]
+        )
+        for name in sorted(
+            {
+                m
+                for c in nb.cells
+                if c.cell_type == "markdown"
+                for m in re.findall(r"\]\(images/([^)\s]+)\)", c.source)
+            }
+        ):
             (folder / "images").mkdir(exist_ok=True)
             shutil.copy(root / "images" / name, folder / "images" / name)
         written.append(folder / f"{src.stem}.ipynb")

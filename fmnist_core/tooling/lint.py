@@ -17,8 +17,16 @@ from pathlib import Path
 
 import nbformat
 
-from .notebooks import (KERNELSPEC, SOLUTION_BEGIN, SOLUTION_END, lesson_sources, provenance,
-                        read_ipynb, read_py, tags)
+from .notebooks import (
+    KERNELSPEC,
+    SOLUTION_BEGIN,
+    SOLUTION_END,
+    lesson_sources,
+    provenance,
+    read_ipynb,
+    read_py,
+    tags,
+)
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
@@ -54,25 +62,35 @@ def check_pairs(cells, name):
         lang = [t for t in tags(cell) if t in ("zh", "en")]
         where = f"{name}: 单元格 / cell {i + 1}"
         if len(lang) != 1:
-            problems.append(f"{where}: markdown 单元格需要 zh 或 en 标签之一 / a markdown cell needs "
-                            f"exactly one of the tags zh, en (has {tags(cell)})")
+            problems.append(
+                f"{where}: markdown 单元格需要 zh 或 en 标签之一 / a markdown cell needs "
+                f"exactly one of the tags zh, en (has {tags(cell)})"
+            )
             continue
         if lang[0] == "en":
             prev = cells[i - 1] if i > 0 else None
             if prev is None or prev.cell_type != "markdown" or "zh" not in tags(prev):
-                problems.append(f"{where}: en 单元格前面缺少对应的 zh 单元格 / en cell without the zh "
-                                f"cell right before it")
+                problems.append(
+                    f"{where}: en 单元格前面缺少对应的 zh 单元格 / en cell without the zh "
+                    f"cell right before it"
+                )
             continue
         nxt = cells[i + 1] if i + 1 < len(cells) else None
         if nxt is None or nxt.cell_type != "markdown" or "en" not in tags(nxt):
-            problems.append(f"{where}: zh 单元格后面缺少对应的 en 单元格 / zh cell not followed by "
-                            f"its en cell")
+            problems.append(
+                f"{where}: zh 单元格后面缺少对应的 en 单元格 / zh cell not followed by its en cell"
+            )
             continue
-        for what, get in (("标题 / headings", _headings), ("公式 / display formulas", _formulas),
-                          ("图片 / images", IMAGE.findall)):
+        for what, get in (
+            ("标题 / headings", _headings),
+            ("公式 / display formulas", _formulas),
+            ("图片 / images", IMAGE.findall),
+        ):
             if get(cell.source) != get(nxt.source):
-                problems.append(f"{where}: zh 与 en 的{what}不一致 / zh and en differ in {what}: "
-                                f"{get(cell.source)} != {get(nxt.source)}")
+                problems.append(
+                    f"{where}: zh 与 en 的{what}不一致 / zh and en differ in {what}: "
+                    f"{get(cell.source)} != {get(nxt.source)}"
+                )
     return problems
 
 
@@ -85,8 +103,10 @@ def check_nbgrader(cells, name):
         has_markers = SOLUTION_BEGIN in cell.source or SOLUTION_END in cell.source
         if meta is None:
             if has_markers:
-                problems.append(f"{where}: 有答案标记但没有 nbgrader 元数据 / solution markers "
-                                f"without nbgrader metadata")
+                problems.append(
+                    f"{where}: 有答案标记但没有 nbgrader 元数据 / solution markers "
+                    f"without nbgrader metadata"
+                )
             continue
         bad = []
         if meta.get("schema_version") != 3:
@@ -100,7 +120,9 @@ def check_nbgrader(cells, name):
         for key in ("solution", "grade", "locked"):
             if not isinstance(meta.get(key), bool):
                 bad.append(f"{key}: true/false")
-        if meta.get("grade") and not (isinstance(meta.get("points"), (int, float)) and meta["points"] >= 0):
+        if meta.get("grade") and not (
+            isinstance(meta.get("points"), (int, float)) and meta["points"] >= 0
+        ):
             bad.append("points >= 0 for a graded cell")
         if meta.get("solution"):
             if meta.get("locked"):
@@ -113,8 +135,9 @@ def check_nbgrader(cells, name):
         if has_markers and not meta.get("solution"):
             bad.append("solution markers in a cell that is not a solution cell")
         if bad:
-            problems.append(f"{where}: nbgrader 元数据有误 / invalid nbgrader metadata: needs "
-                            + "; ".join(bad))
+            problems.append(
+                f"{where}: nbgrader 元数据有误 / invalid nbgrader metadata: needs " + "; ".join(bad)
+            )
     return problems
 
 
@@ -125,8 +148,10 @@ def _marker_problems(source):
     if not begins or len(begins) != len(ends) or any(b >= e for b, e in zip(begins, ends)):
         return [f"matching {SOLUTION_BEGIN} / {SOLUTION_END} lines"]
     if any(not lines[b].startswith((" ", "\t")) for b in begins):
-        return ["the answer inside a function (indented markers), so the student copy's check "
-                "fails with NotImplementedError"]
+        return [
+            "the answer inside a function (indented markers), so the student copy's check "
+            "fails with NotImplementedError"
+        ]
     return []
 
 
@@ -144,18 +169,24 @@ def check_text(cells, name):
         if cell.cell_type == "markdown":
             if CONTROL.search(cell.source):
                 bad = sorted({repr(c) for c in CONTROL.findall(cell.source)})
-                problems.append(f"{where}: markdown 中有控制字符 / control characters in markdown: "
-                                f"{', '.join(bad)} (e.g. a \\t that ate a \\times)")
+                problems.append(
+                    f"{where}: markdown 中有控制字符 / control characters in markdown: "
+                    f"{', '.join(bad)} (e.g. a \\t that ate a \\times)"
+                )
             if "zh" in tags(cell):
                 for m in CJK_BREAK.finditer(_prose(cell.source)):
-                    problems.append(f"{where}: 中文段落中间换行，显示为空格 / a line break between "
-                                    f"two Chinese characters renders as a space: {m.group()!r}; "
-                                    f"keep each Chinese paragraph on one line")
+                    problems.append(
+                        f"{where}: 中文段落中间换行，显示为空格 / a line break between "
+                        f"two Chinese characters renders as a space: {m.group()!r}; "
+                        f"keep each Chinese paragraph on one line"
+                    )
         elif cell.cell_type == "code":
             for k, line in enumerate(cell.source.splitlines(), 1):
                 if len(line) > MAX_LINE:
-                    problems.append(f"{where}, 第 {k} 行 / line {k}: 代码行超过 {MAX_LINE} 个字符 / "
-                                    f"code line longer than {MAX_LINE} characters ({len(line)})")
+                    problems.append(
+                        f"{where}, 第 {k} 行 / line {k}: 代码行超过 {MAX_LINE} 个字符 / "
+                        f"code line longer than {MAX_LINE} characters ({len(line)})"
+                    )
     return problems
 
 
@@ -167,8 +198,10 @@ def check_outputs(cells, name):
             text = out.get("text", "") if out.get("output_type") == "stream" else ""
             for line in text.splitlines():
                 if len(line) > MAX_LINE:
-                    problems.append(f"{name}: 单元格 / cell {i + 1}: 输出行超过 {MAX_LINE} 个字符 / "
-                                    f"printed line longer than {MAX_LINE} characters: {line[:60]!r}...")
+                    problems.append(
+                        f"{name}: 单元格 / cell {i + 1}: 输出行超过 {MAX_LINE} 个字符 / "
+                        f"printed line longer than {MAX_LINE} characters: {line[:60]!r}..."
+                    )
     return problems
 
 
@@ -183,8 +216,10 @@ def check_images(cells, name, root):
                 continue
             target = (Path(root) / "notebooks" / ref).resolve()
             if not target.is_file() or Path(root).resolve() not in target.parents:
-                problems.append(f"{name}: 单元格 / cell {i + 1}: 图片不存在或在仓库之外 / image missing "
-                                f"or outside the repository: {ref}")
+                problems.append(
+                    f"{name}: 单元格 / cell {i + 1}: 图片不存在或在仓库之外 / image missing "
+                    f"or outside the repository: {ref}"
+                )
     return problems
 
 
@@ -196,12 +231,17 @@ def check_sync(py_path):
         return [f"{py_path.name}: 缺少 / missing {ipynb.name}; {fix}"]
     a, b = read_py(py_path).cells, read_ipynb(ipynb).cells
     if len(a) != len(b):
-        return [f"{py_path.name}: .py 与 .ipynb 不同步（{len(a)} 与 {len(b)} 个单元格） / .py and "
-                f".ipynb out of sync ({len(a)} vs {len(b)} cells); {fix}"]
+        return [
+            f"{py_path.name}: .py 与 .ipynb 不同步（{len(a)} 与 {len(b)} 个单元格） / .py and "
+            f".ipynb out of sync ({len(a)} vs {len(b)} cells); {fix}"
+        ]
     for i, (x, y) in enumerate(zip(a, b)):
-        same = (x.cell_type == y.cell_type and x.source.strip() == y.source.strip()
-                and tags(x) == tags(y)
-                and x.metadata.get("nbgrader") == y.metadata.get("nbgrader"))
+        same = (
+            x.cell_type == y.cell_type
+            and x.source.strip() == y.source.strip()
+            and tags(x) == tags(y)
+            and x.metadata.get("nbgrader") == y.metadata.get("nbgrader")
+        )
         if not same:
             return [f"{py_path.name}: 单元格 {i + 1} 不同步 / cell {i + 1} out of sync; {fix}"]
         if y.cell_type == "code" and y.source.strip() and y.get("execution_count") is None:
@@ -212,11 +252,15 @@ def check_sync(py_path):
     except nbformat.ValidationError as e:
         return [f"{ipynb.name}: 不是有效的笔记本 / not a valid notebook: {e.message}; {fix}"]
     if nb.metadata.get("fmnist_core") != provenance(py_path):
-        return [f"{ipynb.name}: 输出来自旧的代码（课程代码或 fmnist_core 已改） / outputs built from "
-                f"older code (the lesson's code or fmnist_core changed since); {fix}"]
+        return [
+            f"{ipynb.name}: 输出来自旧的代码（课程代码或 fmnist_core 已改） / outputs built from "
+            f"older code (the lesson's code or fmnist_core changed since); {fix}"
+        ]
     if nb.metadata.get("kernelspec") != KERNELSPEC:
-        return [f"{ipynb.name}: kernelspec 与 JupyterLab 写的不同，打开即显示已修改 / kernelspec differs "
-                f"from what JupyterLab writes (the lesson would open as modified); {fix}"]
+        return [
+            f"{ipynb.name}: kernelspec 与 JupyterLab 写的不同，打开即显示已修改 / kernelspec differs "
+            f"from what JupyterLab writes (the lesson would open as modified); {fix}"
+        ]
     return check_outputs(nb.cells, ipynb.name)
 
 
@@ -228,7 +272,11 @@ def lint(root):
     problems = []
     for src in sources:
         cells = read_py(src).cells
-        problems += (check_pairs(cells, src.name) + check_nbgrader(cells, src.name)
-                     + check_text(cells, src.name) + check_images(cells, src.name, root)
-                     + check_sync(src))
+        problems += (
+            check_pairs(cells, src.name)
+            + check_nbgrader(cells, src.name)
+            + check_text(cells, src.name)
+            + check_images(cells, src.name, root)
+            + check_sync(src)
+        )
     return problems

@@ -98,18 +98,28 @@ def build(sources, timeout=900, force=False):
     """
     from nbclient import NotebookClient
 
-    os.environ["FMNIST_DEVICE"] = "cpu"  # stored outputs are made on the CPU; the kernel inherits it
+    os.environ["FMNIST_DEVICE"] = (
+        "cpu"  # stored outputs are made on the CPU; the kernel inherits it
+    )
     for src in map(Path, sources):
         nb = _merged(src)
         ipynb = src.with_suffix(".ipynb")
         old = read_ipynb(ipynb).metadata.get("fmnist_core") if ipynb.exists() else None
-        executed = all(c.get("execution_count") is not None or not c.source.strip()
-                       for c in nb.cells if c.cell_type == "code")
+        executed = all(
+            c.get("execution_count") is not None or not c.source.strip()
+            for c in nb.cells
+            if c.cell_type == "code"
+        )
         if not force and executed and old == provenance(src):
             print(f"{src.name}: 代码未变，只更新文字 / code unchanged, text updated", flush=True)
         else:
             print(f"运行 / running {src.name} ...", flush=True)
-            NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                           resources={"metadata": {"path": str(src.parent)}}).execute()
+            NotebookClient(
+                nb,
+                timeout=timeout,
+                kernel_name="python3",
+                record_timing=False,
+                resources={"metadata": {"path": str(src.parent)}},
+            ).execute()
         jupytext.write(stamp(nb, src), ipynb)
         print(f"  写入 / wrote {ipynb.name}", flush=True)
