@@ -126,9 +126,9 @@ def ex2_cosine_restart_lr(cosine_restart_lr):
         got.append(_learner_trace(cosine_restart_lr, steps, lr0, T0, eta_min))
         ref.append(
             _torch_trace(
-                lambda o: S.CosineAnnealingWarmRestarts(o, T_0=T0, eta_min=eta_min),
+                lambda o: S.CosineAnnealingWarmRestarts(o, T_0=T0, eta_min=eta_min),  # noqa: B023
                 steps,
-                lr0,  # noqa: B023 (called at once)
+                lr0,
             )
         )
         for t in range(steps):
