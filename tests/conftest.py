@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from fmnist_core.checks import WIDTH, CheckFailed
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))  # tests/classroom_flow.py, shared with benchmarks/
 
@@ -23,6 +25,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def _squeeze(text):
+    return "".join(text.split())  # a wrapped hint reads the same as the hint on one line
+
+
+def fails_with(checker, answer, *hints):
+    """The checker rejects ``answer`` with each hint (a string, or a (zh, en) pair from a
+    checker's table) in its message, every line within nbgrader's width. Returns the message
+    with wrapped lines joined again."""
+    with pytest.raises(CheckFailed) as info:
+        checker(answer)
+    message = str(info.value)
+    too_long = [line for line in message.splitlines() if len(line) > WIDTH]
+    assert not too_long, too_long  # nbgrader cuts longer lines of a failure message
+    for hint in hints:
+        for text in (hint,) if isinstance(hint, str) else hint:
+            assert _squeeze(text) in _squeeze(message), message
+    return message.replace("\n  ", " ")
 
 
 @pytest.fixture

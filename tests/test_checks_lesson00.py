@@ -2,22 +2,10 @@
 
 import pytest
 import torch
+from conftest import fails_with
 
 from fmnist_core.checks import CheckFailed
 from fmnist_core.checks import lesson00 as check
-
-HINT_WIDTH = 87  # nbgrader cuts longer lines of a failed check's message
-
-
-def fails_with(checker, answer, *hints):
-    with pytest.raises(CheckFailed) as info:
-        checker(answer)
-    message = str(info.value)
-    for hint in hints:
-        assert hint in message, message
-    assert all(len(line) <= HINT_WIDTH for line in message.splitlines()), message
-    return message
-
 
 # ---------------------------------------------------------------- exercise 1
 

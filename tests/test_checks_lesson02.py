@@ -2,27 +2,10 @@
 
 import pytest
 import torch
+from conftest import fails_with
 
 from fmnist_core.checks import CheckFailed
 from fmnist_core.checks import lesson02 as check
-
-HINT_WIDTH = 87  # nbgrader cuts longer lines of a failed check's message
-
-
-def _squeeze(text):
-    return "".join(text.split())  # the hints are wrapped: compare without the whitespace
-
-
-def fails_with(checker, answer, hint):
-    """``hint`` is a (zh, en) pair from the checker's tables; both must be in the message."""
-    with pytest.raises(CheckFailed) as info:
-        checker(answer)
-    message = str(info.value)
-    for text in hint:
-        assert _squeeze(text) in _squeeze(message), message
-    assert all(len(line) <= HINT_WIDTH for line in message.splitlines()), message
-    return message
-
 
 # ---------------------------------------------------------------- exercise 1
 

@@ -2,23 +2,11 @@
 
 import pytest
 import torch
+from conftest import fails_with
 
-from fmnist_core.checks import CheckFailed
 from fmnist_core.checks import lesson07 as check
 
 MAX_HINT_LINE = 87
-
-
-def fails_with(checker, answer, *hints):
-    with pytest.raises(CheckFailed) as info:
-        checker(answer)
-    message = str(info.value)
-    too_long = [line for line in message.splitlines() if len(line) > MAX_HINT_LINE]
-    assert not too_long, too_long  # nbgrader cuts longer feedback lines
-    joined = message.replace("\n  ", " ")  # wrapped English hints read as one line again
-    for hint in hints:
-        assert hint in joined, message
-    return joined
 
 
 # ---------------------------------------------------------------- exercise 1
