@@ -77,54 +77,9 @@ def test_ex1_in_place_and_unfinished():
 # ---------------------------------------------------------------- exercise 2: Adam
 
 
-def adam_steps(
-    p0,
-    grads,
-    lr,
-    betas,
-    eps,
-    weight_decay=0.0,
-    *,
-    decay=None,
-    fix_m=True,
-    fix_v=True,
-    t0=1,
-    eps_where="outside",
-    swap=False,
-    sign=-1.0,
-):
-    b1, b2 = betas
-    p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
-    for t, g in enumerate(grads, start=t0):
-        if decay == "l2":
-            g = g + weight_decay * p
-        if decay == "adamw":
-            p = p * (1 - lr * weight_decay)
-        if decay == "no_lr":
-            p = p * (1 - weight_decay)
-        if decay == "plus":
-            p = p * (1 + lr * weight_decay)
-        if swap:
-            m = (1 - b1) * m + b1 * g
-            v = (1 - b2) * v + b2 * g**2
-        else:
-            m = b1 * m + (1 - b1) * g
-            v = b2 * v + (1 - b2) * g**2
-        m_hat = m / (1 - b1**t) if fix_m else m
-        v_hat = v / (1 - b2**t) if fix_v else v
-        if eps_where == "outside":
-            denom = torch.sqrt(v_hat) + eps
-        elif eps_where == "inside":
-            denom = torch.sqrt(v_hat + eps)
-        else:  # ε before the correction of v
-            denom = (torch.sqrt(v) + eps) / (1 - b2**t) ** 0.5
-        new_p = p + sign * lr * m_hat / denom
-        p = new_p * (1 - lr * weight_decay) if decay == "after" else new_p
-    return p
-
-
 def adam_answer(**kw):
-    return lambda p0, grads, lr, betas, eps: adam_steps(p0, grads, lr, betas, eps, **kw)
+    # the checker's own generator of right and wrong Adam steps: each mistake is written once
+    return lambda p0, grads, lr, betas, eps: check._adam_variant(p0, grads, lr, betas, eps, **kw)
 
 
 def test_ex2_right_answer_passes(capsys):
@@ -135,13 +90,13 @@ def test_ex2_right_answer_passes(capsys):
 
 ADAM_MISTAKES = [
     ({"sign": +1.0}, "the step goes uphill"),
-    ({"fix_m": False, "fix_v": False}, "bias correction is missing: divide m"),
-    ({"fix_m": False}, "the bias correction of m is missing"),
-    ({"fix_v": False}, "the bias correction of v is missing"),
-    ({"t0": 2}, "off by one"),
-    ({"eps_where": "inside"}, "outside the square root"),
-    ({"eps_where": "before"}, "ε is added too early"),
-    ({"swap": True}, "β multiplies the wrong term"),
+    ({"correct_m": False, "correct_v": False}, "bias correction is missing: divide m"),
+    ({"correct_m": False}, "the bias correction of m is missing"),
+    ({"correct_v": False}, "the bias correction of v is missing"),
+    ({"t_offset": 1}, "off by one"),
+    ({"eps_mode": "inside"}, "outside the square root"),
+    ({"eps_mode": "before_correction"}, "ε is added too early"),
+    ({"swap_beta": True}, "β multiplies the wrong term"),
 ]
 
 
@@ -153,8 +108,8 @@ def test_ex2_mistakes_are_named(kw, hint):
 # ---------------------------------------------------------------- exercise 3: AdamW
 
 
-def adamw_answer(decay="adamw", **kw):
-    return lambda p0, grads, lr, betas, eps, wd: adam_steps(
+def adamw_answer(decay="decoupled", **kw):
+    return lambda p0, grads, lr, betas, eps, wd: check._adam_variant(
         p0, grads, lr, betas, eps, wd, decay=decay, **kw
     )
 
@@ -169,10 +124,10 @@ def test_ex3_right_answer_passes(capsys):
     "decay, hint",
     [
         ("l2", "that is Adam's L2 weight_decay"),
-        ("no_lr", "not multiplied by the learning rate"),
-        ("plus", "the decay has the wrong sign"),
-        ("after", "the decay is in the wrong place"),
-        (None, "weight decay is missing"),
+        ("decoupled_no_lr", "not multiplied by the learning rate"),
+        ("decoupled_wrong_sign", "the decay has the wrong sign"),
+        ("decoupled_after", "the decay is in the wrong place"),
+        ("none", "weight decay is missing"),
     ],
 )
 def test_ex3_decay_mistakes_are_named(decay, hint):
@@ -185,18 +140,19 @@ def test_ex3_adam_mistakes_are_named_too(kw, hint):
 
 
 def test_references_are_torch_optim():
+    # the generator the right answers and the mistakes come from is torch.optim itself
     p0, grads = check._data(21)
     got = check.torch_run(
         torch.optim.AdamW, p0, grads, lr=0.05, betas=(0.9, 0.99), eps=1e-2, weight_decay=0.5
     )
     torch.testing.assert_close(
-        got, adam_steps(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="adamw")
+        got, check._adam_variant(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="decoupled")
     )
     adam_l2 = check.torch_run(
         torch.optim.Adam, p0, grads, lr=0.05, betas=(0.9, 0.99), eps=1e-2, weight_decay=0.5
     )
     torch.testing.assert_close(
-        adam_l2, adam_steps(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="l2")
+        adam_l2, check._adam_variant(p0, grads, 0.05, (0.9, 0.99), 1e-2, 0.5, decay="l2")
     )
     assert not torch.allclose(got, adam_l2)  # L2 and decoupled decay differ
 
@@ -207,8 +163,8 @@ def test_references_are_torch_optim():
 @pytest.mark.parametrize(
     "checker, answer",
     [
-        (check.ex2_adam, adam_answer(t0=0)),
-        (check.ex3_adamw, adamw_answer(t0=0)),
+        (check.ex2_adam, adam_answer(t_offset=-1)),
+        (check.ex3_adamw, adamw_answer(t_offset=-1)),
     ],
 )
 def test_step_count_from_zero_is_named(checker, answer):
