@@ -11,6 +11,7 @@ wrong answers; every line of the hint fits nbgrader's 87 columns.
 
 import functools
 import textwrap
+from typing import NamedTuple
 
 import torch
 
@@ -60,6 +61,32 @@ def wrap_checkers(namespace):
     for name, value in list(namespace.items()):
         if name.startswith("ex") and callable(value) and not hasattr(value, "__wrapped__"):
             namespace[name] = checker(value)
+
+
+class Mistake(NamedTuple):
+    """An anticipated mistake, as data: ``answer`` is what a learner who makes it would pass to
+    the checker (a wrong implementation of the exercise's function, or a wrong value), with the
+    hint the checker shows. A lesson's checks module lists them per exercise in
+    ``MISTAKES = {"ex1_mse": [Mistake(...), ...]}``; the checker runs each answer on its own
+    inputs (``wrong_values``) and tests/test_checks_mistakes.py passes each one to the checker
+    and expects its hint, so every mistake is written once."""
+
+    answer: object
+    zh: str
+    en: str
+
+
+def wrong_values(mistakes, *args, **kwargs):
+    """``(value, zh, en)`` for ``check_close(mistakes=...)``: each mistake's answer called on the
+    checker's inputs (the inputs are cloned); an answer that fails on them is left out."""
+    values = []
+    for m in mistakes:
+        cloned = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
+        try:
+            values.append((m.answer(*cloned, **kwargs), m.zh, m.en))
+        except Exception:  # a wrong answer may not run on every input; it just cannot match
+            continue
+    return values
 
 
 def passed(zh, en):

@@ -1,0 +1,34 @@
+"""Every anticipated mistake of every lesson, read from the checkers' own tables (``MISTAKES``):
+passed to its checker, it fails with its own hint, each line within nbgrader's width."""
+
+import importlib
+import pkgutil
+
+import pytest
+from conftest import fails_with
+
+import fmnist_core.checks as checks
+
+MODULES = [
+    importlib.import_module(f"fmnist_core.checks.{m.name}")
+    for m in pkgutil.iter_modules(checks.__path__)
+    if m.name.startswith("lesson")
+]
+CASES = [
+    pytest.param(module, exercise, mistake, id=f"{module.__name__[-8:]}.{exercise}[{i}]")
+    for module in MODULES
+    for exercise, table in getattr(module, "MISTAKES", {}).items()
+    for i, mistake in enumerate(table)
+]
+
+
+@pytest.mark.parametrize("module, exercise, mistake", CASES)
+def test_each_mistake_gets_its_own_hint(module, exercise, mistake):
+    fails_with(getattr(module, exercise), mistake.answer, (mistake.zh, mistake.en))
+
+
+def test_every_table_names_an_exercise_of_its_module():
+    for module in MODULES:
+        for exercise, table in getattr(module, "MISTAKES", {}).items():
+            assert callable(getattr(module, exercise, None)), (module.__name__, exercise)
+            assert table and all(isinstance(m, checks.Mistake) for m in table), exercise
