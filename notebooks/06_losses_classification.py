@@ -71,16 +71,8 @@ from fmnist_core.checks import lesson06 as check
 _ = fc.plot.cjk_font()  # 有中文字体就用它画图 / use a CJK font for plots when there is one
 device = fc.get_device()  # 有 GPU 就用 GPU / the GPU when there is one
 
-
-def reduce(loss, reduction="mean"):
-    """逐元素损失的归约，与第 05 课相同 / reduce the elementwise losses, as in lesson 05."""
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "mean":
-        return loss.sum() / loss.numel()
-    raise ValueError(f"未知的 reduction / unknown reduction: {reduction!r}")
+# 第 05 课写过的归约，现在从课程包导入 / lesson 05's reduction, now imported from the package
+from fmnist_core.taught import reduce  # noqa: E402
 
 
 # %% [markdown] tags=["zh"]

@@ -389,7 +389,7 @@ for kwargs in ({"momentum": 0.0, "nesterov": True},
 #
 # ### 4.2 检查：权重衰减 = L2 惩罚
 #
-# 下面在课程模型的 `float64` 副本上，用 100 个真实的 Fashion-MNIST 批次（每批 32 张，顺序固定）训练两次：一次用 `SGD(weight_decay=λ)`，一次用不带衰减的 `SGD` 但损失函数加上 $\frac{\lambda}{2} \|\theta\|^2$（由 autograd 求梯度）。100 步之后两组参数相同。后面所有对照都用同一个函数 `train_steps`。
+# 下面在课程模型的 `float64` 副本上，用 100 个真实的 Fashion-MNIST 批次（每批 32 张，顺序固定）训练两次：一次用 `SGD(weight_decay=λ)`，一次用不带衰减的 `SGD` 但损失函数加上 $\frac{\lambda}{2} \|\theta\|^2$（由 autograd 求梯度）。100 步之后两组参数相同。后面所有对照都用同一个函数 `train_steps`。以后的课还会用到 `train_steps`、`assert_differs` 和第 5 节的 `path` 与两个曲面，所以课程包里也有它们：`fmnist_core.taught`。
 
 # %% [markdown] tags=["en"]
 # ## 4. Weight decay
@@ -415,7 +415,8 @@ for kwargs in ({"momentum": 0.0, "nesterov": True},
 # On a `float64` copy of the course model, with 100 real Fashion-MNIST batches (32 images each, in a fixed order), we
 # train twice: once with `SGD(weight_decay=λ)`, once with `SGD` without decay on a loss with
 # $\frac{\lambda}{2} \|\theta\|^2$ added (its gradient by autograd). After 100 steps the parameters are the same. Every
-# later comparison uses the same function `train_steps`.
+# later comparison uses the same function `train_steps`. Later lessons reuse `train_steps`, `assert_differs` and section 5's `path`
+# and surfaces: they are also in the package, as `fmnist_core.taught`.
 
 # %%
 n_steps, batch = 100, 32

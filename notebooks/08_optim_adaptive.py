@@ -50,7 +50,10 @@ import torch
 from torch import nn
 
 import fmnist_core as fc
+from fmnist_core import taught
 from fmnist_core.checks import lesson08 as check
+# 第 07 课写过的工具，现在从课程包导入 / lesson 07's tools, now imported from the package
+from fmnist_core.taught import assert_differs, path, quadratic, rosenbrock
 
 device = fc.get_device()
 fc.plot.cjk_font()  # 有中文字体就用 / use a CJK font when there is one
@@ -154,7 +157,7 @@ for name, cls in OPTIMIZERS_1D.items():
 # %% [markdown] tags=["zh"]
 # ### 1.3 对照用的工具
 #
-# 和上一课一样，每个从零实现的优化器都要和 `torch.optim` 比：在课程模型的 `float64` 副本上用同样的 100 个真实批次（每批 32 张）各训练 100 步，再用 `assert_close` 比较全部参数。`assert_differs` 反过来要求两组参数**不同**，用来证明这个对照能发现故意写错的规则。
+# 和上一课一样，每个从零实现的优化器都要和 `torch.optim` 比：在课程模型的 `float64` 副本上用同样的 100 个真实批次（每批 32 张）各训练 100 步，再用 `assert_close` 比较全部参数。`assert_differs` 反过来要求两组参数**不同**，用来证明这个对照能发现故意写错的规则。这两个工具（以及第 7 节的两个曲面和 `path`）都是第 07 课写过的，现在直接从课程包 `fmnist_core.taught` 导入。
 
 # %% [markdown] tags=["en"]
 # ### 1.3 Tools for the checks
@@ -162,7 +165,8 @@ for name, cls in OPTIMIZERS_1D.items():
 # As in the previous lesson, each from-scratch optimizer is compared with `torch.optim`: each trains a `float64` copy
 # of the course model for 100 steps on the same 100 real batches (32 images each), and `assert_close` compares all the
 # parameters. `assert_differs` asks the opposite, that two sets of parameters **differ**, to show that the comparison
-# catches a deliberately wrong rule.
+# catches a deliberately wrong rule. Both tools (and section 7's two surfaces and `path`) were written in lesson 07; here we
+# import them from the package, `fmnist_core.taught`.
 
 # %%
 X_train, y_train = fc.load_tensors(train=True, device=device)
@@ -172,26 +176,9 @@ y_steps = y_train[:n_steps * batch]
 
 
 def train_steps(make_optimizer, steps=n_steps, seed=0):
-    """训练一个新的 float64 课程模型 steps 步，返回最后的参数 /
-    train a fresh float64 course model for `steps` steps, return its parameters."""
-    fc.set_seed(seed)
-    model = fc.NeuralNetwork().double().to(device)
-    optimizer = make_optimizer(model.parameters())
-    for t in range(steps):
-        X, y = X_steps[t * batch:(t + 1) * batch], y_steps[t * batch:(t + 1) * batch]
-        loss_fn(model(X), y).backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    return [p.detach() for p in model.parameters()]
-
-
-def assert_differs(a, b):
-    """a 与 b 必须不一致 / a and b must differ."""
-    try:
-        torch.testing.assert_close(a, b)
-    except AssertionError:
-        return
-    raise AssertionError("本应不同，却一致 / expected a difference, found none")
+    """第 07 课的 train_steps（在课程包里），用这 100 个批次 / lesson 07's train_steps (in the
+    package), on these 100 batches: a fresh float64 course model, its parameters after `steps`."""
+    return taught.train_steps(make_optimizer, X_steps, y_steps, batch=batch, steps=steps, seed=seed)
 
 
 def compare(name, ours_class, torch_class, combos):
@@ -796,14 +783,6 @@ print("amsgrad ≠ Adam 默认 / Adam default: 100 步内 max 确实起了作用
 # from-scratch versions retrace every path and are compared with `torch.optim` point by point.
 
 # %%
-def quadratic(p):
-    return 0.5 * (p[0] ** 2 + 25 * p[1] ** 2)
-
-
-def rosenbrock(p):
-    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
-
-
 # 曲面、起点、步数、SGD 的学习率、画图范围 / surface, start, steps, SGD's learning rate, plot range
 SURFACES = {
     "quadratic": (quadratic, [-4.0, 1.0], 60, 0.02, (-4.5, 1.5), (-1.5, 1.5)),
@@ -816,19 +795,6 @@ ADAPTIVE = {
     "Adam η=0.1": (torch.optim.Adam, AdamFromScratch, {"lr": 0.1}),
     "AdamW η=0.1 λ=0.1": (torch.optim.AdamW, AdamWFromScratch, {"lr": 0.1, "weight_decay": 0.1}),
 }
-
-
-def path(f, start, steps, make_optimizer):
-    """优化器在曲面 f 上走过的点 / the points an optimizer visits on f."""
-    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    optimizer = make_optimizer([p])
-    points = [p.detach().clone()]
-    for _ in range(steps):
-        f(p).backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        points.append(p.detach().clone())
-    return torch.stack(points)
 
 
 paths = {}

@@ -12,7 +12,7 @@
 # %% [markdown] tags=["zh"]
 # # 09 学习率调度
 #
-# 上一课：[08 自适应优化器](08_optim_adaptive.ipynb) · 下一课：无（这是最后一课），回到起点：[00 数据](00_data.ipynb)
+# 上一课：[08 自适应优化器](08_optim_adaptive.ipynb) · 下一课：[10 综合实战：从 65% 到 90%](10_capstone.ipynb)
 #
 # 到目前为止，学习率在整个训练中都是一个常数。学习率调度器让它随训练变化：开始时步子大，走得快；快结束时步子小，让参数在一个好的位置稳定下来。为什么后期要小步？小批量梯度带噪声，学习率不变时参数会在极小值附近一直晃动，学习率越大，晃动越大；把学习率降下来，晃动也就小了。
 #
@@ -26,7 +26,7 @@
 # %% [markdown] tags=["en"]
 # # 09 Learning-rate schedules
 #
-# Previous: [08 Adaptive optimizers](08_optim_adaptive.ipynb) · Next: none (this is the last lesson); back to the start: [00 Data](00_data.ipynb)
+# Previous: [08 Adaptive optimizers](08_optim_adaptive.ipynb) · Next: [10 Capstone: from 65% to 90%](10_capstone.ipynb)
 #
 # So far the learning rate has been one constant for the whole of training. A learning-rate scheduler changes it as
 # training goes on: large steps at the start to move fast, small steps near the end so that the parameters settle in a
