@@ -1,35 +1,26 @@
 """Fashion-MNIST: one verified cache for every lesson, and two ways to batch it.
 
-The four official files are fetched once into one cache folder (``FMNIST_DATA_DIR``, default
-``~/.cache/fmnist_core``), checked by MD5, and read through ``torchvision.datasets.FashionMNIST``.
-``FMNIST_MIRROR`` names where to fetch from first: a local folder holding the four ``.gz``
-files (it may be read-only) or a base URL. A file whose checksum is wrong is never used.
+torchvision owns the facts about the data set (``FashionMNIST.resources``: the four files and
+their MD5s; ``.mirrors``; ``.classes``) and the tools to check and unpack the files. This module
+adds what the course needs around them: one cache folder for every lesson (``FMNIST_DATA_DIR``,
+default ``~/.cache/fmnist_core``); ``FMNIST_MIRROR``, tried first: a folder holding the four
+``.gz`` files (read, never written: it may be read-only) or a base URL; a corrupt file set aside
+as ``*.corrupt``, never used; and a bilingual error that names every place tried.
 """
 
-import gzip
-import hashlib
 import os
 import shutil
 import sys
+import tempfile
 import urllib.request
 from functools import lru_cache
 from pathlib import Path
 
 import torch
 from torchvision import datasets, transforms
+from torchvision.datasets.utils import calculate_md5, check_integrity, extract_archive
 
-CLASSES_EN = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-]
+CLASSES_EN = list(datasets.FashionMNIST.classes)  # "T-shirt/top", "Trouser", ...
 CLASSES_ZH = [
     "T恤/上衣",
     "裤子",
@@ -42,28 +33,16 @@ CLASSES_ZH = [
     "包",
     "短靴",
 ]
-
-# file name -> (MD5 of the .gz, MD5 of the unpacked file); the official values
-FILES = {
-    "train-images-idx3-ubyte.gz": (
-        "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-        "f4a8712d7a061bf5bd6d2ca38dc4d50a",
-    ),
-    "train-labels-idx1-ubyte.gz": (
-        "25c81989df183df01b3e8a0aad5dffbe",
-        "9018921c3c673c538a1fc5bad174d6f9",
-    ),
-    "t10k-images-idx3-ubyte.gz": (
-        "bef4ecab320f06d8554ea6380940ec79",
-        "8181f5470baa50b63fa0f6fddb340f0a",
-    ),
-    "t10k-labels-idx1-ubyte.gz": (
-        "bb300cfdad3c16e7a12a480ee83cd310",
-        "15d484375f8d13e6eb1aabb0c3f46965",
-    ),
+GZ_MD5 = dict(datasets.FashionMNIST.resources)  # "train-images-idx3-ubyte.gz" -> its MD5
+# the MD5 of each file unpacked from its .gz (torchvision does not check these): a copy damaged
+# after unpacking is unpacked again
+UNPACKED_MD5 = {
+    "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+    "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
+    "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
+    "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
 }
-# tried after FMNIST_MIRROR, in this order
-OFFICIAL_URLS = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
+OFFICIAL_URLS = list(datasets.FashionMNIST.mirrors)  # tried after FMNIST_MIRROR, in this order
 
 
 class DataNotFoundError(RuntimeError):
@@ -81,33 +60,15 @@ def raw_dir():
     return data_dir() / "FashionMNIST" / "raw"
 
 
-def md5(path):
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _sources(name):
-    """Every place to fetch ``name`` from, mirror first: (description, callable that writes dst)."""
+    """Every place to fetch ``name`` from, ``FMNIST_MIRROR`` first, as ``(where, url)``."""
     mirror = os.environ.get("FMNIST_MIRROR", "").strip()
-    urls = list(OFFICIAL_URLS)
-    found = []
-    if mirror and "://" not in mirror:
-        path = Path(mirror).expanduser() / name
-        found.append((f"FMNIST_MIRROR={path}", lambda dst: shutil.copyfile(path, dst)))
-    elif mirror:
-        urls.insert(0, mirror)
-    for base in urls:
-        url = base.rstrip("/") + "/" + name
-        found.append((url, lambda dst, url=url: _download(url, dst)))
-    return found
-
-
-def _download(url, dst):
-    with urllib.request.urlopen(url, timeout=30) as r, open(dst, "wb") as f:
-        shutil.copyfileobj(r, f)
+    if mirror and "://" not in mirror:  # a folder: one more URL (file://), reported by its path
+        path = Path(mirror).expanduser().absolute() / name
+        first = [(str(path), path.as_uri())]
+    else:
+        first = [(f"{mirror.rstrip('/')}/{name}",) * 2] if mirror else []
+    return first + [(f"{base.rstrip('/')}/{name}",) * 2 for base in OFFICIAL_URLS]
 
 
 def _set_aside(path):
@@ -124,15 +85,14 @@ def _set_aside(path):
 def _fetch(name, dst):
     """Put a verified copy of ``name`` at ``dst``; returns the list of (place, why it failed)."""
     tried = []
-    for where, fetch in _sources(name):
+    for where, url in _sources(name):
         part = dst.with_name(f"{dst.name}.{os.getpid()}.part")
         try:
-            fetch(part)
-            got = md5(part)
-            if got != FILES[name][0]:
-                raise ValueError(
-                    f"MD5 {got} != {FILES[name][0]} (损坏或不完整 / corrupt or partial)"
-                )
+            with urllib.request.urlopen(url, timeout=30) as r, open(part, "wb") as f:
+                shutil.copyfileobj(r, f)
+            got = calculate_md5(part)
+            if got != GZ_MD5[name]:
+                raise ValueError(f"MD5 {got} != {GZ_MD5[name]} (损坏或不完整 / corrupt or partial)")
             os.replace(part, dst)
             return tried + [(where, "ok")]
         except Exception as e:  # noqa: BLE001 - every reason is reported below
@@ -141,22 +101,20 @@ def _fetch(name, dst):
     return tried
 
 
-def _unpack(gz_path, name):
-    """Unpack ``name`` next to its ``.gz`` unless a copy with the right MD5 is there."""
-    out = gz_path.with_suffix("")
-    if out.exists() and md5(out) == FILES[name][1]:
+def _unpack(gz):
+    """Unpack ``gz`` beside itself unless a copy with the right MD5 is there already."""
+    out = gz.with_suffix("")
+    if check_integrity(out, UNPACKED_MD5[out.name]):
         return
     if out.exists():
         _set_aside(out)
-    part = out.with_name(f"{out.name}.{os.getpid()}.part")
-    with gzip.open(gz_path, "rb") as src, open(part, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-    if md5(part) != FILES[name][1]:
-        part.unlink()
-        raise DataNotFoundError(
-            f"解压后的 {out.name} 校验失败 / {out.name} fails its checksum after unpacking"
-        )
-    os.replace(part, out)
+    with tempfile.TemporaryDirectory(dir=gz.parent) as tmp:  # the file appears whole or not at all
+        extract_archive(gz, tmp)
+        if not check_integrity(Path(tmp) / out.name, UNPACKED_MD5[out.name]):
+            raise DataNotFoundError(
+                f"解压后的 {out.name} 校验失败 / {out.name} fails its checksum after unpacking"
+            )
+        os.replace(Path(tmp) / out.name, out)
 
 
 def ensure_data(verbose=False):
@@ -167,9 +125,9 @@ def ensure_data(verbose=False):
     raw = raw_dir()
     raw.mkdir(parents=True, exist_ok=True)
     failures = {}
-    for name, (want, _) in FILES.items():
+    for name, md5 in GZ_MD5.items():
         path = raw / name
-        if path.exists() and md5(path) != want:
+        if path.exists() and not check_integrity(path, md5):
             _set_aside(path)
         if not path.exists():
             tried = _fetch(name, path)
@@ -179,7 +137,7 @@ def ensure_data(verbose=False):
             if not path.exists():
                 failures[name] = tried
                 continue
-        _unpack(path, name)
+        _unpack(path)
     if failures:
         raise DataNotFoundError(_missing_message(raw, failures))
     return data_dir()
