@@ -19,7 +19,7 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from fmnist_core.tooling.notebooks import lesson_sources, read_py  # noqa: E402
+from fmnist_core.tooling.lessons import lesson_sources, read_py  # noqa: E402
 
 PATCH = """
 import torch as _torch

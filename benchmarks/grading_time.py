@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 import classroom_flow as flow  # noqa: E402
 
-from fmnist_core.tooling.notebooks import lesson_sources  # noqa: E402
+from fmnist_core.tooling.lessons import lesson_sources  # noqa: E402
 
 
 def main(argv=None):

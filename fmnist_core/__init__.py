@@ -20,7 +20,15 @@ from .data import (
 )
 from .grading import enable_if_grading
 from .model import NeuralNetwork, count_parameters
-from .plot import class_label, label, pad, plot_histories, show_images, text_width
+from .plot import (
+    class_label,
+    label,
+    pad,
+    plot_histories,
+    show_images,
+    text_width,
+    use_cjk_font,
+)
 from .train import evaluate, fit, get_device, set_seed, train_epoch
 
 __version__ = "0.1.0"
@@ -46,6 +54,7 @@ __all__ = [
     "plot_histories",
     "show_images",
     "text_width",
+    "use_cjk_font",
     "evaluate",
     "fit",
     "get_device",

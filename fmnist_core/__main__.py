@@ -1,28 +1,63 @@
-"""``python -m fmnist_core COMMAND``: the course from a terminal.
-
-data                      fetch or verify Fashion-MNIST, print where it is
-train                     train the course model, print the final test accuracy
-lint                      check the lessons (pairs, nbgrader metadata, .py/.ipynb sync)
-build [LESSON ...]        re-execute lessons from their .py and write the .ipynb
-course OUT_DIR            a ready nbgrader course (teachers; needs the [teacher] extra to grade)
-student OUT_DIR           student copies of the lessons
-export --lang zh|en OUT   the lessons in one language
-images                    redraw the figures in images/
-"""
+"""python -m fmnist_core COMMAND: the course from a terminal."""
 
 import argparse
 import sys
+from pathlib import Path
+
+AUDIENCES = {  # who runs the commands: (zh, en, the install that brings what they import)
+    "learners": ("学习者", "learners", "any install"),
+    "teachers": ("教师", "teachers", 'pip install -e ".[teacher]"'),
+    "maintainers": ("维护者", "maintainers", 'pip install -e ".[dev]"'),
+}
+COMMANDS = {  # command: (audience, arguments, what it does)
+    "data": ("learners", "", "fetch or verify Fashion-MNIST, print where it is"),
+    "train": ("learners", "[OPTIONS]", "train the course model, print the final test accuracy"),
+    "student": ("teachers", "OUT_DIR", "student copies of the lessons"),
+    "export": ("teachers", "--lang zh|en OUT_DIR", "the lessons in one language"),
+    "course": ("teachers", "OUT_DIR", "a ready nbgrader course"),
+    "lint": ("maintainers", "", "check the lessons (zh/en pairs, nbgrader, .py/.ipynb sync)"),
+    "build": ("maintainers", "[LESSON ...]", "re-execute lessons, write their .ipynb"),
+    "images": ("maintainers", "", "redraw the figures in images/"),
+}
+
+
+def _overview():
+    """The commands grouped by audience, each group with the install it needs (``--help``)."""
+    lines = [__doc__]
+    for key, (zh, en, install) in AUDIENCES.items():
+        lines += ["", f"{zh} / {en} ({install}):"]
+        lines += [
+            f"  {f'{name} {args}'.strip():<29}{what}"
+            for name, (audience, args, what) in COMMANDS.items()
+            if audience == key
+        ]
+    return "\n".join(lines)
+
+
+def _missing_extra(command, error):
+    """What to say when a teacher's or maintainer's command lacks a module its extra brings
+    (None for a learner's command, or for a module of this package: that is a bug)."""
+    audience, module = COMMANDS[command][0], (error.name or "?").partition(".")[0]
+    if audience == "learners" or module == "fmnist_core":
+        return None
+    zh, en, install = AUDIENCES[audience]
+    return (
+        f"python -m fmnist_core {command} 需要 {module}，这个环境里没有 / needs {module}, which this "
+        f"environment lacks.\n{zh}的命令都用得到它，请安装 / the {en}' commands need it; install:\n"
+        f"  {install}"
+    )
+
 
 LOSSES = ["ce", "nll", "mse", "l1", "smoothl1", "bce"]
 OPTIMIZERS = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
 
 
 def cmd_data(args):
-    from .data import FILES, ensure_data, raw_dir
+    from .data import GZ_MD5, ensure_data, raw_dir
 
     ensure_data(verbose=True)
     print(f"Fashion-MNIST 就绪，MD5 已校验 / ready, MD5 verified: {raw_dir()}")
-    for name in FILES:
+    for name in GZ_MD5:
         print(f"  {name}")
 
 
@@ -92,8 +127,8 @@ def cmd_train(args):
 
 
 def cmd_lint(args):
+    from .tooling.lessons import find_root, lesson_sources
     from .tooling.lint import lint
-    from .tooling.notebooks import find_root, lesson_sources
 
     root = find_root()
     problems = lint(root)
@@ -109,11 +144,11 @@ def cmd_lint(args):
 
 
 def cmd_build(args):
-    from .tooling.notebooks import build, find_root, lesson_sources
+    from .tooling.lessons import build, find_root, lesson_sources
 
     sources = lesson_sources(find_root())
     if args.lessons:
-        wanted = [a.replace(".ipynb", "").replace(".py", "").split("/")[-1] for a in args.lessons]
+        wanted = [Path(a).stem for a in args.lessons]
         sources = [s for s in sources if any(s.stem == w or s.stem.startswith(w) for w in wanted)]
         if not sources:
             print(f"没有匹配的课程 / no lesson matches {args.lessons}")
@@ -124,7 +159,7 @@ def cmd_build(args):
 
 def cmd_student(args):
     from .tooling.classroom import make_student
-    from .tooling.notebooks import find_root
+    from .tooling.lessons import find_root
 
     for path in make_student(find_root(), args.out_dir):
         print(f"写入 / wrote {path}")
@@ -132,7 +167,7 @@ def cmd_student(args):
 
 def cmd_course(args):
     from .tooling.classroom import make_course
-    from .tooling.notebooks import find_root
+    from .tooling.lessons import find_root
 
     try:
         written = make_course(find_root(), args.out_dir, args.course_id, args.lessons)
@@ -149,7 +184,7 @@ def cmd_course(args):
 
 def cmd_export(args):
     from .tooling.classroom import make_export
-    from .tooling.notebooks import find_root
+    from .tooling.lessons import find_root
 
     for path in make_export(find_root(), args.lang, args.out_dir):
         print(f"写入 / wrote {path}")
@@ -157,7 +192,7 @@ def cmd_export(args):
 
 def cmd_images(args):
     from .tooling.figures import make_images
-    from .tooling.notebooks import find_root
+    from .tooling.lessons import find_root
 
     for path in make_images(find_root() / "images"):
         print(f"写入 / wrote {path}")
@@ -166,12 +201,21 @@ def cmd_images(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m fmnist_core",
-        description=__doc__,
+        usage="%(prog)s [-h] COMMAND ...",
+        description=_overview(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("data", help="fetch or verify the data set").set_defaults(func=cmd_data)
-    t = sub.add_parser("train", help="train the course model")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help=argparse.SUPPRESS
+    )
+
+    def command(name, func):
+        p = sub.add_parser(name, description=COMMANDS[name][2])
+        p.set_defaults(func=func)
+        return p
+
+    command("data", cmd_data)
+    t = command("train", cmd_train)
     t.add_argument("--loss", choices=LOSSES, default="ce")
     t.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     t.add_argument("--lr", type=float, default=1e-3)
@@ -186,26 +230,20 @@ def main(argv=None):
     )
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--no-progress", action="store_true")
-    t.set_defaults(func=cmd_train)
-    sub.add_parser("lint", help="check the lessons").set_defaults(func=cmd_lint)
-    b = sub.add_parser("build", help="re-execute lessons and write their .ipynb")
-    b.add_argument("lessons", nargs="*", help="e.g. 00_data or notebooks/00_data.py (default: all)")
-    b.add_argument("--timeout", type=int, default=900, help="seconds per cell")
-    b.add_argument("--force", action="store_true", help="re-run even when only the text changed")
-    b.set_defaults(func=cmd_build)
-    c = sub.add_parser("course", help="a ready nbgrader course")
+    command("student", cmd_student).add_argument("out_dir")
+    e = command("export", cmd_export)
+    e.add_argument("--lang", choices=["zh", "en"], required=True)
+    e.add_argument("out_dir")
+    c = command("course", cmd_course)
     c.add_argument("out_dir")
     c.add_argument("--course-id", default="fmnist-course")
     c.add_argument("--lessons", nargs="*", help="e.g. 01_model 05 (default: all)")
-    c.set_defaults(func=cmd_course)
-    s = sub.add_parser("student", help="student copies of the lessons")
-    s.add_argument("out_dir")
-    s.set_defaults(func=cmd_student)
-    e = sub.add_parser("export", help="the lessons in one language")
-    e.add_argument("--lang", choices=["zh", "en"], required=True)
-    e.add_argument("out_dir")
-    e.set_defaults(func=cmd_export)
-    sub.add_parser("images", help="redraw the figures in images/").set_defaults(func=cmd_images)
+    command("lint", cmd_lint)
+    b = command("build", cmd_build)
+    b.add_argument("lessons", nargs="*", help="e.g. 00_data or notebooks/00_data.py (default: all)")
+    b.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    b.add_argument("--force", action="store_true", help="re-run even when only the text changed")
+    command("images", cmd_images)
     args = parser.parse_args(argv)
     from .data import DataNotFoundError
 
@@ -214,6 +252,12 @@ def main(argv=None):
     except DataNotFoundError as e:
         print(e, file=sys.stderr)
         return 2
+    except ModuleNotFoundError as e:
+        message = _missing_extra(args.command, e)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -165,7 +165,10 @@ def _missing_message(raw, failures):
 
 
 def class_name(i, lang="both"):
-    """The name of class ``i``: ``lang`` is "zh", "en" or "both"."""
+    """The name of class ``i`` as text to print: ``lang`` "zh", "en" or "both" ("衬衫 Shirt").
+
+    In a figure use ``fc.class_label(i)``: it falls back to English where no font draws Chinese.
+    """
     i = int(i)
     return {"zh": CLASSES_ZH[i], "en": CLASSES_EN[i]}.get(lang, f"{CLASSES_ZH[i]} {CLASSES_EN[i]}")
 

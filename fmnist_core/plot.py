@@ -1,4 +1,8 @@
-"""Plots with Chinese and English labels: a CJK font when the system has one, English otherwise."""
+"""Plots with Chinese and English labels: a CJK font when the system has one, English otherwise.
+
+Text for a figure: ``label(zh, en)`` for any label or title, ``class_label(i)`` for a class
+name. Text to print: ``fc.class_name(i, lang)`` (``data``), and ``pad`` to line up a table.
+"""
 
 import os
 import unicodedata
@@ -32,8 +36,9 @@ def _first_cjk():
     return next((name for name in CJK_FONTS if name in installed), "")
 
 
-def cjk_font():
-    """The first CJK font installed here (and make matplotlib use it), or "" when there is none.
+def use_cjk_font():
+    """Make matplotlib draw Chinese with the first CJK font installed here, and return that
+    font's name ("" when there is none: figures then use English labels only).
 
     matplotlib keeps a cache of the fonts it found the first time it ran; when that cache knows
     no CJK font, the system's fonts are scanned once more, so a font installed since is found.
@@ -60,6 +65,9 @@ def cjk_font():
     return _cjk
 
 
+cjk_font = use_cjk_font  # the old name, still called by the lessons' first cells
+
+
 def text_width(s):
     """Columns ``s`` takes in a terminal or notebook output: Chinese characters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(s))
@@ -74,19 +82,21 @@ def pad(s, width, align="<"):
 
 
 def label(zh, en):
-    """A bilingual label "zh / en", or just ``en`` where no CJK font can draw ``zh``."""
-    return f"{zh} / {en}" if cjk_font() else en
+    """Text for a figure (axis label, title, legend): "zh / en", or just ``en`` where no CJK
+    font can draw ``zh``."""
+    return f"{zh} / {en}" if use_cjk_font() else en
 
 
 def class_label(i):
-    """A class name for a plot: "T恤/上衣 T-shirt/top", or "T-shirt/top" without a CJK font."""
+    """Class ``i``'s name for a figure: "T恤/上衣" above "T-shirt/top", or "T-shirt/top" alone
+    without a CJK font (to print it, ``fc.class_name``)."""
     i = int(i)
-    return f"{CLASSES_ZH[i]}\n{CLASSES_EN[i]}" if cjk_font() else CLASSES_EN[i]
+    return f"{CLASSES_ZH[i]}\n{CLASSES_EN[i]}" if use_cjk_font() else CLASSES_EN[i]
 
 
 def show_images(images, labels, preds=None, ncols=8, size=1.5):
     """A grid of images titled with their class names; a wrong prediction is titled in red."""
-    cjk_font()
+    use_cjk_font()
     n = len(images)
     nrows = (n + ncols - 1) // ncols
     fig, axes = plt.subplots(
@@ -123,7 +133,7 @@ def plot_histories(histories, metrics=None, title=None, size=(10, 3.5)):
         "val_acc": ("验证准确率", "validation accuracy"),
         "seconds": ("每轮秒数", "seconds per epoch"),
     }
-    cjk_font()
+    use_cjk_font()
     fig, axes = plt.subplots(1, len(metrics), figsize=size, squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for run, history in histories.items():

@@ -7,14 +7,14 @@ import sys
 import nbformat
 import pytest
 
-from fmnist_core.tooling import classroom, notebooks
+from fmnist_core.tooling import classroom, lessons
 
 SOLUTION_CODE = re.compile(r"### BEGIN SOLUTION|### END SOLUTION|BEGIN HIDDEN TESTS")
 
 
 def _answers(root, stem):
     """Each answer of a lesson's teacher copy: the code between the solution markers."""
-    nb = notebooks.read_py(root / "notebooks" / f"{stem}.py")
+    nb = lessons.read_py(root / "notebooks" / f"{stem}.py")
     return [
         a.strip()
         for c in nb.cells
@@ -31,7 +31,7 @@ def test_student_copies_are_locked_and_hold_no_answer(
     else:
         monkeypatch.setitem(sys.modules, "nbgrader.preprocessors", None)  # import fails
     written = classroom.make_student(root, tmp_path)
-    assert len(written) == len(notebooks.lesson_sources(root))
+    assert len(written) == len(lessons.lesson_sources(root))
     for path in written:
         nb = nbformat.read(path, 4)
         assert "jupytext" not in nb.metadata and "fmnist_core" not in nb.metadata

@@ -15,7 +15,7 @@ from conftest import ROOT
 from torch import nn, optim
 from torch.optim import lr_scheduler
 
-from fmnist_core.tooling.notebooks import lesson_sources, read_py
+from fmnist_core.tooling.lessons import lesson_sources, read_py
 
 # Deprecated classes only, each with the reason: none today.
 # 只允许跳过 PyTorch 已弃用的类 / only classes PyTorch deprecates may be skipped

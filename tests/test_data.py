@@ -7,6 +7,8 @@ import stat
 
 import pytest
 import torch
+from torchvision.datasets import FashionMNIST
+from torchvision.datasets.utils import calculate_md5
 
 import fmnist_core as fc
 from fmnist_core import data
@@ -14,11 +16,12 @@ from fmnist_core import data
 
 @pytest.fixture
 def fake_files(tmp_path, monkeypatch):
-    """Four small fake .gz files in a read-only mirror folder, with FILES pointing at their MD5s."""
+    """Four small fake .gz files in a read-only mirror folder, with the MD5 tables pointing at
+    them: ``{name: (MD5 of the .gz, MD5 of the unpacked file)}``."""
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     table = {}
-    for k, name in enumerate(data.FILES):
+    for k, name in enumerate(data.GZ_MD5):
         raw = bytes([k]) * (100 + k)
         gz = gzip.compress(raw, mtime=0)
         (mirror / name).write_bytes(gz)
@@ -26,7 +29,10 @@ def fake_files(tmp_path, monkeypatch):
     for f in mirror.iterdir():
         f.chmod(stat.S_IREAD)
     mirror.chmod(stat.S_IREAD | stat.S_IEXEC)
-    monkeypatch.setattr(data, "FILES", table)
+    monkeypatch.setattr(data, "GZ_MD5", {name: gz for name, (gz, _) in table.items()})
+    monkeypatch.setattr(
+        data, "UNPACKED_MD5", {name.removesuffix(".gz"): raw for name, (_, raw) in table.items()}
+    )
     monkeypatch.setattr(data, "OFFICIAL_URLS", [(tmp_path / "no_such_server").as_uri() + "/"])
     monkeypatch.setenv("FMNIST_DATA_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("FMNIST_MIRROR", str(mirror))
@@ -38,8 +44,8 @@ def test_copies_from_read_only_mirror_and_verifies(fake_files, tmp_path):
     mirror, table = fake_files
     assert data.ensure_data() == tmp_path / "cache"
     for name, (gz_md5, raw_md5) in table.items():
-        assert data.md5(data.raw_dir() / name) == gz_md5
-        assert data.md5(data.raw_dir() / name.removesuffix(".gz")) == raw_md5
+        assert calculate_md5(data.raw_dir() / name) == gz_md5
+        assert calculate_md5(data.raw_dir() / name.removesuffix(".gz")) == raw_md5
     assert sorted(os.listdir(mirror)) == sorted(table)  # the mirror is left untouched
 
 
@@ -50,7 +56,7 @@ def test_corrupt_cached_file_is_set_aside_and_fetched_again(fake_files, capsys):
     target = data.raw_dir() / name
     target.write_bytes(target.read_bytes()[:10])  # a partial download
     data.ensure_data()
-    assert data.md5(target) == table[name][0]
+    assert calculate_md5(target) == table[name][0]
     assert (data.raw_dir() / (name + ".corrupt")).read_bytes() != target.read_bytes()
     err = capsys.readouterr().err
     assert "校验失败" in err and "checksum mismatch" in err
@@ -62,15 +68,13 @@ def test_corrupt_unpacked_file_is_unpacked_again(fake_files):
     unpacked = data.raw_dir() / "t10k-labels-idx1-ubyte"
     unpacked.write_bytes(b"garbage")
     data.ensure_data()
-    assert data.md5(unpacked) == table["t10k-labels-idx1-ubyte.gz"][1]
+    assert calculate_md5(unpacked) == table["t10k-labels-idx1-ubyte.gz"][1]
 
 
 def test_corrupt_mirror_file_is_never_used(fake_files, monkeypatch):
     mirror, table = fake_files
     name = "t10k-images-idx3-ubyte.gz"
-    monkeypatch.setitem(
-        data.FILES, name, ("0" * 32, table[name][1])
-    )  # the mirror's copy now mismatches
+    monkeypatch.setitem(data.GZ_MD5, name, "0" * 32)  # the mirror's copy now mismatches
     with pytest.raises(data.DataNotFoundError) as info:
         data.ensure_data()
     msg = str(info.value)
@@ -90,7 +94,7 @@ def test_no_data_anywhere_gives_bilingual_error_naming_every_place(
     msg = str(info.value)
     assert "找不到 Fashion-MNIST" in msg and "could not be found" in msg
     assert "怎么办" in msg and "what to do" in msg and "FMNIST_MIRROR" in msg
-    for name in data.FILES:
+    for name in data.GZ_MD5:
         assert str(empty / name) in msg  # the mirror was tried
         assert (tmp_path / "no_such_server").as_uri() + "/" + name in msg  # so was the official URL
     assert str(data.raw_dir()) in msg
@@ -100,7 +104,7 @@ def test_mirror_url_is_tried_first(fake_files, monkeypatch):
     mirror, table = fake_files
     monkeypatch.setenv("FMNIST_MIRROR", mirror.as_uri())  # a base URL instead of a folder
     data.ensure_data()
-    assert all(data.md5(data.raw_dir() / n) == table[n][0] for n in table)
+    assert all(calculate_md5(data.raw_dir() / n) == table[n][0] for n in table)
 
 
 def test_cli_data_reports_the_error(fake_files, tmp_path, monkeypatch, capsys):
@@ -115,6 +119,7 @@ def test_cli_data_reports_the_error(fake_files, tmp_path, monkeypatch, capsys):
 
 
 def test_real_data_and_fast_path_match_to_tensor():
+    assert set(data.UNPACKED_MD5) == {name.removesuffix(".gz") for name in data.GZ_MD5}
     train, test = fc.load_datasets()
     assert (len(train), len(test)) == (60000, 10000)
     X, y = fc.load_tensors(train=False)
@@ -146,6 +151,7 @@ def test_tensor_loader_batches():
 
 def test_class_names():
     assert len(fc.CLASSES_ZH) == len(fc.CLASSES_EN) == 10
+    assert fc.CLASSES_EN == FashionMNIST.classes  # torchvision's names, in its order
     assert fc.class_name(6) == "衬衫 Shirt" and fc.class_name(6, "en") == "Shirt"
 
 

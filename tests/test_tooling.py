@@ -1,14 +1,17 @@
 """The course tooling: lint, student copies, one-language export, figures."""
 
+import importlib
+import os
 import re
 import shutil
+import sys
 
 import jupytext
 import nbformat
 import pytest
 
 from fmnist_core.__main__ import main
-from fmnist_core.tooling import classroom, lint, notebooks
+from fmnist_core.tooling import classroom, lessons, lint
 
 HEADER = """# ---
 # jupyter:
@@ -59,13 +62,13 @@ def make_course(tmp_path, source=GOOD, execute=False):
     py = tmp_path / "notebooks" / "00_test.py"
     py.write_text(source)
     if execute:
-        notebooks.build([py])
+        lessons.build([py])
     else:
         nb = jupytext.read(py)
         for k, cell in enumerate(nb.cells):
             if cell.cell_type == "code":
                 cell.execution_count = k
-        jupytext.write(notebooks.stamp(nb, py), py.with_suffix(".ipynb"))
+        jupytext.write(lessons.stamp(nb, py), py.with_suffix(".ipynb"))
     return py
 
 
@@ -175,7 +178,7 @@ def test_student_copies_of_the_lessons_hold_no_answer_code(root, tmp_path):
     written = classroom.make_student(root, tmp_path)
     assert written and (tmp_path / "images").is_dir()
     for path in written:
-        teacher = notebooks.read_py(root / "notebooks" / path.with_suffix(".py").name)
+        teacher = lessons.read_py(root / "notebooks" / path.with_suffix(".py").name)
         student = nbformat.read(path, 4)
         assert len(student.cells) == len(teacher.cells)
         for t, s in zip(teacher.cells, student.cells):
@@ -221,7 +224,7 @@ def test_export_holds_one_language_only(root, tmp_path):
             )
             code_in = [
                 c.source
-                for c in notebooks.read_py(root / "notebooks" / path.with_suffix(".py").name).cells
+                for c in lessons.read_py(root / "notebooks" / path.with_suffix(".py").name).cells
                 if c.cell_type == "code"
             ]
             assert [c.source for c in nb.cells if c.cell_type == "code"] == code_in
@@ -234,8 +237,8 @@ def test_every_image_a_lesson_shows_is_served_by_the_readme_command(root):
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert "jupyter lab notebooks/" not in readme and "jupyter lab\n" in readme
     found = 0
-    for src in notebooks.lesson_sources(root):
-        for cell in notebooks.read_py(src).cells:
+    for src in lessons.lesson_sources(root):
+        for cell in lessons.read_py(src).cells:
             if cell.cell_type == "markdown":
                 for ref in lint.IMAGE.findall(cell.source):
                     found += 1
@@ -287,11 +290,11 @@ def test_lint_catches_stale_invalid_and_wrongly_labelled_notebooks(tmp_path):
     nb.metadata["fmnist_core"]["package"] = "0" * 16  # built before fmnist_core changed
     nbformat.write(nb, ipynb)
     assert any("older code" in p for p in lint.lint(tmp_path))
-    nb.metadata["fmnist_core"] = notebooks.provenance(py)
+    nb.metadata["fmnist_core"] = lessons.provenance(py)
     nb.metadata["kernelspec"]["display_name"] = "Python 3"
     nbformat.write(nb, ipynb)
     assert any("kernelspec" in p for p in lint.lint(tmp_path))
-    nb.metadata["kernelspec"] = dict(notebooks.KERNELSPEC)
+    nb.metadata["kernelspec"] = dict(lessons.KERNELSPEC)
     nb.cells[2]["outputs"] = [{"output_type": "stream"}]  # no name, no text
     ipynb.write_text(
         nbformat.writes(nb, validate=False) if False else __import__("json").dumps(nb),
@@ -306,20 +309,23 @@ def test_lint_catches_an_image_outside_the_repository(tmp_path):
     assert any("outside the repository" in p for p in lint.lint(tmp_path))
 
 
-def test_build_keeps_cell_ids_and_reruns_only_when_code_changes(tmp_path, capsys):
+def test_build_keeps_cell_ids_and_reruns_only_when_code_changes(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("FMNIST_DEVICE", raising=False)
     py = make_course(tmp_path, execute=True)
     ipynb = py.with_suffix(".ipynb")
     ids = [c.id for c in nbformat.read(ipynb, 4).cells]
     assert lint.lint(tmp_path) == []
     py.write_text(py.read_text().replace("# # Title", "# # A title"))
-    notebooks.build([py])
+    lessons.build([py])
     assert "code unchanged" in capsys.readouterr().out
     nb = nbformat.read(ipynb, 4)
     assert [c.id for c in nb.cells] == ids and nb.cells[2].outputs[0]["text"] == "6\n"
-    py.write_text(py.read_text().replace("print(x * 2)", "print(x * 5)"))
-    notebooks.build([py])
+    device = 'import os\nprint(x * 5, os.environ.get("FMNIST_DEVICE"))'
+    py.write_text(py.read_text().replace("print(x * 2)", device))
+    lessons.build([py])
     nb = nbformat.read(ipynb, 4)
-    assert "running" in capsys.readouterr().out and nb.cells[2].outputs[0]["text"] == "15\n"
+    assert "running" in capsys.readouterr().out and nb.cells[2].outputs[0]["text"] == "15 cpu\n"
+    assert "FMNIST_DEVICE" not in os.environ  # the kernel's device, not this process's
     assert [c.id for c in nb.cells] == ids
     assert all("execution" not in c.metadata for c in nb.cells)
     assert lint.lint(tmp_path) == []
@@ -331,3 +337,60 @@ def test_figures_are_drawn(tmp_path):
     written = make_images(tmp_path)
     assert sorted(p.name for p in written) == sorted(FIGURES)
     assert all(p.stat().st_size > 10_000 for p in written)
+
+
+def _without(monkeypatch, *modules):
+    """An install that lacks ``modules``: importing them fails, and the tooling imports afresh."""
+    import fmnist_core.tooling as tooling
+
+    for name in [m for m in sys.modules if m.startswith("fmnist_core.tooling.")]:
+        monkeypatch.delitem(sys.modules, name)
+        short = name.rpartition(".")[2]
+        if hasattr(tooling, short):
+            monkeypatch.setattr(tooling, short, getattr(tooling, short))  # restored afterwards
+    for name in modules:
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+@pytest.mark.parametrize(
+    "argv, missing, install",
+    [
+        (["student", "out"], "nbformat", '".[teacher]"'),
+        (["export", "--lang", "zh", "out"], "nbformat", '".[teacher]"'),
+        (["course", "out"], "nbformat", '".[teacher]"'),
+        (["lint"], "jupytext", '".[dev]"'),
+        (["build", "00"], "nbclient", '".[dev]"'),
+    ],
+)
+def test_a_command_without_its_extra_names_the_install(
+    tmp_path, monkeypatch, capsys, argv, missing, install
+):
+    make_course(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    _without(monkeypatch, missing)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"需要 {missing}" in err
+        and f"needs {missing}" in err
+        and f"pip install -e {install}" in err
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_teacher_commands_need_no_jupytext_and_images_needs_no_extra(monkeypatch):
+    _without(monkeypatch, "jupytext")
+    importlib.import_module("fmnist_core.tooling.classroom")  # student, export, course
+    _without(monkeypatch, "jupytext", "nbformat", "nbclient")
+    importlib.import_module("fmnist_core.tooling.figures")  # images
+    importlib.import_module("fmnist_core.tooling.lessons")  # find_root, lesson_sources
+
+
+def test_help_groups_the_commands_by_audience(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    heads = ["learners (any install)", 'teachers (pip install -e ".[teacher]")', "maintainers"]
+    assert [out.index(h) for h in heads] == sorted(out.index(h) for h in heads)
+    for group, commands in zip(out.split("\n\n")[2:], [["data"], ["student"], ["lint", "build"]]):
+        assert all(f"\n  {c} " in group for c in commands), group

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from ..grading import GRADING_MARKER
-from .notebooks import SOLUTION_BEGIN, SOLUTION_END, lesson_sources, read_ipynb, tags
+from .lessons import SOLUTION_BEGIN, SOLUTION_END, lesson_sources, read_ipynb, tags
 
 STUB = "# 在这里写你的答案 / YOUR CODE HERE\nraise NotImplementedError()"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
-from ..plot import cjk_font, label  # noqa: E402
+from ..plot import label, use_cjk_font  # noqa: E402
 
 
 def _box(ax, x, y, w, h, text, color):
@@ -32,7 +32,7 @@ def _arrow(ax, a, b, text=""):
 
 
 def _two_lines(zh, en):
-    return f"{zh}\n{en}" if cjk_font() else en
+    return f"{zh}\n{en}" if use_cjk_font() else en
 
 
 def _row(ax, y, items, x0=1.0, dx=2.0, w=1.7, h=0.5):
@@ -173,7 +173,7 @@ def make_images(out_dir):
     """Draw every figure into ``out_dir``; returns the paths written."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if not cjk_font():
+    if not use_cjk_font():
         print("没有中文字体，图中只用英文 / no CJK font found: the figures use English only")
     written = []
     for name, draw in FIGURES.items():

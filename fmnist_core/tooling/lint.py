@@ -1,12 +1,13 @@
-"""The course lint: the rules of ../shared/STYLE.md that a program can check.
+"""The course lint: the rules of CONTRIBUTING.md that a program can check.
 
 - every markdown cell is tagged ``zh`` or ``en``; each ``zh`` cell is followed by its ``en``
   cell, with the same headings (level, and the first number: section or exercise), display
   formulas and images;
 - exercise cells carry valid nbgrader metadata, and answers sit between the solution markers,
   inside a function;
-- each ``.py`` has its ``.ipynb`` with the same cells, all code cells executed, built from the
-  current code (``build``'s stamp), valid for ``nbformat``, with JupyterLab's kernelspec;
+- each ``.py`` has its ``.ipynb``: valid (``nbformat.validate``), the same cells (jupytext's
+  own comparison), all code cells executed, built from the current code (``build``'s stamp),
+  with JupyterLab's kernelspec;
 - no line break between two Chinese characters in a ``zh`` cell (it renders as a space), no
   control characters in markdown, code and printed lines of at most 100 characters;
 - every image a lesson shows exists inside the repository (the folder ``jupyter lab`` serves).
@@ -16,8 +17,9 @@ import re
 from pathlib import Path
 
 import nbformat
+from jupytext.compare import NotebookDifference, compare_notebooks
 
-from .notebooks import (
+from .lessons import (
     KERNELSPEC,
     SOLUTION_BEGIN,
     SOLUTION_END,
@@ -224,42 +226,36 @@ def check_images(cells, name, root):
 
 
 def check_sync(py_path):
-    """The ``.ipynb`` holds the same cells as the ``.py`` and every code cell was executed."""
+    """The ``.ipynb`` is a valid notebook holding the ``.py``'s cells, every code cell executed,
+    built from the current code."""
     ipynb = py_path.with_suffix(".ipynb")
     fix = f"运行 / run: python -m fmnist_core build {py_path.name}"
     if not ipynb.exists():
         return [f"{py_path.name}: 缺少 / missing {ipynb.name}; {fix}"]
-    a, b = read_py(py_path).cells, read_ipynb(ipynb).cells
-    if len(a) != len(b):
-        return [
-            f"{py_path.name}: .py 与 .ipynb 不同步（{len(a)} 与 {len(b)} 个单元格） / .py and "
-            f".ipynb out of sync ({len(a)} vs {len(b)} cells); {fix}"
-        ]
-    for i, (x, y) in enumerate(zip(a, b)):
-        same = (
-            x.cell_type == y.cell_type
-            and x.source.strip() == y.source.strip()
-            and tags(x) == tags(y)
-            and x.metadata.get("nbgrader") == y.metadata.get("nbgrader")
-        )
-        if not same:
-            return [f"{py_path.name}: 单元格 {i + 1} 不同步 / cell {i + 1} out of sync; {fix}"]
-        if y.cell_type == "code" and y.source.strip() and y.get("execution_count") is None:
-            return [f"{ipynb.name}: 单元格 {i + 1} 未执行 / cell {i + 1} not executed; {fix}"]
     nb = read_ipynb(ipynb)
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as e:
         return [f"{ipynb.name}: 不是有效的笔记本 / not a valid notebook: {e.message}; {fix}"]
-    if nb.metadata.get("fmnist_core") != provenance(py_path):
-        return [
-            f"{ipynb.name}: 输出来自旧的代码（课程代码或 fmnist_core 已改） / outputs built from "
-            f"older code (the lesson's code or fmnist_core changed since); {fix}"
-        ]
     if nb.metadata.get("kernelspec") != KERNELSPEC:
         return [
             f"{ipynb.name}: kernelspec 与 JupyterLab 写的不同，打开即显示已修改 / kernelspec differs "
             f"from what JupyterLab writes (the lesson would open as modified); {fix}"
+        ]
+    try:  # cell types, sources and the metadata the .py keeps (tags, nbgrader, kernelspec)
+        compare_notebooks(nb, read_py(py_path), fmt="py:percent")
+    except NotebookDifference as e:
+        first = str(e).strip().splitlines()[0].strip().rstrip(":")
+        return [
+            f"{py_path.name}: .py 与 .ipynb 不同步 / .py and .ipynb out of sync ({first}); {fix}"
+        ]
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and cell.source.strip() and cell.execution_count is None:
+            return [f"{ipynb.name}: 单元格 {i + 1} 未执行 / cell {i + 1} not executed; {fix}"]
+    if nb.metadata.get("fmnist_core") != provenance(py_path):
+        return [
+            f"{ipynb.name}: 输出来自旧的代码（课程代码或 fmnist_core 已改） / outputs built from "
+            f"older code (the lesson's code or fmnist_core changed since); {fix}"
         ]
     return check_outputs(nb.cells, ipynb.name)
 

@@ -3,16 +3,15 @@
 
 ``build`` stamps each notebook with what it was built from (a hash of its code cells and of the
 package modules a lesson imports), so ``lint`` can tell a notebook whose outputs are stale.
+Every command imports this module: ``nbformat`` (the ``teacher`` and ``dev`` extras) and
+``jupytext`` (``dev`` only) are imported where they are used, so a command that does not need
+them runs without them.
 """
 
 import hashlib
 import os
 import re
 from pathlib import Path
-
-import jupytext
-import nbformat
-from jupytext.combine import combine_inputs_with_outputs
 
 LESSON = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
 SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -39,10 +38,16 @@ def lesson_sources(root):
 
 
 def read_py(path):
+    """A lesson's ``.py`` as a notebook (jupytext)."""
+    import jupytext
+
     return jupytext.read(path)
 
 
 def read_ipynb(path):
+    """A lesson's ``.ipynb`` (nbformat 4)."""
+    import nbformat
+
     return nbformat.read(path, as_version=4)
 
 
@@ -80,6 +85,8 @@ def stamp(nb, py_path):
 
 def _merged(src):
     """The ``.py`` cells combined with the existing ``.ipynb``'s cells, so cell ids stay stable."""
+    from jupytext.combine import combine_inputs_with_outputs
+
     nb = read_py(src)
     ipynb = src.with_suffix(".ipynb")
     if ipynb.exists():
@@ -96,11 +103,10 @@ def build(sources, timeout=900, force=False):
     A lesson whose code and package are unchanged since its last build (only its text changed)
     gets the new text without being run again, unless ``force``.
     """
+    import jupytext
     from nbclient import NotebookClient
 
-    os.environ["FMNIST_DEVICE"] = (
-        "cpu"  # stored outputs are made on the CPU; the kernel inherits it
-    )
+    kernel_env = {**os.environ, "FMNIST_DEVICE": "cpu"}  # stored outputs are made on the CPU
     for src in map(Path, sources):
         nb = _merged(src)
         ipynb = src.with_suffix(".ipynb")
@@ -120,6 +126,6 @@ def build(sources, timeout=900, force=False):
                 kernel_name="python3",
                 record_timing=False,
                 resources={"metadata": {"path": str(src.parent)}},
-            ).execute()
+            ).execute(env=kernel_env)  # the kernel's environment, not this process's
         jupytext.write(stamp(nb, src), ipynb)
         print(f"  写入 / wrote {ipynb.name}", flush=True)
