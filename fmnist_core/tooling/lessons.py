@@ -19,7 +19,16 @@ SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 PACKAGE = Path(__file__).resolve().parents[1]
 # the modules whose code shapes a lesson's outputs (the tooling and the CLI do not)
-CORE_MODULES = ["__init__.py", "data.py", "model.py", "train.py", "plot.py", "checks/__init__.py"]
+CORE_MODULES = [
+    "__init__.py",
+    "data.py",
+    "model.py",
+    "train.py",
+    "plot.py",
+    "taught.py",
+    "recipe.py",
+    "checks/__init__.py",
+]
 
 
 def find_root(start=None):
