@@ -3,6 +3,7 @@ passed to its checker, it fails with its own hint, each line within nbgrader's w
 
 import importlib
 import pkgutil
+import re
 
 import pytest
 from conftest import fails_with
@@ -32,3 +33,22 @@ def test_every_table_names_an_exercise_of_its_module():
         for exercise, table in getattr(module, "MISTAKES", {}).items():
             assert callable(getattr(module, exercise, None)), (module.__name__, exercise)
             assert table and all(isinstance(m, checks.Mistake) for m in table), exercise
+
+
+def _unfinished(*args, **kwargs):
+    raise NotImplementedError()  # what a student's copy holds before the answer is written
+
+
+CHECKERS = [
+    pytest.param(getattr(module, name), id=f"{module.__name__[-8:]}.{name}")
+    for module in MODULES
+    for name in sorted(vars(module))
+    if re.match(r"ex\d+_", name)
+]
+
+
+@pytest.mark.parametrize("checker", CHECKERS)
+def test_an_unfinished_answer_fails_loudly_in_its_check_cell(checker):
+    # the checker never swallows the learner's exception: the check cell shows it
+    with pytest.raises(NotImplementedError):
+        checker(_unfinished)

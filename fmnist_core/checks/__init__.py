@@ -10,6 +10,7 @@ wrong answers; every line of the hint fits nbgrader's 87 columns.
 """
 
 import functools
+import re
 import textwrap
 from typing import NamedTuple
 
@@ -60,7 +61,7 @@ def checker(function):
 def wrap_checkers(namespace):
     """Apply ``checker`` to every public ``ex…`` function of a lesson's checks module."""
     for name, value in list(namespace.items()):
-        if name.startswith("ex") and callable(value) and not hasattr(value, "__wrapped__"):
+        if re.match(r"ex\d+_", name) and callable(value) and not hasattr(value, "__wrapped__"):
             namespace[name] = checker(value)
 
 
@@ -241,7 +242,7 @@ def check_answer(answer, inputs, expected, mistakes=(), *, options=None, unchang
     themselves, and fails if it changes one in place (``call_unchanged``). Returns its value."""
     options = options or {}
     if unchanged:
-        got = call_unchanged(answer, *inputs)
+        got = call_unchanged(answer, *inputs, **options)
     else:
         got = answer(*[a.clone() if torch.is_tensor(a) else a for a in inputs], **options)
     check_close(got, expected, mistakes=wrong_values(mistakes, *inputs, **options), **check)
@@ -258,15 +259,15 @@ IN_PLACE = (
 )
 
 
-def call_unchanged(fn, *args):
-    """``fn(*args)``; fails (``IN_PLACE``) if ``fn`` changed a tensor given to it, alone or in a
-    list, in place."""
+def call_unchanged(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``; fails (``IN_PLACE``) if ``fn`` changed a tensor given to it,
+    alone or in a list, in place."""
 
     def tensors():
         return [t for a in args for t in (a if isinstance(a, list) else [a]) if torch.is_tensor(t)]
 
     before = [t.clone() for t in tensors()]
-    got = fn(*args)
+    got = fn(*args, **kwargs)
     expect(all(map(torch.equal, tensors(), before)), *IN_PLACE)
     return got
 
