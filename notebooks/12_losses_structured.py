@@ -120,11 +120,11 @@ def assert_close(ours, theirs, name):
 #
 # $$L_{\text{mean}} = \text{BCEWithLogitsLoss}_{\text{mean}}, \qquad L_{\text{sum}} = \frac{1}{C}\, \text{BCEWithLogitsLoss}_{\text{sum}}$$
 #
-# 注意两点。第一，`weight` 不归一化：`"mean"` 除以的始终是 $C$ 和 $N$，不像 `CrossEntropyLoss` 那样除以权重之和，所以权重整体乘 2，损失也乘 2。第二，名字里的“软间隔”（soft margin）：把标签写成 $t = 2y - 1 \in \{-1, +1\}$，每一项就是 $\log(1 + e^{-t x})$，它是铰链损失（hinge loss）$\max(0, 1 - t x)$ 的光滑版本：
+# 注意两点。第一，`weight` 不归一化：`"mean"` 除以的始终是 $C$ 和 $N$，不像 `CrossEntropyLoss` 那样除以权重之和，所以权重整体乘 2，损失也乘 2。第二，名字里的“软间隔”（soft margin）：把标签写成 $t = 2y - 1 \in \{-1, +1\}$，每一项就是 $\log(1 + e^{-t x})$，它是合页损失（hinge loss）$\max(0, 1 - t x)$ 的光滑版本：
 #
 # $$-\log \sigma(t\,x) = \log\left(1 + e^{-t\,x}\right), \qquad t = 2y - 1$$
 #
-# 左图是一个类别的损失随 logit 变化；右图把这个软间隔和第 2 节要用的硬间隔（铰链）画在一起，横轴是间隔 $m = t\,x$（对第 2 节是正类与负类的得分差）。
+# 左图是一个类别的损失随 logit 变化；右图把这个软间隔和第 2 节要用的硬间隔（合页）画在一起，横轴是间隔 $m = t\,x$（对第 2 节是正类与负类的得分差）。
 #
 # ### 1.3 从零实现，与 PyTorch 对照
 #
@@ -208,13 +208,13 @@ ax_soft.set_ylabel(fc.label("一个类别的损失", "loss of one class"))
 ax_margin.plot(logit, -F.logsigmoid(logit),
                label=fc.label("软间隔", "soft margin") + r": $\log(1 + e^{-m})$")
 ax_margin.plot(logit, (1 - logit).clamp(min=0),
-               label=fc.label("铰链", "hinge") + r": $\max(0, 1 - m)$")
+               label=fc.label("合页", "hinge") + r": $\max(0, 1 - m)$")
 ax_margin.set_xlabel(fc.label("间隔 m", "margin m"))
 ax_margin.set_ylabel(fc.label("损失", "loss"))
 for ax in (ax_soft, ax_margin):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-fig.suptitle(fc.label("每个类别一个二元交叉熵；软间隔是光滑的铰链",
+fig.suptitle(fc.label("每个类别一个二元交叉熵；软间隔是光滑的合页",
                       "one binary cross-entropy per class; the soft margin is a smooth hinge"))
 fig.tight_layout()
 plt.show()
@@ -269,7 +269,7 @@ print("weight 不归一化 ✓ 权重乘 2，损失也乘 2 / weight not normali
 #
 # $$\ell_n = \frac{1}{C} \sum_{j \in Y_n} \sum_{i \notin Y_n} \max\bigl(0,\; 1 - (x_{n,j} - x_{n,i})\bigr)$$
 #
-# 每一对（正类 $j$，负类 $i$）贡献一个铰链：得分差 $x_j - x_i$ 超过 1 时损失为 0，否则线性增长（第 1 节右图的橙线）。`reduction` 同第 1 节：`"none"` 给出 `(N,)`，`"mean"` 对 $N$ 求平均，`"sum"` 求和。没有构造参数，也没有 `weight`。
+# 每一对（正类 $j$，负类 $i$）贡献一个合页：得分差 $x_j - x_i$ 超过 1 时损失为 0，否则线性增长（第 1 节右图的橙线）。`reduction` 同第 1 节：`"none"` 给出 `(N,)`，`"mean"` 对 $N$ 求平均，`"sum"` 求和。没有构造参数，也没有 `weight`。
 #
 # 与教科书的区别：排序损失通常按“对”的个数归一化，例如 BP-MLL（Zhang 和 Zhou，2006）除以 $|Y_n| \cdot |\bar{Y}_n|$。PyTorch 除以的是类别数 $C$，所以正负类都多的样本（对更多）分量更重。还要注意两个边界：列表里写了两次的类别会算两次；一个正类都没有的样本（我们的“包”）没有任何一对，损失和梯度都是 0，模型从它身上学不到任何东西。
 
