@@ -20,9 +20,9 @@
 #
 # - 写出 `SparseAdam` 的更新规则，说清它对稀疏梯度（sparse gradient）的惰性更新（lazy update）和 Adam 有什么不同，并在 `nn.Embedding(sparse=True)` 上演示；
 # - 写出 `Adafactor` 的分解二阶矩（factored second moment）、相对步长（relative step size）和更新裁剪（update clipping），指出 PyTorch 的实现与论文的每一处不同，并数出它在课程模型上省下多少状态；
-# - 写出 `Muon` 的 Newton–Schulz 迭代（Newton–Schulz iteration），解释它为什么只管二维参数、要和 AdamW 搭配使用；
+# - 写出 `Muon` 的 Newton–Schulz 迭代，解释它为什么只管二维参数、要和 AdamW 搭配使用；
 # - 写出 `MultiplicativeLR`、`ConstantLR`、`CyclicLR`（三种模式和动量循环）的公式，说清 `ChainedScheduler` 与第 09 课的 `SequentialLR` 有什么不同；
-# - 从零实现它们，并证明与 PyTorch 一致：优化器在真实批次上训练 100 步后参数一致，调度器逐步一致。
+# - 从零实现它们，并核对与 PyTorch 一致：优化器在真实批次上训练 100 步后参数一致，调度器逐步一致。
 
 # %% [markdown] tags=["en"]
 # # 14 Optimizers for large models, and the remaining schedulers
@@ -44,7 +44,7 @@
 # - write `Muon`'s Newton–Schulz iteration, and explain why it only takes 2-D parameters and is paired with AdamW;
 # - write the formulas of `MultiplicativeLR`, `ConstantLR` and `CyclicLR` (its three modes and momentum cycling), and
 #   say how `ChainedScheduler` differs from `SequentialLR` of lesson 09;
-# - implement them from scratch and prove that they match PyTorch: the optimizers' parameters after 100 steps on real
+# - implement them from scratch and check that they match PyTorch: the optimizers' parameters after 100 steps on real
 #   batches, the schedulers at every step.
 
 # %%
@@ -151,7 +151,7 @@ class FromScratch:
 #
 # ### 2.1 定义
 #
-# 嵌入层（embedding）`nn.Embedding(V, D)` 是一张 $V \times D$ 的表，前向传播只是按编号取出其中几行。一个批次只用到少数几行时，其余各行的梯度全是 0。`sparse=True` 让梯度以稀疏布局（sparse layout）存放：只记下用到的行号和这些行的梯度。`SparseAdam` 是为这种梯度写的 Adam。设第 $t$ 步的梯度里出现的行构成集合 $S_t$（同一行出现多次时先把梯度相加，即 `coalesce()`），对每一行 $i \in S_t$：
+# 嵌入层 `nn.Embedding(V, D)` 是一张 $V \times D$ 的表，前向传播只是按编号取出其中几行。一个批次只用到少数几行时，其余各行的梯度全是 0。`sparse=True` 让梯度以稀疏布局（sparse layout）存放：只记下用到的行号和这些行的梯度。`SparseAdam` 是为这种梯度写的 Adam。设第 $t$ 步的梯度里出现的行构成集合 $S_t$（同一行出现多次时先把梯度相加，即 `coalesce()`），对每一行 $i \in S_t$：
 #
 # $$m_i \leftarrow \beta_1 m_i + (1 - \beta_1)\, g_i, \qquad v_i \leftarrow \beta_2 v_i + (1 - \beta_2)\, g_i^2, \qquad \theta_i \leftarrow \theta_i - \eta \, \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \cdot \frac{m_i}{\sqrt{v_i} + \epsilon}$$
 #
@@ -728,7 +728,7 @@ print(f"Adafactor ✓ 状态是 Adam 的 1/{adam_total / adafactor_total:.0f} / 
 # $$\theta_t = (1 - \eta\lambda)\, \theta_{t-1} - \eta\, s(n_{\text{out}}, n_{\text{in}})\, O_t$$
 #
 # - $\mu$ 是 `momentum`（默认 0.95），`nesterov` 默认 `True`。
-# - $K$ 是 `ns_steps`（默认 5），$(a, b, c)$ 是 `ns_coefficients`（默认 (3.4445, −4.7750, 2.0315)），$\varepsilon$ 是 `eps`（默认 $10^{-7}$）。对 $X = U \Sigma V^\top$，$A X = U \Sigma^3 V^\top$，所以每一步只改变奇异值：$\sigma \mapsto a\sigma + b\sigma^3 + c\sigma^5$。先除以 Frobenius 范数（Frobenius norm）$\lVert \cdot \rVert_F$，保证所有奇异值都不超过 1。
+# - $K$ 是 `ns_steps`（默认 5），$(a, b, c)$ 是 `ns_coefficients`（默认 (3.4445, −4.7750, 2.0315)），$\varepsilon$ 是 `eps`（默认 $10^{-7}$）。对 $X = U \Sigma V^\top$，$A X = U \Sigma^3 V^\top$，所以每一步只改变奇异值：$\sigma \mapsto a\sigma + b\sigma^3 + c\sigma^5$。先除以 Frobenius 范数 $\lVert \cdot \rVert_F$，保证所有奇异值都不超过 1。
 # - 行多于列的矩阵先转置，让 $A_k$ 是较小的那个方阵；因为 $(X X^\top)^k X = X (X^\top X)^k$，结果不变，只是更省计算。迭代用 bfloat16 计算，输出也是 bfloat16。
 # - $s$ 由 `adjust_lr_fn` 决定，$n_{\text{out}} \times n_{\text{in}}$ 是权重的形状：默认 `None` 即 `"original"`，$s = \sqrt{\max(1, n_{\text{out}}/n_{\text{in}})}$（Keller Jordan 的原始代码）；`"match_rms_adamw"`，$s = 0.2\sqrt{\max(n_{\text{out}}, n_{\text{in}})}$（Moonshot AI 的做法：让更新的均方根接近 AdamW 的，从而可以沿用为 AdamW 调好的学习率和权重衰减）；`"spectral_unclamped"`，$s = \sqrt{n_{\text{out}}/n_{\text{in}}}$（较新的版本才有）。
 # - `weight_decay=λ`（默认 0.1）是解耦的，乘的是没有经过 $s$ 调整的 `lr`（默认 $10^{-3}$）。
@@ -843,13 +843,13 @@ def with_adamw(muon_class, model, kw):
 # %% [markdown] tags=["zh"]
 # ### 4.2 直觉：奇异值都被推到 1 附近
 #
-# 左图（横轴是对数坐标）是每一步作用在奇异值上的多项式迭代 5 次的结果。PyTorch 的系数把零点处的斜率做得很大（$a = 3.4445$，5 步就是约 $3.4445^5 \approx 490$ 倍），小奇异值几步就被推到 1 附近，代价是结果在 1 上下摆动，而不是精确地等于 1；另一组系数 $(15/8, -10/8, 3/8)$ 保证收敛到 1，但对小奇异值太慢。右图是窄模型第一层一个批次的真实梯度（除以 Frobenius 范数之后）：Newton–Schulz 之前，奇异值相差几个数量级；之后，不小于 0.01 的都挤在 1 附近，只有极小的几个（几乎不含信息的方向）还小于 0.5。
+# 左图（横轴是对数坐标）是每一步作用在奇异值上的多项式迭代 5 次的结果。PyTorch 的系数把零点处的斜率做得很大（$a = 3.4445$，5 步就是约 $3.4445^5 \approx 485$ 倍），小奇异值几步就被推到 1 附近，代价是结果在 1 上下摆动，而不是精确地等于 1；另一组系数 $(15/8, -10/8, 3/8)$ 保证收敛到 1，但对小奇异值太慢。右图是窄模型第一层一个批次的真实梯度（除以 Frobenius 范数之后）：Newton–Schulz 之前，奇异值相差几个数量级；之后，不小于 0.01 的都挤在 1 附近，只有极小的几个（几乎不含信息的方向）还小于 0.5。
 
 # %% [markdown] tags=["en"]
 # ### 4.2 Intuition: every singular value is pushed to about 1
 #
 # The left plot (log horizontal axis) is the polynomial that each step applies to the singular values, iterated 5
-# times. PyTorch's coefficients make the slope at zero large ($a = 3.4445$, about $3.4445^5 \approx 490$ times over
+# times. PyTorch's coefficients make the slope at zero large ($a = 3.4445$, about $3.4445^5 \approx 485$ times over
 # 5 steps), so small singular values reach the neighbourhood of 1 in a few steps, at the price of ending up
 # scattered around 1 rather than exactly at 1; the other coefficients, $(15/8, -10/8, 3/8)$, converge to 1 but are
 # too slow for small singular values. The right plot is a real gradient of the narrow model's first layer on one
@@ -1147,8 +1147,8 @@ print("ConstantLR ✓ 与 get_last_lr() 逐步一致 / matches at every step (3 
 #
 # - `base_lr` 覆盖优化器的学习率：创建优化器时给的 `lr` 不起作用。`base_lr`、`max_lr` 和两个动量都可以是列表，每个参数组一个。
 # - `cycle_momentum=True` 是默认值：每一步它把动量（SGD 的 `momentum` 或 Adam 的 $\beta_1$）写进优化器，与学习率反向变化，学习率最低时动量最高（`max_momentum`，默认 0.9；`base_momentum`，默认 0.8）。于是 `SGD(momentum=0)` 一创建 `CyclicLR` 就有了 0.9 的动量；既没有动量也没有 betas 的优化器（如 Adagrad）会报 `ValueError`，要传 `cycle_momentum=False`。
-# - `exp_range` 的 $t$ 是从训练开始数的步数。PyTorch 文档说它是“周期里的步数”，代码却不是；下面的检查证明代码用的是 $t$。
-# - 与论文：论文写的是 $x = |t/S - 2k + 1|$，$S_\uparrow = S_\downarrow = S$ 时与上面相同；`step_size_down` 和动量循环是后来加的（动量循环出自 Smith 2018 年关于超参数的报告）。
+# - `exp_range` 的 $t$ 是从训练开始数的步数。PyTorch 文档说它是“周期里的步数”，代码却不是；下面的检查表明代码用的是 $t$。
+# - 与论文：论文写的是 $x = |t/S - 2k + 1|$、$\eta_t = \eta_{\text{lo}} + (\eta_{\text{hi}} - \eta_{\text{lo}}) \max(0, 1 - x)$，$S_\uparrow = S_\downarrow = S$ 时它的 $1 - x$ 就是上面的 $h$，两者给出同样的学习率；`step_size_down` 和动量循环是后来加的（动量循环出自 Smith 2018 年关于超参数的报告）。
 
 # %% [markdown] tags=["en"]
 # ### 5.2 `CyclicLR`: back and forth between two learning rates
@@ -1174,9 +1174,11 @@ print("ConstantLR ✓ 与 get_last_lr() 逐步一致 / matches at every step (3 
 #   `CyclicLR` is created; an optimizer with neither momentum nor betas (Adagrad, say) raises `ValueError` unless you
 #   pass `cycle_momentum=False`.
 # - The $t$ of `exp_range` counts steps since the start of training. PyTorch's documentation calls it the "cycle
-#   iterations", but the code does not; the check below proves that the code uses $t$.
-# - The paper writes $x = |t/S - 2k + 1|$, the same as above when $S_\uparrow = S_\downarrow = S$; `step_size_down` and
-#   momentum cycling came later (momentum cycling from Smith's 2018 report on hyperparameters).
+#   iterations", but the code does not; the check below shows that the code uses $t$.
+# - The paper writes $x = |t/S - 2k + 1|$ and
+#   $\eta_t = \eta_{\text{lo}} + (\eta_{\text{hi}} - \eta_{\text{lo}}) \max(0, 1 - x)$; when
+#   $S_\uparrow = S_\downarrow = S$ its $1 - x$ is the $h$ above, and the learning rates are the same. `step_size_down`
+#   and momentum cycling came later (momentum cycling from Smith's 2018 report on hyperparameters).
 
 # %%
 def cyclic_height(t, up, down=None, mode="triangular", gamma=1.0, scale_fn=None,
@@ -1280,7 +1282,7 @@ print("CyclicLR 把 SGD(momentum=0) 的动量改成了 0.9 / turned SGD(momentum
 #
 # $$\eta_t = \eta_{\text{base}} \prod_i \frac{\eta^{(i)}_t}{\eta_{\text{base}}}$$
 #
-# 其中 $\eta^{(i)}_t$ 是第 $i$ 个调度器单独使用时的学习率。第 09 课的 `SequentialLR` 则是一次只运行一个调度器，到里程碑处换下一个。同样拿 `ConstantLR(factor=0.1, total_iters=20)` 和 `ExponentialLR(gamma=0.9)`：链式时前 20 步是 $0.1 \times 0.9^t$，之后是 $0.9^t$；顺序时前 20 步是 0.1，之后从 1 开始按 $0.9^{t-20}$ 衰减。
+# 其中 $\eta^{(i)}_t$ 是第 $i$ 个调度器单独使用时的学习率。第 09 课的 `SequentialLR` 则是一次只运行一个调度器，到里程碑处换下一个。同样拿 `ConstantLR(factor=0.1, total_iters=20)` 和 `ExponentialLR(gamma=0.9)`：以 $\eta_{\text{base}}$ 为单位，链式时前 20 步是 $0.1 \times 0.9^t$，之后是 $0.9^t$；顺序时前 20 步是 0.1，之后从 1 开始按 $0.9^{t-20}$ 衰减。
 #
 # 按公式从头算学习率的调度器（`CyclicLR`、`OneCycleLR`）不乘当前学习率，而是直接覆盖它，所以顺序很重要：`[CyclicLR, ExponentialLR]` 里，`ExponentialLR` 每一步只能在 `CyclicLR` 刚写下的值上乘一次 0.9，指数衰减变成了一个常数因子；反过来的 `[ExponentialLR, CyclicLR]` 里，`ExponentialLR` 的作用每一步都被抹掉（它的第一个值甚至是 0.1：在别的调度器之后创建的 `CyclicLR`，在这个版本的 PyTorch 里第一个值取自优化器的 `initial_lr`，而不是 `base_lr`，所以下面只从 $t = 1$ 比起）。`optimizer` 可以不给，默认取第一个调度器的优化器；所有调度器必须属于同一个优化器，否则报 `ValueError`。
 
@@ -1295,8 +1297,8 @@ print("CyclicLR 把 SGD(momentum=0) 的动量改成了 0.9 / turned SGD(momentum
 #
 # where $\eta^{(i)}_t$ is the learning rate of scheduler $i$ used alone. `SequentialLR` from lesson 09 runs one
 # scheduler at a time instead, and switches to the next at each milestone. Take `ConstantLR(factor=0.1,
-# total_iters=20)` and `ExponentialLR(gamma=0.9)` again: chained, the first 20 steps use $0.1 \times 0.9^t$ and the rest
-# $0.9^t$; in sequence, the first 20 steps use 0.1 and then the decay starts again from 1, as $0.9^{t-20}$.
+# total_iters=20)` and `ExponentialLR(gamma=0.9)` again; in units of $\eta_{\text{base}}$, chained, the first 20 steps use
+# $0.1 \times 0.9^t$ and the rest $0.9^t$; in sequence, the first 20 steps use 0.1 and then the decay starts again from 1, as $0.9^{t-20}$.
 #
 # A scheduler that computes its learning rate from a formula (`CyclicLR`, `OneCycleLR`) does not multiply the current
 # value but overwrites it, so the order matters: in `[CyclicLR, ExponentialLR]`, `ExponentialLR` can only multiply the
@@ -1502,7 +1504,7 @@ check.ex3_newton_schulz(newton_schulz_64)
 # - `Adafactor` 不存 $m$，对矩阵只存行平均 $r$ 和列平均 $c$，$\hat V = r c^\top / \operatorname{mean}(r)$；步长相对参数的均方根，更新裁剪挡住过大的步。在课程模型上它的状态只有 Adam 的约 1/346。PyTorch 与论文的不同在学习率、权重衰减和 $\epsilon_1$ 的位置；默认设置下两者一致。
 # - `Muon` 用 Newton–Schulz 迭代把二维参数的动量正交化，奇异值都被推到 1 附近；它只收二维参数，要和 AdamW 搭配。PyTorch 文档的动量公式与代码差一个常数因子，正交化后相同。
 # - `MultiplicativeLR` 和 `ConstantLR` 乘当前学习率，能在 `ChainedScheduler` 里叠加；`CyclicLR` 从公式算学习率并覆盖它，默认还循环动量；`ChainedScheduler` 让调度器同时生效，`SequentialLR` 让它们先后生效。
-# - 七个类的从零实现都与 PyTorch 一致：优化器在真实批次上 100 步后参数一致，调度器逐步一致。
+# - 七个类的从零实现都与 PyTorch 一致：优化器在真实批次上 100 步后参数一致，调度器逐步一致（`Muon` 的对照要求安装的 PyTorch 里有 `torch.optim.Muon`）。
 #
 # 这是最后一课。回到起点：[00 数据](00_data.ipynb)。
 
@@ -1523,6 +1525,6 @@ check.ex3_newton_schulz(newton_schulz_64)
 #   computes its learning rate from a formula and overwrites it, and cycles the momentum by default;
 #   `ChainedScheduler` makes schedulers act at the same time, `SequentialLR` one after another.
 # - The from-scratch versions of all seven classes match PyTorch: the optimizers' parameters after 100 steps on real
-#   batches, the schedulers at every step.
+#   batches, the schedulers at every step (the check of `Muon` needs a PyTorch that has `torch.optim.Muon`).
 #
 # This is the last lesson. Back to the start: [00 Data](00_data.ipynb).
