@@ -751,7 +751,13 @@ def gaussian_nll(mu, target, var, full=False, eps=1e-6, reduction="mean"):
 
 torch.manual_seed(3)
 mu0, target = torch.randn(6, 4, 3), torch.randn(6, 4, 3)
-for shape in [(6, 4, 3), (6, 4), (6, 4, 1), (6, 1, 3), None]:  # None：一个浮点数 / a float
+shapes = [(6, 4, 3), (6, 4), (6, 4, 1), (6, 1, 3), None]  # None：一个浮点数 / a float
+try:  # 较早的 PyTorch 不广播方差 / earlier PyTorch releases do not broadcast the variance
+    nn.GaussianNLLLoss()(mu0, target, torch.ones(6, 1, 3))
+except ValueError:
+    shapes.remove((6, 1, 3))
+    print(f"torch {torch.__version__}: var (6, 1, 3) 不被接受，跳过 / is rejected, skipped")
+for shape in shapes:
     var0 = 0.5 + torch.rand(shape) if shape else 0.7
     if shape:
         var0.view(-1)[0] = 1e-9  # 小于 eps / below eps
@@ -765,7 +771,8 @@ for shape in [(6, 4, 3), (6, 4), (6, 4, 1), (6, 1, 3), None]:  # None：一个�
         if shape:
             assert_close(grad(ours, var), grad(theirs, var), "GaussianNLLLoss")
 print("GaussianNLLLoss ✓ 与 nn.GaussianNLLLoss 一致 / matches")
-print("  (var (6, 4, 3), (6, 4), (6, 4, 1), (6, 1, 3), float; full, eps; mean, sum, none)")
+print("  (var " + ", ".join(str(s) if s else "float" for s in shapes)
+      + "; full, eps; mean, sum, none)")
 print("  对均值和方差的梯度 / gradients w.r.t. mean and variance ✓")
 
 var = torch.tensor([1e-3], requires_grad=True)  # 小于 eps = 0.1 / below eps = 0.1

@@ -1281,7 +1281,7 @@ print(f"    ({'; '.join(LBFGS_OPTIONS)})")
 # - 每一步的位移 $s$ 都平行于我们自己用两重循环、从同样的历史算出来的方向 $d$（$s = t d$，$t > 0$）；
 # - 每一步都满足上面两个强 Wolfe 条件。
 #
-# 这证明了方向和“接受的步长满足什么”，但没有证明 PyTorch 选中的 $t$ 就是某个从零写的线搜索会选的那一个。还有一个坑：`max_iter=1` 时默认的 `max_eval` 是 $1 \cdot 5 // 4 = 1$，线搜索一次额外的求值也做不了，只试第一个候选步长（损失上升就不动）。所以下面显式地给 `max_eval=25`，并断言默认值下每次 `step` 只求值两次。
+# 这证明了方向和“接受的步长满足什么”，但没有证明 PyTorch 选中的 $t$ 就是某个从零写的线搜索会选的那一个。还有一个坑：`max_iter=1` 时默认的 `max_eval` 是 $1 \cdot 5 // 4 = 1$，线搜索一次额外的求值也做不了，只试第一个候选步长（损失上升就不动）。所以下面显式地给 `max_eval=25`，并看一看默认值下每次 `step` 求值几次。（这是较新版本的行为：较早的版本，例如 2.7，线搜索不受 `max_eval` 限制，总能试到 25 次。）
 
 # %% [markdown] tags=["en"]
 # ### 8.2 `line_search_fn="strong_wolfe"`
@@ -1308,7 +1308,8 @@ print(f"    ({'; '.join(LBFGS_OPTIONS)})")
 # This proves the direction and what the accepted step satisfies, but not that PyTorch's chosen $t$ is the one some
 # from-scratch line search would choose. One more trap: with `max_iter=1` the default `max_eval` is $1 \cdot 5 // 4 = 1$,
 # which leaves the line search not a single extra evaluation: it only tries the first candidate step (and stays put if
-# the loss goes up). So below we give `max_eval=25` explicitly, and assert that with the default each `step` evaluates only twice.
+# the loss goes up). So below we give `max_eval=25` explicitly, and look at how many evaluations each `step` makes with the default. (This is how recent releases behave; in
+# earlier ones, 2.7 for example, `max_eval` does not bound the line search, which may try up to 25 times.)
 
 # %%
 def flat(tensors):
@@ -1375,9 +1376,12 @@ model = small_model()
 lbfgs = torch.optim.LBFGS(model.parameters(), line_search_fn="strong_wolfe", max_iter=1)
 for _ in range(10):
     lbfgs.step(closure)
-assert lbfgs.state[next(model.parameters())]["func_evals"] == 2 * 10
-print("LBFGS ✗ max_iter=1 且不给 max_eval 时，每次 step 只求值两次：线搜索没有余地")
-print("LBFGS ✗ max_iter=1 without max_eval: two evaluations per step, no room for the line search")
+if lbfgs.state[next(model.parameters())]["func_evals"] <= 2 * 10:
+    print("LBFGS ✗ max_iter=1 且不给 max_eval 时，每次 step 至多求值两次：线搜索没有余地")
+    print("LBFGS ✗ max_iter=1, no max_eval: at most two evaluations per step, no room to search")
+else:  # 较早的版本（如 2.7）：线搜索不受 max_eval 限制 / earlier releases: max_eval does not bound it
+    print(f"torch {torch.__version__}: 线搜索不受 max_eval 限制，没有这个坑 / "
+          "the line search ignores max_eval here: no trap")
 
 # %% tags=["nbval-ignore-output"]
 def rosenbrock_run(make_optimizer, steps):
