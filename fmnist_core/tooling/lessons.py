@@ -19,16 +19,9 @@ SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 PACKAGE = Path(__file__).resolve().parents[1]
 # the modules whose code shapes a lesson's outputs (the tooling and the CLI do not)
-CORE_MODULES = [
-    "__init__.py",
-    "data.py",
-    "model.py",
-    "train.py",
-    "plot.py",
-    "taught.py",
-    "recipe.py",
-    "checks/__init__.py",
-]
+CORE_MODULES = ["__init__.py", "data.py", "model.py", "train.py", "plot.py", "checks/__init__.py"]
+# modules only some lessons use: they count for a lesson whose code names them
+LESSON_MODULES = ["taught.py", "recipe.py"]
 
 
 def find_root(start=None):
@@ -78,6 +71,8 @@ def provenance(py_path, nb=None):
     nb = nb or read_py(py_path)
     code = _sha(c.source.strip() for c in nb.cells if c.cell_type == "code")
     modules = list(CORE_MODULES)
+    source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    modules += [m for m in LESSON_MODULES if re.search(rf"\b{m[:-3]}\b", source)]
     checker = PACKAGE / "checks" / f"lesson{py_path.name[:2]}.py"
     if checker.is_file():
         modules.append(f"checks/{checker.name}")
