@@ -1,0 +1,151 @@
+"""The ablation table of lesson 10: the recipe, the recipe minus each ingredient, on validation.
+
+Every run trains the unchanged course MLP (``fc.NeuralNetwork``) on the 50,000 training images of
+the fixed split (``fc.split_indices``) and evaluates it on the 10,000 validation images, never
+on the test set. The recipe (``fmnist_core.recipe.train_recipe``): standardized inputs, AdamW
+with weight decay 0.05 on the weights only, ``OneCycleLR`` with max_lr 2e-3 stepped per batch,
+label smoothing 0.1, batch 128, 10 epochs. Rows:
+
+  tutorial            the original tutorial: SGD lr 1e-3, batch 64, raw inputs, plain cross-entropy
+  recipe              the recipe (also with batch 64 at 5 and 10 epochs, and at 20, 40 and 80 epochs)
+  no_standardize      inputs left in [0, 1]
+  no_weight_decay     AdamW with weight_decay=0
+  decay_biases        weight decay on the biases too (one parameter group)
+  no_label_smoothing  label_smoothing=0
+  constant_lr         no OneCycleLR: lr 2e-3 throughout
+  max_lr_1e-3         OneCycleLR's max_lr halved (the range test's neighbourhood)
+  max_lr_4e-3         OneCycleLR's max_lr doubled
+  ema                 the recipe plus an EMA of the weights (decay 0.999), the EMA evaluated
+  augment             the recipe plus horizontal flips and shifts of up to 2 pixels (10, 20, 40 epochs)
+  flip                the recipe plus horizontal flips only (10, 40 and 80 epochs)
+
+It writes one row per run to benchmarks/capstone_ablation.csv (variant, epochs, batch_size,
+seed, val_acc, train_loss, seconds, threads), adding to the rows already there (a run that is
+done again replaces its row), after every run. Everything: about two hours on one CPU core.
+
+    python benchmarks/capstone_ablation.py                       # every run, seeds 0 1 2
+    python benchmarks/capstone_ablation.py --only recipe augment --seeds 0 1 2 3 4
+    python benchmarks/capstone_ablation.py --resume               # only the runs not in the CSV
+"""
+
+import argparse
+import csv
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+import fmnist_core as fc
+from fmnist_core import recipe
+
+CSV = Path(__file__).with_name("capstone_ablation.csv")
+FIELDS = ["variant", "epochs", "batch_size", "seed", "val_acc", "train_loss", "seconds", "threads"]
+
+# variant -> (keyword arguments of train_recipe, [(epochs, batch_size), ...])
+TEN = [(10, 128)]
+VARIANTS = {
+    "tutorial": (None, [(5, 64)]),
+    "recipe": ({}, [(5, 64), (10, 64), (10, 128), (20, 128), (40, 128), (80, 128)]),
+    "no_standardize": ({"standardize": False}, TEN),
+    "no_weight_decay": ({"weight_decay": 0.0}, TEN),
+    "decay_biases": ({"decay_biases": True}, TEN),
+    "no_label_smoothing": ({"label_smoothing": 0.0}, TEN),
+    "constant_lr": ({"schedule": "constant"}, TEN),
+    "max_lr_1e-3": ({"lr": 1e-3}, TEN),
+    "max_lr_4e-3": ({"lr": 4e-3}, TEN),
+    "ema": ({"ema_decay": 0.999}, TEN),
+    "augment": ({"augment": True}, [(10, 128), (20, 128), (40, 128)]),
+    "flip": ({"augment": "flip"}, [(10, 128), (40, 128), (80, 128)]),
+}
+
+
+def tutorial(seed, epochs, batch_size):
+    """The tutorial's configuration on the fast path: SGD lr 1e-3, raw [0, 1] inputs."""
+    train, val, _ = fc.get_tensor_loaders(batch_size, val_size=10_000)
+    fc.set_seed(seed)
+    model = fc.NeuralNetwork()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        train_loss = fc.train_epoch(model, train, loss_fn, optimizer, progress=False)
+    return fc.evaluate(model, val)[1], train_loss
+
+
+def run(variant, seed, epochs, batch_size):
+    kw, _ = VARIANTS[variant]
+    if kw is None:
+        return tutorial(seed, epochs, batch_size)
+    kw = dict(kw)
+    train, val, _ = recipe.get_loaders(batch_size, standardize=kw.pop("standardize", True))
+    if kw.get("augment") == "flip":
+        kw["augment"] = lambda X: recipe.augment_batch(X, max_shift=0)
+    fc.set_seed(seed)
+    final, history = recipe.train_recipe(fc.NeuralNetwork(), train, epochs, **kw)
+    return fc.evaluate(final, val)[1], history[-1]["train_loss"]
+
+
+def read_rows():
+    if not CSV.exists():
+        return {}
+    with open(CSV, newline="") as f:
+        return {
+            (r["variant"], r["epochs"], r["batch_size"], r["seed"]): r for r in csv.DictReader(f)
+        }
+
+
+def write_rows(rows):
+    order = list(VARIANTS)
+
+    def key(r):
+        return (order.index(r["variant"]), int(r["epochs"]), int(r["batch_size"]), int(r["seed"]))
+
+    with open(CSV, "w", newline="") as f:
+        writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(sorted(rows.values(), key=key))
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--only", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--max-epochs", type=int, default=80, help="skip longer budgets")
+    parser.add_argument("--min-epochs", type=int, default=1, help="skip shorter budgets")
+    parser.add_argument("--resume", action="store_true", help="skip the runs already in the CSV")
+    args = parser.parse_args()
+    rows = read_rows()
+    print(f"torch={torch.__version__} threads={torch.get_num_threads()} -> {CSV}", flush=True)
+    for variant in args.only:
+        for epochs, batch_size in VARIANTS[variant][1]:
+            if not args.min_epochs <= epochs <= args.max_epochs:
+                continue
+            for seed in args.seeds:
+                if args.resume and (variant, str(epochs), str(batch_size), str(seed)) in rows:
+                    continue
+                start = time.perf_counter()
+                val_acc, train_loss = run(variant, seed, epochs, batch_size)
+                seconds = time.perf_counter() - start
+                row = {
+                    "variant": variant,
+                    "epochs": str(epochs),
+                    "batch_size": str(batch_size),
+                    "seed": str(seed),
+                    "val_acc": f"{val_acc:.4f}",
+                    "train_loss": f"{train_loss:.4f}",
+                    "seconds": f"{seconds:.1f}",
+                    "threads": str(torch.get_num_threads()),
+                }
+                rows[(variant, row["epochs"], row["batch_size"], row["seed"])] = row
+                write_rows(rows)
+                print(
+                    f"{variant:<19} epochs={epochs:<3} batch={batch_size:<4} seed={seed} "
+                    f"val_acc={100 * val_acc:.2f}% train_loss={train_loss:.4f} ({seconds:.0f} s)",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()
