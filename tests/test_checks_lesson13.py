@@ -8,6 +8,7 @@ import torch
 from conftest import fails_with
 
 from fmnist_core.checks import lesson13 as check
+from fmnist_core.checks import optimizer_inputs, optimizer_run
 
 MAX_HINT_LINE = 87
 
@@ -135,14 +136,14 @@ def test_step_count_from_zero_is_named():
 
 def test_reference_generators_are_torch_optim():
     # the right answers the mistakes are variations of are torch.optim itself, on other inputs too
-    p0, grads = check._data(41)
+    p0, grads = optimizer_inputs(41, 12)
     torch.testing.assert_close(
         check._adamax(p0, grads, 0.02, (0.8, 0.9), 1e-3),
-        check.torch_run(torch.optim.Adamax, p0, grads, lr=0.02, betas=(0.8, 0.9), eps=1e-3),
+        optimizer_run(torch.optim.Adamax, p0, grads, lr=0.02, betas=(0.8, 0.9), eps=1e-3),
     )
     torch.testing.assert_close(
         check._nadam(p0, grads, 0.02, (0.8, 0.9), 1e-3, 0.004),
-        check.torch_run(
+        optimizer_run(
             torch.optim.NAdam, p0, grads, lr=0.02, betas=(0.8, 0.9), eps=1e-3, momentum_decay=0.004
         ),
         rtol=1e-5,
@@ -151,7 +152,7 @@ def test_reference_generators_are_torch_optim():
     p0, grads = check._rprop_data(seed=42)
     torch.testing.assert_close(
         check._rprop(p0, grads, 0.05, (0.4, 1.3), (1e-3, 0.2)),
-        check.torch_run(
+        optimizer_run(
             torch.optim.Rprop, p0, grads, lr=0.05, etas=(0.4, 1.3), step_sizes=(1e-3, 0.2)
         ),
     )

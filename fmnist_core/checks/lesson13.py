@@ -13,20 +13,24 @@ from functools import partial
 
 import torch
 
-from . import CheckFailed, Mistake, check_close, expect, passed, wrap_checkers, wrong_values
-
-
-def _data(seed, n_grads=12, shape=(3, 4)):
-    gen = torch.Generator().manual_seed(seed)
-    p0 = torch.randn(shape, generator=gen, dtype=torch.float64)
-    grads = [torch.randn(shape, generator=gen, dtype=torch.float64) for _ in range(n_grads)]
-    return p0, grads
+from . import (
+    IN_PLACE,
+    CheckFailed,
+    Mistake,
+    check_close,
+    expect,
+    optimizer_inputs,
+    optimizer_run,
+    passed,
+    wrap_checkers,
+    wrong_values,
+)
 
 
 def _rprop_data(seed=21, n_grads=16, shape=(3, 4)):
     """Gradients whose signs stay the same (row 0), alternate (row 1), or are random with a few
     exact zeros (row 2), so that both step-size bounds are reached."""
-    p0, grads = _data(seed, n_grads, shape)
+    p0, grads = optimizer_inputs(seed, n_grads, shape)
     for t, g in enumerate(grads):
         g[0] = g[0].abs() + 0.1
         g[1] = (g[1].abs() + 0.1) * (-1) ** t
@@ -35,20 +39,6 @@ def _rprop_data(seed=21, n_grads=16, shape=(3, 4)):
     return p0, grads
 
 
-def torch_run(optimizer_class, p0, grads, **options):
-    """The parameter after ``len(grads)`` steps of ``optimizer_class``; step t uses grads[t]."""
-    p = p0.clone().requires_grad_(True)
-    optimizer = optimizer_class([p], **options)
-    for g in grads:
-        p.grad = g.clone()
-        optimizer.step()
-    return p.detach()
-
-
-IN_PLACE = (
-    "你的函数原地修改了传进来的张量：先 clone() 再更新，或写 p = p - ...",
-    "your function changed a tensor passed to it in place: clone() it first, or write p = p - ...",
-)
 NONFINITE = (
     "除以了 0（结果是 nan、inf，或 ZeroDivisionError）：步数 t 是不是从 0 开始了？第一步 t = 1；"
     "t = 0 时 1 − β^0 = 0（enumerate(grads, start=1)）",
@@ -359,9 +349,9 @@ NADAM_ARGS = (0.01, (0.9, 0.99), 1e-2, 0.1)  # lr, betas, eps, momentum_decay
 
 def ex1_adamax(adamax):
     """Exercise 1: ``torch.optim.Adamax(lr, betas, eps)`` over several steps."""
-    p0, grads = _data(31)
+    p0, grads = optimizer_inputs(31, 12)
     lr, betas, eps = ADAMAX_ARGS
-    expected = torch_run(torch.optim.Adamax, p0, grads, lr=lr, betas=betas, eps=eps)
+    expected = optimizer_run(torch.optim.Adamax, p0, grads, lr=lr, betas=betas, eps=eps)
     got = _call(adamax, p0, grads, *ADAMAX_ARGS)
     check_close(
         got,
@@ -378,7 +368,7 @@ def ex2_rprop(rprop):
     """Exercise 2: ``torch.optim.Rprop(lr, etas, step_sizes)`` over a sequence of gradients."""
     p0, grads = _rprop_data()
     lr, etas, step_sizes = RPROP_ARGS
-    expected = torch_run(torch.optim.Rprop, p0, grads, lr=lr, etas=etas, step_sizes=step_sizes)
+    expected = optimizer_run(torch.optim.Rprop, p0, grads, lr=lr, etas=etas, step_sizes=step_sizes)
     got = _call(rprop, p0, grads, *RPROP_ARGS)
     check_close(
         got,
@@ -391,9 +381,9 @@ def ex2_rprop(rprop):
 
 def ex3_nadam(nadam):
     """Exercise 3: ``torch.optim.NAdam(lr, betas, eps, momentum_decay)`` over several steps."""
-    p0, grads = _data(33)
+    p0, grads = optimizer_inputs(33, 12)
     lr, betas, eps, psi = NADAM_ARGS
-    expected = torch_run(
+    expected = optimizer_run(
         torch.optim.NAdam, p0, grads, lr=lr, betas=betas, eps=eps, momentum_decay=psi
     )
     got = _call(nadam, p0, grads, *NADAM_ARGS)
