@@ -19,9 +19,10 @@ label smoothing 0.1, batch 128, 10 epochs. Rows:
   augment             the recipe plus horizontal flips and shifts of up to 2 pixels (10, 20, 40 epochs)
   flip                the recipe plus horizontal flips only (10 and 40 epochs)
 
-It writes one row per run to benchmarks/capstone_ablation.csv (variant, epochs, batch_size,
+It writes one row per run to fmnist_core/capstone_ablation.csv (variant, epochs, batch_size,
 seed, val_acc, train_loss, seconds, threads), adding to the rows already there (a run that is
-done again replaces its row), after every run. Everything: about an hour on one CPU core.
+done again replaces its row), after every run. The file lives in the package so that lesson
+10 reads it on a student's install too (pyproject.toml: package-data). Everything: about an hour on one CPU core.
 
     python benchmarks/capstone_ablation.py                       # every run, seeds 0 1 2
     python benchmarks/capstone_ablation.py --only recipe augment --seeds 0 1 2 3 4
@@ -39,7 +40,7 @@ from torch import nn
 import fmnist_core as fc
 from fmnist_core import recipe
 
-CSV = Path(__file__).with_name("capstone_ablation.csv")
+CSV = Path(fc.__file__).with_name("capstone_ablation.csv")
 FIELDS = ["variant", "epochs", "batch_size", "seed", "val_acc", "train_loss", "seconds", "threads"]
 
 # variant -> (keyword arguments of train_recipe, [(epochs, batch_size), ...])

@@ -744,7 +744,7 @@ print("✗ AdamWDecayAfter 与 torch.optim.AdamW 不一致（应当如此）/ di
 # %% [markdown] tags=["zh"]
 # ## 6. 关于 `amsgrad`
 #
-# Reddi 等人（2018）构造了一个 Adam 不收敛的例子：$\hat{v}_t$ 可能变小，让有效步长 $\eta / \sqrt{\hat{v}_t}$ 突然变大。`amsgrad=True` 记住 $v_t$ 的历史最大值，分母只增不减。PyTorch 取的是**未修正**的 $v_t$ 的最大值，再做偏差修正：
+# Reddi 等人（2018）构造了一个 Adam 不收敛的例子：$\hat{v}_t$ 可能变小，让有效学习率 $\eta / \sqrt{\hat{v}_t}$ 突然变大。`amsgrad=True` 记住 $v_t$ 的历史最大值，分母只增不减。PyTorch 取的是**未修正**的 $v_t$ 的最大值，再做偏差修正：
 #
 # $$v^{\max}_t = \max(v^{\max}_{t-1}, v_t), \qquad \theta_{t+1} = \theta_t - \eta \frac{\hat{m}_t}{\sqrt{v^{\max}_t / (1 - \beta_2^t)} + \epsilon}$$
 #
@@ -847,7 +847,7 @@ print("路径 ✓ Rosenbrock：SGD + 动量最低，自适应方法中 Adam 最�
       "Rosenbrock: SGD + momentum lowest, then Adam")
 
 # %% [markdown] tags=["zh"]
-# 左图：在二次函数上，四个自适应优化器的第一步都沿着 $45°$ 的对角线走：每个坐标都除以了自己梯度的大小，所以每个坐标走的距离相同，与曲率无关（Adagrad 和 Adam 为 $\eta$，AdamW 再加上一点衰减；RMSprop 没有偏差修正，为 $10\eta$）。它们没有 SGD + 动量那样剧烈的振荡。但要注意，这个二次函数的陡、缓方向正好是坐标轴，最有利于逐元素缩放；把曲面旋转 $45°$，这个优势就会大打折扣。右图：在 Rosenbrock 的弯曲峡谷里，用这些学习率，四个自适应方法里 Adam 走得最远（终点的函数值最低）；RMSprop 的步子约为 $\eta$，在峡谷两壁间来回；Adagrad 的步长已经衰减得太小，几乎停在起点附近。而所有方法里终点最低的是 SGD + 动量：自适应并不在所有曲面上都更好，结果也强烈依赖学习率的选择。
+# 左图：在二次函数上，四个自适应优化器的第一步都沿着 $45°$ 的对角线走：每个坐标都除以了自己梯度的大小，所以每个坐标走的距离相同，与曲率无关（Adagrad 和 Adam 为 $\eta$，AdamW 再加上一点衰减；RMSprop 没有偏差修正，为 $10\eta$）。它们没有 SGD + 动量那样剧烈的振荡。但要注意，这个二次函数的陡、缓方向正好是坐标轴，最有利于逐元素缩放；把曲面旋转 $45°$，这个优势就会大打折扣。原因是：逐元素除以 $\sqrt{v}$ 等于给梯度乘上一个对角矩阵（对角预条件，diagonal preconditioning）。牛顿法（Newton's method）乘的是海森矩阵（第 07 课）的逆 $H^{-1}$；对角矩阵只有在海森矩阵本身接近对角、也就是陡缓方向与坐标轴对齐时，才近似它的作用。右图：在 Rosenbrock 的弯曲峡谷里，用这些学习率，四个自适应方法里 Adam 走得最远（终点的函数值最低）；RMSprop 的步子约为 $\eta$，在峡谷两壁间来回；Adagrad 的步长已经衰减得太小，几乎停在起点附近。而所有方法里终点最低的是 SGD + 动量：自适应并不在所有曲面上都更好，结果也强烈依赖学习率的选择。
 
 # %% [markdown] tags=["en"]
 # Left: on the quadratic, the first step of all four adaptive optimizers goes along the $45°$ diagonal: each
@@ -856,7 +856,10 @@ print("路径 ✓ Rosenbrock：SGD + 动量最低，自适应方法中 Adam 最�
 # correction). None of
 # them oscillates as wildly as SGD + momentum. Mind that the steep and flat directions of this quadratic are exactly the
 # coordinate axes, the most favourable case for element-wise scaling; rotate the surface by $45°$ and much of the
-# advantage is gone. Right: in the curved Rosenbrock valley, with these learning rates, Adam gets furthest of the four
+# advantage is gone. The reason: dividing element-wise by $\sqrt{v}$ multiplies the gradient by a diagonal matrix
+# (diagonal preconditioning). Newton's method multiplies it by the inverse of the Hessian (lesson 07), $H^{-1}$; a diagonal
+# matrix can stand in for it only when the Hessian itself is nearly diagonal, that is, when the steep and flat
+# directions lie along the coordinate axes. Right: in the curved Rosenbrock valley, with these learning rates, Adam gets furthest of the four
 # adaptive methods (the lowest final value); RMSprop's steps are about $\eta$ and it bounces between the valley walls;
 # Adagrad's step has decayed too far and it barely leaves the start. Of all the methods, though, SGD + momentum ends
 # lowest: adaptive is not better on every surface, and the outcome depends strongly on the learning rates chosen.

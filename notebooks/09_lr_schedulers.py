@@ -874,7 +874,7 @@ plt.show()
 # - **`ExponentialLR`**：一个参数的平滑衰减；$\gamma$ 必须和调用频率配套。
 # - **`CosineAnnealingLR`**：知道总步数时的好默认值，只有 $T_{\max}$（等于总步数）一个数，没有台阶位置要调。现代的训练配方大多用它。
 # - **预热（`LinearLR` + `SequentialLR`）**：学习率大、批次大、用 Adam 训练 Transformer 之类的深模型时几乎必备，通常几百到几千步。
-# - **`OneCycleLR`**：在固定的预算里快速训练；`max_lr` 可以比常数学习率大好几倍。记住它也改动量（Adam 的 $\beta_1$）。
+# - **`OneCycleLR`**：在固定的预算里快速训练；`max_lr` 可以比常数学习率大好几倍，第 10 课用学习率范围测试来选它。记住它也改动量（Adam 的 $\beta_1$）。
 # - **`ReduceLROnPlateau`**：不知道要训练多久时，让验证集上的指标来决定；需要每轮都有一个验证指标，反应比较慢、比较粗。
 #
 # 常见错误：
@@ -896,8 +896,8 @@ plt.show()
 #   number of steps), and no step positions to tune. Most modern training recipes use it.
 # - **Warm-up (`LinearLR` + `SequentialLR`)**: close to required with large learning rates, large batches, and Adam on
 #   deep models such as transformers; usually a few hundred to a few thousand steps.
-# - **`OneCycleLR`**: fast training within a fixed budget; `max_lr` can be several times a good constant learning rate.
-#   Remember that it changes the momentum (Adam's $\beta_1$) too.
+# - **`OneCycleLR`**: fast training within a fixed budget; `max_lr` can be several times a good constant learning rate,
+#   and lesson 10 picks it with an LR range test. Remember that it changes the momentum (Adam's $\beta_1$) too.
 # - **`ReduceLROnPlateau`**: when you don't know how long training will take, let a validation metric decide; it needs
 #   a validation metric every epoch and reacts late and coarsely.
 #

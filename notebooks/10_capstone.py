@@ -68,8 +68,9 @@ from fmnist_core.checks import lesson10 as check
 
 device = fc.get_device()
 fc.plot.cjk_font()  # 有中文字体就用 / use a CJK font when there is one
-# 消融表由 benchmarks/capstone_ablation.py 写出 / written by benchmarks/capstone_ablation.py
-ABLATION_CSV = Path(fc.__file__).resolve().parents[1] / "benchmarks" / "capstone_ablation.csv"
+# 消融表：benchmarks/capstone_ablation.py 写出，随包安装 / the ablation table: written by
+# benchmarks/capstone_ablation.py, installed with the package
+ABLATION_CSV = Path(fc.__file__).with_name("capstone_ablation.csv")
 
 # %% [markdown] tags=["zh"]
 # ## 1. 方法：验证集、只看一次的测试集、多个种子
@@ -773,10 +774,10 @@ print("update_bn ✓ 没有 BatchNorm 的模型，输出不变 / a model without
 # 消融实验（ablation）一次去掉一样配料（或者加上一样不在配方里的），其余不变，看验证准确率变了多少：去掉后掉得多，这样配料就值钱。每一行训练 3 个种子，全部只在验证集上评估。这要训练几十次，一共大约一小时，放不进这一课，所以由一个脚本来做，把每次运行写成 CSV 的一行：
 #
 # ```
-# python benchmarks/capstone_ablation.py            # 重新生成 benchmarks/capstone_ablation.csv
+# python benchmarks/capstone_ablation.py            # 重新生成 fmnist_core/capstone_ablation.csv
 # ```
 #
-# 这一课只读这个文件，画图。
+# 这个文件随 `fmnist_core` 一起安装，这一课只读它、画图。
 
 # %% [markdown] tags=["en"]
 # ## 5. The ablation table
@@ -789,10 +790,10 @@ print("update_bn ✓ 没有 BatchNorm 的模型，输出不变 / a model without
 # as one line of a CSV file:
 #
 # ```
-# python benchmarks/capstone_ablation.py            # regenerates benchmarks/capstone_ablation.csv
+# python benchmarks/capstone_ablation.py            # regenerates fmnist_core/capstone_ablation.csv
 # ```
 #
-# This lesson only reads that file and plots it.
+# The file is installed with `fmnist_core`; this lesson only reads it and plots it.
 
 # %% tags=["grading-skip"]
 NAMES = {

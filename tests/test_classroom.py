@@ -155,6 +155,7 @@ def test_the_wheel_for_students_holds_the_package_and_no_lesson(root, tmp_path):
     (wheel,) = tmp_path.glob("fmnist_core-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "fmnist_core/checks/lesson05.py" in names
+    assert "fmnist_core/capstone_ablation.csv" in names  # lesson 10 reads it
     assert all(n.startswith(("fmnist_core/", "fmnist_core-")) for n in names), names
     assert not any(n.endswith(".ipynb") or "notebooks/" in n for n in names)
 

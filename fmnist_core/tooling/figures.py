@@ -56,7 +56,7 @@ def mlp_diagram():
         ("Linear(512, 512)", "(N, 512)", "#d9ead3"),
         ("ReLU", "(N, 512)", "#fff2cc"),
         ("Linear(512, 10)", "(N, 10)", "#d9ead3"),
-        (_two_lines("对数几率", "logits"), "(N, 10)", "#f4cccc"),
+        (_two_lines("未归一化的分数", "logits"), "(N, 10)", "#f4cccc"),
     ]
     xs = _row(
         ax, 0.6, [(name, color) for name, _, color in layers], x0=0.75, dx=1.45, w=1.25, h=0.45

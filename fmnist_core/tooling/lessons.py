@@ -20,8 +20,8 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 PACKAGE = Path(__file__).resolve().parents[1]
 # the modules whose code shapes a lesson's outputs (the tooling and the CLI do not)
 CORE_MODULES = ["__init__.py", "data.py", "model.py", "train.py", "plot.py", "checks/__init__.py"]
-# modules only some lessons use: they count for a lesson whose code names them
-LESSON_MODULES = ["taught.py", "recipe.py"]
+# modules (and data) only some lessons use: they count for a lesson whose code names them
+LESSON_MODULES = ["taught.py", "recipe.py", "capstone_ablation.csv"]
 
 
 def find_root(start=None):
@@ -72,7 +72,7 @@ def provenance(py_path, nb=None):
     code = _sha(c.source.strip() for c in nb.cells if c.cell_type == "code")
     modules = list(CORE_MODULES)
     source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    modules += [m for m in LESSON_MODULES if re.search(rf"\b{m[:-3]}\b", source)]
+    modules += [m for m in LESSON_MODULES if re.search(rf"\b{Path(m).stem}\b", source)]
     checker = PACKAGE / "checks" / f"lesson{py_path.name[:2]}.py"
     if checker.is_file():
         modules.append(f"checks/{checker.name}")
