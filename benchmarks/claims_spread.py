@@ -95,6 +95,7 @@ def main(argv=None):
                 for run_name, acc in report.items():
                     for key, v in acc.items():
                         values.setdefault(f"{run_name} {key}", []).append(v)
+                        print(f"    {run_name} {key} = {100 * v:.2f}%", flush=True)
         for name, vs in sorted(values.items()):
             print(
                 f"    {name:60} min {100 * min(vs):6.2f}%  max {100 * max(vs):6.2f}%  "
