@@ -1,7 +1,8 @@
 """Do the lessons' asserted claims hold across seeds and thread counts? How much do they move?
 
-Runs each lesson top to bottom (as nbval does) with every seed shifted by an offset and torch
-limited to a number of threads, and reports whether every cell ran (every assert held) and the
+Runs each lesson top to bottom (as nbval does) with every seed shifted by an offset (the seeds of
+the runs: initial weights, batch order; the validation split stays the course's fixed one) and
+torch limited to a number of threads, and reports whether every cell ran (every assert held) and the
 final accuracy of every run the lesson keeps in a ``histories`` dict, so the spread of each
 compared number can be read off.
 
@@ -33,6 +34,19 @@ _torch.Generator = _Generator
 import random as _random
 _rseed = _random.seed
 _random.seed = lambda s=None: _rseed(None if s is None else s + {offset})
+# the validation split stays the course's fixed one: only the runs' seeds move
+import sys as _sys
+import fmnist_core as _fc
+_split = _fc.split_indices
+def _fixed_split(*args, **kwargs):
+    _torch.Generator = _Generator.__base__
+    try:
+        return _split(*args, **kwargs)
+    finally:
+        _torch.Generator = _Generator
+for _m in list(_sys.modules.values()):
+    if getattr(_m, "__name__", "").startswith("fmnist_core") and getattr(_m, "split_indices", None) is _split:
+        _m.split_indices = _fixed_split
 """
 REPORT = """
 import json as _json
