@@ -1000,9 +1000,10 @@ assert curve["cosine"][-1] > curve["cosine"][4] + 0.005, curve["cosine"]
 assert histories["OneCycleLR"][0]["train_loss"] > histories["constant"][0]["train_loss"] + 0.1
 # 常数学习率在后几轮起伏 / the constant learning rate wobbles over the last epochs
 assert any(b < a for a, b in zip(curve["constant"][5:], curve["constant"][6:])), curve["constant"]
-# 10 轮后每种调度都胜过常数学习率，余弦领先更多 / after 10 epochs every schedule beats the constant
-assert all(val_acc[n] > val_acc["constant"] + 0.002 for n in scheduled), val_acc
-assert val_acc["cosine"] > val_acc["constant"] + 0.004, val_acc
+# 10 轮后没有一种调度比常数学习率差，最好的那种至少高 0.2 个百分点
+# after 10 epochs no schedule is below the constant lr, and the best is at least 0.2 points above
+assert all(val_acc[n] > val_acc["constant"] for n in scheduled), val_acc
+assert max(val_acc[n] for n in scheduled) > val_acc["constant"] + 0.002, val_acc
 final_loss = {name: h[-1]["train_loss"] for name, h in histories.items()}
 assert all(final_loss[n] < final_loss["constant"] for n in scheduled), final_loss
 # 训练损失与验证损失的差距变大 / the gap between the training and the validation loss grows
@@ -1010,8 +1011,8 @@ assert all(h[-1]["val_loss"] - h[-1]["train_loss"] > h[0]["val_loss"] - h[0]["tr
            for h in histories.values())
 print("验证集 ✓ 前 5 轮 MultiStepLR 与常数学习率完全相同，第一次降低后立刻跳高")
 print("val ✓ MultiStepLR equals the constant for 5 epochs and jumps right after its first drop")
-print("验证集 ✓ 三种调度都胜过常数学习率（至少 0.2 个百分点），余弦至少高 0.4 个百分点")
-print("val ✓ all three schedules beat the constant lr (by ≥ 0.2 points), the cosine by ≥ 0.4")
+print("验证集 ✓ 三种调度都高于常数学习率，最好的那种至少高 0.2 个百分点")
+print("val ✓ all three schedules are above the constant lr, the best by ≥ 0.2 points")
 
 # %% [markdown] tags=["zh"]
 # 在验证集上挑出最好的调度，只对它在测试集上评估一次。挑中的是哪一种可能随机器和种子变化，所以这个单元格不比较输出。
@@ -1033,9 +1034,9 @@ print("测试集 ✓ 挑中的是一种调度，测试准确率与验证准确�
 print("test ✓ the chosen one is a schedule, and its test accuracy is within 1 point of its val acc")
 
 # %% [markdown] tags=["zh"]
-# 图和表里看到的：前 5 轮 `MultiStepLR` 的学习率还没变，它的曲线和常数学习率完全重合；第一次乘以 0.1 之后，验证准确率立刻跳高，之后就几乎不动了。余弦一开始很平，前两轮和常数学习率很接近，之后学习率越来越小，验证准确率继续上升。`OneCycleLR` 前 3 轮把学习率升到 $3 \times 10^{-3}$，训练损失一开始明显更高，后面再追上来。常数学习率的验证准确率在后几轮原地起伏；三种调度 10 轮后都比它高（检查要求至少高 0.2 个百分点，余弦至少高 0.4 个百分点），训练损失也更低。训练损失和验证损失之间的差距在所有四次训练里都在变大：模型越来越贴合训练集，这是过拟合的开始；在 10 轮这个预算里，它还没有让验证准确率下降。
+# 图和表里看到的：前 5 轮 `MultiStepLR` 的学习率还没变，它的曲线和常数学习率完全重合；第一次乘以 0.1 之后，验证准确率立刻跳高，之后就几乎不动了。余弦一开始很平，前两轮和常数学习率很接近，之后学习率越来越小，验证准确率继续上升。`OneCycleLR` 前 3 轮把学习率升到 $3 \times 10^{-3}$，训练损失一开始明显更高，后面再追上来。常数学习率的验证准确率在后几轮原地起伏；三种调度 10 轮后都比它高（检查要求最好的那种至少高 0.2 个百分点），训练损失也更低。训练损失和验证损失之间的差距在所有四次训练里都在变大：模型越来越贴合训练集，这是过拟合的开始；在 10 轮这个预算里，它还没有让验证准确率下降。
 #
-# 挑选只看验证集，挑中的调度在测试集上只评估了一次，所以这个测试准确率没有被挑选过程“用过”。我们在笔记本之外用种子 0、1、2 各跑过一次：验证集上最好的两次是 `OneCycleLR`、一次是余弦，领先第二名都不到 0.3 个百分点；三种调度都比常数学习率高 0.3 到 1.2 个百分点，其中余弦高 0.7 到 1.1 个百分点。这只是 3 个种子、一种模型的结果：它说明调度值得一试，而不是说哪一种调度永远最好。
+# 挑选只看验证集，挑中的调度在测试集上只评估了一次，所以这个测试准确率没有被挑选过程“用过”。我们在笔记本之外用种子 0、1、2 各跑过一次：验证集上最好的两次是 `OneCycleLR`、一次是余弦，领先第二名都不到 0.3 个百分点；三种调度都比常数学习率高，但高多少随种子变化很大：从 0.1 到 1.1 个百分点，余弦是 0.3 到 1.0 个百分点（`benchmarks/RESULTS.md`）。所以断言只要求“不比常数差、最好的那种至少高 0.2 个百分点”。这只是 3 个种子、一种模型的结果：它说明调度值得一试，而不是说哪一种调度永远最好。
 
 # %% [markdown] tags=["en"]
 # What the figure and the table show: for 5 epochs the learning rate of `MultiStepLR` has not changed yet, and its
@@ -1044,7 +1045,7 @@ print("test ✓ the chosen one is a schedule, and its test accuracy is within 1 
 # first two epochs; then its learning rate keeps shrinking and its validation accuracy keeps climbing. `OneCycleLR` raises
 # the learning rate to $3 \times 10^{-3}$ over the first 3 epochs, starts with a clearly higher training loss and
 # catches up later. The constant learning rate's validation accuracy wobbles in place over the last epochs; after 10
-# epochs all three schedules are above it (the check asks for at least 0.2 points, and 0.4 for the cosine), with a
+# epochs all three schedules are above it (the check asks for at least 0.2 points for the best of them), with a
 # lower training loss too. In all four runs the gap between the training and the validation loss grows: the model fits
 # the training set more and more closely, the start of overfitting; within this 10-epoch budget it has not yet pulled
 # the validation accuracy down.
@@ -1052,8 +1053,10 @@ print("test ✓ the chosen one is a schedule, and its test accuracy is within 1 
 # The choice looked only at the validation set, and the chosen schedule was evaluated on the test set once, so this
 # test accuracy has not been used up by the choice. Outside the notebook we ran it once each with seeds 0, 1 and 2:
 # the best on the validation set was `OneCycleLR` twice and the cosine once, each time less than 0.3 points ahead of
-# the runner-up; all three schedules were 0.3 to 1.2 points above the constant learning rate, the cosine 0.7 to 1.1.
-# That is 3 seeds and one model: it says a schedule is worth trying, not that one schedule always wins.
+# the runner-up; all three schedules were above the constant learning rate, but by how much varied a lot with the
+# seed: from 0.1 to 1.1 points, the cosine 0.3 to 1.0 (`benchmarks/RESULTS.md`). So the check asks only that none is
+# below the constant and that the best is at least 0.2 points above it. That is 3 seeds and one model: it says a
+# schedule is worth trying, not that one schedule always wins.
 
 # %% [markdown] tags=["zh"]
 # ## 11. 练习
@@ -1213,7 +1216,7 @@ check.ex5_total_steps(total_steps)
 # - 学习率调度器只数 `scheduler.step()` 的调用次数 $t$，把 $\eta_t$ 写进优化器；`get_last_lr()` 返回它。参数（`step_size`、`T_max`、`total_iters`、`total_steps`）和调用频率用同一个单位。
 # - `StepLR`、`MultiStepLR`、`ExponentialLR`、`CosineAnnealingLR`、`LinearLR`、`SequentialLR` 和 `OneCycleLR` 的闭式公式都在整个过程中与 `get_last_lr()` 逐步一致；`OneCycleLR` 还同时调度 Adam 的 $\beta_1$；`ReduceLROnPlateau` 的规则（`patience`、`factor`、`threshold`、`cooldown`）在写好的指标上与 PyTorch 一致。
 # - `scheduler.step()` 放在 `optimizer.step()` 之后；放反了，第一个值被跳过，PyTorch 会警告。
-# - 在 Fashion-MNIST 上，同样 10 轮，三种按批次的调度在验证集上都胜过常数学习率的 Adam；在验证集上挑出一种，测试集只对它看一次。
+# - 在 Fashion-MNIST 上，同样 10 轮，三种按批次的调度在验证集上都高于常数学习率的 Adam（高多少随种子变化，从 0.1 到 1.1 个百分点）；在验证集上挑出一种，测试集只对它看一次。
 #
 # 下一课是综合实战：[10 综合实战：从 65% 到 90%](10_capstone.ipynb)，把这些调度和前面各课学到的东西合在一起，用不变的模型把准确率从教程的 65% 左右提高到 90%。
 
@@ -1227,8 +1230,9 @@ check.ex5_total_steps(total_steps)
 #   `OneCycleLR` match `get_last_lr()` at every step of a whole run; `OneCycleLR` also schedules Adam's $\beta_1$; the
 #   rule of `ReduceLROnPlateau` (`patience`, `factor`, `threshold`, `cooldown`) matches PyTorch on written metrics.
 # - `scheduler.step()` goes after `optimizer.step()`; the other way round skips the first value, and PyTorch warns.
-# - On Fashion-MNIST, in the same 10 epochs, three per-batch schedules all beat Adam with a constant learning rate on
-#   the validation set; we choose one there and look at the test set once, for that one.
+# - On Fashion-MNIST, in the same 10 epochs, three per-batch schedules are all above Adam with a constant learning
+#   rate on the validation set (by how much varies with the seed, from 0.1 to 1.1 points); we choose one there and
+#   look at the test set once, for that one.
 #
 # Next, the capstone: [10 Capstone: from 65% to 90%](10_capstone.ipynb) puts these schedules together with everything
 # before them, to take the unchanged model from the tutorial's 65% or so to 90%.
