@@ -998,8 +998,6 @@ assert all(abs(c - k) < 0.01 for c, k in zip(curve["cosine"][:2], curve["constan
 assert curve["cosine"][-1] > curve["cosine"][4] + 0.005, curve["cosine"]
 # OneCycleLR 先用更大的学习率：第 1 轮训练损失更高 / OneCycleLR's larger early lr: a higher first loss
 assert histories["OneCycleLR"][0]["train_loss"] > histories["constant"][0]["train_loss"] + 0.1
-# 常数学习率在后几轮起伏 / the constant learning rate wobbles over the last epochs
-assert any(b < a for a, b in zip(curve["constant"][5:], curve["constant"][6:])), curve["constant"]
 # 10 轮后没有一种调度比常数学习率差，最好的那种至少高 0.2 个百分点
 # after 10 epochs no schedule is below the constant lr, and the best is at least 0.2 points above
 assert all(val_acc[n] > val_acc["constant"] for n in scheduled), val_acc
@@ -1034,7 +1032,7 @@ print("测试集 ✓ 挑中的是一种调度，测试准确率与验证准确�
 print("test ✓ the chosen one is a schedule, and its test accuracy is within 1 point of its val acc")
 
 # %% [markdown] tags=["zh"]
-# 图和表里看到的：前 5 轮 `MultiStepLR` 的学习率还没变，它的曲线和常数学习率完全重合；第一次乘以 0.1 之后，验证准确率立刻跳高，之后就几乎不动了。余弦一开始很平，前两轮和常数学习率很接近，之后学习率越来越小，验证准确率继续上升。`OneCycleLR` 前 3 轮把学习率升到 $3 \times 10^{-3}$，训练损失一开始明显更高，后面再追上来。常数学习率的验证准确率在后几轮原地起伏；三种调度 10 轮后都比它高（检查要求最好的那种至少高 0.2 个百分点），训练损失也更低。训练损失和验证损失之间的差距在所有四次训练里都在变大：模型越来越贴合训练集，这是过拟合的开始；在 10 轮这个预算里，它还没有让验证准确率下降。
+# 图和表里看到的：前 5 轮 `MultiStepLR` 的学习率还没变，它的曲线和常数学习率完全重合；第一次乘以 0.1 之后，验证准确率立刻跳高，之后就几乎不动了。余弦一开始很平，前两轮和常数学习率很接近，之后学习率越来越小，验证准确率继续上升。`OneCycleLR` 前 3 轮把学习率升到 $3 \times 10^{-3}$，训练损失一开始明显更高，后面再追上来。常数学习率的步子始终不变，后几轮的验证准确率有的种子上下起伏，有的种子慢慢上升（`benchmarks/RESULTS.md`）；三种调度 10 轮后都比它高（检查要求最好的那种至少高 0.2 个百分点），训练损失也更低。训练损失和验证损失之间的差距在所有四次训练里都在变大：模型越来越贴合训练集，这是过拟合的开始；在 10 轮这个预算里，它还没有让验证准确率下降。
 #
 # 挑选只看验证集，挑中的调度在测试集上只评估了一次，所以这个测试准确率没有被挑选过程“用过”。我们在笔记本之外用种子 0、1、2 各跑过一次：验证集上最好的两次是 `OneCycleLR`、一次是余弦，领先第二名都不到 0.3 个百分点；三种调度都比常数学习率高，但高多少随种子变化很大：从 0.1 到 1.1 个百分点，余弦是 0.3 到 1.0 个百分点（`benchmarks/RESULTS.md`）。所以断言只要求“不比常数差、最好的那种至少高 0.2 个百分点”。这只是 3 个种子、一种模型的结果：它说明调度值得一试，而不是说哪一种调度永远最好。
 
@@ -1044,9 +1042,9 @@ print("test ✓ the chosen one is a schedule, and its test accuracy is within 1 
 # accuracy jumps up and then hardly moves. The cosine starts flat and stays close to the constant learning rate for the
 # first two epochs; then its learning rate keeps shrinking and its validation accuracy keeps climbing. `OneCycleLR` raises
 # the learning rate to $3 \times 10^{-3}$ over the first 3 epochs, starts with a clearly higher training loss and
-# catches up later. The constant learning rate's validation accuracy wobbles in place over the last epochs; after 10
-# epochs all three schedules are above it (the check asks for at least 0.2 points for the best of them), with a
-# lower training loss too. In all four runs the gap between the training and the validation loss grows: the model fits
+# catches up later. The constant learning rate keeps its step size: over the last epochs its validation accuracy goes
+# up and down for some seeds and creeps up for others (`benchmarks/RESULTS.md`); after 10 epochs all three schedules
+# are above it (the check asks for at least 0.2 points for the best of them), with a lower training loss too. In all four runs the gap between the training and the validation loss grows: the model fits
 # the training set more and more closely, the start of overfitting; within this 10-epoch budget it has not yet pulled
 # the validation accuracy down.
 #
