@@ -804,12 +804,20 @@ NAMES = {
     "decay_biases": "偏置也衰减 / biases decay too",
     "no_label_smoothing": "− 标签平滑 / − label smoothing",
     "ema": "+ EMA (0.999)",
-    "constant_lr": "− OneCycleLR（常数 / constant）",
+    "constant_lr": "常数学习率 / constant lr",
     "max_lr_1e-3": "max_lr 1e-3",
     "max_lr_4e-3": "max_lr 4e-3",
     "augment": "+ 翻转与平移 / + flips, shifts",
     "flip": "+ 只翻转 / + flips only",
 }
+
+
+def short(name):
+    """图中的名字：有中文字体时中英都写，否则只写英文 / a name in a figure: zh / en, or English alone"""
+    zh, _, en = NAMES[name].rpartition(" / ")
+    return fc.label(zh, en) if zh else en
+
+
 summary = {key: mean_std(accs) for key, accs in ablation.items()}
 print(f"{fc.pad('', 32)}{fc.pad('轮 / epochs', 12, '>')}{fc.pad('批次 / batch', 14, '>')}"
       f"{fc.pad('验证准确率 / val acc (%)', 27, '>')}{fc.pad('种子 / seeds', 13, '>')}")
@@ -827,8 +835,7 @@ ax.barh(range(len(ten)), means, xerr=stds, color=["tab:green" if n == "recipe" e
 for i, n in enumerate(ten):
     ax.plot([100 * a for a in ablation[(n, 10, 128)]], [i] * len(ablation[(n, 10, 128)]), "k.",
             ms=4)
-ax.set_yticks(range(len(ten)), [NAMES[n] if fc.plot.cjk_font() else NAMES[n].split(" / ")[-1]
-                                for n in ten], fontsize=8)
+ax.set_yticks(range(len(ten)), [short(n) for n in ten], fontsize=8)
 ax.invert_yaxis()
 ax.set_xlim(min(means) - 1, max(means) + 0.6)
 ax.set_xlabel(fc.label("验证准确率（%），10 轮，批次 128：均值 ± 标准差，黑点是每个种子",
@@ -913,10 +920,6 @@ print("ablation ✓ the two weight-decay changes and the two other max_lr within
 #   more easily.
 
 # %% tags=["grading-skip"]
-def short(name):
-    return NAMES[name] if fc.plot.cjk_font() else NAMES[name].split(" / ")[-1]
-
-
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
 for name, color in (("recipe", "tab:green"), ("augment", "tab:orange"), ("flip", "tab:purple")):
     budgets = sorted(e for (n, e, b) in summary if n == name and b == 128)

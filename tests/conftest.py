@@ -1,4 +1,6 @@
+import importlib.metadata
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -8,6 +10,45 @@ from fmnist_core.checks import WIDTH, CheckFailed
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))  # tests/classroom_flow.py, shared with benchmarks/
+LOCK = ROOT / "requirements-lock.txt"  # the reference environment the stored outputs were made in
+LOCKED = ("torch", "torchvision")
+
+
+def locked_versions(lock=LOCK):
+    """``{"torch": "2.14.1", "torchvision": "0.29.1"}`` as pinned in the lock file."""
+    pins = {}
+    for line in Path(lock).read_text(encoding="utf-8").splitlines():
+        m = re.match(r"([A-Za-z0-9_.-]+)==([^\s;]+)", line)
+        if m and m.group(1).lower() in LOCKED:
+            pins[m.group(1).lower()] = m.group(2)
+    return pins
+
+
+def off_lock(lock=LOCK):
+    """One bilingual line when the installed torch or torchvision is not the locked release (a
+    local build tag such as ``+cpu`` counts as the same release), else ``""``."""
+    pins = locked_versions(lock)
+    installed = {name: importlib.metadata.version(name) for name in pins}
+    if all(installed[n].split("+")[0] == pins[n] for n in pins):
+        return ""
+    have = ", ".join(f"{n} {v}" for n, v in installed.items())
+    want = ", ".join(f"{n} {v}" for n, v in pins.items())
+    return (
+        f"注意：已安装 {have}，与锁定的 {want} 不同，保存的输出可能对不上；"
+        "检查环境能否运行课程请用 pytest --nbval-lax / "
+        f"note: installed {have} differ from the locked {want}, so stored outputs may not "
+        "match; to check that your setup runs the course use `pytest --nbval-lax`"
+    )
+
+
+def pytest_report_header(config):
+    return off_lock() or None
+
+
+def pytest_terminal_summary(terminalreporter):
+    line = off_lock()
+    if line:
+        terminalreporter.write_line(line, yellow=True)
 
 
 def pytest_configure(config):

@@ -164,7 +164,7 @@ def test_readme_tells_a_teacher_the_safe_way(root):
     readme = (root / "README.md").read_text(encoding="utf-8")
     section = readme.split("## 课堂使用 / In the classroom")[1].split("\n## ")[0]
     for step in (
-        'pip install -e ".[dev,teacher]"',
+        'pip install -c requirements-lock.txt -e ".[dev,teacher]"',
         "python -m fmnist_core course",
         "nbgrader generate_assignment",
         "nbgrader autograde",

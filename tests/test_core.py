@@ -1,6 +1,9 @@
 """The model, training helpers, plots, exercise checks and the install files."""
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 import warnings
 
@@ -154,7 +157,8 @@ def test_environment_yml_matches_pyproject(root):
     (python,) = [d for d in deps if isinstance(d, str) and d.startswith("python")]
     assert python.replace("python", "") == project["requires-python"]
     (pip_section,) = [d["pip"] for d in deps if isinstance(d, dict)]
-    assert pip_section == ['-e ".[dev]"']  # the same dependencies, through pyproject.toml
+    # the same dependencies, through pyproject.toml, at the locked versions
+    assert pip_section == ["-c requirements-lock.txt", '-e ".[dev]"']
     for req in project["dependencies"] + project["optional-dependencies"]["dev"]:
         assert re.fullmatch(r"[A-Za-z0-9_.-]+>=[0-9.]+", req), f"{req}: a range, not an exact pin"
 
@@ -165,8 +169,9 @@ def test_readme_quick_start_is_what_ci_runs(root):
     quick = readme.split("## 快速开始 / Quick start")[1].split("\n## ")[0]
     steps = quick.split("### ")[0]  # the three numbered steps, before the install variants
     commands = re.findall(r"```bash\n\s*(.*?)\n\s*```", steps, re.S)
-    assert commands == ['pip install -e ".[dev]"', "jupyter lab", "pytest --nbval"]
-    assert 'pip install -e ".[dev,teacher]"' in ci and ci.rstrip().endswith("pytest --nbval")
+    lock = "-c requirements-lock.txt"
+    assert commands == [f'pip install {lock} -e ".[dev]"', "jupyter lab", "pytest --nbval"]
+    assert f'pip install {lock} -e ".[dev,teacher]"' in ci and ci.rstrip().endswith("pytest --nbval")
     for src in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
         assert f"notebooks/{src.stem}.ipynb" in readme, (
             f"{src.stem} missing from the README's table"
@@ -230,4 +235,45 @@ def test_a_cjk_font_installed_after_matplotlib_cached_its_fonts_is_found(monkeyp
     monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # a cache made before the font
     monkeypatch.setattr(plot, "_cjk", None)
     monkeypatch.delenv("FMNIST_PLOT_LANG", raising=False)
+    monkeypatch.delenv("FMNIST_HIDE_CJK_FONTS", raising=False)
     assert fc.use_cjk_font() in plot.CJK_FONTS
+
+
+HIDDEN = """
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import torch
+import fmnist_core as fc
+from matplotlib import font_manager
+
+assert fc.use_cjk_font() == ""
+fonts = font_manager.fontManager.ttflist
+assert fonts, "no fonts left at all"
+assert not any(ord("中") in font_manager.get_font(f.fname).get_charmap() for f in fonts)
+# what the lessons draw through the fallback: English only, no warning
+fig = fc.show_images(torch.zeros(2, 1, 28, 28), [0, 1], preds=[0, 2])
+fig.axes[0].set_xlabel(fc.label("轮次", "epoch"))
+fig.savefig("ok.png")
+history = [{"epoch": 1, "train_loss": 1.0, "val_acc": 0.5}]
+fc.plot_histories({"a": history}).savefig("ok2.png")
+# text that bypasses the fallback fails where it is drawn
+fig, ax = plt.subplots()
+ax.set_title("constant）")
+try:
+    fig.savefig("bad.png")
+except UserWarning as e:
+    print("raised:", e)
+"""
+
+
+def test_hidden_cjk_fonts_fail_any_figure_text_that_bypasses_the_fallback(tmp_path):
+    # what CI runs the lessons with: a machine without a CJK font (a new Debian or Ubuntu)
+    env = {**os.environ, "FMNIST_HIDE_CJK_FONTS": "1", "MPLCONFIGDIR": str(tmp_path)}
+    env.pop("FMNIST_PLOT_LANG", None)
+    run = subprocess.run(
+        [sys.executable, "-c", HIDDEN], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Glyph" not in run.stderr, run.stderr  # the fallback drew no missing glyph
+    assert "raised: Glyph 65289 (\\N{FULLWIDTH RIGHT PARENTHESIS}) missing" in run.stdout

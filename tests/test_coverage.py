@@ -11,7 +11,7 @@ import re
 
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, off_lock
 from torch import nn, optim
 from torch.optim import lr_scheduler
 
@@ -107,10 +107,15 @@ def uncovered(names, checked):
 )
 def test_every_class_is_checked_against_pytorch_in_a_lesson(family, names, cells):
     missing = uncovered(names(), cells)
-    assert not missing, (
+    message = (
         f"torch {torch.__version__}: no lesson checks these {family} with assert_close: "
         + ", ".join(missing)
     )
+    if missing and off_lock():
+        # a maintainer's alarm for the locked release; on another release, a report only
+        # 维护者的警报只针对锁定的版本；其他版本上只报告，不算学习者的环境出错
+        pytest.skip(f"{message} (not the locked release / 不是锁定的版本)")
+    assert not missing, message
 
 
 def test_the_families_are_found():
