@@ -615,7 +615,7 @@ plt.show()
 # `(num_classes, num_classes)` whose entry in row $i$, column $j$ counts the samples of true class $i$ predicted as $j$.
 # A class that never occurs has a row of zeros.
 
-# %% nbgrader={"grade": false, "grade_id": "l04_ex1_confusion_matrix", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l04_ex1_confusion_matrix", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def confusion_matrix(y_true, y_pred, num_classes):
     ### BEGIN SOLUTION
     counts = torch.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes)
@@ -637,7 +637,7 @@ check.ex1_confusion_matrix(confusion_matrix)
 # uses in epoch `epoch` (counting from 0), the formula of section 4. The check compares it with
 # `scheduler.get_last_lr()` epoch by epoch.
 
-# %% nbgrader={"grade": false, "grade_id": "l04_ex2_step_lr", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l04_ex2_step_lr", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def step_lr(lr0, gamma, step_size, epoch):
     ### BEGIN SOLUTION
     return lr0 * gamma ** (epoch // step_size)

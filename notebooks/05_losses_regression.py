@@ -1002,7 +1002,7 @@ assert test_acc > 0.70, test_acc
 # Without calling `nn.MSELoss` or `F.mse_loss`, write `my_mse(pred, target, reduction="mean")` supporting
 # `"mean"`, `"sum"` and `"none"`, with the same results as `nn.MSELoss(reduction=...)`.
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex1_mse", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l05_ex1_mse", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_mse(pred, target, reduction="mean"):
     ### BEGIN SOLUTION
     squared = (pred - target) ** 2
@@ -1028,7 +1028,7 @@ check.ex1_mse(my_mse)
 # Without calling PyTorch's loss functions, write `my_huber(pred, target, delta=1.0)` with the same result as
 # `nn.HuberLoss(delta=delta)` (`reduction="mean"`). Hint: `torch.where`.
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex2_huber", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l05_ex2_huber", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_huber(pred, target, delta=1.0):
     ### BEGIN SOLUTION
     e = (pred - target).abs()
@@ -1050,7 +1050,7 @@ check.ex2_huber(my_huber)
 # Without autograd, write `my_l1_grad(pred, target)`: the gradient of `nn.L1Loss()` (`reduction="mean"`) with
 # respect to `pred`, of the same shape as `pred`. The check's inputs include elements with exactly zero error.
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex3_l1_grad", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l05_ex3_l1_grad", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_l1_grad(pred, target):
     ### BEGIN SOLUTION
     return torch.sign(pred - target) / pred.numel()
@@ -1071,7 +1071,7 @@ check.ex3_l1_grad(my_l1_grad)
 # `pred` has shape `(N, 1)` (a model with one output) and `target` has shape `(N,)`. Write `my_loss(pred, target)`
 # that computes the right mean squared error with `nn.MSELoss()`, without triggering the size-mismatch warning.
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex4_shapes", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l05_ex4_shapes", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_loss(pred, target):
     ### BEGIN SOLUTION
     return nn.MSELoss()(pred.squeeze(1), target)

@@ -1226,7 +1226,7 @@ assert test_acc > 0.80, test_acc
 # logits to test that it is numerically stable, some with $|x| \ge 1000$, where sigmoid-then-log overflows even
 # in `float64`.
 
-# %% nbgrader={"grade": false, "grade_id": "l06_ex1_bce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l06_ex1_bce", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_bce(x, y):
     ### BEGIN SOLUTION
     return (x.clamp(min=0) - x * y + torch.log1p(torch.exp(-x.abs()))).mean()
@@ -1248,7 +1248,7 @@ check.ex1_bce_with_logits(my_bce)
 # `(N, C)`, class indices `(N,)`, the same result as `nn.CrossEntropyLoss()`. The check also tries logits of
 # size 1000 and more, where `exp` without the maximum subtracted overflows even in `float64`.
 
-# %% nbgrader={"grade": false, "grade_id": "l06_ex2_ce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l06_ex2_ce", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_ce(logits, target):
     ### BEGIN SOLUTION
     shifted = logits - logits.max(dim=1, keepdim=True).values
@@ -1271,7 +1271,7 @@ check.ex2_cross_entropy(my_ce)
 # Without autograd, write `my_grad(logits, target)`: the gradient of `nn.CrossEntropyLoss()`
 # (`reduction="mean"`) with respect to the logits, of shape `(N, C)`.
 
-# %% nbgrader={"grade": false, "grade_id": "l06_ex3_ce_grad", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l06_ex3_ce_grad", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_grad(logits, target):
     ### BEGIN SOLUTION
     return (logits.softmax(dim=1) - F.one_hot(target, logits.shape[1])) / len(target)
@@ -1292,7 +1292,7 @@ check.ex3_ce_grad(my_grad)
 # Write `my_wce(logits, target, weight)` with the same result as `nn.CrossEntropyLoss(weight=weight)`
 # (`reduction="mean"`). You may use `torch.log_softmax`. Think about what `"mean"` divides by.
 
-# %% nbgrader={"grade": false, "grade_id": "l06_ex4_weighted_ce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l06_ex4_weighted_ce", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_wce(logits, target, weight):
     ### BEGIN SOLUTION
     nll_per_sample = -torch.log_softmax(logits, dim=1)[torch.arange(len(target)), target]
@@ -1316,7 +1316,7 @@ check.ex4_weighted_ce(my_wce)
 # that `label_smoothing=eps` really uses. The check also verifies that cross-entropy with your distribution as
 # probability targets equals `nn.CrossEntropyLoss(label_smoothing=eps)`.
 
-# %% nbgrader={"grade": false, "grade_id": "l06_ex5_smooth", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l06_ex5_smooth", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_smooth(target, num_classes, eps):
     ### BEGIN SOLUTION
     return (1 - eps) * F.one_hot(target, num_classes).float() + eps / num_classes

@@ -1139,7 +1139,7 @@ print("测试集 ✓ 挑中的设置在测试集上与验证集相差不到 2 �
 # Write `sgd_step(p, g, lr, weight_decay)`: given the parameter `p` and the gradient `g` (tensors of the same shape),
 # return the new parameter after one step of `torch.optim.SGD(lr=lr, weight_decay=weight_decay)` (no momentum).
 
-# %% nbgrader={"grade": false, "grade_id": "l07_ex1_sgd_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l07_ex1_sgd_step", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def sgd_step(p, g, lr, weight_decay):
     ### BEGIN SOLUTION
     return p - lr * (g + weight_decay * p)
@@ -1161,7 +1161,7 @@ check.ex1_sgd_step(sgd_step)
 # `grads[t]` and the learning rate `lrs[t]`; follow PyTorch's rule (section 2.1) for `len(grads)` steps and return the
 # final parameter. Mind the first step, which term `dampening` multiplies, and where the learning rate goes.
 
-# %% nbgrader={"grade": false, "grade_id": "l07_ex2_momentum", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l07_ex2_momentum", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def sgd_momentum(p0, grads, lrs, momentum, dampening):
     ### BEGIN SOLUTION
     p, b = p0.clone(), None
@@ -1187,7 +1187,7 @@ check.ex2_sgd_momentum(sgd_momentum)
 # `torch.optim.SGD(lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)` and return the final parameter.
 # Here `grads[t]` is the gradient of the loss function, before weight decay is added.
 
-# %% nbgrader={"grade": false, "grade_id": "l07_ex3_nesterov", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l07_ex3_nesterov", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def sgd_nesterov(p0, grads, lr, momentum, weight_decay):
     ### BEGIN SOLUTION
     p, b = p0.clone(), None

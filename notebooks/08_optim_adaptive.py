@@ -1042,7 +1042,7 @@ print("测试集 ✓ 挑中的优化器在测试集上与验证集相差不到 2
 #
 # Write `rmsprop(p0, grads, lr, alpha, eps)` to match `torch.optim.RMSprop(lr=lr, alpha=alpha, eps=eps)` (section 3.1, without `momentum` or `centered`).
 
-# %% nbgrader={"grade": false, "grade_id": "l08_ex1_rmsprop", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l08_ex1_rmsprop", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def rmsprop(p0, grads, lr, alpha, eps):
     ### BEGIN SOLUTION
     p, v = p0.clone(), torch.zeros_like(p0)
@@ -1067,7 +1067,7 @@ check.ex1_rmsprop(rmsprop)
 # Write `adam(p0, grads, lr, betas, eps)` to match `torch.optim.Adam(lr=lr, betas=betas, eps=eps)` (section 4.1,
 # without `weight_decay`). Remember that the step count $t$ starts at 1.
 
-# %% nbgrader={"grade": false, "grade_id": "l08_ex2_adam", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l08_ex2_adam", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def adam(p0, grads, lr, betas, eps):
     ### BEGIN SOLUTION
     beta1, beta2 = betas
@@ -1096,7 +1096,7 @@ check.ex2_adam(adam)
 # `torch.optim.AdamW(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)` (section 5.1). Think: which term does the
 # decay act on, and does it come before or after the Adam step?
 
-# %% nbgrader={"grade": false, "grade_id": "l08_ex3_adamw", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l08_ex3_adamw", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def adamw(p0, grads, lr, betas, eps, weight_decay):
     ### BEGIN SOLUTION
     beta1, beta2 = betas

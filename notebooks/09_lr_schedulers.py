@@ -1078,7 +1078,7 @@ print("test ✓ the chosen one is a schedule, and its test accuracy is within 1 
 # exactly 0 at $t = T$ and staying at 0 afterwards; `power=1` is a linear decay. Write `poly_lr(t, lr0, total_iters,
 # power)`, the learning rate at step $t$.
 
-# %% nbgrader={"grade": false, "grade_id": "l09_ex1_poly", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l09_ex1_poly", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
 def poly_lr(t, lr0, total_iters, power):
     ### BEGIN SOLUTION
     return lr0 * (1 - min(t, total_iters) / total_iters) ** power
@@ -1101,7 +1101,7 @@ check.ex1_poly_lr(poly_lr)
 # climbing back slowly. Write `cosine_restart_lr(t, lr0, T_0, eta_min)`. Hint: first work out which step of the current
 # cycle step $t$ is.
 
-# %% nbgrader={"grade": false, "grade_id": "l09_ex2_restarts", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l09_ex2_restarts", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
 def cosine_restart_lr(t, lr0, T_0, eta_min):
     ### BEGIN SOLUTION
     t_cur = t % T_0
@@ -1137,7 +1137,7 @@ check.ex2_cosine_restart_lr(cosine_restart_lr)
 #              milestones=[warmup])
 # ```
 
-# %% nbgrader={"grade": false, "grade_id": "l09_ex3_warmup_linear", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l09_ex3_warmup_linear", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def warmup_linear_lr(t, lr0, warmup, total, start_factor):
     ### BEGIN SOLUTION
     if t < warmup:
@@ -1162,7 +1162,7 @@ check.ex3_warmup_linear_lr(warmup_linear_lr)
 # section 7 into `mode="max"`: write `plateau_max_lrs(metrics, lr, factor, patience, threshold, cooldown)`, returning a
 # list whose item $k$ is the learning rate after `scheduler.step(metrics[k])`.
 
-# %% nbgrader={"grade": false, "grade_id": "l09_ex4_plateau_max", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l09_ex4_plateau_max", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
 def plateau_max_lrs(metrics, lr, factor, patience, threshold, cooldown):
     ### BEGIN SOLUTION
     best, num_bad, cooldown_left, lrs = -math.inf, 0, 0, []
@@ -1198,7 +1198,7 @@ check.ex4_plateau_max_lrs(plateau_max_lrs)
 # has `n_examples` samples, the batch size is `batch_size`, training lasts `epochs` epochs, and the last batch may be
 # smaller (as with `DataLoader` and `fc.TensorLoader`).
 
-# %% nbgrader={"grade": false, "grade_id": "l09_ex5_total_steps", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l09_ex5_total_steps", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def total_steps(n_examples, batch_size, epochs):
     ### BEGIN SOLUTION
     return epochs * math.ceil(n_examples / batch_size)

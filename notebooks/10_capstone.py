@@ -1030,7 +1030,7 @@ print("test ✓ mean test acc of 3 seeds at least 90%, each seed 20+ points abov
 # half a cosine from 1 down to $\lambda(\text{total}) = 0$. The check cell hands your function to `LambdaLR` and checks
 # the learning rate it uses at every step.
 
-# %% nbgrader={"grade": false, "grade_id": "l10_ex1_warmup_cosine", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l10_ex1_warmup_cosine", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def warmup_cosine(t, warmup, total):
     ### BEGIN SOLUTION
     if t < warmup:
@@ -1054,7 +1054,7 @@ check.ex1_warmup_cosine(warmup_cosine)
 # low can `nn.CrossEntropyLoss(label_smoothing=eps)` go? Write `smoothing_floor(eps, num_classes)`, returning that
 # smallest value (one number). Hint: the cross-entropy $-\sum_c q_c \log p_c$ is smallest at $p = q$.
 
-# %% nbgrader={"grade": false, "grade_id": "l10_ex2_smoothing_floor", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l10_ex2_smoothing_floor", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
 def smoothing_floor(eps, num_classes):
     ### BEGIN SOLUTION
     right = 1 - eps + eps / num_classes
@@ -1080,7 +1080,7 @@ check.ex2_smoothing_floor(smoothing_floor)
 # `ema_weights(decay, T)`, returning the tensor $(w_1, \dots, w_T)$ of length $T$. Remember that the first update
 # copies.
 
-# %% nbgrader={"grade": false, "grade_id": "l10_ex3_ema_weights", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l10_ex3_ema_weights", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
 def ema_weights(decay, T):
     ### BEGIN SOLUTION
     w = torch.tensor([(1 - decay) * decay ** (T - k) for k in range(1, T + 1)])
@@ -1105,7 +1105,7 @@ check.ex3_ema_weights(ema_weights)
 # `avg` is the mean of the first $n$ snapshots (zeros when $n = 0$), `w` the new snapshot; return the mean of these
 # $n + 1$ snapshots.
 
-# %% nbgrader={"grade": false, "grade_id": "l10_ex4_swa_update", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l10_ex4_swa_update", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
 def swa_update(avg, w, n):
     ### BEGIN SOLUTION
     return avg + (w - avg) / (n + 1)

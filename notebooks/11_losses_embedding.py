@@ -1003,7 +1003,7 @@ plt.show()
 # `my_margin_ranking(x1, x2, y, margin=0.0, reduction="mean")` supporting `"none"`, `"mean"` and `"sum"`, with the
 # same result as `nn.MarginRankingLoss(margin=margin, reduction=reduction)(x1, x2, y)`.
 
-# %% nbgrader={"grade": false, "grade_id": "l11_ex1_margin_ranking", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l11_ex1_margin_ranking", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_margin_ranking(x1, x2, y, margin=0.0, reduction="mean"):
     ### BEGIN SOLUTION
     loss = (-y * (x1 - x2) + margin).clamp_min(0)
@@ -1032,7 +1032,7 @@ check.ex1_margin_ranking(my_margin_ranking)
 # result as `nn.TripletMarginLoss(margin, p, eps, swap, reduction=reduction)`. The check's inputs include a triplet
 # whose positive equals its anchor exactly.
 
-# %% nbgrader={"grade": false, "grade_id": "l11_ex2_triplet", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l11_ex2_triplet", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_triplet(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False,
                reduction="mean"):
     ### BEGIN SOLUTION
@@ -1066,7 +1066,7 @@ check.ex2_triplet(my_triplet)
 # `nn.MultiMarginLoss(p=p, margin=margin, weight=weight)(x, y)`. Mind the two points of section 3: what it divides
 # by, and by what `weight` is taken.
 
-# %% nbgrader={"grade": false, "grade_id": "l11_ex3_multi_margin", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l11_ex3_multi_margin", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_multi_margin(x, y, p=1, margin=1.0, weight=None):
     ### BEGIN SOLUTION
     n, c = x.shape

@@ -1731,7 +1731,7 @@ for name, diff in LARGEST.items():
 # `nn.MultiLabelSoftMarginLoss(weight=weight, reduction=reduction)` (section 1.2). The inputs include logits of
 # $\pm 120$, so use a stable $\log \sigma$.
 
-# %% nbgrader={"grade": false, "grade_id": "l12_ex1_multilabel_soft_margin", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l12_ex1_multilabel_soft_margin", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_multilabel_soft_margin(x, y, weight=None, reduction="mean"):
     ### BEGIN SOLUTION
     log_sig = x.clamp(max=0) - torch.log1p(torch.exp(-x.abs()))  # log σ(x)
@@ -1761,7 +1761,7 @@ check.ex1_multilabel_soft_margin(my_multilabel_soft_margin)
 # `nn.PoissonNLLLoss(log_input=log_input, full=full, eps=eps, reduction=reduction)` (section 4.1). Mind that
 # `eps` is used only with `log_input=False`, and that the Stirling term is added only where $y > 1$.
 
-# %% nbgrader={"grade": false, "grade_id": "l12_ex2_poisson_nll", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l12_ex2_poisson_nll", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_poisson_nll(x, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
     ### BEGIN SOLUTION
     if log_input:
@@ -1793,7 +1793,7 @@ check.ex2_poisson_nll(my_poisson_nll)
 # compared, not gradients, so a plain `clamp` will do). `mu` and `target` have shape `(N, D)`; `var` may have
 # their shape, or be `(N,)` (one variance per sample), or be a Python float.
 
-# %% nbgrader={"grade": false, "grade_id": "l12_ex3_gaussian_nll", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l12_ex3_gaussian_nll", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def my_gaussian_nll(mu, target, var, full=False, eps=1e-6, reduction="mean"):
     ### BEGIN SOLUTION
     if isinstance(var, float):

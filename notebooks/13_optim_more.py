@@ -1738,7 +1738,7 @@ print("验证集 ✓ 四种优化器的验证准确率相差不到 3 个百分�
 # Write `adamax(p0, grads, lr, betas, eps)` to match `torch.optim.Adamax(lr=lr, betas=betas, eps=eps)` (section 3.1,
 # without `weight_decay`). Mind where $\epsilon$ goes and which quantity gets a bias correction.
 
-# %% nbgrader={"grade": false, "grade_id": "l13_ex1_adamax", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l13_ex1_adamax", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def adamax(p0, grads, lr, betas, eps):
     ### BEGIN SOLUTION
     beta1, beta2 = betas
@@ -1767,7 +1767,7 @@ check.ex1_adamax(adamax)
 # some flip at every step, and a few are exactly 0. Think about three things: the first step's factor; whether the
 # parameter moves on the step where the sign flips; and what is remembered after a flip.
 
-# %% nbgrader={"grade": false, "grade_id": "l13_ex2_rprop", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l13_ex2_rprop", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def rprop(p0, grads, lr, etas, step_sizes):
     ### BEGIN SOLUTION
     eta_minus, eta_plus = etas
@@ -1801,7 +1801,7 @@ check.ex2_rprop(rprop)
 # `weight_decay`). A plain Python float will do for the product of the momentum schedule: it differs very little from
 # PyTorch's `float32` product, well within the check's tolerance.
 
-# %% nbgrader={"grade": false, "grade_id": "l13_ex3_nadam", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l13_ex3_nadam", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def nadam(p0, grads, lr, betas, eps, momentum_decay):
     ### BEGIN SOLUTION
     beta1, beta2 = betas

@@ -1423,7 +1423,7 @@ for name, diff in LARGEST.items():
 # $\hat V = r c^\top / \operatorname{mean}(r)$ (section 3.1; ignore $\epsilon_1$). The check cell takes the right
 # answer from the state of `torch.optim.Adafactor` after one step.
 
-# %% nbgrader={"grade": false, "grade_id": "l14_ex1_factored", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l14_ex1_factored", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def factored_second_moment(G):
     ### BEGIN SOLUTION
     r = (G * G).mean(dim=-1, keepdim=True)
@@ -1447,7 +1447,7 @@ check.ex1_factored_second_moment(factored_second_moment)
 # of steps $t = 0, 1, \dots,$ `steps` − 1 (a list or a tensor) that match `CyclicLR(..., mode=mode, gamma=gamma,
 # cycle_momentum=False)` at every step (section 5.2). `mode` is `"triangular"`, `"triangular2"` or `"exp_range"`.
 
-# %% nbgrader={"grade": false, "grade_id": "l14_ex2_cyclic", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l14_ex2_cyclic", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def cyclic_lrs(steps, base_lr, max_lr, step_size_up, step_size_down, mode, gamma):
     ### BEGIN SOLUTION
     period = step_size_up + step_size_down
@@ -1480,7 +1480,7 @@ check.ex2_cyclic_lrs(cyclic_lrs)
 # `G` has more rows than columns you may transpose first (same result, less work), but return the shape of `G`.
 # PyTorch computes in bfloat16; we use `float64` so that the check can be tight.
 
-# %% nbgrader={"grade": false, "grade_id": "l14_ex3_newton_schulz", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "l14_ex3_newton_schulz", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def newton_schulz_64(G, coefficients, steps, eps):
     ### BEGIN SOLUTION
     a, b, c = coefficients

@@ -171,7 +171,9 @@ def test_readme_quick_start_is_what_ci_runs(root):
     commands = re.findall(r"```bash\n\s*(.*?)\n\s*```", steps, re.S)
     lock = "-c requirements-lock.txt"
     assert commands == [f'pip install {lock} -e ".[dev]"', "jupyter lab", "pytest --nbval"]
-    assert f'pip install {lock} -e ".[dev,teacher]"' in ci and ci.rstrip().endswith("pytest --nbval")
+    assert f'pip install {lock} -e ".[dev,teacher]"' in ci and ci.rstrip().endswith(
+        "pytest --nbval"
+    )
     for src in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
         assert f"notebooks/{src.stem}.ipynb" in readme, (
             f"{src.stem} missing from the README's table"
@@ -277,3 +279,25 @@ def test_hidden_cjk_fonts_fail_any_figure_text_that_bypasses_the_fallback(tmp_pa
     assert run.returncode == 0, run.stderr
     assert "Glyph" not in run.stderr, run.stderr  # the fallback drew no missing glyph
     assert "raised: Glyph 65289 (\\N{FULLWIDTH RIGHT PARENTHESIS}) missing" in run.stdout
+
+
+KINDS = ("predict", "debug", "transfer", "implement")
+
+
+def test_readme_lists_each_lessons_exercise_kinds(root):
+    from fmnist_core.tooling.lessons import exercise_kinds, lesson_sources
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### 练习 / Exercises")[1].split("\n## ")[0]
+    rows = {
+        m[0]: [int(n) for n in m[1:]]
+        for m in re.findall(r"^\| (\d\d) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", section, re.M)
+    }
+    totals = [0] * len(KINDS)
+    for src in lesson_sources(root):
+        kinds = exercise_kinds(src)
+        counts = [kinds.count(k) for k in KINDS]
+        assert rows.get(src.name[:2]) == counts, f"README's exercise row of {src.stem}: {counts}"
+        totals = [a + b for a, b in zip(totals, counts)]
+    total_row = re.search(r"^\| 合计 / total \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", section, re.M)
+    assert total_row and [int(n) for n in total_row.groups()] == totals

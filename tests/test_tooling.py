@@ -41,7 +41,7 @@ GOOD = (
 x = 3
 print(x * 2)
 
-# %% nbgrader={"grade": false, "grade_id": "t_ex1", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "t_ex1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
 def square(v):
     ### BEGIN SOLUTION
     answer_marker = v * v
@@ -51,6 +51,15 @@ def square(v):
 # %% nbgrader={"grade": true, "grade_id": "t_ex1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert square(x) == 9
 print("ok")
+
+# %% nbgrader={"grade": false, "grade_id": "t_ex2", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-predict"]
+def predict_cube():
+    ### BEGIN SOLUTION
+    return 27
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "t_ex2_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert predict_cube() == x**3
 """
 )
 
@@ -133,6 +142,31 @@ def test_lint_catches_bad_nbgrader_cells(tmp_path, change, expected):
         "    ### END SOLUTION\n": "",
     }.get(change, "### BEGIN SOLUTION\ndef square(v):\n    return v * v\n### END SOLUTION")
     make_course(tmp_path, GOOD.replace(change, bad))
+    problems = lint.lint(tmp_path)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (' tags=["exercise-predict"]', "exactly one kind tag"),  # an untagged exercise
+        ('tags=["exercise-predict"]', "exactly one kind tag"),  # an unknown kind
+        ('tags=["exercise-implement"]', "exactly one kind tag"),  # two kinds on one exercise
+        ("t_ex2", "at least 2"),  # one exercise only
+    ],
+)
+def test_lint_wants_two_exercises_each_tagged_with_its_kind(tmp_path, change, expected):
+    bad = {
+        ' tags=["exercise-predict"]': "",
+        'tags=["exercise-predict"]': 'tags=["exercise-guess"]',
+        'tags=["exercise-implement"]': 'tags=["exercise-implement", "exercise-debug"]',
+    }.get(change)
+    source = (
+        GOOD.replace(change, bad)
+        if bad is not None
+        else GOOD.split('\n# %% nbgrader={"grade": false, "grade_id": "t_ex2"')[0]
+    )
+    make_course(tmp_path, source)
     problems = lint.lint(tmp_path)
     assert any(expected in p for p in problems), problems
 

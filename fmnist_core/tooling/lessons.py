@@ -133,3 +133,15 @@ def build(sources, timeout=900, force=False):
             ).execute(env=kernel_env)  # the kernel's environment, not this process's
         jupytext.write(stamp(nb, src), ipynb)
         print(f"  写入 / wrote {ipynb.name}", flush=True)
+
+
+def exercise_kinds(py_path):
+    """The kind of each exercise of a lesson, in order: the ``exercise-...`` tag of each solution
+    cell without its prefix (``predict``, ``debug``, ``transfer``, ``implement``; ``""`` if
+    untagged, which ``lint`` reports)."""
+    kinds = []
+    for cell in read_py(py_path).cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            kind = next((t for t in tags(cell) if t.startswith("exercise-")), "")
+            kinds.append(kind.removeprefix("exercise-"))
+    return kinds

@@ -4,7 +4,8 @@
   cell, with the same headings (level, and the first number: section or exercise), display
   formulas and images;
 - exercise cells carry valid nbgrader metadata, and answers sit between the solution markers,
-  inside a function;
+  inside a function; every lesson has at least two exercises, each solution cell tagged with
+  its kind (``EXERCISE_KINDS``);
 - each ``.py`` has its ``.ipynb``: valid (``nbformat.validate``), the same cells (jupytext's
   own comparison), all code cells executed, built from the current code (``build``'s stamp),
   with JupyterLab's kernelspec;
@@ -38,6 +39,9 @@ CJK = "\u3400-\u9fff\uf900-\ufaff"
 CJK_BREAK = re.compile(f"[{CJK}]\n[{CJK}]")
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 MAX_LINE = 100
+# what an exercise asks (a tag on its solution cell), so a teacher can choose and the README lists
+EXERCISE_KINDS = ("exercise-predict", "exercise-debug", "exercise-transfer", "exercise-implement")
+MIN_EXERCISES = 2
 
 
 def _headings(text):
@@ -140,6 +144,27 @@ def check_nbgrader(cells, name):
             problems.append(
                 f"{where}: nbgrader 元数据有误 / invalid nbgrader metadata: needs " + "; ".join(bad)
             )
+    return problems
+
+
+def check_exercises(cells, name):
+    """At least ``MIN_EXERCISES`` exercises, each solution cell tagged with one kind."""
+    problems, count = [], 0
+    for i, cell in enumerate(cells):
+        if not cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            continue
+        count += 1
+        kinds = [t for t in tags(cell) if t in EXERCISE_KINDS]
+        if len(kinds) != 1:
+            problems.append(
+                f"{name}: 单元格 / cell {i + 1}: 练习要有且只有一个类型标签 / an exercise needs "
+                f"exactly one kind tag, one of {', '.join(EXERCISE_KINDS)} (has {kinds or 'none'})"
+            )
+    if count < MIN_EXERCISES:
+        problems.append(
+            f"{name}: 只有 {count} 道练习，至少要 {MIN_EXERCISES} 道 / {count} exercise(s), "
+            f"a lesson needs at least {MIN_EXERCISES}"
+        )
     return problems
 
 
@@ -271,6 +296,7 @@ def lint(root):
         problems += (
             check_pairs(cells, src.name)
             + check_nbgrader(cells, src.name)
+            + check_exercises(cells, src.name)
             + check_text(cells, src.name)
             + check_images(cells, src.name, root)
             + check_sync(src)
