@@ -16,9 +16,10 @@
 #
 # 学完这一课，你能够：
 #
+# - 用几个基本的张量操作（`shape`、`dtype`、`unsqueeze`、`view`、下标）查看数据；
 # - 用 `torchvision.datasets.FashionMNIST` 读入数据，说出 `ToTensor` 对每张图片做了什么；
-# - 看懂一个批次（batch）的形状，算出一轮（epoch）有多少个批次；
-# - 只用 `__len__` 和 `__getitem__` 两个方法，自己写一个 `Dataset`；
+# - 看懂一个批次（batch）的形状，算出一轮（epoch）有多少个批次、最后一个批次有多大；
+# - 只用 `__len__` 和 `__getitem__` 两个方法，自己写一个 `Dataset`，并让它在取样本时做变换（`transform`）；
 # - 解释训练时为什么要 `shuffle=True`；
 # - 把整个数据集放进一个张量、直接切出批次（本课程的“快速通道”），并测出它比 `DataLoader` 快多少。
 
@@ -29,9 +30,11 @@
 #
 # After this lesson you can:
 #
+# - look at data with a few basic tensor operations (`shape`, `dtype`, `unsqueeze`, `view`, indexing);
 # - read the data with `torchvision.datasets.FashionMNIST` and say what `ToTensor` does to each image;
-# - read the shapes of a batch and work out how many batches make one epoch;
-# - write a `Dataset` of your own with just two methods, `__len__` and `__getitem__`;
+# - read the shapes of a batch and work out how many batches make one epoch, and how large the last one is;
+# - write a `Dataset` of your own with just two methods, `__len__` and `__getitem__`, and have it apply a
+#   `transform` when a sample is fetched;
 # - explain why training uses `shuffle=True`;
 # - put the whole data set in one tensor and slice the batches straight out of it (the course's "fast path"),
 #   and measure how much faster that is than `DataLoader`.
@@ -50,6 +53,68 @@ import fmnist_core as fc
 from fmnist_core.checks import lesson00 as check
 
 device = fc.get_device()
+
+# %% [markdown] tags=["zh"]
+# ## 0. 张量速览
+#
+# 张量（tensor）是 PyTorch 的多维数组：一张 Fashion-MNIST 图片是形状为 (1, 28, 28) 的张量，训练集的全部标签是形状为 (60000,) 的张量。形状（shape）给出每一维的长度，数据类型（dtype）给出元素的类型，例如 `torch.uint8`（0 到 255 的整数）、`torch.float32` 和 `torch.int64`。这一课只用到下表里的几个操作，后面的课也常用它们；用过 NumPy 的读者会发现它们的名字和意思几乎都一样。
+#
+# | 写法 | 做什么 | 用在 |
+# |---|---|---|
+# | `t.shape`、`t.dtype` | 形状和数据类型 | 处处 |
+# | `t.float()`、`t / 255` | 转成 `float32`；逐元素运算 | 第 2 节 |
+# | `t.unsqueeze(0)` | 在最前面加一个长度为 1 的维 | 第 2 节：加上通道维 |
+# | `t.view(2, 3)`、`t.reshape(2, 3)` | 同样的数据换一个形状（元素个数不变） | 练习 2；第 01 课用 `reshape` 展平图片 |
+# | `t[i]`、`t[a:b]`、`t[idx]` | 取第 i 个、切出一段、按一个下标张量取出一组 | 第 6 至 8 节 |
+# | `torch.bincount(y, minlength=k)` | 数出 0 到 k−1 的每个整数各出现几次 | 第 4 节：每类的样本数 |
+# | `torch.argsort(y, stable=True)` | 把 `y` 从小到大排好所需的下标顺序 | 第 7 节：按类别排序 |
+# | `A @ B` | 矩阵乘法 | 第 01 课的全连接层 |
+#
+# 下面的单元格在几个小张量上把每个操作做一遍，并用 `assert` 核对结果。
+
+# %% [markdown] tags=["en"]
+# ## 0. Tensors at a glance
+#
+# A tensor is PyTorch's multi-dimensional array: one Fashion-MNIST image is a tensor of shape (1, 28, 28), all the
+# training labels are a tensor of shape (60000,). The shape gives the length of each dimension, the dtype the type of
+# the elements, such as `torch.uint8` (integers from 0 to 255), `torch.float32` and `torch.int64`. This lesson uses
+# only the operations in the table below, and later lessons use them often; readers who know NumPy will find nearly
+# the same names with the same meaning.
+#
+# | written | what it does | used in |
+# |---|---|---|
+# | `t.shape`, `t.dtype` | the shape and the dtype | everywhere |
+# | `t.float()`, `t / 255` | convert to `float32`; element-wise arithmetic | section 2 |
+# | `t.unsqueeze(0)` | add a dimension of length 1 in front | section 2: the channel dimension |
+# | `t.view(2, 3)`, `t.reshape(2, 3)` | the same data in another shape (as many elements) | exercise 2; lesson 01 flattens images with `reshape` |
+# | `t[i]`, `t[a:b]`, `t[idx]` | element i, a slice, the elements at a tensor of indices | sections 6 to 8 |
+# | `torch.bincount(y, minlength=k)` | how often each integer from 0 to k−1 occurs | section 4: samples per class |
+# | `torch.argsort(y, stable=True)` | the order of indices that sorts `y` ascending | section 7: sorting by class |
+# | `A @ B` | matrix product | lesson 01's fully connected layers |
+#
+# The cell below runs each operation on a few small tensors and checks the results with `assert`.
+
+# %%
+t = torch.arange(6)  # 0, 1, ..., 5
+print(f"t = {t.tolist()}   shape {tuple(t.shape)}   dtype {t.dtype}")
+m = t.view(2, 3)  # 2 行 3 列，还是那 6 个数 / 2 rows, 3 columns, the same 6 numbers
+print(f"t.view(2, 3) = {m.tolist()}   m[1] = {m[1].tolist()}   m[:, 0] = {m[:, 0].tolist()}")
+print(f"m.unsqueeze(0).shape = {tuple(m.unsqueeze(0).shape)}   "
+      f"(t.float() / 2)[:3] = {(t.float() / 2)[:3].tolist()}")
+small_labels = torch.tensor([2, 0, 2, 1, 0, 2])
+idx = torch.argsort(small_labels, stable=True)
+print(f"y = {small_labels.tolist()}   bincount(y, minlength=4) = "
+      f"{torch.bincount(small_labels, minlength=4).tolist()}")
+print(f"argsort(y) = {idx.tolist()}   y[argsort(y)] = {small_labels[idx].tolist()}")
+ones = torch.ones(3)
+print(f"m.float() @ ones = {(m.float() @ ones).tolist()}  (每行之和 / the row sums)")
+
+assert m.shape == (2, 3) and m[1, 2] == 5 and m.unsqueeze(0).shape == (1, 2, 3)
+assert torch.equal(t.reshape(2, 3), m)
+assert torch.equal(torch.bincount(small_labels, minlength=4), torch.tensor([2, 1, 3, 0]))
+assert torch.equal(small_labels[idx], small_labels.sort().values)
+assert torch.equal(m.float() @ ones, m.float().sum(dim=1))
+print("张量速览 ✓ 每个结果都已核对 / tensors at a glance ✓ every result checked")
 
 # %% [markdown] tags=["zh"]
 # ## 1. 数据从哪里来
@@ -220,33 +285,40 @@ print(f"y 的形状 / shape of y: {tuple(y.shape)}  dtype {y.dtype}")
 print(f"每轮批次数 / batches per epoch: {len(train_dataloader)}")
 last = len(training_data) - (len(train_dataloader) - 1) * batch_size
 print(f"最后一批 / last batch: {last} 个样本 / samples")
-assert len(train_dataloader) == 938 and len(test_dataloader) == 157 and last == 32
+assert len(train_dataloader) == 938 and last == 32
 
 # %% [markdown] tags=["zh"]
 # ## 6. `Dataset` 是什么：自己写一个
 #
-# 对一个按下标取样本的数据集，`DataLoader` 只有两个要求：`len(dataset)` 给出样本数（方法 `__len__`），`dataset[i]` 给出第 $i$ 个样本（方法 `__getitem__`）。`datasets.FashionMNIST` 就是这样一个 `Dataset`。下面自己写一个：先一次性把全部像素除以 255，再把图片和标签这两个张量包起来，按下标取出一对。PyTorch 自带的 `TensorDataset` 做的正是这件事。
+# 对按下标取样本的数据集（map-style dataset），`DataLoader` 只有两个要求：`len(dataset)` 给出样本数（方法 `__len__`），`dataset[i]` 给出第 $i$ 个样本（方法 `__getitem__`）。`datasets.FashionMNIST` 就是这样一个 `Dataset`。下面自己写一个：先一次性把全部像素除以 255，再把图片和标签这两个张量包起来，按下标取出一对。和 `FashionMNIST` 一样，它还接受一个可选的变换（transform）：一个函数，`__getitem__` 每取出一张图片就把它交给这个函数，返回变换后的图片。不给变换时，它做的正是 PyTorch 自带的 `TensorDataset` 做的事。
 
 # %% [markdown] tags=["en"]
 # ## 6. What a `Dataset` is: write one yourself
 #
-# Of a data set indexed by position, `DataLoader` asks only two things: `len(dataset)` gives the number of samples
-# (the method `__len__`) and `dataset[i]` gives sample $i$ (the method `__getitem__`). `datasets.FashionMNIST` is
-# such a `Dataset`. Below we write one: divide all the pixels by 255 once, then wrap the two tensors, images and
-# labels, and return one pair per index. PyTorch's own `TensorDataset` does exactly this.
+# Of a map-style data set, one indexed by position, `DataLoader` asks only two things: `len(dataset)` gives the number
+# of samples (the method `__len__`) and `dataset[i]` gives sample $i$ (the method `__getitem__`).
+# `datasets.FashionMNIST` is such a `Dataset`. Below we write one: divide all the pixels by 255 once, then wrap the
+# two tensors, images and labels, and return one pair per index. Like `FashionMNIST`, it also takes an optional
+# `transform`: a function to which `__getitem__` hands each image it fetches, returning the transformed image.
+# Without a transform it does exactly what PyTorch's own `TensorDataset` does.
 
 # %%
 class TensorPairs(Dataset):
-    """第 i 个样本是 (X[i], y[i]) / sample i is (X[i], y[i])"""
+    """第 i 个样本是 (X[i], y[i])，给了 transform 就先变换 X[i]
+    / sample i is (X[i], y[i]), X[i] through transform if one is given"""
 
-    def __init__(self, X, y):
+    def __init__(self, X, y, transform=None):
         self.X, self.y = X, y
+        self.transform = transform
 
     def __len__(self):
         return len(self.X)
 
     def __getitem__(self, i):
-        return self.X[i], self.y[i]
+        x = self.X[i]
+        if self.transform is not None:
+            x = self.transform(x)  # 每取一次样本就做一次 / done each time a sample is fetched
+        return x, self.y[i]
 
 
 pairs = TensorPairs(training_data.data.unsqueeze(1).float() / 255, training_data.targets)
@@ -260,33 +332,69 @@ print(f"一个批次 / one batch: X {tuple(Xb.shape)}, y {tuple(yb.shape)}")
 print("TensorPairs ✓ 给出与 ToTensor 相同的图片 / gives the same images as ToTensor")
 
 # %% [markdown] tags=["zh"]
-# `DataLoader` 每取一个批次，就调用 64 次 `__getitem__`，再把取到的 64 对叠成一个批次。它还有两个常用参数：`num_workers=4` 让 4 个子进程同时准备批次，适合每个样本都要读文件、解码的情形；`pin_memory=True` 把批次放进锁页内存（pinned memory），复制到 GPU 时更快。本课程保持默认的 `num_workers=0`：在一些系统上（例如 Windows 和 macOS），子进程是重新启动的 Python，找不到在 notebook 里定义的类（比如上面的 `TensorPairs`），会报错。
+# 变换在 `__getitem__` 里做，而不是在 `__init__` 里一次做完，这一点对随机的变换很重要。训练时常把图片随机左右翻转（数据增强（data augmentation）的一种）：模型每一轮看到的同一张图片可能朝左也可能朝右，等于多了训练样本。`v2.RandomHorizontalFlip()` 以 0.5 的概率翻转；下面先用 `p=1.0`（每次都翻）核对它翻的是哪一维，再把同一个样本取 20 次，看它确实有时翻、有时不翻。像除以 255 这样每次结果都一样的变换，就可以像上面那样事先对整个张量做一次，省下逐张图片的开销。
+#
+# `FashionMNIST` 等 torchvision 数据集还接受 `target_transform`：同样在 `__getitem__` 里调用，但作用在标签上，例如把标签 3 变成独热编码（one-hot encoding）的向量。练习 2 要你写一个同时支持两者的 `Dataset`。
+
+# %% [markdown] tags=["en"]
+# That the transform runs in `__getitem__`, not once in `__init__`, matters for a random transform. Training often
+# flips the images left to right at random (a kind of data augmentation): in each epoch the model may see the same
+# image facing either way, which amounts to more training samples. `v2.RandomHorizontalFlip()` flips with probability
+# 0.5; below we first check with `p=1.0` (always flip) which dimension it flips, then fetch the same sample 20 times
+# and see that it is sometimes flipped and sometimes not. A transform that gives the same result every time, such
+# as dividing by 255, can be done once for the whole tensor beforehand, as above, which saves the per-image cost.
+#
+# `FashionMNIST` and the other torchvision data sets also take a `target_transform`: called in `__getitem__` as well,
+# but on the label, for example to turn the label 3 into a one-hot vector. Exercise 2 asks you for a `Dataset` that
+# supports both.
+
+# %%
+always = TensorPairs(pairs.X, pairs.y, transform=v2.RandomHorizontalFlip(p=1.0))
+x0, y0 = always[0]
+torch.testing.assert_close(x0, pairs[0][0].flip(-1))  # 左右翻转：最后一维 / left-right: the last dim
+assert y0 == pairs[0][1]  # 标签不变 / the label is unchanged
+print("p=1.0：图片左右翻转，标签不变 ✓ / p=1.0: the image is mirrored, the label unchanged")
+
+torch.manual_seed(0)
+flipping = TensorPairs(pairs.X, pairs.y, transform=v2.RandomHorizontalFlip())
+flipped = [torch.equal(flipping[0][0], x0) for _ in range(20)]
+assert 0 < sum(flipped) < 20
+print("p=0.5：同一个样本取 20 次，有时翻、有时不翻 ✓ / p=0.5: one sample fetched 20 times, "
+      "flipped only sometimes")
+
+# %% [markdown] tags=["zh"]
+# `DataLoader` 每取一个批次，就调用 64 次 `__getitem__`，再把取到的 64 对叠成一个批次。它还有两个常用参数：`num_workers=4` 让 4 个子进程同时准备批次，适合每个样本都要读文件、解码的情形；`pin_memory=True` 把批次放进锁页内存（pinned memory），复制到 GPU 时更快。本课程保持默认的 `num_workers=0`：在一些系统上（Windows 和 macOS，以及 Python 3.14 起的 Linux），子进程是重新启动的 Python，找不到在 notebook 里定义的类（比如上面的 `TensorPairs`），会报错。要用子进程，就把这样的类写进一个 `.py` 文件，再在 notebook 里导入它。
 
 # %% [markdown] tags=["en"]
 # For every batch, `DataLoader` calls `__getitem__` 64 times and stacks the 64 pairs into one batch. Two more
 # arguments are common: `num_workers=4` lets 4 worker processes prepare batches at the same time, which helps when
 # each sample must be read from a file and decoded; `pin_memory=True` puts the batches in pinned (page-locked)
 # memory, which copies to a GPU faster. The course keeps the default `num_workers=0`: on some systems (Windows and
-# macOS, for example) a worker is a freshly started Python that cannot find a class defined in a notebook (such as
-# `TensorPairs` above), and fails.
+# macOS, and Linux from Python 3.14 on) a worker is a freshly started Python that cannot find a class defined in a
+# notebook (such as `TensorPairs` above), and fails. To use workers, put such a class in a `.py` file and import it
+# in the notebook.
 
 # %% [markdown] tags=["zh"]
 # ## 7. 为什么训练时要 `shuffle=True`
 #
-# 每走一步，优化器只根据当前批次的梯度更新参数，它希望这个批次像整个训练集的一个小样本。如果数据按类别排好序，一个批次里就全是同一类：模型这几百步学“全猜裤子”，下几百步又学“全猜外套”，每次都把上一段学到的覆盖掉。打乱顺序让每个批次都混有各个类别，而且每一轮的顺序都不同。
+# 每走一步，优化器只根据当前批次的梯度更新参数，所以这个批次最好能代表整个训练集。如果数据按类别排好序，一个批次里就全是同一类：每类 6000 张，约合 94 个批次，模型这九十多步学“全猜 T 恤”，下九十多步又学“全猜裤子”，每次都把上一段学到的覆盖掉。打乱顺序让每个批次都混有各个类别，而且每一轮的顺序都不同。
 #
-# 下面把训练集按类别排序，不打乱地训练一轮，再与打乱后训练一轮比较（模型和学习率都相同）。
+# 下面把训练集按类别排序，不打乱地训练一轮，再与打乱后训练一轮比较（模型和学习率都相同）。这里要用到后面几课才讲的东西，先只看结果：模型 `fc.NeuralNetwork` 在 [01 模型](01_model.ipynb) 里搭起来，梯度怎样算出来见 [02 自动求导](02_autograd.ipynb)，优化器 Adam、损失函数 `CrossEntropyLoss` 以及 `fc.train_epoch` 和 `fc.evaluate` 里的训练和评估循环见 [03 训练循环](03_training_loop.ipynb)。
 
 # %% [markdown] tags=["en"]
 # ## 7. Why training uses `shuffle=True`
 #
-# At each step the optimizer updates the parameters from the gradient of the current batch only, and it wants that
-# batch to look like a small sample of the whole training set. If the data were sorted by class, a batch would hold a
-# single class: for a few hundred steps the model learns "always say Trouser", then "always say Coat", each time
-# overwriting what came before. Shuffling mixes the classes in every batch, in a new order each epoch.
+# At each step the optimizer updates the parameters from the gradient of the current batch only, so that batch had
+# better stand for the whole training set. If the data were sorted by class, a batch would hold a single class: with
+# 6000 images per class, about 94 batches, the model learns "always say T-shirt" for about 94 steps, then "always say
+# Trouser" for the next 94, each time overwriting what came before. Shuffling mixes the classes in every batch, in a
+# new order each epoch.
 #
 # Below we sort the training set by class and train for one epoch without shuffling, then compare with one epoch on
-# shuffled data (same model, same learning rate).
+# shuffled data (same model, same learning rate). This uses things taught in the next lessons, so for now look only
+# at the result: the model `fc.NeuralNetwork` is built in [01 The model](01_model.ipynb), how the gradients are
+# computed is [02 Autograd](02_autograd.ipynb), and the Adam optimizer, the `CrossEntropyLoss` loss and the training
+# and evaluation loops inside `fc.train_epoch` and `fc.evaluate` are [03 The training loop](03_training_loop.ipynb).
 
 # %%
 X_train, y_train = fc.load_tensors(train=True, device=device)
@@ -369,7 +477,7 @@ fast_test = fc.TensorLoader(X_test.cpu(), y_test.cpu(), batch_size=batch_size)
 for (Xa, ya), (Xb, yb) in zip(test_dataloader, fast_test):
     torch.testing.assert_close(Xa, Xb)
     assert torch.equal(ya, yb)
-print(f"{len(fast_test)} 个测试批次完全相同 ✓ / test batches identical")
+print("每个测试批次都完全相同 ✓ / every test batch identical")
 
 # 打乱时，每轮恰好把每个样本用一次 / shuffled, each epoch uses every sample exactly once
 fast_train = fc.TensorLoader(X_train, y_train, batch_size=batch_size, shuffle=True)
@@ -418,7 +526,7 @@ print(f"TensorLoader 快了 / faster by: 只取数据 / drawing {ratio_draw:.0f}
       f"整轮训练 / whole training epoch {ratio_train:.1f}x")
 
 # %% [markdown] tags=["zh"]
-# 上面是运行这个单元格的那台机器上的实测值，换一台机器会不同。只取数据时，快速通道省掉了逐张图片的 `ToTensor`，也省掉了逐个样本地取、再叠起来（中间一行只省掉了前者）。整轮训练快的倍数要小一些：前向、反向和参数更新两边一样多，快速通道只省下取数据那部分时间。取数据占整轮的比例越大（例如在 GPU 上，模型本身算得很快），整轮快的倍数就越大。后面的课程在需要训练很多次时都用快速通道；`DataLoader` 仍然是你在别的数据集上会用到的标准做法。更仔细的比较见 `benchmarks/train_speed.py`。
+# 上面是运行这个单元格的那台机器上的实测值，换一台机器会不同。只取数据时，快速通道省掉了逐张图片的 `ToTensor`，也省掉了逐个样本地取、再叠起来（中间一行只省掉了前者）。整轮训练的加速比要小一些：前向、反向和参数更新两边一样多，快速通道只省下取数据那部分时间。取数据占整轮的比例越大（例如在 GPU 上，模型本身算得很快），整轮训练的加速比就越大。后面的课程在需要训练很多次时都用快速通道；`DataLoader` 仍然是你在别的数据集上会用到的标准做法。更仔细的比较见 `benchmarks/train_speed.py`。
 
 # %% [markdown] tags=["en"]
 # These are the values measured on the machine that ran this cell; another machine gives others. For drawing the
@@ -431,71 +539,161 @@ print(f"TensorLoader 快了 / faster by: 只取数据 / drawing {ratio_draw:.0f}
 # more careful comparison.
 
 # %% [markdown] tags=["zh"]
-# ## 练习 1：自己写 `ToTensor`
+# ## 练习 1：先预测，再运行（测试集的批次）
 #
-# 写出 `to_tensor(img)`：输入形状为 (28, 28) 的 `uint8` 张量，返回形状为 (1, 28, 28)、值在 [0, 1] 的 `float32` 张量。不要修改输入。
+# 第 5 节算过：训练集 60000 张、批次大小 64 时，一轮有 938 个批次，最后一个只有 32 个样本。现在换成 10000 张测试图片，批次大小还是 64。`DataLoader` 还有一个参数 `drop_last`：设为 `True` 时，最后那个不满的批次会被丢掉。
+#
+# **先别运行下一个单元格。** 在 `predict_test_batches` 里写下你的预测：对 `drop_last=False`（默认）和 `drop_last=True` 两种情况，各给出 `(len(loader), 最后一个批次的样本数)`，写成字典 `{False: (..., ...), True: (..., ...)}`。然后运行下一个单元格，对照真实的值，再运行检查。
 
 # %% [markdown] tags=["en"]
-# ## Exercise 1: write `ToTensor` yourself
+# ## Exercise 1: predict, then run (the test set's batches)
 #
-# Write `to_tensor(img)`: it takes a `uint8` tensor of shape (28, 28) and returns a `float32` tensor of shape
-# (1, 28, 28) with values in [0, 1]. Do not modify the input.
+# Section 5 worked it out: with the 60,000 training images and a batch size of 64, an epoch has 938 batches, and the
+# last holds only 32 samples. Now take the 10,000 test images, still with a batch size of 64. `DataLoader` has one
+# more argument, `drop_last`: with `True`, the last, incomplete batch is dropped.
+#
+# **Do not run the next cell yet.** Write your prediction in `predict_test_batches`: for `drop_last=False` (the
+# default) and for `drop_last=True`, give `(len(loader), the number of samples in the last batch)`, as a dict
+# `{False: (..., ...), True: (..., ...)}`. Then run the next cell, compare with the real values, and run the check.
 
-# %% nbgrader={"grade": false, "grade_id": "l00_ex1_to_tensor", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def to_tensor(img):
+# %% nbgrader={"grade": false, "grade_id": "l00_ex1_test_batches", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-predict"]
+def predict_test_batches():
+    """{drop_last: (len(loader), 最后一个批次的样本数 / samples in the last batch)}"""
     ### BEGIN SOLUTION
-    return img.float().div(255).unsqueeze(0)
+    return {False: (157, 16), True: (156, 64)}
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "l00_ex1_to_tensor_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex1_to_tensor(to_tensor)
+# %%
+for drop_last in (False, True):
+    loader = DataLoader(test_data, batch_size=batch_size, drop_last=drop_last)
+    sizes = [len(yb) for _, yb in loader]  # 真的把每个批次取一遍 / really draw every batch
+    print(f"drop_last={drop_last!s:<5}  len(loader) = {len(loader)}, "
+          f"最后一个批次 / last batch: {sizes[-1]} 个样本 / samples")
+    unused = len(test_data) % batch_size if drop_last else 0  # 被丢掉的 / dropped
+    assert len(sizes) == len(loader) and sum(sizes) == len(test_data) - unused
+
+# %% nbgrader={"grade": true, "grade_id": "l00_ex1_test_batches_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_test_batches(predict_test_batches)
 
 # %% [markdown] tags=["zh"]
-# ## 练习 2：数每个类别
+# ## 练习 2：图片按行存放的 `Dataset`（迁移）
 #
-# 写出 `class_counts(labels)`：返回长度为 10 的张量，第 $i$ 个元素是标签等于 $i$ 的样本数；没有出现的类别记 0。
+# Fashion-MNIST 也有 CSV 版本（例如 Kaggle 上的 `fashion-mnist_train.csv`）：每一行是一个标签加上一张图片的 784 个像素。读进来以后，图片是形状为 (N, 784) 的 `uint8` 张量，一行一张；标签是形状为 (N,) 的 `int64` 张量。
+#
+# 写出 `FlatPairs(images, labels, transform=None, target_transform=None)`，一个用法和 `datasets.FashionMNIST` 一样的 `Dataset`：
+#
+# - `len(dataset)` 是样本数；
+# - `dataset[i]` 返回 `(image, label)`：`image` 是第 `i` 行变回的 (28, 28) 图片（仍是 `uint8`），给了 `transform` 就再经过 `transform`；`label` 是 `labels[i]`，给了 `target_transform` 就再经过 `target_transform`；
+# - 两个变换都在 `__getitem__` 里调用，每取一个样本调用一次，不在 `__init__` 里对整个数据集做。
+#
+# 检查会给 `transform=lambda img: img.float().unsqueeze(0) / 255`（得到和 `ToTensor` 一样的数）和把标签变成独热编码的 `target_transform=lambda y: torch.nn.functional.one_hot(y, 10).float()`，也会只给其中一个，或者一个都不给。
 
 # %% [markdown] tags=["en"]
-# ## Exercise 2: count each class
+# ## Exercise 2: a `Dataset` of images stored as rows (transfer)
 #
-# Write `class_counts(labels)`: return a tensor of length 10 whose entry $i$ is the number of samples with label $i$;
-# a class that does not occur counts 0.
+# Fashion-MNIST also comes as CSV (for example `fashion-mnist_train.csv` on Kaggle): each row holds a label and the
+# 784 pixels of one image. Once read, the images are a `uint8` tensor of shape (N, 784), one image per row, and the
+# labels an `int64` tensor of shape (N,).
+#
+# Write `FlatPairs(images, labels, transform=None, target_transform=None)`, a `Dataset` used the way
+# `datasets.FashionMNIST` is:
+#
+# - `len(dataset)` is the number of samples;
+# - `dataset[i]` returns `(image, label)`: `image` is row `i` turned back into a (28, 28) image (still `uint8`),
+#   passed through `transform` when one is given; `label` is `labels[i]`, passed through `target_transform` when one
+#   is given;
+# - both transforms are called in `__getitem__`, once per sample fetched, not in `__init__` on the whole data set.
+#
+# The check gives `transform=lambda img: img.float().unsqueeze(0) / 255` (the numbers `ToTensor` gives) and a
+# `target_transform=lambda y: torch.nn.functional.one_hot(y, 10).float()` that makes the label a one-hot vector;
+# it also gives only one of them, or neither.
 
-# %% nbgrader={"grade": false, "grade_id": "l00_ex2_class_counts", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def class_counts(labels):
-    ### BEGIN SOLUTION
-    return torch.bincount(labels, minlength=10)
-    ### END SOLUTION
+# %% nbgrader={"grade": false, "grade_id": "l00_ex2_flat_pairs", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
+class FlatPairs(Dataset):
+    """第 i 个样本：第 i 行变回 (28, 28)，再做 transform；标签做 target_transform
+    / sample i: row i as (28, 28), through transform; the label through target_transform"""
 
-# %% nbgrader={"grade": true, "grade_id": "l00_ex2_class_counts_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex2_class_counts(class_counts)
+    def __init__(self, images, labels, transform=None, target_transform=None):
+        ### BEGIN SOLUTION
+        self.images, self.labels = images, labels
+        self.transform, self.target_transform = transform, target_transform
+        ### END SOLUTION
+
+    def __len__(self):
+        ### BEGIN SOLUTION
+        return len(self.images)
+        ### END SOLUTION
+
+    def __getitem__(self, i):
+        ### BEGIN SOLUTION
+        image, label = self.images[i].view(28, 28), self.labels[i]
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            label = self.target_transform(label)
+        return image, label
+        ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "l00_ex2_flat_pairs_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_flat_pairs(FlatPairs)
 
 # %% [markdown] tags=["zh"]
-# ## 练习 3：一轮有多少个批次
+# ## 练习 3：打乱批次的函数里有两处错误（调试）
 #
-# 写出 `num_batches(n, batch_size, drop_last)`，返回 `DataLoader` 在一轮中给出的批次数。`drop_last=True` 时，最后那个不满的批次会被丢掉。
+# 下面的 `shuffled_batches_buggy(X, y, batch_size, generator)` 想做快速通道做的事：用 `generator` 把样本打乱，再按顺序切出一轮的批次，返回 `(X_batch, y_batch)` 组成的列表。一轮里每个样本应当恰好出现一次，并且带着自己的标签；除了最后一个，每个批次都有 `batch_size` 个样本。这个函数有两处错误。再下一个单元格在 10 个编了号的样本上运行它：第 k 张“图片”的像素都等于 k，标签也是 k，所以同一个批次里图片和标签的编号应当一一相同。
+#
+# 读代码、看输出，找出两处错误，在 `shuffled_batches` 里写出改好的函数（参数不变）。
 
 # %% [markdown] tags=["en"]
-# ## Exercise 3: how many batches in an epoch
+# ## Exercise 3: two bugs in a function that shuffles batches (debug)
 #
-# Write `num_batches(n, batch_size, drop_last)` returning the number of batches a `DataLoader` yields in one epoch.
-# With `drop_last=True` the last, smaller batch is dropped.
+# The function `shuffled_batches_buggy(X, y, batch_size, generator)` below means to do what the fast path does:
+# shuffle the samples with `generator`, then slice one epoch of batches in order, and return a list of
+# `(X_batch, y_batch)`. In an epoch every sample should appear exactly once, with its own label; every batch but the
+# last should hold `batch_size` samples. The function has two bugs. The cell after it runs it on 10 numbered
+# samples: every pixel of "image" k equals k and its label is k too, so within a batch the images and the labels
+# should carry the same numbers, one for one.
+#
+# Read the code and the output, find the two bugs, and write the fixed function in `shuffled_batches` (same
+# arguments).
 
-# %% nbgrader={"grade": false, "grade_id": "l00_ex3_num_batches", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def num_batches(n, batch_size, drop_last=False):
+# %%
+def shuffled_batches_buggy(X, y, batch_size, generator):
+    """一轮的批次：先打乱，再切片（有两处错误） / one epoch of batches: shuffle, slice (two bugs)"""
+    n = len(X)
+    X = X[torch.randperm(n, generator=generator)]
+    y = y[torch.randperm(n, generator=generator)]
+    return [(X[i:i + batch_size], y[i:i + batch_size])
+            for i in range(0, n - batch_size, batch_size)]
+
+# %%
+numbered = torch.arange(10)  # 样本 k 的标签是 k / sample k has the label k
+X_numbered = numbered.float().view(10, 1, 1, 1).expand(10, 1, 2, 2)  # 图片 k 全是 k / image k is all k
+batches = shuffled_batches_buggy(X_numbered, numbered, 4, torch.Generator().manual_seed(0))
+print(f"批次大小 / batch sizes: {[len(yb) for _, yb in batches]}")
+print(f"用到的样本 / samples used: {sum(len(yb) for _, yb in batches)} / {len(numbered)}")
+matched = all(torch.equal(xb[:, 0, 0, 0].long(), yb) for xb, yb in batches)
+print(f"每张图片都带着自己的标签 / every image has its own label: {matched}")
+
+# %% nbgrader={"grade": false, "grade_id": "l00_ex3_shuffled_batches", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-debug"]
+def shuffled_batches(X, y, batch_size, generator):
+    """一轮打乱的批次 [(X_batch, y_batch), ...] / one epoch of shuffled batches"""
     ### BEGIN SOLUTION
-    return n // batch_size if drop_last else (n + batch_size - 1) // batch_size
+    perm = torch.randperm(len(X), generator=generator)  # 一个排列，X 和 y 共用 / one for both
+    X, y = X[perm], y[perm]
+    return [(X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(X), batch_size)]
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "l00_ex3_num_batches_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex3_num_batches(num_batches)
+# %% nbgrader={"grade": true, "grade_id": "l00_ex3_shuffled_batches_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex3_shuffled_batches(shuffled_batches)
 
 # %% [markdown] tags=["zh"]
 # ## 小结
 #
+# - 张量有形状（`shape`）和数据类型（`dtype`）；`unsqueeze`、`view`、下标、`bincount`、`argsort` 是这一课用到的操作。
 # - `ToTensor`：`uint8` (28, 28) → `float32` (1, 28, 28)，每个像素除以 255（只对 8 位像素缩放）。
-# - 一个 `Dataset` 只要有 `__len__` 和 `__getitem__`；`DataLoader` 逐个取出样本，叠成批次。
-# - 批次大小 64 时一轮 938 个批次，最后一个只有 32 个样本。
+# - 一个 `Dataset` 只要有 `__len__` 和 `__getitem__`；`DataLoader` 逐个取出样本，叠成批次。`transform` 和 `target_transform` 在 `__getitem__` 里、每取一个样本做一次，所以随机的变换（数据增强）每次都重新抽。
+# - 批次大小 64 时一轮 938 个批次，最后一个只有 32 个样本；`drop_last=True` 丢掉不满的最后一批，批次数向下取整。
 # - 训练集要打乱：按类别排序训练一轮，模型只会猜最后一类，准确率 10%。
 # - 快速通道 `fc.load_tensors` 加 `fc.TensorLoader` 与 `DataLoader` 给出相同的数字，只是快得多；快多少，第 8 节实测过。
 #
@@ -504,10 +702,14 @@ check.ex3_num_batches(num_batches)
 # %% [markdown] tags=["en"]
 # ## Summary
 #
+# - A tensor has a shape and a dtype; `unsqueeze`, `view`, indexing, `bincount` and `argsort` are the operations
+#   this lesson uses.
 # - `ToTensor`: `uint8` (28, 28) → `float32` (1, 28, 28), every pixel divided by 255 (only 8-bit pixels are scaled).
 # - A `Dataset` needs only `__len__` and `__getitem__`; `DataLoader` fetches the samples one by one and stacks them
-#   into batches.
-# - With batch size 64 an epoch has 938 batches, the last of only 32 samples.
+#   into batches. `transform` and `target_transform` run in `__getitem__`, once per sample fetched, so a random
+#   transform (data augmentation) is drawn afresh every time.
+# - With batch size 64 an epoch has 938 batches, the last of only 32 samples; `drop_last=True` drops the incomplete
+#   last batch, so the count rounds down.
 # - Shuffle the training set: trained for one epoch in class order, the model only ever guesses the last class, 10%.
 # - The fast path, `fc.load_tensors` with `fc.TensorLoader`, gives the same numbers as `DataLoader`, only much faster;
 #   section 8 measured how much faster.
