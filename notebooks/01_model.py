@@ -19,9 +19,9 @@
 # - 说出 `nn.Module` 的 `__init__` 注册了什么，以及为什么 `super().__init__()` 必须写在最前面；
 # - 用 `Flatten`、`Linear`、`ReLU`、`Sequential` 搭出课程模型，并亲手算出它的 669,706 个参数；
 # - 解释为什么要写 `model(x)` 而不是 `model.forward(x)`；
-# - 从 logits（未归一化的分数）得到概率和预测类别；
+# - 从 logits（未归一化的分数）得到概率和预测类别，并说明为什么没训练的模型给每个类别的概率都接近 1/10；
 # - 把模型和数据放到同一个设备上，看懂设备不一致时的报错；
-# - 用 `state_dict` 保存、载入模型，并确认载入后输出完全相同。
+# - 用 `state_dict` 保存、载入模型，并确认载入后输出完全相同；知道 `weights_only=True`、`strict` 和 `eval()` 各防住了什么。
 
 # %% [markdown] tags=["en"]
 # # 01 The model: a multilayer perceptron with `nn.Module`
@@ -33,11 +33,14 @@
 # - say what `__init__` of an `nn.Module` registers, and why `super().__init__()` must come first;
 # - build the course model from `Flatten`, `Linear`, `ReLU` and `Sequential`, and work out its 669,706 parameters by hand;
 # - explain why we write `model(x)` and never `model.forward(x)`;
-# - turn logits into probabilities and a predicted class;
+# - turn logits into probabilities and a predicted class, and explain why an untrained model gives every class about 1/10;
 # - put the model and the data on the same device, and read the error when they differ;
-# - save and load a model with `state_dict`, and confirm the reloaded model gives identical outputs.
+# - save and load a model with `state_dict`, confirm the reloaded model gives identical outputs, and know what
+#   `weights_only=True`, `strict` and `eval()` each guard against.
 
 # %%
+import math
+import pickle
 import tempfile
 import textwrap
 from pathlib import Path
@@ -328,11 +331,12 @@ assert by_hand == by_pytorch == fc.count_parameters(fc.NeuralNetwork()) == 669_7
 print(f"手算 / by hand: {by_hand:,}   PyTorch: {by_pytorch:,} ✓")
 
 # %% [markdown] tags=["zh"]
-# 约 67 万个参数，每个是 4 字节的 `float32`，模型本身只占约 2.7 MB。其中 60% 在第一层：输入有 784 个像素，每个隐藏单元都要给每个像素一个权重。
+# 约 67 万个参数，每个是 4 字节的 `float32`，模型本身只占约 2.7 MB（本课程的 1 MB 是 $10^6$ 字节；按 $2^{20}$ 字节的 MiB 算是约 2.55 MiB）。其中 60% 在第一层：输入有 784 个像素，每个隐藏单元都要给每个像素一个权重。
 
 # %% [markdown] tags=["en"]
-# About 670 thousand parameters of 4 bytes (`float32`) each: the model itself takes only about 2.7 MB. 60% of them are
-# in the first layer: there are 784 input pixels, and each hidden unit gives every pixel a weight.
+# About 670 thousand parameters of 4 bytes (`float32`) each: the model itself takes only about 2.7 MB (in this course
+# 1 MB is $10^6$ bytes; in MiB of $2^{20}$ bytes it is about 2.55 MiB). 60% of them are in the first layer: there are
+# 784 input pixels, and each hidden unit gives every pixel a weight.
 
 # %% [markdown] tags=["zh"]
 # ## 5. 为什么写 `model(x)`，而不是 `model.forward(x)`
@@ -386,7 +390,7 @@ assert calls == [(4, 10)]
 #
 # $$\hat{y} = \arg\max_k z_k = \arg\max_k p_k$$
 #
-# 两个 $\arg\max$ 相同，因为指数函数是单调递增的。所以只要类别、不要概率时，可以跳过 softmax。
+# 两个 $\arg\max$ 相同：$p_k = e^{z_k} / S$，分母 $S = \sum_j e^{z_j}$ 对所有类别都相同且为正，而 $e^z$ 单调递增，所以 $z_k$ 越大，$p_k$ 就越大。所以只要类别、不要概率时，可以跳过 softmax。
 #
 # ### 6.2 从零实现，与 PyTorch 对照
 #
@@ -406,8 +410,9 @@ assert calls == [(4, 10)]
 #
 # $$\hat{y} = \arg\max_k z_k = \arg\max_k p_k$$
 #
-# The two $\arg\max$ agree because the exponential is increasing. So when you want the class and not the
-# probabilities, you can skip the softmax.
+# The two $\arg\max$ agree: $p_k = e^{z_k} / S$, where the denominator $S = \sum_j e^{z_j}$ is the same for every
+# class and positive, and $e^z$ is increasing, so the larger $z_k$, the larger $p_k$. So when you want the class and
+# not the probabilities, you can skip the softmax.
 #
 # ### 6.2 From scratch, checked against PyTorch
 #
@@ -439,20 +444,108 @@ print("第一张图片的概率 / probabilities of the first image:")
 print(" ".join(f"{v:6.3f}" for v in probs[0].tolist()))
 
 # %% [markdown] tags=["zh"]
-# 没训练过的模型，10 个概率都接近 $1/10$：它还什么都不知道。下图是这 8 张图片，标题是模型的预测，预测对的是绿色，错的是红色。
+# 没训练过的模型，10 个概率都接近 $1/10$：它还什么都不知道（6.3 节解释原因）。下图是这 8 张图片，标题是模型的预测，预测对的是绿色，错的是红色。
 
 # %% [markdown] tags=["en"]
-# For an untrained model the 10 probabilities are all close to $1/10$: it knows nothing yet. Below are the 8 images,
-# each titled with the model's prediction, green when right and red when wrong.
+# For an untrained model the 10 probabilities are all close to $1/10$: it knows nothing yet (section 6.3 explains why).
+# Below are the 8 images, each titled with the model's prediction, green when right and red when wrong.
 
 # %%
 fig = fc.show_images(images, labels, preds=logits.argmax(dim=1), ncols=8)
 plt.show()
 
 # %% [markdown] tags=["zh"]
+# ### 6.3 为什么接近 1/10：默认初始化
+#
+# `nn.Linear(in, out)` 一创建就有了随机的权重和偏置。PyTorch 的源码写的是 `kaiming_uniform_(weight, a=math.sqrt(5))`，算下来恰好是权重和偏置都从同一个均匀分布里抽取：
+#
+# $$W_{ij},\ b_i \sim U\left(-\frac{1}{\sqrt{\text{in}}},\ \frac{1}{\sqrt{\text{in}}}\right)$$
+#
+# 第一层 $\text{in} = 784$，界是 $1/28 \approx 0.036$。这些权重很小：$U(-a, a)$ 的方差是 $a^2/3$，所以一个输出 $z_i = \sum_j W_{ij} x_j + b_i$ 的均方约为 $\text{in} \cdot \frac{1}{3\,\text{in}} \cdot \overline{x^2} = \overline{x^2}/3$（再加上偏置的一小份），也就是每个 `Linear` 把输入的均方（$\overline{x^2}$，各元素平方的平均）乘以约 $1/3$，每个 `ReLU` 再把它减半（正负各一半，负的变成 0）。三层之后 logits 只有零点零几，彼此几乎相等；而 softmax 对几乎相等的 logits 给出几乎相等的概率，都接近 $1/10$。下面核对这个界、这条估算，再看一个反例：权重改从标准差为 1 的正态分布抽取，logits 大上千倍，没训练的模型就会“很有把握”地给出随机的答案。初始化还有别的选择（`torch.nn.init` 里的 Kaiming、Xavier 等），它们决定训练开始时信号和梯度有多大；本课程一直用默认的初始化。
+
+# %% [markdown] tags=["en"]
+# ### 6.3 Why close to 1/10: the default initialization
+#
+# `nn.Linear(in, out)` has random weights and biases as soon as it is created. PyTorch's source says
+# `kaiming_uniform_(weight, a=math.sqrt(5))`, which works out to drawing the weights and the biases from the same
+# uniform distribution:
+#
+# $$W_{ij},\ b_i \sim U\left(-\frac{1}{\sqrt{\text{in}}},\ \frac{1}{\sqrt{\text{in}}}\right)$$
+#
+# For the first layer $\text{in} = 784$ and the bound is $1/28 \approx 0.036$. These weights are small: the variance
+# of $U(-a, a)$ is $a^2/3$, so an output $z_i = \sum_j W_{ij} x_j + b_i$ has a mean square of about
+# $\text{in} \cdot \frac{1}{3\,\text{in}} \cdot \overline{x^2} = \overline{x^2}/3$ (plus a small share from the bias):
+# each `Linear` multiplies the mean square of its input ($\overline{x^2}$, the average of the squared elements) by
+# about $1/3$, and each `ReLU` halves it (half the outputs are negative and become 0). After three layers the logits are
+# a few hundredths and nearly equal, and softmax turns nearly equal logits into nearly equal probabilities, all close to
+# $1/10$. Below we check the bound and this estimate, then a counterexample: with weights drawn from a normal
+# distribution of standard deviation 1 the logits are over a thousand times larger, and the untrained model gives random
+# answers "with confidence". There are other initializations (Kaiming, Xavier and more in `torch.nn.init`); they set
+# how large the signals and gradients are when training starts. This course keeps the default one.
+
+# %%
+linears = [m for m in model.modules() if isinstance(m, nn.Linear)]  # 未训练、种子 0 / untrained, seed 0
+for layer in linears:
+    bound = 1 / math.sqrt(layer.in_features)
+    W, b = layer.weight.detach().cpu(), layer.bias.detach().cpu()
+    assert W.abs().max() <= bound and b.abs().max() <= bound  # 都在界内 / within the bound
+    assert W.abs().max() > 0.99 * bound  # 取满了整个区间 / filling the whole interval
+    assert abs(W.std() / (bound / math.sqrt(3)) - 1) < 0.03  # U(-a, a) 的标准差是 a/√3 / its std
+    print(f"Linear({layer.in_features}, {layer.out_features}): |W|, |b| ≤ 1/√{layer.in_features}"
+          f" = {bound:.4f}, std(W) ≈ {bound:.4f}/√3 ✓")
+
+# 估算：每个 Linear 把均方乘以 1/3（加上偏置的 1/(3 in)），每个 ReLU 减半
+# estimate: each Linear multiplies the mean square by 1/3 (plus 1/(3 in) from the bias),
+# each ReLU halves it
+mean_square = (X_test**2).mean().item()
+for k, layer in enumerate(linears):
+    mean_square = mean_square / 3 + 1 / (3 * layer.in_features)
+    if k < len(linears) - 1:
+        mean_square /= 2
+with torch.no_grad():
+    all_logits = model(X_test.to(device)).cpu()  # 整个测试集 / the whole test set
+rms = all_logits.pow(2).mean().sqrt().item()
+assert 0.5 < rms / math.sqrt(mean_square) < 2  # 估算差不到 2 倍 / within a factor of 2
+all_probs = torch.softmax(all_logits, dim=1)
+assert 0.05 < all_probs.min() and all_probs.max() < 0.2
+print(f"logits 的均方根 / rms of the logits: 估算 / estimated {math.sqrt(mean_square):.2f}，"
+      f"实测 / measured {rms:.2f}")
+print("10,000 张测试图片的每个概率都在 0.05 与 0.2 之间 ✓ / every probability lies between 0.05 and 0.2")
+
+# 反例：权重 ~ N(0, 1) / counterexample: weights ~ N(0, 1)
+fc.set_seed(0)
+loud = fc.NeuralNetwork().to(device)
+for layer in loud.modules():
+    if isinstance(layer, nn.Linear):
+        nn.init.normal_(layer.weight, std=1.0)
+with torch.no_grad():
+    loud_logits = loud(X_test.to(device)).cpu()
+assert loud_logits.pow(2).mean().sqrt() > 1000 * rms
+assert torch.softmax(loud_logits, dim=1).max(dim=1).values.mean() > 0.99
+print("权重 ~ N(0, 1)：logits 大了上千倍，平均最大概率超过 0.99 ✓")
+print("weights ~ N(0, 1): logits over 1000 times larger, mean top probability above 0.99 ✓")
+
+fig, ax = plt.subplots(figsize=(6, 2.5))
+ax.hist(linears[0].weight.detach().cpu().flatten(), bins=60)
+for x in (-1 / 28, 1 / 28):
+    ax.axvline(x, color="red", linestyle="--")
+ax.set_xlabel(fc.label("第一层的权重（红线：±1/28）", "weights of the first layer (red: ±1/28)"))
+ax.set_ylabel(fc.label("个数", "count"))
+fig.tight_layout()
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 直方图是平的：401,408 个权重均匀地铺满 $\pm 1/28$ 之间。
+#
+# ### 6.4 训练一轮之后
+#
 # 为了看到有意义的预测，先用 Adam 优化器训练一轮。这里只管结果：梯度是怎样算出来的，见第 02 课；训练循环在第 03 课一步一步拆开讲。训练的输出每次运行都略有不同，所以这个单元格不参与输出比较；下一个单元格检查准确率在合理范围内。
 
 # %% [markdown] tags=["en"]
+# The histogram is flat: the 401,408 weights spread evenly between $\pm 1/28$.
+#
+# ### 6.4 After one epoch of training
+#
 # To see meaningful predictions, first train for one epoch with the Adam optimizer. Here we only want the result:
 # how the gradients are computed is lesson 02, and lesson 03 takes the training loop apart step by step. Training
 # output differs a little from run to run, so this cell's output is not compared; the next cell checks that the
@@ -479,11 +572,12 @@ fig = fc.show_images(images, labels, preds=logits.argmax(dim=1), ncols=8)
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 训练一轮后，大多数预测已经对了。下面画出第一张图片（一只短靴）的 10 个概率：大部分概率落在几种鞋类上，每个概率的大小说明模型对这个类别有多确定。
+# 训练一轮后，大多数预测已经对了。下面画出第一张图片（一只短靴）的 10 个概率：大部分概率落在几种鞋类上。这些概率可以粗略地看作模型有多确定，但未必校准（calibrated）：模型给出 90% 概率的那些预测，并不一定有 90% 是对的。
 
 # %% [markdown] tags=["en"]
 # After one epoch most predictions are right. Here are the 10 probabilities for the first image (an ankle boot): most
-# of the probability lies on the footwear classes, and each probability says how sure the model is of that class.
+# of the probability lies on the footwear classes. The probabilities can be read roughly as how sure the model is, but
+# they need not be calibrated: of the predictions the model makes with 90% probability, not necessarily 90% are right.
 
 # %%
 probs = torch.softmax(logits, dim=1)
@@ -535,20 +629,21 @@ print(f"张量 / tensor: t.dtype = {t.dtype}（未变 / unchanged），新张量
 # %% [markdown] tags=["zh"]
 # ### 7.1 设备不一致时的报错
 #
-# 如果模型在 GPU 上、数据还在 CPU 上，`model(X)` 会抛出 `RuntimeError`，开头是：
+# 如果模型在 NVIDIA GPU（`cuda`）上、数据还在 CPU 上，`model(X)` 会抛出 `RuntimeError`，开头是：
 #
 # ```text
 # RuntimeError: Expected all tensors to be on the same device
 # ```
 #
-# 后面接着说明哪个张量在哪个设备上，具体措辞随 PyTorch 版本而变。读法：某个运算（这里是 `Linear` 里的矩阵乘法）的输入有的在 GPU（`cuda:0`）上、有的在 `cpu` 上。修正方法是把数据也 `.to(device)`。
+# 后面接着说明哪个张量在哪个设备上，具体措辞随 PyTorch 版本而变。读法：某个运算（这里是 `Linear` 里的矩阵乘法）的输入有的在 GPU（`cuda:0`）上、有的在 `cpu` 上。修正方法是把数据也 `.to(device)`。在 Apple 芯片的 `mps` 上，同样的错误措辞不同（例如 `Placeholder storage has not been allocated on MPS device!`，也随版本而变），原因和修正方法相同。
 #
 # 如果你的机器没有 GPU，就不能真的触发这个错误。`meta` 设备在任何机器上都有：它只记录形状、不存数据。把模型放到 `meta` 上、数据留在 CPU 上，得到的是同一类错误：
 
 # %% [markdown] tags=["en"]
 # ### 7.1 The error when the devices differ
 #
-# If the model is on the GPU and the data is still on the CPU, `model(X)` raises a `RuntimeError` that begins:
+# If the model is on an NVIDIA GPU (`cuda`) and the data is still on the CPU, `model(X)` raises a `RuntimeError` that
+# begins:
 #
 # ```text
 # RuntimeError: Expected all tensors to be on the same device
@@ -556,7 +651,9 @@ print(f"张量 / tensor: t.dtype = {t.dtype}（未变 / unchanged），新张量
 #
 # The rest says which tensor is on which device; its exact wording changes between PyTorch versions. How to read it:
 # the inputs of one operation (here the matrix product inside `Linear`) are partly on the GPU (`cuda:0`) and partly
-# on `cpu`. The fix is to send the data `.to(device)` as well.
+# on `cpu`. The fix is to send the data `.to(device)` as well. On Apple silicon's `mps` the same mistake is worded
+# differently (for example `Placeholder storage has not been allocated on MPS device!`, which also changes between
+# versions); the cause and the fix are the same.
 #
 # If your machine has no GPU, you cannot trigger that error for real. The `meta` device exists on every machine: it
 # records shapes and holds no data. With the model on `meta` and the data on the CPU we get the same kind of error:
@@ -597,18 +694,29 @@ if device.type == "cuda":
 # %% [markdown] tags=["zh"]
 # ## 8. `state_dict`：保存与载入
 #
-# `model.state_dict()` 是一个有序字典：名字 → 张量。它装着所有参数，也装着缓冲区（buffer）：缓冲区是注册在模块上、但不由优化器训练的张量，例如 `BatchNorm` 的滑动均值和方差。课程模型没有缓冲区，所以下面只列出参数。保存它（而不是整个模型对象）是 PyTorch 推荐的做法：文件里只有数字，载入时用 `torch.load(..., weights_only=True)`，不会执行文件里的任意代码。载入前要先建一个同样结构的模型，再调用 `load_state_dict`。
+# `model.state_dict()` 是一个有序字典：名字 → 张量。它装着所有参数，也装着持久的（persistent）缓冲区（buffer）：缓冲区是注册在模块上、但不由优化器训练的张量，例如 `BatchNorm` 的滑动均值和方差。用 `register_buffer(name, tensor, persistent=False)` 注册的非持久缓冲区会随 `model.to(device)` 移动，但不进 `state_dict`，也就不会被保存。课程模型没有缓冲区，所以下面只列出参数。
+#
+# 保存 `state_dict`（而不是整个模型对象）是 PyTorch 推荐的做法：文件里只有张量和数字。载入时用 `torch.load(..., weights_only=True)`：它只还原张量、数字、字典这类数据，遇到别的对象就拒绝载入，不会执行文件里的任何代码；而 `weights_only=False` 会按文件的指示调用任意函数，只能用于完全信任的文件。从 PyTorch 2.6 起 `weights_only=True` 已是默认值（本课程要求 2.7 以上），我们仍然把它写出来，让读代码的人一眼看出这一点。载入前要先建一个同样结构的模型，再调用 `load_state_dict`；要用它预测，先调用 `eval()`：有些层（`Dropout`、`BatchNorm`，第 03 课）在训练和预测时行为不同，`eval()` 让它们按预测的方式工作。
 #
 # 我们把文件写到一个临时目录里，运行结束后它会被删除。
 
 # %% [markdown] tags=["en"]
 # ## 8. `state_dict`: saving and loading
 #
-# `model.state_dict()` is an ordered dictionary: name → tensor. It holds every parameter and also the buffers:
-# tensors registered on a module that the optimizer does not train, such as the running mean and variance of
-# `BatchNorm`. The course model has no buffers, so below it lists only parameters. Saving it (rather than the whole
-# model object) is what PyTorch recommends: the file holds only numbers, and `torch.load(..., weights_only=True)`
-# runs no code from the file. To load, first build a model of the same structure, then call `load_state_dict`.
+# `model.state_dict()` is an ordered dictionary: name → tensor. It holds every parameter and also the persistent
+# buffers: tensors registered on a module that the optimizer does not train, such as the running mean and variance of
+# `BatchNorm`. A buffer registered with `register_buffer(name, tensor, persistent=False)` moves with
+# `model.to(device)` but is left out of the `state_dict`, so it is not saved. The course model has no buffers, so
+# below it lists only parameters.
+#
+# Saving the `state_dict` (rather than the whole model object) is what PyTorch recommends: the file holds only tensors
+# and numbers. Load it with `torch.load(..., weights_only=True)`: it restores only data such as tensors, numbers and
+# dictionaries, refuses a file that holds anything else, and runs no code from the file; `weights_only=False` calls
+# whatever functions the file asks for, and is only for files you fully trust. `weights_only=True` has been the default
+# since PyTorch 2.6 (the course requires 2.7 or later); we still write it out, so that a reader sees it at a glance.
+# To load, first build a model of the same structure, then call `load_state_dict`; to predict with it, call `eval()`
+# first: some layers (`Dropout`, `BatchNorm`, lesson 03) behave differently in training and in prediction, and
+# `eval()` makes them work the prediction way.
 #
 # We write the file into a temporary directory that is deleted at the end.
 
@@ -619,6 +727,20 @@ for name, tensor in state.items():
 assert list(state) == [name for name, _ in model.named_parameters()]  # 没有缓冲区 / no buffers
 print("BatchNorm1d 的 state_dict 还有缓冲区 / BatchNorm1d's state_dict also holds buffers:")
 print(list(nn.BatchNorm1d(3).state_dict()))
+
+
+class WithBuffers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(3))  # 持久：会保存 / persistent: saved
+        self.register_buffer("scratch", torch.zeros(3), persistent=False)  # 不保存 / not saved
+
+
+with_buffers = WithBuffers()
+assert [name for name, _ in with_buffers.named_buffers()] == ["mean", "scratch"]
+assert list(with_buffers.state_dict()) == ["mean"]
+print("persistent=False 的缓冲区不在 state_dict 里 / a persistent=False buffer is not in the state_dict:",
+      list(with_buffers.state_dict()))
 
 with tempfile.TemporaryDirectory() as tmp:
     path = Path(tmp) / "model_weights.pth"
@@ -655,104 +777,155 @@ except RuntimeError as e:
     print(textwrap.fill(lines[1].strip(), width=100))  # 折行 / wrapped
 
 # %% [markdown] tags=["zh"]
-# ## 练习 1：数一数参数
-#
-# 写出 `count_mlp_parameters(sizes)`：`sizes` 是各层的单元数，例如 `[784, 256, 10]` 表示 `Linear(784, 256)` 和 `Linear(256, 10)` 两层。返回这些 `Linear` 层一共有多少个参数（整数）。不要建模型，用公式算。
+# 传 `strict=False` 也改变不了这一点：形状对不上时照样报错（下面核对）。`strict=False` 放宽的只是名字：文件里多出的、模型里缺少的张量不再报错，名字对得上的照常载入，其余的层悄悄保留随机权重。它只适合有意只载入一部分的场合（例如换了最后一层的预训练模型），而且要检查它返回的 `missing_keys` 和 `unexpected_keys`。
 
 # %% [markdown] tags=["en"]
-# ## Exercise 1: count the parameters
-#
-# Write `count_mlp_parameters(sizes)`: `sizes` lists the units of each layer, e.g. `[784, 256, 10]` means the two
-# layers `Linear(784, 256)` and `Linear(256, 10)`. Return how many parameters these `Linear` layers have in all (an
-# integer). Do not build a model: use the formula.
+# Passing `strict=False` does not change that: a shape mismatch still raises (checked below). What `strict=False`
+# relaxes is only the names: tensors that the file has and the model lacks, or the other way round, no longer raise;
+# those whose names match are loaded, and the other layers silently keep their random weights. It is meant for loading
+# part of a model on purpose (say a pretrained model whose last layer was replaced), and then you check the
+# `missing_keys` and `unexpected_keys` it returns.
 
-# %% nbgrader={"grade": false, "grade_id": "l01_ex1_count_parameters", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def count_mlp_parameters(sizes):
-    ### BEGIN SOLUTION
-    return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:]))
-    ### END SOLUTION
-
-# %% nbgrader={"grade": true, "grade_id": "l01_ex1_count_parameters_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex1_count_parameters(count_mlp_parameters)
+# %%
+try:
+    fc.NeuralNetwork(hidden=256).load_state_dict(state, strict=False)
+    raise AssertionError("应该报错 / should have raised")
+except RuntimeError as e:
+    assert "size mismatch" in str(e), e
+print("形状不同时 strict=False 也报错 ✓ / with a shape mismatch, strict=False raises too")
 
 # %% [markdown] tags=["zh"]
-# ## 练习 2：再加一个隐藏层
+# ## 练习 1：更宽、更深的 MLP 有多大
 #
-# 写出 `DeeperNetwork`：和课程模型一样，但有三个隐藏层（`Flatten` → `Linear(784, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 10)`）。输入 $(N, 1, 28, 28)$，输出 $(N, 10)$。检查会数参数、看形状，并确认层与层之间有 `ReLU`。
+# 第 4 节只数了课程模型。写出 `mlp_size(sizes)`：`sizes` 是各层的单元数，例如 `[784, 1024, 1024, 10]` 表示 `Linear(784, 1024)`、`Linear(1024, 1024)`、`Linear(1024, 10)` 三层（层与层之间的 `ReLU` 没有参数）。返回三个值 `(n, mb, k)`：
+#
+# - `n`：这些 `Linear` 层一共有多少个参数（整数）；
+# - `mb`：所有参数以 `float32` 存储时占多少 MB，这里 1 MB = $10^6$ 字节（不是 $2^{20}$ 字节的 MiB），不要四舍五入；
+# - `k`：参数最多的那一层的编号：从 0 数起，只数 `Linear` 层，`Linear(sizes[k], sizes[k+1])` 是第 k 层（两层一样多时，哪个编号都算对）。
+#
+# 不要建模型，用公式算。检查会试几组它自己选的 `sizes`。先想一想：在 `[784, 1024, 1024, 10]` 里，参数最多的还是第一层吗？
 
 # %% [markdown] tags=["en"]
-# ## Exercise 2: one more hidden layer
+# ## Exercise 1: how large is a wider, deeper MLP
 #
-# Write `DeeperNetwork`: like the course model, but with three hidden layers
-# (`Flatten` → `Linear(784, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 512)` → `ReLU` → `Linear(512, 10)`).
-# Input $(N, 1, 28, 28)$, output $(N, 10)$. The check counts the parameters, checks the shape, and makes sure there is
-# a `ReLU` between the layers.
-
-# %% nbgrader={"grade": false, "grade_id": "l01_ex2_deeper_network", "locked": false, "schema_version": 3, "solution": true, "task": false}
-class DeeperNetwork(nn.Module):
-    def __init__(self):
-        ### BEGIN SOLUTION
-        super().__init__()
-        self.flatten = nn.Flatten()
-        self.linear_relu_stack = nn.Sequential(
-            nn.Linear(28 * 28, 512), nn.ReLU(),
-            nn.Linear(512, 512), nn.ReLU(),
-            nn.Linear(512, 512), nn.ReLU(),
-            nn.Linear(512, 10),
-        )
-        ### END SOLUTION
-
-    def forward(self, x):
-        ### BEGIN SOLUTION
-        return self.linear_relu_stack(self.flatten(x))
-        ### END SOLUTION
-
-# %% nbgrader={"grade": true, "grade_id": "l01_ex2_deeper_network_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex2_deeper_network(DeeperNetwork)
-
-# %% [markdown] tags=["zh"]
-# ## 练习 3：预测概率
+# Section 4 counted the course model only. Write `mlp_size(sizes)`: `sizes` lists the units of each layer, e.g.
+# `[784, 1024, 1024, 10]` means the three layers `Linear(784, 1024)`, `Linear(1024, 1024)` and `Linear(1024, 10)` (the
+# `ReLU`s between them have no parameters). Return three values `(n, mb, k)`:
 #
-# 写出 `predict_proba(model, X)`：返回形状为 $(N, 10)$ 的概率，每行和为 1。预测时不需要梯度，返回的张量不应带着计算图（`requires_grad` 为 `False`）。
-
-# %% [markdown] tags=["en"]
-# ## Exercise 3: predict probabilities
+# - `n`: how many parameters these `Linear` layers have in all (an integer);
+# - `mb`: how many MB all the parameters take stored as `float32`, where 1 MB = $10^6$ bytes (not the MiB of $2^{20}$
+#   bytes); do not round;
+# - `k`: the index of the layer with the most parameters: counting from 0 and only the `Linear` layers,
+#   `Linear(sizes[k], sizes[k+1])` is layer k (when two layers tie, either index is right).
 #
-# Write `predict_proba(model, X)`: return the probabilities, of shape $(N, 10)$, each row summing to 1. Prediction
-# needs no gradients: the returned tensor should carry no graph (`requires_grad` is `False`).
+# Do not build a model: use the formulas. The check tries several `sizes` of its own choosing. Think first: in
+# `[784, 1024, 1024, 10]`, is the first layer still the largest?
 
-# %% nbgrader={"grade": false, "grade_id": "l01_ex3_predict_proba", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def predict_proba(model, X):
+# %% nbgrader={"grade": false, "grade_id": "l01_ex1_mlp_size", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
+def mlp_size(sizes):
     ### BEGIN SOLUTION
-    with torch.no_grad():
-        return torch.softmax(model(X), dim=1)
+    per_layer = [n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:])]
+    n = sum(per_layer)
+    return n, n * 4 / 10**6, per_layer.index(max(per_layer))
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "l01_ex3_predict_proba_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex3_predict_proba(predict_proba)
+# %% nbgrader={"grade": true, "grade_id": "l01_ex1_mlp_size_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_mlp_size(mlp_size)
 
 # %% [markdown] tags=["zh"]
-# ## 练习 4：保存并重新载入
+# ## 练习 2：先预测，再运行：`state_dict` 有几项
 #
-# 写出 `save_and_reload(model, path)`：把 `model` 的 `state_dict` 存到文件 `path`，再新建一个 `fc.NeuralNetwork`，从这个文件载入权重并返回它。
+# 下面这个模型在两个 `Linear` 之间加了一个 `BatchNorm1d`（第 8 节打印过它的 `state_dict`）：
+#
+# ```python
+# bn_model = nn.Sequential(
+#     nn.Flatten(), nn.Linear(784, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, 10)
+# )
+# ```
+#
+# 先不要运行下一个单元格。预测 `len(bn_model.state_dict())` 是多少，让 `predict_state_dict_entries()` 返回你的预测（一个整数），然后再运行下一个单元格看答案。
 
 # %% [markdown] tags=["en"]
-# ## Exercise 4: save and reload
+# ## Exercise 2: predict, then run: how many entries has the `state_dict`
 #
-# Write `save_and_reload(model, path)`: save the `state_dict` of `model` to the file `path`, then create a new
-# `fc.NeuralNetwork`, load the weights from that file into it, and return it.
+# This model puts a `BatchNorm1d` between the two `Linear` layers (section 8 printed its `state_dict`):
+#
+# ```python
+# bn_model = nn.Sequential(
+#     nn.Flatten(), nn.Linear(784, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, 10)
+# )
+# ```
+#
+# Do not run the next cell yet. Predict `len(bn_model.state_dict())` and make `predict_state_dict_entries()` return
+# your prediction (an integer); then run the next cell to see the answer.
 
-# %% nbgrader={"grade": false, "grade_id": "l01_ex4_save_and_reload", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def save_and_reload(model, path):
+# %% nbgrader={"grade": false, "grade_id": "l01_ex2_state_dict_entries", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-predict"]
+def predict_state_dict_entries():
     ### BEGIN SOLUTION
-    torch.save(model.state_dict(), path)
-    new_model = fc.NeuralNetwork()
-    new_model.load_state_dict(torch.load(path, weights_only=True))
-    return new_model
+    return 9
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "l01_ex4_save_and_reload_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex4_save_and_reload(save_and_reload)
+# %%
+bn_model = nn.Sequential(
+    nn.Flatten(), nn.Linear(784, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, 10)
+)
+for name, tensor in bn_model.state_dict().items():
+    kind = "参数 / parameter" if name in dict(bn_model.named_parameters()) else "缓冲区 / buffer"
+    print(f"{name:<24} {str(tuple(tensor.shape)):<10} {kind}")
+print(f"len(bn_model.state_dict()) = {len(bn_model.state_dict())}")
+
+# %% nbgrader={"grade": true, "grade_id": "l01_ex2_state_dict_entries_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_state_dict_entries(predict_state_dict_entries)
+
+# %% [markdown] tags=["zh"]
+# ## 练习 3：找出 `load_checkpoint` 的三个 bug
+#
+# 一位同事写了下面的函数，把保存的权重载入模型、准备用来预测。它从来不报错，这正是问题所在：它有三个 bug，每一个都把本该暴露出来的问题藏了起来。
+#
+# 写出修好的 `load_checkpoint(path, model)`，参数不变：把文件 `path` 里的权重载入 `model` 并返回 `model`，而且
+#
+# - 不执行文件里的任何代码（来历不明的文件可能是恶意的）；
+# - 文件与模型的结构对不上时报错，而不是留下一部分随机权重；
+# - 返回的模型可以直接用来预测。
+#
+# 文件可能是在 GPU 上保存的，`map_location="cpu"` 是对的，保留它。检查会用一个带 `Dropout` 的小模型和三个文件来试：一个正常的文件、一个载入时会执行代码的文件、一个来自另一种结构的文件。
+
+# %% [markdown] tags=["en"]
+# ## Exercise 3: find the three bugs in `load_checkpoint`
+#
+# A colleague wrote the function below to load saved weights into a model before predicting with it. It never
+# raises an error, and that is the problem: it has three bugs, and each one hides a problem that should have shown.
+#
+# Write the fixed `load_checkpoint(path, model)`, with the same parameters: load the weights in the file `path` into
+# `model` and return `model`, such that
+#
+# - it runs no code from the file (a file of unknown origin may be malicious);
+# - it raises when the file does not fit the model's structure, instead of leaving some layers with random weights;
+# - the returned model is ready to predict with.
+#
+# The file may have been saved on a GPU: `map_location="cpu"` is right, keep it. The check tries a small model with a
+# `Dropout` and three files: a good one, one that runs code when it is loaded, and one from another architecture.
+
+# %%
+def buggy_load_checkpoint(path, model):
+    try:
+        state = torch.load(path, map_location="cpu")
+    except pickle.UnpicklingError:  # 旧格式的文件 / files in an old format
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    model.load_state_dict(state, strict=False)  # 不要 “Missing key(s)” 报错 / no errors
+    return model
+
+# %% nbgrader={"grade": false, "grade_id": "l01_ex3_load_checkpoint", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-debug"]
+def load_checkpoint(path, model):
+    ### BEGIN SOLUTION
+    state = torch.load(path, map_location="cpu", weights_only=True)  # 拒绝执行代码 / refuse code
+    model.load_state_dict(state)  # strict=True：结构不符就报错 / raises on a mismatch
+    model.eval()  # 预测模式 / ready to predict
+    return model
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "l01_ex3_load_checkpoint_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex3_load_checkpoint(load_checkpoint)
 
 # %% [markdown] tags=["zh"]
 # ## 小结
@@ -760,9 +933,10 @@ check.ex4_save_and_reload(save_and_reload)
 # - `nn.Module` 在 `__init__` 里注册子模块和参数；`super().__init__()` 要最先调用；层不要放进普通列表。
 # - 课程模型 $784 \to 512 \to 512 \to 10$ 有 $401{,}920 + 262{,}656 + 5{,}130 = 669{,}706$ 个参数。
 # - 写 `model(x)`：`__call__` 会运行钩子，`forward` 直接调用会跳过它们。
-# - 模型输出 logits；softmax 给出概率；两者的 argmax 相同。
+# - 模型输出 logits；softmax 给出概率；两者的 argmax 相同，因为分母对所有类别相同且为正，而 $e^z$ 单调递增。
+# - `nn.Linear` 默认从 $U(-1/\sqrt{\text{in}}, 1/\sqrt{\text{in}})$ 初始化权重和偏置：没训练的模型 logits 很小，概率都接近 $1/10$。
 # - 模型和数据要在同一个设备上；`model.to(device)` 原地移动，`X = X.to(device)` 要赋值。
-# - 保存 `state_dict`，用 `load_state_dict` 载入到同样结构的新模型。
+# - 保存 `state_dict`（参数和持久的缓冲区），用 `torch.load(..., weights_only=True)` 和 `load_state_dict` 载入到同样结构的新模型，预测前调用 `eval()`；不要用 `strict=False` 或 `weights_only=False` 让报错消失。
 #
 # 下一课：[02 自动求导](02_autograd.ipynb)，看 PyTorch 怎样算出训练所需的梯度。
 
@@ -773,9 +947,14 @@ check.ex4_save_and_reload(save_and_reload)
 #   in a plain list.
 # - The course model $784 \to 512 \to 512 \to 10$ has $401{,}920 + 262{,}656 + 5{,}130 = 669{,}706$ parameters.
 # - Write `model(x)`: `__call__` runs the hooks, calling `forward` directly skips them.
-# - The model outputs logits; softmax gives probabilities; both have the same argmax.
+# - The model outputs logits; softmax gives probabilities; both have the same argmax, because the denominator is the
+#   same positive number for every class and $e^z$ is increasing.
+# - `nn.Linear` initializes its weights and biases from $U(-1/\sqrt{\text{in}}, 1/\sqrt{\text{in}})$ by default: an
+#   untrained model has small logits and probabilities all close to $1/10$.
 # - The model and the data must be on the same device; `model.to(device)` moves in place, `X = X.to(device)` must be
 #   assigned.
-# - Save the `state_dict` and load it with `load_state_dict` into a new model of the same structure.
+# - Save the `state_dict` (the parameters and the persistent buffers), load it with `torch.load(..., weights_only=True)`
+#   and `load_state_dict` into a new model of the same structure, and call `eval()` before predicting; never make an
+#   error go away with `strict=False` or `weights_only=False`.
 #
 # Next: [02 Autograd](02_autograd.ipynb), how PyTorch computes the gradients that training needs.
