@@ -3,17 +3,18 @@
 The anticipated mistakes of each exercise are data (``MISTAKES``): each wrong answer with its hint.
 """
 
+from unittest import mock
+
 import torch
-import torch.nn.functional as F
+from torch import nn
 
 from . import (
     Mistake,
     check_close,
     expect,
     fail,
+    matching_hint,
     passed,
-    tiny_data,
-    tiny_model,
     wrap_checkers,
     wrong_results,
     wrong_values,
@@ -22,352 +23,481 @@ from . import (
 MISTAKES = {}  # exercise -> its anticipated mistakes, filled below beside each checker
 
 
-def _flat(tensors):
-    return torch.cat([t.detach().flatten() for t in tensors])
+def _number(got):
+    """``got`` as a float; fails unless it is one number (an int, a float or a one-element
+    tensor)."""
+    expect(
+        (isinstance(got, (int, float)) and not isinstance(got, bool))
+        or (isinstance(got, torch.Tensor) and got.numel() == 1),
+        f"应返回一个数，得到的是 {type(got).__name__}",
+        f"return one number, got {type(got).__name__}",
+    )
+    return float(got)
 
 
-# ---------------------------------------------------------------- exercise 1: one SGD step by hand
+# ---------------------------------------------------------------- exercise 1: predict, then run
+
+W0 = 4.0  # L = w * w + w at w = 4: one backward gives 2w + 1 = 9
 
 
-def _sets_each_parameter_to(update):
-    """A manual_sgd_step that sets each parameter p to ``update(p, p.grad, lr)``."""
+def _w_grad():
+    """What the notebook's cell runs: two forward-and-backward passes of w * w + w, no clearing."""
+    w = torch.tensor(W0, requires_grad=True)
+    for _ in range(2):
+        (w * w + w).backward()
+    return w.grad.item()
 
-    def manual_sgd_step(model, lr):
+
+WHY = (
+    "w * w 的两个输入都是 w，各得到 w = 4，所以 d(w·w)/dw = 2w = 8；+ w 再贡献 1。一次 backward "
+    "之内 autograd 把三次使用的梯度加起来：2w + 1 = 9。第二次 backward 又加上 9（中间没有清零），"
+    "所以是 18",
+    "both inputs of w * w are w and each gets w = 4, so d(w·w)/dw = 2w = 8; + w adds 1. Within one "
+    "backward autograd adds up the gradients of the three uses: 2w + 1 = 9. The second backward "
+    "adds another 9 (nothing was cleared in between), so 18",
+)
+MISTAKES["ex1_w_grad"] = [
+    Mistake(
+        lambda: 9.0,
+        "9 是一次 backward 的梯度 2w + 1；.grad 不会被覆盖，第二次 backward 又加上 9"
+        "（中间没有清零），所以是 2 × 9 = 18",
+        "9 is the gradient of one backward, 2w + 1; .grad is not overwritten: the second "
+        "backward adds another 9 (nothing was cleared in between), so 2 × 9 = 18",
+    ),
+    Mistake(
+        lambda: 10.0,
+        "w * w 只算了一次使用：它的两个输入都是 w，各得到 w = 4，合起来 d(w·w)/dw = 2w = 8；"
+        "加上 + w 的 1，一次 backward 是 9，两次不清零是 18",
+        "you counted w * w as one use: both its inputs are w and each gets w = 4, so "
+        "d(w·w)/dw = 2w = 8; with the 1 of + w one backward gives 9, two without clearing 18",
+    ),
+    Mistake(
+        lambda: 5.0,
+        "w * w 的两个输入都是 w，各得到 w = 4，合起来是 2w = 8，再加上 + w 的 1，一次是 9；"
+        "第二次 backward 又加上 9（中间没有清零），所以是 18",
+        "both inputs of w * w are w and each gets w = 4, so together 2w = 8, plus the 1 of + w: "
+        "9 for one backward; the second backward adds another 9 (no clearing), so 18",
+    ),
+    Mistake(
+        lambda: 16.0,
+        "+ w 这一项也贡献梯度：d(w)/dw = 1，所以一次 backward 是 2w + 1 = 9，不是 8；"
+        "两次不清零是 18",
+        "the + w term contributes too: d(w)/dw = 1, so one backward gives 2w + 1 = 9, not 8; "
+        "two without clearing give 18",
+    ),
+    Mistake(
+        lambda: 8.0,
+        "8 只是 w * w 的梯度 2w：+ w 还贡献 1，一次 backward 是 9；第二次 backward 又加上 9"
+        "（中间没有清零），所以是 18",
+        "8 is only the gradient 2w of w * w: + w adds 1, so one backward gives 9; the second "
+        "backward adds another 9 (nothing was cleared in between), so 18",
+    ),
+    Mistake(
+        lambda: 20.0,
+        "20 是损失 w · w + w 的值，不是梯度：一次 backward 的梯度是 2w + 1 = 9，两次不清零是 18",
+        "20 is the value of the loss w · w + w, not its gradient: one backward gives 2w + 1 = 9, "
+        "two without clearing 18",
+    ),
+    Mistake(
+        lambda: 27.0,
+        "backward 只调用了两次，每次加上 2w + 1 = 9：是 2 × 9 = 18，不是 3 × 9",
+        "backward runs twice, each time adding 2w + 1 = 9: that is 2 × 9 = 18, not 3 × 9",
+    ),
+]
+
+
+def ex1_w_grad(predict_w_grad):
+    """``predict_w_grad()``: the predicted w.grad after two forward-and-backward passes of
+    w * w + w at w = 4 with no clearing in between."""
+    got = _number(predict_w_grad())
+    right = _w_grad()
+    if abs(got - right) > 1e-6:
+        wrong = [(m.answer(), m.zh, m.en) for m in MISTAKES["ex1_w_grad"]]
+        fail(*matching_hint(got, wrong, (f"不是 {got:g}：{WHY[0]}", f"not {got:g}: {WHY[1]}")))
+    passed(
+        "练习 1 通过：一次 2w + 1 = 9，两次不清零是 18",
+        "Exercise 1 passed: 2w + 1 = 9 once, 18 twice without clearing",
+    )
+
+
+# ---------------------------------------------------------------- exercise 2: find the bugs
+
+
+def _mse(model, X, y):
+    return ((model(X) - y) ** 2).mean()
+
+
+def _buggy(model, X, y, lr):
+    """The notebook's buggy_train_step: clears before the update, rebinds, outside no_grad."""
+    loss = _mse(model, X, y)
+    loss.backward()
+    model.zero_grad()
+    for p in model.parameters():
+        p = p - lr * p.grad
+    return loss.item()
+
+
+def _cleared_first(model, X, y, lr):
+    loss = _mse(model, X, y)
+    loss.backward()
+    model.zero_grad()  # every p.grad is None now
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= lr * p.grad
+    return loss.item()
+
+
+def _zeroed_first(model, X, y, lr):
+    loss = _mse(model, X, y)
+    loss.backward()
+    for p in model.parameters():
+        p.grad.zero_()  # the update below subtracts zeros
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= lr * p.grad
+    return loss.item()
+
+
+def _rebinds(model, X, y, lr):
+    loss = _mse(model, X, y)
+    loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p = p - lr * p.grad  # only the name p changes
+    model.zero_grad()
+    return loss.item()
+
+
+def _rebinds_outside_no_grad(model, X, y, lr):
+    loss = _mse(model, X, y)
+    loss.backward()
+    for p in model.parameters():
+        p = p - lr * p.grad
+    model.zero_grad()
+    return loss.item()
+
+
+def _without_no_grad(model, X, y, lr):
+    loss = _mse(model, X, y)
+    loss.backward()
+    for p in model.parameters():
+        p -= lr * p.grad
+    model.zero_grad()
+    return loss.item()
+
+
+def _never_clears(model, X, y, lr):
+    loss = _mse(model, X, y)
+    loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= lr * p.grad
+    return loss.item()
+
+
+def _detaches(model, X, y, lr):
+    loss = _mse(model, X, y)
+    loss.backward()
+    for p in model.parameters():
+        p.data = (p - lr * p.grad).detach()
+        p.requires_grad_(False)
+    return loss.item()
+
+
+def _update_with(update):
+    """A right train_step but for the update, which sets each p to ``update(p, p.grad, lr)``."""
+
+    def train_step(model, X, y, lr):
+        loss = _mse(model, X, y)
+        loss.backward()
         with torch.no_grad():
             for p in model.parameters():
                 p.copy_(update(p, p.grad, lr))
         model.zero_grad()
+        return loss.item()
 
-    return manual_sgd_step
-
-
-def _without_no_grad(model, lr):
-    for p in model.parameters():
-        p -= lr * p.grad
+    return train_step
 
 
-def _does_not_clear(model, lr):
-    with torch.no_grad():
-        for p in model.parameters():
-            p -= lr * p.grad
-
-
-def _clears_first(model, lr):
-    model.zero_grad()  # every p.grad is None now
-    _does_not_clear(model, lr)
-
-
-def _zeroes_first(model, lr):
-    for p in model.parameters():
-        p.grad.zero_()
-    _does_not_clear(model, lr)
-
-
-def _rebinds(model, lr):
-    with torch.no_grad():
-        for p in model.parameters():
-            p = p - lr * p.grad  # the mistake: only the name p changes
-    model.zero_grad()
-
-
-def _detaches(model, lr):
-    for p in model.parameters():
-        p.data = (p - lr * p.grad).detach()
-        p.requires_grad_(False)
-
-
+CLEARED_FIRST = Mistake(
+    _cleared_first,
+    "model.zero_grad() 在 backward 和更新之间，把每个 p.grad 设成了 None，lr * p.grad 就报 TypeError："
+    "先更新，再清零（或者在前向之前清零）",
+    "model.zero_grad() runs between backward and the update and sets every p.grad to None, so "
+    "lr * p.grad raises a TypeError: update first, then clear (or clear before the forward pass)",
+)
+ZEROED_FIRST = Mistake(
+    _zeroed_first,
+    "参数没有变：更新之前 p.grad 已经被 zero_() 填成了 0，减去的是 0。先更新，再清零",
+    "the parameters did not change: p.grad was filled with zeros by zero_() before the update, "
+    "so the update subtracted zeros. Update first, then clear",
+)
+REBOUND = Mistake(
+    _rebinds,
+    "参数没有变：p = p - lr * p.grad 只让名字 p 指向一个新张量，模型里的参数没动。"
+    "要原地更新：p -= lr * p.grad（放在 with torch.no_grad(): 里）",
+    "the parameters did not change: p = p - lr * p.grad only points the name p at a new tensor "
+    "and leaves the model's parameter alone. Update in place: p -= lr * p.grad (inside "
+    "`with torch.no_grad():`)",
+)
 NO_GRAD = Mistake(
     _without_no_grad,
-    "原地修改需要梯度的参数，要放在 with torch.no_grad(): 里",
-    "update the parameters inside `with torch.no_grad():`; an in-place change "
-    "of a leaf tensor that requires grad is refused otherwise",
+    "原地修改需要梯度的叶子张量会报 RuntimeError：把更新放在 with torch.no_grad(): 里",
+    "changing a leaf tensor that requires grad in place raises a RuntimeError: put the update "
+    "inside `with torch.no_grad():`",
 )
-CLEARED_FIRST = Mistake(
-    _clears_first,
-    "梯度在更新之前就被清掉了（p.grad 是 None）：先更新，再清零",
-    "the gradients were cleared before the update (p.grad is None): update first, then clear",
+NOT_CLEARED = Mistake(
+    _never_clears,
+    "第一步对了，第二步不对：梯度没有清零，第二次 backward 把新梯度加到了旧梯度上。"
+    "每步清零（model.zero_grad()、p.grad = None 或 p.grad.zero_()），在更新之后或前向之前",
+    "the first step is right, the second is not: the gradients were never cleared, so the "
+    "second backward added to the old ones. Clear them every step (model.zero_grad(), "
+    "p.grad = None or p.grad.zero_()), after the update or before the forward pass",
 )
 DETACHED = Mistake(
     _detaches,
-    "参数不再需要梯度：不要用 detach() 或新张量替换参数，原地更新 p -= lr * p.grad",
-    "the parameters no longer require grad: update them in place, p -= lr * p.grad",
+    "参数不再需要梯度（requires_grad 是 False），下一步就没有梯度了：不要用 detach() "
+    "或新张量替换参数，在 with torch.no_grad(): 里原地 p -= lr * p.grad",
+    "the parameters no longer require grad (requires_grad is False), so the next step has no "
+    "gradient: do not replace them with detach() or new tensors; update in place, "
+    "p -= lr * p.grad, inside `with torch.no_grad():`",
 )
-UNCHANGED = Mistake(
-    _rebinds,
-    "参数没有变：p = p - lr * p.grad 只让名字 p 指向新张量，要原地 p -= lr * p.grad",
-    "the parameters did not change: p = p - lr * p.grad only rebinds the name p; "
-    "update in place with p -= lr * p.grad (and clear the grads after, not before)",
-)
-NOT_CLEARED = Mistake(
-    _does_not_clear,
-    "更新后没有清空梯度：下一次 backward 会把新梯度加到旧梯度上",
-    "the gradients were not cleared after the update: the next backward would "
-    "add to them (model.zero_grad(), p.grad = None or p.grad.zero_())",
-)
-MISTAKES["ex1_manual_sgd_step"] = [
+MISTAKES["ex2_train_step"] = [
+    Mistake(_buggy, CLEARED_FIRST.zh, CLEARED_FIRST.en),  # the cell as given
+    CLEARED_FIRST,
+    ZEROED_FIRST,
+    REBOUND,
+    Mistake(_rebinds_outside_no_grad, REBOUND.zh, REBOUND.en),
+    NO_GRAD,
+    NOT_CLEARED,
+    DETACHED,
     Mistake(
-        _sets_each_parameter_to(lambda p, g, lr: p + lr * g),
+        _update_with(lambda p, g, lr: p + lr * g),
         "方向反了：应该沿梯度的反方向走，p -= lr * p.grad",
         "the step goes uphill: move against the gradient, p -= lr * p.grad",
     ),
     Mistake(
-        _sets_each_parameter_to(lambda p, g, lr: p - g),
-        "没有乘学习率 lr",
-        "the gradient was not multiplied by the learning rate lr",
+        _update_with(lambda p, g, lr: p - g),
+        "梯度没有乘学习率 lr：p -= lr * p.grad",
+        "the gradient was not multiplied by the learning rate lr: p -= lr * p.grad",
     ),
-    NO_GRAD,
-    CLEARED_FIRST,
-    DETACHED,
-    UNCHANGED,
-    Mistake(_zeroes_first, UNCHANGED.zh, UNCHANGED.en),
-    NOT_CLEARED,
 ]
+LR, STEPS = 0.1, 2
 
 
-def _stepped(manual_sgd_step, lr=0.1):
-    """A tiny model with the gradients of a loss, after ``manual_sgd_step(model, lr)``."""
-    model = tiny_model(0)
-    X, y = tiny_data(0)
-    F.cross_entropy(model(X), y).backward()
-    manual_sgd_step(model, lr)
-    return model
+def _problem():
+    """A small network with a regression target: (model, X, y), the same every time."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(16, 3, generator=g)
+    return model, X, torch.randn(16, 1, generator=g)
 
 
-def ex1_manual_sgd_step(manual_sgd_step):
-    """``manual_sgd_step(model, lr)``: p <- p - lr * p.grad for every parameter, then clear the
-    gradients."""
-    before = _flat(_stepped(lambda model, lr: None).parameters())
+def _flat(model):
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def _trained(train_step):
+    """The parameters after each of ``STEPS`` calls of ``train_step``, and the losses returned."""
+    model, X, y = _problem()
+    params, losses = [], []
+    for _ in range(STEPS):
+        losses.append(train_step(model, X, y, LR))
+        params.append(_flat(model))
+    return model, params, losses
+
+
+def _sgd_step(model, X, y, lr):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer.zero_grad()
+    loss = _mse(model, X, y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def ex2_train_step(train_step):
+    """``train_step(model, X, y, lr)``: one step of gradient descent on the mean squared error,
+    gradients cleared for the next step; returns the step's loss as a number."""
+    model0, X, y = _problem()
+    start = _flat(model0)
+    versions = [p._version for p in model0.parameters()]
     try:
-        model = _stepped(manual_sgd_step)
-    except RuntimeError as e:
-        if "leaf" in str(e) or "requires grad" in str(e) or "in-place" in str(e):
-            fail(NO_GRAD.zh, NO_GRAD.en)
-        raise
+        first = train_step(model0, X, y, LR)
     except TypeError as e:
         if "NoneType" in str(e):
             fail(CLEARED_FIRST.zh, CLEARED_FIRST.en)
         raise
-    expect(all(p.requires_grad for p in model.parameters()), DETACHED.zh, DETACHED.en)
-    after = _flat(model.parameters())
-    expect(not torch.equal(after, before), UNCHANGED.zh, UNCHANGED.en)
-    sgd = _stepped(lambda model, lr: torch.optim.SGD(model.parameters(), lr=lr).step())
+    except RuntimeError as e:
+        if "leaf" in str(e) or "in-place" in str(e):
+            fail(NO_GRAD.zh, NO_GRAD.en)
+        raise
+    expect(all(p.requires_grad for p in model0.parameters()), DETACHED.zh, DETACHED.en)
+    _number(first)
+    if torch.equal(_flat(model0), start):
+        # an in-place update of zeros bumps a parameter's version counter; rebinding does not
+        bumped = any(p._version != v for p, v in zip(model0.parameters(), versions))
+        fail(*((ZEROED_FIRST.zh, ZEROED_FIRST.en) if bumped else (REBOUND.zh, REBOUND.en)))
+    _, params, losses = _trained(train_step)
+    _, sgd_params, sgd_losses = _trained(_sgd_step)
     check_close(
-        after - before,
-        _flat(sgd.parameters()) - before,
-        name="参数的变化 / the change of the parameters",
+        torch.stack(params),
+        torch.stack(sgd_params),
+        name=("两步之后的参数", "the parameters after each of two steps"),
         mistakes=wrong_results(
-            MISTAKES["ex1_manual_sgd_step"],
-            lambda answer: _flat(_stepped(answer).parameters()) - before,
+            MISTAKES["ex2_train_step"], lambda answer: torch.stack(_trained(answer)[1])
         ),
     )
-    expect(
-        all(p.grad is None or not p.grad.any() for p in model.parameters()),
-        NOT_CLEARED.zh,
-        NOT_CLEARED.en,
+    check_close(
+        torch.tensor([_number(loss) for loss in losses], dtype=torch.float64),
+        torch.tensor(sgd_losses, dtype=torch.float64),
+        name=("返回的损失（更新之前的）", "the returned losses (before each update)"),
     )
     passed(
-        "练习 1 通过：与 SGD 的一步相同，梯度已清空",
-        "Exercise 1 passed: the step of SGD, grads cleared",
+        "练习 2 通过：三个错误都改好了，两步与 SGD 相同",
+        "Exercise 2 passed: all three bugs fixed, two steps as SGD takes them",
     )
 
 
-# ---------------------------------------------------------------- exercise 2: finite differences
+# ---------------------------------------------------------------- exercise 3: a Jacobian by rows
 
-_C = torch.tensor([[0.5, -1.5, 2.0], [1.0, 0.3, -0.7]], dtype=torch.float64)
-
-
-def _f(t):
-    """Not quadratic (so the forward and central differences differ) and with cross terms."""
-    return (_C * torch.sin(t)).sum() + (t**3).sum() / 3 + (t[0] * t[1]).sum()
-
-
-def _each(theta, value):
-    """A tensor like ``theta`` whose element k is ``value(k, e_k)``, e_k one-hot (1 at k)."""
-    out = torch.zeros_like(theta)
-    for k in range(theta.numel()):
-        e_k = torch.zeros_like(theta)
-        e_k.view(-1)[k] = 1.0
-        out.view(-1)[k] = value(k, e_k)
-    return out
-
-
-def _central(f, th, h):
-    return _each(th, lambda k, e: (f(th + h * e) - f(th - h * e)) / (2 * h))
-
-
-def _not_restored(f, theta, h):
-    out = torch.zeros_like(theta)
-    for k in range(theta.numel()):
-        theta.view(-1)[k] += h
-        up = f(theta)
-        theta.view(-1)[k] -= 2 * h  # θ_k is left at θ_k − h
-        out.view(-1)[k] = (up - f(theta)) / (2 * h)
-    return out
-
-
-CHANGES_THETA = Mistake(
-    _not_restored,
-    "传进来的 theta 被改动了：在它的副本上挪动（theta + h·e_k 或 theta.clone()）",
-    "the theta passed in was changed: perturb a copy (theta + h·e_k or theta.clone())",
+_A = torch.tensor(
+    [[0.5, -1.0, 2.0, 0.3], [1.5, 0.2, -0.7, 1.0], [-0.4, 0.8, 0.1, -1.2]], dtype=torch.float64
 )
-SHAPE = Mistake(
-    lambda f, th, h: _central(f, th, h).reshape(-1),
-    "结果应与 theta 同形状：按一维下标算完后，reshape 回 theta.shape",
-    "the result should have theta's shape: reshape back to theta.shape",
-)
-DTYPE = Mistake(
-    lambda f, th, h: _central(f, th, h).float(),
-    "结果应与 theta 一样是 float64（用 torch.zeros_like(theta)）：float32 会丢掉有效数字",
-    "the result should be float64 like theta (use torch.zeros_like(theta)); "
-    "float32 throws away the significant digits of the difference",
-)
-MISTAKES["ex2_numerical_grad"] = [
-    Mistake(
-        lambda f, th, h: _each(th, lambda k, e: (f(th + h * e) - f(th)) / h),
-        "这是单侧差分，误差是 O(h)：用中心差分 (f(θ + h·e_k) − f(θ − h·e_k)) / (2h)",
-        "this is the one-sided forward difference, with an error of O(h): "
-        "use the central difference (f(θ + h·e_k) − f(θ − h·e_k)) / (2h)",
-    ),
-    Mistake(
-        lambda f, th, h: _each(th, lambda k, e: (f(th) - f(th - h * e)) / h),
-        "这是单侧（向后）差分，误差是 O(h)：用中心差分 (f(θ + h·e_k) − f(θ − h·e_k)) / (2h)",
-        "this is the one-sided backward difference, with an error of O(h): "
-        "use the central difference (f(θ + h·e_k) − f(θ − h·e_k)) / (2h)",
-    ),
-    Mistake(
-        lambda f, th, h: _each(th, lambda k, e: (f(th + h * e) - f(th - h * e)) / h),
-        "两点相距 2h：分母应是 2h，不是 h",
-        "the two points are 2h apart: divide by 2h, not h",
-    ),
-    Mistake(
-        lambda f, th, h: _not_restored(f, th.clone(), h),
-        "挪动第 k 个分量后没有恢复原值，后面的分量是在挪过的点上算的",
-        "element k was not put back after it was moved, so the later elements were "
-        "computed at a shifted point",
-    ),
-    CHANGES_THETA,
-    SHAPE,
-    DTYPE,
-]
 
 
-def ex2_numerical_grad(numerical_grad):
-    """``numerical_grad(f, theta, h)``: the central difference of ``f`` at ``theta``, element by
-    element."""
-    theta = torch.tensor([[0.3, -1.2, 0.8], [1.5, -0.4, 0.1]], dtype=torch.float64)
-    original = theta.clone()
-    h = 1e-3
-    got = numerical_grad(_f, theta, h)
-    expect(torch.equal(theta, original), CHANGES_THETA.zh, CHANGES_THETA.en)
-    expect(
-        isinstance(got, torch.Tensor),
-        f"应返回 torch.Tensor，得到 {type(got).__name__}",
-        f"return a torch.Tensor, got {type(got).__name__}",
-    )
-    expect(got.shape == theta.shape, SHAPE.zh, SHAPE.en)
-    expect(got.dtype == torch.float64, DTYPE.zh, DTYPE.en)
-    t = theta.clone().requires_grad_()
-    _f(t).backward()
-    # 中心差分的误差是 O(h²) / the central difference is off by O(h²)
-    check_close(
-        got,
-        t.grad,
-        name="numerical_grad",
-        rtol=0,
-        atol=10 * h**2,
-        mistakes=wrong_values(MISTAKES["ex2_numerical_grad"], _f, theta, h),
-    )
-    passed("练习 2 通过：与自动求导相差 O(h²)", "Exercise 2 passed: within O(h²) of autograd")
+def _f(x):
+    """From 4 numbers to 3, not linear, with a Jacobian that is neither symmetric nor square."""
+    return _A @ torch.tanh(x) + x[0] * x[1:]
 
 
-# ---------------------------------------------------------------- exercise 3: predict, then run
+X3 = torch.tensor([0.3, -1.2, 0.8, 1.5], dtype=torch.float64)
 
 
-def _clears_each_time(k):
-    w = torch.tensor(2.0, requires_grad=True)
-    for _ in range(k):
-        w.grad = None
-        (w**3).backward()
-    return w.grad
+def _rows(f, x, v_of, clear=True, clone=True, retain=True):
+    """Row i of the result is x.grad after ``out.backward(gradient=v_of(i, out))``."""
+    x = x.detach().clone().requires_grad_()
+    out = f(x)
+    rows = []
+    for i in range(out.numel()):
+        if clear and x.grad is not None:
+            x.grad.zero_()
+        out.backward(gradient=v_of(i, out), retain_graph=retain)
+        rows.append(x.grad.clone() if clone else x.grad)
+    return torch.stack(rows)
 
 
-def _one_graph(k):
-    w = torch.tensor(2.0, requires_grad=True)
-    loss = w**3
-    for _ in range(k):
-        loss.backward()
-    return w.grad
+def _one_hot(i, out):
+    v = torch.zeros_like(out)
+    v[i] = 1.0
+    return v
+
+
+def _by_functional(f, x):
+    return torch.autograd.functional.jacobian(f, x)
 
 
 SAME_GRAPH = Mistake(
-    _one_graph,
-    "同一张图不能反向传播两次：每次 backward 之前都重新前向（把 w ** 3 放进循环）",
-    "a graph cannot be backpropagated twice: run the forward pass again before "
-    "every backward (put w ** 3 inside the loop)",
+    lambda f, x: _rows(f, x, _one_hot, retain=False),
+    "同一张图第二次反向传播时，保存的中间张量已经释放了：前面几次用 backward(..., retain_graph=True)，"
+    "或者每一行都重新前向一次",
+    "the second backward pass through one graph found its saved tensors freed: pass "
+    "retain_graph=True to the earlier backward calls, or run the forward pass again for every row",
 )
-# dL/dw = 3 w² = 12 at w = 2; the other wrong answers are the values they return
-MISTAKES["ex3_grad_after"] = [
+
+
+def _x_not_requiring_grad(f, x):
+    out = f(x)  # x does not require grad, so neither does out
+    return torch.stack(
+        [torch.autograd.grad(out, x, _one_hot(i, out), retain_graph=True)[0] for i in range(3)]
+    )
+
+
+NO_REQUIRES_GRAD = Mistake(
+    _x_not_requiring_grad,
+    "x 不需要梯度，反向传播到不了它：先 x = x.detach().clone().requires_grad_()，再算 f(x)",
+    "x does not require grad, so backpropagation cannot reach it: set "
+    "x = x.detach().clone().requires_grad_() before computing f(x)",
+)
+USES_FUNCTIONAL = Mistake(
+    _by_functional,
+    "这道题要你用 backward(gradient=v) 或 torch.autograd.grad 一行一行算，"
+    "torch.autograd.functional.jacobian 是检查拿来对照的",
+    "this exercise asks you to build it row by row with backward(gradient=v) or "
+    "torch.autograd.grad; torch.autograd.functional.jacobian is what the check compares with",
+)
+MISTAKES["ex3_jacobian"] = [
     Mistake(
-        _clears_each_time,
-        "每次 backward 之间都清零了，所以总是 12；题目问的是不清零时 .grad 里有什么",
-        "you cleared the gradient between the calls, so it is always 12; the question is "
-        "what .grad holds without clearing",
+        lambda f, x: _rows(f, x, _one_hot).T,
+        "行和列反了：第 i 行是输出 f_i 对 x 的梯度，结果的形状是 (m, n)，m 是输出的个数",
+        "rows and columns are swapped: row i is the gradient of output f_i with respect to x, "
+        "and the result has shape (m, n), m being the number of outputs",
     ),
     Mistake(
-        lambda k: torch.tensor(2.0),
-        "返回的是 w 本身，应返回 w.grad",
-        "that is w itself: return w.grad",
+        lambda f, x: _rows(f, x, _one_hot, clear=False),
+        "每一行都加上了前面各行：backward 把梯度累加在 x.grad 上，每一行之前先清零"
+        "（x.grad = None 或 x.grad.zero_()）",
+        "each row has the rows before it added in: backward accumulates into x.grad, so clear "
+        "it before each row (x.grad = None or x.grad.zero_())",
     ),
     Mistake(
-        lambda k: torch.tensor(8.0),
-        "返回的是损失 w ** 3 = 8，应返回 w.grad",
-        "that is the loss w ** 3 = 8: return w.grad",
+        lambda f, x: _rows(f, x, lambda i, out: torch.ones_like(out)),
+        "每一行都一样：v 全是 1 时 vᵀJ 是 J 所有行的和（f(x).sum() 的梯度）。"
+        "第 i 行要用第 i 个分量为 1、其余为 0 的 v",
+        "every row is the same: with v all ones, vᵀJ is the sum of J's rows (the gradient of "
+        "f(x).sum()). Row i needs the v that is 1 at position i and 0 elsewhere",
     ),
     Mistake(
-        lambda k: torch.tensor(12.0 * (k + 1)),
-        "backward 多调了一次：循环 k 次",
-        "one backward call too many: loop k times",
-    ),
-    Mistake(
-        lambda k: torch.tensor(12.0 * (k - 1)),
-        "backward 少调了一次：循环 k 次",
-        "one backward call too few: loop k times",
+        lambda f, x: _rows(f, x, _one_hot, clone=False),
+        "每一行都等于最后一行：存进列表的是 x.grad 这同一个张量，zero_() 和下一次 backward "
+        "都在原地改它。存 x.grad.clone()，或者每行之前 x.grad = None",
+        "every row equals the last one: the list holds x.grad itself, one tensor that zero_() "
+        "and the next backward change in place. Store x.grad.clone(), or set x.grad = None "
+        "before each row",
     ),
     SAME_GRAPH,
+    NO_REQUIRES_GRAD,
+    USES_FUNCTIONAL,
 ]
-KS = [1, 2, 3, 5]
 
 
-def _grads(grad_after):
-    """``grad_after(k)`` for each k of ``KS``, as one float64 tensor."""
-    grads = []
-    for k in KS:
-        g = grad_after(k)
-        expect(
-            isinstance(g, torch.Tensor),
-            f"应返回 w.grad（一个张量），得到 {type(g).__name__}",
-            f"return w.grad (a tensor), got {type(g).__name__}",
-        )
-        grads.append(g.detach().double().reshape(()))
-    return torch.stack(grads)
+def _refuse(*args, **kwargs):
+    fail(USES_FUNCTIONAL.zh, USES_FUNCTIONAL.en)
 
 
-def ex3_grad_after(grad_after):
-    """``grad_after(k)``: w.grad after k forward-and-backward passes of w ** 3 at w = 2, with no
-    clearing in between."""
-    try:
-        got = _grads(grad_after)
-    except RuntimeError as e:
-        if "second time" in str(e) or "freed" in str(e):
-            fail(SAME_GRAPH.zh, SAME_GRAPH.en)
-        raise
-    check_close(
-        got,
-        12.0 * torch.tensor(KS, dtype=torch.float64),
-        name="grad_after(k), k = 1, 2, 3, 5",
-        mistakes=wrong_results(MISTAKES["ex3_grad_after"], _grads),
+def ex3_jacobian(jacobian_by_rows):
+    """``jacobian_by_rows(f, x)``: the (m, n) Jacobian of f at x, one backward pass per row."""
+    right = torch.autograd.functional.jacobian(_f, X3)
+    x = X3.clone()
+    with (
+        mock.patch.object(torch.autograd.functional, "jacobian", _refuse),
+        mock.patch.object(torch.func, "jacrev", _refuse),
+        mock.patch.object(torch.func, "jacfwd", _refuse),
+    ):
+        try:
+            got = jacobian_by_rows(_f, x)
+        except RuntimeError as e:
+            if "second time" in str(e) or "freed" in str(e):
+                fail(SAME_GRAPH.zh, SAME_GRAPH.en)
+            if "does not require grad" in str(e):
+                fail(NO_REQUIRES_GRAD.zh, NO_REQUIRES_GRAD.en)
+            raise
+    expect(
+        isinstance(got, torch.Tensor),
+        f"应返回一个 (m, n) 的张量，得到 {type(got).__name__}",
+        f"return an (m, n) tensor, got {type(got).__name__}",
     )
-    passed("练习 3 通过：k 次之后 w.grad = 12k", "Exercise 3 passed: w.grad = 12k after k calls")
+    wrong = [  # the table's answers that run here, less the one that is right but not allowed
+        (value, zh, en)
+        for value, zh, en in wrong_values(MISTAKES["ex3_jacobian"], _f, X3)
+        if value.shape != right.shape or not torch.allclose(value, right)
+    ]
+    check_close(got, right, name="jacobian_by_rows", mistakes=wrong)
+    passed(
+        "练习 3 通过：m 次向量–雅可比积拼出了整个雅可比矩阵",
+        "Exercise 3 passed: m vector-Jacobian products make the whole Jacobian",
+    )
 
 
 wrap_checkers(globals())
