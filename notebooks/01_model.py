@@ -694,7 +694,7 @@ if device.type == "cuda":
 # %% [markdown] tags=["zh"]
 # ## 8. `state_dict`：保存与载入
 #
-# `model.state_dict()` 是一个有序字典：名字 → 张量。它装着所有参数，也装着持久的（persistent）缓冲区（buffer）：缓冲区是注册在模块上、但不由优化器训练的张量，例如 `BatchNorm` 的滑动均值和方差。用 `register_buffer(name, tensor, persistent=False)` 注册的非持久缓冲区会随 `model.to(device)` 移动，但不进 `state_dict`，也就不会被保存。课程模型没有缓冲区，所以下面只列出参数。
+# `model.state_dict()` 是一个有序字典：名字 → 张量。它装着所有参数，也装着持久的（persistent）缓冲区（buffer）：缓冲区是注册在模块上、但不由优化器训练的张量，例如 `BatchNorm` 的均值和方差的滑动平均。用 `register_buffer(name, tensor, persistent=False)` 注册的非持久缓冲区会随 `model.to(device)` 移动，但不进 `state_dict`，也就不会被保存。课程模型没有缓冲区，所以下面只列出参数。
 #
 # 保存 `state_dict`（而不是整个模型对象）是 PyTorch 推荐的做法：文件里只有张量和数字。载入时用 `torch.load(..., weights_only=True)`：它只还原张量、数字、字典这类数据，遇到别的对象就拒绝载入，不会执行文件里的任何代码；而 `weights_only=False` 会按文件的指示调用任意函数，只能用于完全信任的文件。从 PyTorch 2.6 起 `weights_only=True` 已是默认值（本课程要求 2.7 以上），我们仍然把它写出来，让读代码的人一眼看出这一点。载入前要先建一个同样结构的模型，再调用 `load_state_dict`；要用它预测，先调用 `eval()`：有些层（`Dropout`、`BatchNorm`，第 03 课）在训练和预测时行为不同，`eval()` 让它们按预测的方式工作。
 #
