@@ -17,11 +17,11 @@
 # 学完这一课，你能够：
 #
 # - 说出学习率、批次大小和轮数各自控制什么，算出一轮有多少次迭代；
-# - 解释为什么要在验证集上比较配置、只在最后看一次测试集，并用 `fc.get_tensor_loaders(..., val_size=10_000)` 分出验证集；
+# - 解释为什么要在验证集上比较配置、只在最后看一次测试集，用 `fc.get_tensor_loaders(..., val_size=10_000)` 分出验证集，在自己的数据集上用 `torch.utils.data.random_split` 做同样的划分；
 # - 在验证集上看学习率、批次大小、动量和 Adam 怎样改变结果；
-# - 初步使用 `torch.optim.lr_scheduler`（`StepLR`、余弦退火）；
-# - 在验证集上选出最好的配置，在测试集上只评估它一次；
-# - 用混淆矩阵和每类准确率看出模型在哪里出错。
+# - 初步使用 `torch.optim.lr_scheduler`（`StepLR`、余弦退火），从学习率的记录反推 `StepLR` 的参数；
+# - 在验证集上选出最好的配置和停止训练的轮次（早停），在测试集上只评估选中的模型一次；
+# - 用混淆矩阵和每类准确率看出模型在哪里出错，从混淆矩阵算出每类的精确率和召回率。
 
 # %% [markdown] tags=["en"]
 # # 04 Hyperparameters and the validation set
@@ -33,11 +33,15 @@
 # - say what the learning rate, the batch size and the number of epochs each control, and count the iterations of an
 #   epoch;
 # - explain why configurations are compared on a validation set and the test set is looked at only once at the end,
-#   and split one off with `fc.get_tensor_loaders(..., val_size=10_000)`;
+#   split one off with `fc.get_tensor_loaders(..., val_size=10_000)`, and make the same split of your own data set
+#   with `torch.utils.data.random_split`;
 # - see on the validation set how the learning rate, the batch size, momentum and Adam change the result;
-# - take a first step with `torch.optim.lr_scheduler` (`StepLR`, cosine annealing);
-# - choose the best configuration on the validation set and evaluate it once on the test set;
-# - see where the model goes wrong with a confusion matrix and per-class accuracy.
+# - take a first step with `torch.optim.lr_scheduler` (`StepLR`, cosine annealing), and recover a `StepLR`'s
+#   parameters from a record of its learning rates;
+# - choose the best configuration, and the epoch at which to stop training (early stopping), on the validation
+#   set, and evaluate the chosen model once on the test set;
+# - see where the model goes wrong with a confusion matrix and per-class accuracy, and compute each class's
+#   precision and recall from the confusion matrix.
 
 # %%
 import math
@@ -45,7 +49,7 @@ import math
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Subset, random_split
 
 import fmnist_core as fc
 from fmnist_core.checks import lesson04 as check
@@ -69,7 +73,7 @@ loss_fn = nn.CrossEntropyLoss()
 #
 # $$T = E \left\lceil \frac{N}{B} \right\rceil$$
 #
-# 第 03 课用全部 $N = 60000$ 张训练图片：$T = 5 \times 938 = 4690$，每轮最后一个批次只有 $60000 - 937 \times 64 = 32$ 个样本。
+# 第 03 课用全部 $N = 60000$ 张训练图片：$T = 5 \times 938 = 4690$，每轮最后一个批次只有 $60000 - 937 \times 64 = 32$ 个样本。从第 2 节起，训练集是其中的 $N = 50000$ 张（另外 10,000 张留作验证集）：$T = 5 \times 782 = 3910$，最后一个批次有 $50000 - 781 \times 64 = 16$ 个样本。下表列出两种 $N$ 下几个批次大小的情形。
 
 # %% [markdown] tags=["en"]
 # ## 1. Three hyperparameters
@@ -88,16 +92,19 @@ loss_fn = nn.CrossEntropyLoss()
 # $$T = E \left\lceil \frac{N}{B} \right\rceil$$
 #
 # Lesson 03 used all $N = 60000$ training images: $T = 5 \times 938 = 4690$, and the last batch of every epoch holds
-# only $60000 - 937 \times 64 = 32$ samples.
+# only $60000 - 937 \times 64 = 32$ samples. From section 2 on, the training set is $N = 50000$ of them (the other
+# 10,000 are kept as the validation set): $T = 5 \times 782 = 3910$, and the last batch holds
+# $50000 - 781 \times 64 = 16$ samples. The table lists a few batch sizes for both values of $N$.
 
 # %%
-print(f"{fc.pad('批次大小 / batch size', 22, '>')} {fc.pad('每轮迭代 / iterations', 22, '>')} "
-      f"{fc.pad('最后一批 / last batch', 22, '>')} {fc.pad('5 轮的步数 / steps in 5', 24, '>')}")
-for B in [16, 64, 256, 1024]:
-    n_iter = -(-60000 // B)  # 向上取整 / rounding up
-    last = 60000 - (n_iter - 1) * B
-    assert n_iter == len(DataLoader(range(60000), batch_size=B))  # 与 DataLoader 一致 / as DataLoader
-    print(f"{B:>22} {n_iter:>22} {last:>22} {5 * n_iter:>24}")
+print(f"{'N':>6} {fc.pad('批次大小 / batch size', 21, '>')} {fc.pad('每轮迭代 / iterations', 21, '>')} "
+      f"{fc.pad('最后一批 / last batch', 21, '>')} {fc.pad('5 轮的步数 / steps in 5', 23, '>')}")
+for N in [60_000, 50_000]:
+    for B in [16, 64, 256, 1024]:
+        n_iter = -(-N // B)  # 向上取整 / rounding up
+        last = N - (n_iter - 1) * B
+        assert n_iter == len(DataLoader(range(N), batch_size=B))  # 与 DataLoader 一致 / as DataLoader
+        print(f"{N:>6} {B:>21} {n_iter:>21} {last:>21} {5 * n_iter:>23}")
 
 # %% [markdown] tags=["zh"]
 # ### 1.2 每个超参数控制什么
@@ -110,7 +117,7 @@ for B in [16, 64, 256, 1024]:
 #
 # 下面要训练很多种配置，然后挑一个最好的。如果按**测试集**上的准确率来挑，挑出来的那个数就不再是对新数据的公正估计：几个配置的差别本来就带着随机噪声，取最大的那个，等于连噪声里的好运气也一起挑了进去。测试集一旦参与了选择，它就只是又一个被调过的数据集。
 #
-# 所以把 60,000 张训练图片再分成两份：50,000 张用来训练，10,000 张作为验证集（validation set），只用来比较和选择；测试集留到最后，对选中的那一个配置只评估一次。这样做选择，叫模型选择（model selection）。`fc.get_tensor_loaders(..., val_size=10_000)` 返回三个加载器；划分是固定的（`fc.split_indices()`，种子 0），每一课都一样。
+# 所以把 60,000 张训练图片再分成两份：50,000 张用来训练，10,000 张作为验证集（validation set），只用来比较和选择；测试集留到最后，对选中的那一个配置只评估一次。这个过程叫模型选择（model selection）。`fc.get_tensor_loaders(..., val_size=10_000)` 返回三个加载器；划分是固定的（`fc.split_indices()`，种子 0），每一课都一样。
 
 # %% [markdown] tags=["en"]
 # ### 1.2 What each one controls
@@ -131,9 +138,8 @@ for B in [16, 64, 256, 1024]:
 #
 # So we split the 60,000 training images once more: 50,000 to train on, and 10,000 as the validation set, used only to
 # compare and choose; the test set waits until the end, and is evaluated once, for the one configuration chosen. This
-# is model selection.
-# `fc.get_tensor_loaders(..., val_size=10_000)` returns three loaders; the split is fixed (`fc.split_indices()`,
-# seed 0) and the same in every lesson.
+# is model selection. `fc.get_tensor_loaders(..., val_size=10_000)` returns three loaders; the split is fixed
+# (`fc.split_indices()`, seed 0) and the same in every lesson.
 
 # %%
 batch_size = 64
@@ -151,15 +157,45 @@ assert not torch.isin(val_idx, train_idx).any()  # 没有重叠 / no overlap
 print("训练集和验证集没有重叠 ✓ / the training and validation sets do not overlap ✓")
 
 # %% [markdown] tags=["zh"]
-# 验证集是随机抽的，每个类别有 948 到 1,055 张，大致均衡。以后凡是要在几个配置之间做选择，都在验证集上比较。
+# 验证集是随机抽的，每个类别有 948 到 1,055 张，大致均衡。
+#
+# 在你自己的数据集上，用 PyTorch 的 `torch.utils.data.random_split(dataset, [n_1, n_2], generator=...)`：它把下标随机打乱，按给定的长度依次切成几段，每段返回一个 `Subset`（按一组下标去取原数据集样本的数据集）；给它一个固定种子的生成器，每次运行得到的划分都一样。课程的划分就是这样来的：`fc.split_indices()` 把打乱后的前 10,000 个下标作为验证集，等于 `random_split` 的长度写成 `[10_000, 50_000]`、种子为 0；课程里 `ToTensor` 加 `DataLoader` 的那条路（第 00 课的做法，`fc.get_dataloaders(..., val_size=10_000)`）再用 `Subset` 取出两部分图片。下面先在 10 个样本上看一次，再核对这一点。
+
+# %% [markdown] tags=["en"]
+# The validation images are drawn at random: 948 to 1,055 of each class, roughly balanced.
+#
+# On a data set of your own, use PyTorch's `torch.utils.data.random_split(dataset, [n_1, n_2], generator=...)`: it
+# shuffles the indices, cuts them in order into pieces of the given lengths, and returns each piece as a `Subset` (a
+# data set that takes the samples of the original one at a list of indices); given a generator with a fixed seed, it
+# makes the same split on every run. The course's split is made this way: `fc.split_indices()` takes the first 10,000
+# shuffled indices as the validation set, which is `random_split` with the lengths `[10_000, 50_000]` and seed 0;
+# the course's `ToTensor` and `DataLoader` path (lesson 00's way, `fc.get_dataloaders(..., val_size=10_000)`) then
+# takes the two parts of the images with `Subset`. Below we first look at it on 10 samples, then check this.
+
+# %%
+small_a, small_b = random_split(range(10), [7, 3], generator=torch.Generator().manual_seed(0))
+print(f"random_split(range(10), [7, 3]): {sorted(small_a.indices)} + {sorted(small_b.indices)}")
+again, _ = random_split(range(10), [7, 3], generator=torch.Generator().manual_seed(0))
+assert again.indices == small_a.indices  # 同一个种子，同一个划分 / the same seed, the same split
+assert sorted(small_a.indices + small_b.indices) == list(range(10))  # 不重不漏 / disjoint, complete
+assert isinstance(small_a, Subset) and small_a[0] == small_a.indices[0]
+
+val_part, train_part = random_split(range(60_000), [10_000, 50_000],
+                                    generator=torch.Generator().manual_seed(0))
+assert torch.equal(torch.tensor(sorted(val_part.indices)), val_idx)
+assert torch.equal(torch.tensor(sorted(train_part.indices)), train_idx)
+print("random_split(range(60_000), [10_000, 50_000])，种子 0 ✓ 与 fc.split_indices() 相同")
+print("random_split(range(60_000), [10_000, 50_000]), seed 0 ✓ the same as fc.split_indices()")
+
+# %% [markdown] tags=["zh"]
+# 以后凡是要在几个配置之间做选择，都在验证集上比较。
 #
 # ## 3. 什么能改变结果
 #
 # 为了在几分钟内比较很多配置，下面用快速通道 `fc.get_tensor_loaders`（整个数据集在一个张量里，数字与 `ToTensor` 完全相同，见第 00 课）和 `fc.fit`（里面就是第 03 课的循环），`eval_name="val"` 让它每轮结束时在验证集上评估。每个配置都从同一个随机初始化、同样的数据顺序开始，训练 5 轮。训练输出每次运行都会变，所以这些单元格不参与比较，后面的单元格用带余量的比较检查结论。
 
 # %% [markdown] tags=["en"]
-# The validation images are drawn at random: 948 to 1,055 of each class, roughly balanced. From now on, whenever we choose
-# between configurations, we compare them on the validation set.
+# From now on, whenever we choose between configurations, we compare them on the validation set.
 #
 # ## 3. What changes the result
 #
@@ -384,9 +420,9 @@ print("StepLR ✓ 与公式 η₀·γ^⌊e/s⌋ 一致 / matches the formula")
 # %% [markdown] tags=["zh"]
 # ### 4.1 余弦退火：让 Adam 最后几步走得更稳
 #
-# 余弦退火（cosine annealing，`CosineAnnealingLR`）让学习率沿半个余弦从 $\eta_0$ 平滑地降到 $\eta_{\min}$（默认为 0），$T$ 轮降完：
+# 余弦退火（cosine annealing，`CosineAnnealingLR`）让学习率沿半个余弦从 $\eta_0$ 平滑地降到 $\eta_{\min}$（默认为 0），$T_{\max}$ 轮降完（参数 `T_max`，以 `scheduler.step()` 的调用次数计；这里每轮调用一次，所以它是轮数，不要与第 1 节的总步数 $T$ 混淆）：
 #
-# $$\eta_e = \eta_{\min} + \frac{\eta_0 - \eta_{\min}}{2}\left(1 + \cos\frac{\pi e}{T}\right)$$
+# $$\eta_e = \eta_{\min} + \frac{\eta_0 - \eta_{\min}}{2}\left(1 + \cos\frac{\pi e}{T_{\max}}\right)$$
 #
 # 先核对公式，再用它训练 Adam：与第 3.3 节同样的初始化、同样的数据顺序、同样 5 轮，只加上调度器。`fc.fit(..., scheduler=scheduler)` 每轮结束时替你调用 `scheduler.step()`。
 
@@ -394,9 +430,11 @@ print("StepLR ✓ 与公式 η₀·γ^⌊e/s⌋ 一致 / matches the formula")
 # ### 4.1 Cosine annealing: steadier last steps for Adam
 #
 # Cosine annealing (`CosineAnnealingLR`) lowers the learning rate smoothly along half a cosine from $\eta_0$ to
-# $\eta_{\min}$ (0 by default), over $T$ epochs:
+# $\eta_{\min}$ (0 by default), over $T_{\max}$ epochs (the argument `T_max`, counted in calls of `scheduler.step()`;
+# here it is called once per epoch, so it is a number of epochs, not to be confused with the total number of steps
+# $T$ of section 1):
 #
-# $$\eta_e = \eta_{\min} + \frac{\eta_0 - \eta_{\min}}{2}\left(1 + \cos\frac{\pi e}{T}\right)$$
+# $$\eta_e = \eta_{\min} + \frac{\eta_0 - \eta_{\min}}{2}\left(1 + \cos\frac{\pi e}{T_{\max}}\right)$$
 #
 # First we check the formula, then train Adam with it: the same initialization and data order as in section 3.3, the
 # same 5 epochs, only the scheduler added. `fc.fit(..., scheduler=scheduler)` calls `scheduler.step()` for you at the
@@ -586,7 +624,7 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 上装（上衣类）最难：准确率最低的四类正是衬衫、套头衫、T恤/上衣和外套，它们轮廓相近，在 $28 \times 28$ 的灰度图里常常只差领口或袖子的几个像素。下面是被认错的例子：上一行是真实为衬衫、被预测为 T恤/上衣 的图片，下一行反过来，标题是模型的预测。其中有些图片人也很难分清；想再往上提高，需要能利用图像空间结构的模型，比如卷积网络（convolutional network），那不在本课程的范围内。
+# 上装（上衣类）最难：准确率最低的四类正是衬衫、套头衫、T恤/上衣和外套，它们轮廓相近，在 $28 \times 28$ 的灰度图里常常只差领口或袖子的几个像素。下面是被认错的例子：上一行是真实为衬衫、被预测为“T恤/上衣”的图片，下一行反过来，标题是模型的预测。其中有些图片人也很难分清；想再往上提高，需要能利用图像空间结构的模型，比如卷积网络（convolutional network），那不在本课程的范围内。
 
 # %% [markdown] tags=["en"]
 # Tops are hardest: the four classes with the lowest accuracy are exactly shirts, pullovers, T-shirts/tops and coats,
@@ -604,56 +642,152 @@ fig = fc.show_images(X_test[idx.to(device)].cpu(), y_true[idx], preds=y_pred[idx
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# ## 练习 1：混淆矩阵
+# ## 练习 1：从学习率的记录找回 `StepLR` 的参数（迁移）
 #
-# 写出 `confusion_matrix(y_true, y_pred, num_classes)`：返回形状为 `(num_classes, num_classes)` 的整数张量，第 $i$ 行第 $j$ 列是真实类别为 $i$、预测为 $j$ 的样本个数。没有出现的类别那一行全是 0。
+# 第 4 节由 `step_size` 和 `gamma` 算出每轮的学习率。现在反过来：一次训练只在日志里记下了每轮开始时的 `scheduler.get_last_lr()[0]`，就像第 4 节那个单元格打印的那样，`lrs[e]` 是第 $e$ 轮（从 0 数起）用的学习率。写出 `step_lr_params(lrs)`，返回产生这份记录的 `StepLR` 的 `(step_size, gamma)`：`step_size` 是整数，`gamma` 是一个浮点数。可以假定 $0 < \gamma < 1$，记录里至少有一次下降；训练可能在两次下降之间的某一轮结束。检查用 `StepLR` 本身生成几份记录，分别核对 `step_size` 和 `gamma`。
 
 # %% [markdown] tags=["en"]
-# ## Exercise 1: the confusion matrix
+# ## Exercise 1: recover a `StepLR`'s parameters from its record (transfer)
 #
-# Write `confusion_matrix(y_true, y_pred, num_classes)`: return an integer tensor of shape
-# `(num_classes, num_classes)` whose entry in row $i$, column $j$ counts the samples of true class $i$ predicted as $j$.
-# A class that never occurs has a row of zeros.
+# Section 4 computes each epoch's learning rate from `step_size` and `gamma`. Now the other way round: a training run
+# logged only `scheduler.get_last_lr()[0]` at the start of each epoch, as section 4's cell prints it, so `lrs[e]` is
+# the learning rate used in epoch $e$ (counted from 0). Write `step_lr_params(lrs)`: return the `(step_size, gamma)` of
+# the `StepLR` that made this record, `step_size` an integer and `gamma` a float. You may assume $0 < \gamma < 1$ and
+# at least one drop in the record; training may end in any epoch between two drops. The check makes a few records
+# with `StepLR` itself and checks `step_size` and `gamma` separately.
 
-# %% nbgrader={"grade": false, "grade_id": "l04_ex1_confusion_matrix", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def confusion_matrix(y_true, y_pred, num_classes):
+# %% nbgrader={"grade": false, "grade_id": "l04_ex1_step_lr_params", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
+def step_lr_params(lrs):
     ### BEGIN SOLUTION
-    counts = torch.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes)
+    # 第一次下降发生在第 step_size 轮 / the first drop comes in epoch step_size
+    step_size = next(e for e, lr in enumerate(lrs) if lr != lrs[0])
+    return step_size, lrs[step_size] / lrs[0]  # gamma = 新 / 旧 / new / old
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "l04_ex1_confusion_matrix_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex1_confusion_matrix(confusion_matrix)
+# %% nbgrader={"grade": true, "grade_id": "l04_ex1_step_lr_params_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_step_lr_params(step_lr_params)
 
 # %% [markdown] tags=["zh"]
-# ## 练习 2：`StepLR` 的公式
+# ## 练习 2：早停里的两个错误（调试）
 #
-# 写出 `step_lr(lr0, gamma, step_size, epoch)`：返回 `StepLR(optimizer, step_size, gamma)` 在第 `epoch` 轮（从 0 开始数）使用的学习率，即第 4 节的公式。检查会与 `scheduler.get_last_lr()` 逐轮比较。
+# 第 1.2 节说过：轮数太多，模型会开始死记训练集，验证损失降到最低以后又会升上去。所以停止训练的轮次也要在验证集上选：每轮结束时算一次验证损失，记住到目前为止验证损失最低的那一轮（保存它的权重）；如果连续 `patience` 轮都没有比这个最低值更低，就停止训练，取回最低那一轮的权重。这叫早停（early stopping）；`patience` 叫耐心（patience），即最多容忍几轮没有改进。完整的规则是：
+#
+# - 第 1 轮是最初的“最好的一轮”。之后的每一轮，如果验证损失**严格低于**到目前为止的最低值，它就成为新的最好的一轮，没有改进的轮数清零；否则没有改进的轮数加 1。
+# - 没有改进的轮数达到 `patience` 时，训练在这一轮结束后停止；一直没有达到，就训练完所有的轮。
+# - 要保留的是停止之前（含停止的那一轮）验证损失最低的一轮。
+#
+# 下面的 `early_stopping_buggy(val_losses, patience)` 想实现这条规则：`val_losses[0]` 是第 1 轮之后的验证损失，它返回 `(要保留的轮次, 停止的轮次)`，轮次从 1 数起。它有两个错误。单元格在一条验证曲线上运行它；先按上面的规则手算一遍：训练应该在第几轮停下？
 
 # %% [markdown] tags=["en"]
-# ## Exercise 2: the formula of `StepLR`
+# ## Exercise 2: two bugs in early stopping (debug)
 #
-# Write `step_lr(lr0, gamma, step_size, epoch)`: return the learning rate that `StepLR(optimizer, step_size, gamma)`
-# uses in epoch `epoch` (counting from 0), the formula of section 4. The check compares it with
-# `scheduler.get_last_lr()` epoch by epoch.
+# Section 1.2 said it: with too many epochs the model starts to memorize the training set, and the validation loss,
+# once at its lowest, rises again. So the epoch at which to stop training is chosen on the validation set too: after
+# each epoch, compute the validation loss and remember the epoch with the lowest validation loss so far (save its
+# weights); when `patience` epochs in a row bring nothing below that lowest value, stop training and bring back the
+# weights of the lowest epoch. This is early stopping; `patience` is how many epochs without improvement it puts up
+# with. The rule in full:
+#
+# - Epoch 1 is the first "best epoch". In each epoch after it, a validation loss **strictly below** the lowest so far
+#   makes that epoch the new best and resets the count of epochs without improvement to 0; otherwise the count goes
+#   up by 1.
+# - When the count reaches `patience`, training stops at the end of that epoch; if it never does, training runs all
+#   the epochs.
+# - The epoch to keep is the one with the lowest validation loss up to the stop (the epoch of the stop included).
+#
+# `early_stopping_buggy(val_losses, patience)` below means to implement this rule: `val_losses[0]` is the validation
+# loss after epoch 1, and it returns `(the epoch to keep, the epoch training stops at)`, epochs counted from 1. It has
+# two bugs. The cell runs it on one validation curve; work the rule out by hand first: at which epoch should training
+# stop?
 
-# %% nbgrader={"grade": false, "grade_id": "l04_ex2_step_lr", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def step_lr(lr0, gamma, step_size, epoch):
+# %%
+def early_stopping_buggy(val_losses, patience):
+    wait = 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if epoch > 1 and loss >= val_losses[epoch - 2]:  # 没有比上一轮低 / not below the last epoch
+            wait += 1
+        else:
+            wait = 0
+        if wait == patience:
+            break
+    best = val_losses.index(min(val_losses)) + 1  # 损失最低的一轮 / the epoch of the lowest loss
+    return best, epoch
+
+
+curve = [0.9, 0.7, 0.8, 0.75, 0.78, 0.76, 0.65]
+print(f"early_stopping_buggy({curve}, patience=2) = {early_stopping_buggy(curve, patience=2)}")
+
+# %% [markdown] tags=["zh"]
+# 写出修好的 `early_stopping`：参数和返回值与 `early_stopping_buggy` 相同，只改错的地方。检查给的 `val_losses` 是训练一直跑到最后会得到的验证损失；你的函数要像训练时那样一轮一轮地决定，停止之后的那些轮在真实的训练里根本不会跑。检查在几条验证曲线上运行它；还有错误没修好时，它会说出是哪一个。
+
+# %% [markdown] tags=["en"]
+# Write the fixed `early_stopping`: the same arguments and return value as `early_stopping_buggy`; change only what is
+# wrong. The `val_losses` the check passes are the validation losses that training would produce if it ran to the
+# end; your function must decide epoch by epoch, as training does, and in a real run the epochs after the stop are
+# never run. The check runs it on several validation curves; while a bug remains, it names it.
+
+# %% nbgrader={"grade": false, "grade_id": "l04_ex2_early_stopping", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-debug"]
+def early_stopping(val_losses, patience):
     ### BEGIN SOLUTION
-    return lr0 * gamma ** (epoch // step_size)
+    best, wait = 1, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < val_losses[best - 1]:  # 和到目前为止最好的一轮比 / against the best so far
+            best, wait = epoch, 0
+        elif epoch > 1:
+            wait += 1
+        if wait == patience:
+            break
+    return best, epoch  # best 只来自停止之前的轮次 / best comes from the epochs up to the stop
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "l04_ex2_step_lr_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex2_step_lr(step_lr)
+# %% nbgrader={"grade": true, "grade_id": "l04_ex2_early_stopping_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_early_stopping(early_stopping)
+
+# %% [markdown] tags=["zh"]
+# ## 练习 3：精确率和召回率（迁移）
+#
+# 第 6.1 节的每类准确率是从混淆矩阵的**行**读出来的：真实为第 $j$ 类的图片里，有多少被认成了 $j$，这也叫第 $j$ 类的召回率。从**列**还能读出另一个数：被预测为第 $j$ 类的图片里，有多少真的是 $j$，叫第 $j$ 类的精确率（precision）。两者说的是不同的事：一个模型如果把拿不准的上装都预测成衬衫，衬衫的召回率往往会升高，精确率却往往会下降。
+#
+# 写出 `precision_recall(C)`：`C` 是一个 $K \times K$ 的整数混淆矩阵（行是真实类别，列是预测类别，与第 6.1 节相同），返回 `(precision, recall)`：两个形状为 `(K,)` 的浮点张量，第 $j$ 个元素分别是第 $j$ 类的精确率和召回率。约定：分母为 0 时记为 0，即一个从来没被预测过的类，精确率为 0；一个从来没出现过的类，召回率为 0（scikit-learn 默认也给 0，同时发出警告）。检查用它自己构造的矩阵，其中有的类从来没被预测过，有的类从来没出现过。
+
+# %% [markdown] tags=["en"]
+# ## Exercise 3: precision and recall (transfer)
+#
+# Section 6.1's per-class accuracy is read from the **rows** of the confusion matrix: of the images of true class $j$,
+# how many were recognized as $j$; it is also called the recall of class $j$. The **columns** give another number: of
+# the images predicted as class $j$, how many really are $j$; this is the precision of class $j$. The two say different
+# things: a model that predicts every top it is unsure of as a shirt tends to raise the recall of shirts but to lower
+# their precision.
+#
+# Write `precision_recall(C)`: `C` is a $K \times K$ integer confusion matrix (rows the true class, columns the
+# prediction, as in section 6.1); return `(precision, recall)`: two float tensors of shape `(K,)` whose element $j$ is
+# the precision, and the recall, of class $j$. Convention: where a denominator is 0 the value is 0, that is, a class
+# that is never predicted has precision 0, and a class that never occurs has recall 0 (scikit-learn gives 0 by
+# default too, with a warning). The check uses matrices it builds itself, in which some class is never predicted and
+# some class never occurs.
+
+# %% nbgrader={"grade": false, "grade_id": "l04_ex3_precision_recall", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
+def precision_recall(C):
+    ### BEGIN SOLUTION
+    C = C.double()
+    right = C.diag()  # 预测对的 / predicted right
+    predicted, actual = C.sum(dim=0), C.sum(dim=1)  # 每列之和、每行之和 / column sums, row sums
+    precision = torch.where(predicted > 0, right / predicted.clamp(min=1), 0.0)
+    recall = torch.where(actual > 0, right / actual.clamp(min=1), 0.0)
+    return precision, recall
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "l04_ex3_precision_recall_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex3_precision_recall(precision_recall)
 
 # %% [markdown] tags=["zh"]
 # ## 小结
 #
 # - 学习率定步长，批次大小定梯度噪声和每轮步数，轮数定总步数。
-# - 在几个配置之间做选择，要在验证集上比较；测试集只在最后，对选中的配置评估一次。这一课从 60,000 张训练图片里分出 10,000 张作为验证集。
+# - 在几个配置之间做选择，要在验证集上比较；测试集只在最后，对选中的配置评估一次。这一课从 60,000 张训练图片里分出 10,000 张作为验证集；在自己的数据集上，`random_split` 加上固定种子的生成器给出同样可重复的划分。停止训练的轮次也在验证集上选（早停，练习 2）。
 # - 5 轮里，学习率 $10^{-3}$ 的 SGD 在验证集上只到约 65%；学习率 $10^{-1}$ 的 SGD、动量 0.9 加学习率 $10^{-2}$ 的 SGD 和 Adam 都超过 83%；学习率 $1$ 太大。学习率不变时，批次越小（步数越多）越好。动量 0.9 的效果在这里主要来自约 10 倍的有效学习率：它的训练损失与学习率 $10^{-1}$ 的 SGD 几乎一样。
 # - 学习率调度器在训练中改变学习率，`scheduler.step()` 放在这一轮的 `optimizer.step()` 之后；加上余弦退火后，Adam 最后一轮的训练损失明显更低。验证集上最好的是一个 Adam 配置，它的测试准确率在 86% 以上，与验证准确率相差不到 2 个百分点。
-# - 混淆矩阵显示错误集中在上装，尤其是衬衫和 T恤/上衣。
+# - 混淆矩阵显示错误集中在上装，尤其是衬衫和 T恤/上衣。每类准确率（召回率）按行读，精确率按列读。
 #
 # 下一课：[05 回归损失函数](05_losses_regression.ipynb)。
 
@@ -663,7 +797,9 @@ check.ex2_step_lr(step_lr)
 # - The learning rate sets the step size, the batch size the gradient noise and the steps per epoch, the epochs the
 #   total number of steps.
 # - To choose between configurations, compare them on a validation set; evaluate the test set only at the end, once,
-#   for the configuration chosen. This lesson splits 10,000 of the 60,000 training images off as the validation set.
+#   for the configuration chosen. This lesson splits 10,000 of the 60,000 training images off as the validation set;
+#   on a data set of your own, `random_split` with a seeded generator makes a split that is just as repeatable. The
+#   epoch at which to stop training is chosen on the validation set too (early stopping, exercise 2).
 # - In 5 epochs SGD at learning rate $10^{-3}$ reaches only about 65% on validation; SGD at $10^{-1}$, SGD with
 #   momentum 0.9 at $10^{-2}$ and Adam all pass 83%; a learning rate of $1$ is too large. At a fixed learning rate,
 #   smaller batches (more steps) do better. The effect of momentum 0.9 here comes mostly from its about 10 times
@@ -672,6 +808,7 @@ check.ex2_step_lr(step_lr)
 #   epoch's `optimizer.step()` calls; with cosine annealing Adam ends with a clearly lower training loss. The best
 #   configuration on validation is an Adam one; its test accuracy is above 86%, within 2 points of its validation
 #   accuracy.
-# - The confusion matrix shows the errors gathered among tops, above all shirts and T-shirts/tops.
+# - The confusion matrix shows the errors gathered among tops, above all shirts and T-shirts/tops. Per-class
+#   accuracy (recall) is read along the rows, precision along the columns.
 #
 # Next: [05 Regression losses](05_losses_regression.ipynb).
