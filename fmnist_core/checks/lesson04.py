@@ -16,6 +16,7 @@ The anticipated mistakes of each exercise are data (``MISTAKES``): each wrong an
 
 import functools
 import math
+import operator
 
 import torch
 from torch.optim.lr_scheduler import StepLR
@@ -140,7 +141,7 @@ def ex1_step_lr_params(step_lr_params):
         got_s = expect_integer(got[0])
         if got_s != step_size:
             fail(
-                *_wrong_part(0, got_s, step_size, lrs, int.__eq__)
+                *_wrong_part(0, got_s, step_size, lrs, operator.eq)
                 or (
                     f"lrs = {shown} 时 step_size = {got_s} 不对：第 e 轮（从 0 数起）的学习率是 "
                     f"lrs[0] · gamma^⌊e / step_size⌋",
