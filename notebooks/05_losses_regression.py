@@ -23,6 +23,7 @@
 # - 分清 `L1Loss`（度量预测的误差）和 L1 正则化（惩罚模型的权重）；
 # - 说清 `SmoothL1Loss` 的 `beta` 与 `HuberLoss` 的 `delta` 是什么关系；
 # - 认出预测形状为 `(N, 1)`、目标形状为 `(N,)` 时只带一条警告的广播错误；
+# - 按同样的步骤实现一个 PyTorch 没有的损失函数，让它的值和梯度在很大的误差下仍然有限；
 # - 在验证集上比较两种损失函数，只给选中的那个看一次测试集。
 #
 # 每个损失函数都按同样的顺序讲：定义 → 直觉（配图）→ 从零实现 → 与 PyTorch 对照 → 何时使用。四个都讲完后再放在一起比较：离群点实验、形状与广播、在 Fashion-MNIST 上的小实验，最后是练习。
@@ -48,6 +49,8 @@
 # - say how the `beta` of `SmoothL1Loss` and the `delta` of `HuberLoss` relate;
 # - recognise the broadcasting bug, which comes with only a warning, when the prediction has shape `(N, 1)`
 #   and the target `(N,)`;
+# - implement, by the same steps, a loss that PyTorch does not have, with a value and gradient that stay
+#   finite for very large errors;
 # - compare two losses on the validation set and look at the test set once, for the one chosen.
 #
 # Each loss follows the same order: definition → intuition (with a plot) → from scratch → check against
@@ -55,6 +58,7 @@
 # broadcasting, a small experiment on Fashion-MNIST, and finally the exercises.
 
 # %%
+import math
 import textwrap
 import warnings
 
@@ -173,7 +177,7 @@ def plot_loss_and_grad(curves, title):
 #
 # $$\ell_i = (\hat{y}_i - y_i)^2 = e_i^2, \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = 2 e_i$$
 #
-# 用默认的 `reduction="mean"` 时，$L$ 就是所有平方误差的平均。注意 PyTorch 的 `MSELoss` 没有有些教材里的 $\tfrac{1}{2}$（例如《动手学深度学习》的平方损失），所以导数里有一个 2。
+# 用默认的 `reduction="mean"` 时，$L$ 就是所有平方误差的平均。注意 PyTorch 的 `MSELoss` 没有某些教材里的 $\tfrac{1}{2}$（例如《动手学深度学习》的平方损失），所以导数里有一个 2。
 #
 # ### 1.2 直觉
 #
@@ -183,7 +187,7 @@ def plot_loss_and_grad(curves, title):
 #
 # $$L_{\text{mean}} = \frac{1}{N} \sum_{i=1}^{N} (\hat{y}_i - y_i)^2 = \frac{1}{N} \lVert \hat{y} - y \rVert_2^2$$
 #
-# 所以 MSE 也叫 L2 损失，最小化 MSE 就是让预测向量离目标向量最近；RMSE $= \lVert \hat{y} - y \rVert_2 / \sqrt{N}$ 就是这个距离。平方让大的分量占主导：一个误差为 10 的元素和 100 个误差为 1 的元素贡献一样多。
+# 所以 MSE 也叫 L2 损失，最小化 MSE 就是让预测向量离目标向量最近；RMSE $= \lVert \hat{y} - y \rVert_2 / \sqrt{N}$ 是这个距离除以 $\sqrt{N}$。平方让大的分量占主导：一个误差为 10 的元素和 100 个误差为 1 的元素贡献一样多。
 
 # %% [markdown] tags=["en"]
 # ## 1. Mean squared error: `MSELoss`
@@ -212,8 +216,9 @@ def plot_loss_and_grad(curves, title):
 # $$L_{\text{mean}} = \frac{1}{N} \sum_{i=1}^{N} (\hat{y}_i - y_i)^2 = \frac{1}{N} \lVert \hat{y} - y \rVert_2^2$$
 #
 # That is why MSE is also called the L2 loss: minimizing it brings the prediction vector as close as possible
-# to the target vector, and RMSE $= \lVert \hat{y} - y \rVert_2 / \sqrt{N}$ is that distance. Squaring lets
-# large components dominate: one element with error 10 counts as much as 100 elements with error 1.
+# to the target vector, and RMSE $= \lVert \hat{y} - y \rVert_2 / \sqrt{N}$ is that distance divided by
+# $\sqrt{N}$. Squaring lets large components dominate: one element with error 10 counts as much as 100
+# elements with error 1.
 
 # %%
 fig = plot_loss_and_grad({"MSELoss": nn.MSELoss(reduction="none")}, "MSELoss")
@@ -293,7 +298,7 @@ print(f"✓ MSELoss = ‖ŷ - y‖₂² / N (N = {pred.numel()})")
 #
 # ### 2.2 直觉
 #
-# 损失是一个 V 形；导数是一个台阶：不管误差多大，拉力都是 1。大误差不会被放大，所以 L1 对离群点稳健（robust）。代价是：到了目标附近拉力也不变小，用固定的学习率时，预测会在最优点附近来回跳。
+# 损失曲线呈 V 形；导数是阶跃函数：不管误差多大，拉力都是 1。大误差不会被放大，所以 L1 对离群点稳健（robust）。代价是：到了目标附近拉力也不变小，用固定的学习率时，预测会在最优点附近来回跳。
 #
 # 几何上，$L_{\text{mean}} = \frac{1}{N} \lVert \hat{y} - y \rVert_1$：预测向量和目标向量之间的“曼哈顿距离”（各坐标差的绝对值之和）除以 $N$，这就是“L1”这个名字的来历。
 
@@ -311,9 +316,9 @@ print(f"✓ MSELoss = ‖ŷ - y‖₂² / N (N = {pred.numel()})")
 #
 # ### 2.2 Intuition
 #
-# The loss is a V; the derivative is a step: however large the error, the pull is 1. Large errors are not
-# amplified, so L1 is robust to outliers. The price: near the target the pull does not shrink either, so with
-# a fixed learning rate the prediction keeps jumping back and forth around the optimum.
+# The loss curve is a V; the derivative is a step function: however large the error, the pull is 1. Large
+# errors are not amplified, so L1 is robust to outliers. The price: near the target the pull does not shrink
+# either, so with a fixed learning rate the prediction keeps jumping back and forth around the optimum.
 #
 # Geometrically, $L_{\text{mean}} = \frac{1}{N} \lVert \hat{y} - y \rVert_1$: the "Manhattan distance"
 # between the prediction and target vectors (the sum of the absolute coordinate differences) divided by $N$,
@@ -466,6 +471,8 @@ print("✓ 只有 L1 惩罚让无关的权重变成 0 / only the L1 penalty zero
 # %% [markdown] tags=["zh"]
 # 图上，`MSELoss` 和 `L1Loss` 给 17 个无关特征都分了些大小不一的权重（用来拟合噪声），两者看起来差不多；加了 L1 惩罚后，无关的权重几乎都是 0，只剩前 3 个。代价是惩罚对有用的权重也有同样的拉力：前两个权重比只用 `MSELoss` 时更靠近 0（上面打印的 $w_0$、$w_1$）。所以 $\lambda$ 要调，调它要用验证集（第 04 课）。
 #
+# 第三个权重 $w_2$ 却反而比只用 `MSELoss` 时大一点，图上特征 2 的三根柱子也都比真值 1.5 低。原因是另一种力：这 40 个样本里，特征 2 碰巧和几个无关特征相关（与特征 18 的相关系数约为 −0.62），用全部 20 个特征拟合时，这些无关特征分走了 $w_2$ 的一部分作用；惩罚把它们压到 0 以后，这部分作用又回到了 $w_2$ 上，比惩罚拉走的还多。所以“L1 惩罚让每个有用的权重都变小”只在特征互不相关时才有保证。下一个单元格用 `torch.linalg.lstsq` 验证这一点，它不用迭代，直接解出最小二乘的线性拟合（MSE 最小的那个）：只用前 3 个特征时 $w_2$ 约为 1.36，用全部 20 个特征时约为 1.03，和上面 `MSELoss` 训练出的一样。
+#
 # 为什么取 $|w_j| < 0.001$ 而不是恰好等于 0：梯度下降在 0 附近会左右跳，这里的学习率最后降到 0，跳动随之变小。要得到恰好为 0 的权重，需要专门的算法（例如近端梯度法），超出了这一课的范围。
 
 # %% [markdown] tags=["en"]
@@ -475,9 +482,31 @@ print("✓ 只有 L1 惩罚让无关的权重变成 0 / only the L1 penalty zero
 # closer to 0 than with `MSELoss` alone ($w_0$, $w_1$ printed above). So $\lambda$ needs tuning, which is done
 # on a validation set (lesson 04).
 #
+# The third weight, $w_2$, comes out slightly larger than with `MSELoss` alone instead, and in the plot all three
+# bars of feature 2 sit below the true 1.5. Another force is at work: in these 40 samples, feature 2 happens to be
+# correlated with some irrelevant features (with feature 18, the correlation is about −0.62), and the fit on all 20
+# features lets them take over part of the effect of $w_2$; once the penalty pushes them to 0, that part returns to
+# $w_2$, more than the penalty pulls off. So "the L1 penalty makes every useful weight smaller" is guaranteed
+# only for uncorrelated features. The next cell checks this with `torch.linalg.lstsq`, which solves for the
+# least-squares linear fit (the one with the smallest MSE) directly, without iterating: $w_2$ is about 1.36 with
+# the first 3 features alone and about 1.03 with all 20, the same as `MSELoss` trained above.
+#
 # Why $|w_j| < 0.001$ rather than exactly 0: gradient descent jumps back and forth around 0; here the learning
 # rate ends at 0, so the jumps shrink with it. Weights that are exactly 0 need a dedicated algorithm (proximal
 # gradient methods, for one), beyond this lesson.
+
+# %%
+# 直接解出最小二乘的拟合，float64 / the least-squares fit, solved directly, in float64
+X64, y64 = features.double(), targets.double().unsqueeze(1)
+w2_all = torch.linalg.lstsq(X64, y64).solution[2].item()  # 全部 20 个特征 / all 20 features
+w2_first3 = torch.linalg.lstsq(X64[:, :3], y64).solution[2].item()  # 只用前 3 个 / first 3 only
+corr = torch.corrcoef(X64.T)[2]  # 特征 2 与每个特征的相关系数 / correlation of feature 2 with each
+j = 3 + int(corr[3:].abs().argmax())  # 与它最相关的无关特征 / the most correlated irrelevant one
+print(f"最小二乘 / least squares: w_2 = {w2_all:.2f} (20 个特征 / 20 features), "
+      f"{w2_first3:.2f} (前 3 个 / first 3)")
+print(f"特征 2 与特征 {j} 的相关系数 / correlation of features 2 and {j}: {corr[j]:.2f}")
+assert w2_first3 > w2_all + 0.2 and abs(corr[j]) > 0.5
+print("✓ 无关特征分走了 w_2 的一部分作用 / irrelevant features took over part of w_2's effect")
 
 # %% [markdown] tags=["zh"]
 # ## 3. `SmoothL1Loss` 与参数 `beta`
@@ -662,7 +691,7 @@ print("✓ HuberLoss(delta) == delta · SmoothL1Loss(beta=delta) (delta=0.5, 1, 
 #
 # - 稳健回归；强化学习 DQN 里的时序差分误差也常用它。
 # - $\delta$ 取“还信得过的误差”的大小：比它小的误差按 MSE 处理，比它大的按 L1 处理。
-# - 在 `HuberLoss` 和 `SmoothL1Loss` 之间选：调分界点时想让小误差的梯度不变，用 `HuberLoss`；想让梯度上限固定为 1 （学习率的含义不变），用 `SmoothL1Loss`。$\delta = \beta = 1$ 时选哪个都一样。
+# - 在 `HuberLoss` 和 `SmoothL1Loss` 之间选：调分界点时想让小误差的梯度不变，用 `HuberLoss`；想让梯度上限固定为 1（学习率的含义不变），用 `SmoothL1Loss`。$\delta = \beta = 1$ 时选哪个都一样。
 
 # %% [markdown] tags=["en"]
 # ### 4.5 When to use
@@ -850,19 +879,20 @@ print(f"正确值 / right value:                          {right.item():.4f}")
 # it: with the broadcasting bug the slope is near 0; with the shapes fixed it is near 2.
 
 # %%
-def train_linear(fix_shapes, steps=1500):
+def train_linear(fix_shapes, x, y, loss_fn, steps=1500):
+    """在 (x, y) 上训练 nn.Linear(1, 1)，返回 (w, b) / train nn.Linear(1, 1) on (x, y), return (w, b)."""
     torch.manual_seed(0)
     model = nn.Linear(1, 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
-    inputs = x.unsqueeze(1)  # (30, 1)
+    inputs = x.unsqueeze(1)  # (N, 1)
     for _ in range(steps):
-        pred = model(inputs)  # (30, 1)
+        pred = model(inputs)  # (N, 1)
         if fix_shapes:
-            pred = pred.squeeze(1)  # (30,)，与目标相同 / (30,), as the target
+            pred = pred.squeeze(1)  # (N,)，与目标相同 / (N,), as the target
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # 只为演示而忽略 / ignored for the demo only
-            loss = nn.MSELoss()(pred, y_clean)
+            loss = loss_fn(pred, y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -870,8 +900,8 @@ def train_linear(fix_shapes, steps=1500):
     return model.weight.item(), model.bias.item()
 
 
-w_bug, b_bug = train_linear(fix_shapes=False)
-w_fix, b_fix = train_linear(fix_shapes=True)
+w_bug, b_bug = train_linear(False, x, y_clean, nn.MSELoss())
+w_fix, b_fix = train_linear(True, x, y_clean, nn.MSELoss())
 
 # %% tags=["nbval-ignore-output"]
 print(f"广播错误 / broadcasting bug: w = {w_bug:.3f}, b = {b_bug:.3f}   "
@@ -985,101 +1015,160 @@ assert test_acc > 0.70, test_acc
 # %% [markdown] tags=["zh"]
 # ## 8. 练习
 #
-# 每个练习都写在一个函数里，运行下面的检查单元格：通过时打印一行 ✓，出错时提示最可能的错误。
+# 每个练习都写在一个函数里，运行下面的检查单元格：通过时打印一行 ✓，出错时提示最可能的错误。练习 1 先预测、再运行，练习 2 找出错误，练习 3 把这一课的做法用到一个 PyTorch 没有的损失函数上。
 #
-# ### 练习 1：各种 `reduction` 下的 MSE
+# ### 练习 1：先预测，再运行
 #
-# 不调用 `nn.MSELoss` 或 `F.mse_loss`，写出 `my_mse(pred, target, reduction="mean")`，支持 `"mean"`、`"sum"` 和 `"none"`，结果与 `nn.MSELoss(reduction=...)` 相同。
+# 第 6 节看到：预测的形状为 `(N, 1)`、目标的形状为 `(N,)` 时，用 `MSELoss` 训练的直线变成一条水平线，处处预测目标的均值。换成 `L1Loss` 会怎样？
+#
+# 7 个点的输入是 $x = 0, 1, \dots, 6$，目标依次是 $y = 2, 4, 5, 7, 8, 30, 12$（$x = 5$ 处的 30 是离群点）。你的答案后面的单元格用第 6 节的 `train_linear` 训练 `nn.Linear(1, 1)`（Adam，1500 步，学习率余弦降到 0），损失换成 `nn.L1Loss()`：一次带着广播错误（形状为 `(7, 1)` 的预测对形状为 `(7,)` 的目标），一次先把形状修好，然后打印两条直线在 $x = 0$ 和 $x = 6$ 处的预测。先读一读那个单元格，但**先别运行**：在 `predict_bug_at_6()` 里返回你预测的、**带着广播错误**训练出的模型在 $x = 6$ 处的预测（一个数），再运行那个单元格对照，最后运行检查。要想清楚两件事：广播之后，每个预测和哪些目标比较？对一组数，使 L1 最小的常数是什么（第 5.1 节）？
 
 # %% [markdown] tags=["en"]
 # ## 8. Exercises
 #
 # Each exercise is a function; run the check cell below it: it prints a ✓ line when the answer is right, and a
-# hint naming the likely mistake when it is not.
+# hint naming the likely mistake when it is not. Exercise 1 asks for a prediction before a run, exercise 2 for
+# finding bugs, and exercise 3 applies this lesson's method to a loss that PyTorch does not have.
 #
-# ### Exercise 1: MSE for every `reduction`
+# ### Exercise 1: predict, then run
 #
-# Without calling `nn.MSELoss` or `F.mse_loss`, write `my_mse(pred, target, reduction="mean")` supporting
-# `"mean"`, `"sum"` and `"none"`, with the same results as `nn.MSELoss(reduction=...)`.
+# Section 6 showed it: with predictions of shape `(N, 1)` and targets of shape `(N,)`, a line trained with
+# `MSELoss` becomes a horizontal line that predicts the mean of the targets everywhere. What happens with
+# `L1Loss` instead?
+#
+# The 7 points have the inputs $x = 0, 1, \dots, 6$ and the targets $y = 2, 4, 5, 7, 8, 30, 12$ in that order
+# (the 30 at $x = 5$ is an outlier). The cell after your answer trains an `nn.Linear(1, 1)` with the
+# `train_linear` of section 6 (Adam, 1500 steps, the learning rate cosine-annealed to 0) and the loss
+# `nn.L1Loss()`: once with the broadcasting bug (predictions of shape `(7, 1)` against targets of shape `(7,)`),
+# once with the shapes fixed first, and prints what each line predicts at $x = 0$ and $x = 6$. Read that cell but
+# **do not run it yet**: make `predict_bug_at_6()` return what you predict the model trained **with the
+# broadcasting bug** outputs at $x = 6$ (a number), then run that cell to compare, and then the check. Two things
+# to think through: after broadcasting, which targets is each prediction compared with? And over a set of
+# numbers, which constant has the smallest L1 (section 5.1)?
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex1_mse", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def my_mse(pred, target, reduction="mean"):
+# %% nbgrader={"grade": false, "grade_id": "l05_ex1_l1_broadcast", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-predict"]
+def predict_bug_at_6():
     ### BEGIN SOLUTION
-    squared = (pred - target) ** 2
-    if reduction == "none":
-        return squared
-    if reduction == "sum":
-        return squared.sum()
-    return squared.sum() / squared.numel()
+    return 7.0  # 每个预测都和全部 7 个目标比较：中位数 / each prediction meets all 7 targets: median
     ### END SOLUTION
 
+# %%
+x7 = torch.arange(7.0)  # 0, 1, ..., 6
+y7 = torch.tensor([2.0, 4.0, 5.0, 7.0, 8.0, 30.0, 12.0])  # x = 5 处是离群点 / an outlier at x = 5
+for fix_shapes in (False, True):
+    w7, b7 = train_linear(fix_shapes, x7, y7, nn.L1Loss())
+    label = "形状修好 / shapes fixed" if fix_shapes else "广播错误 / broadcasting bug"
+    print(f"{fc.pad(label, 28)} x = 0 → {b7:5.1f}   x = 6 → {w7 * 6 + b7:5.1f}")
 
-# %% nbgrader={"grade": true, "grade_id": "l05_ex1_mse_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex1_mse(my_mse)
+# %% nbgrader={"grade": true, "grade_id": "l05_ex1_l1_broadcast_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_l1_broadcast(predict_bug_at_6)
 
 # %% [markdown] tags=["zh"]
-# ### 练习 2：`HuberLoss`
+# ### 练习 2：找出错误
 #
-# 不调用 PyTorch 的损失函数，写出 `my_huber(pred, target, delta=1.0)`，结果与 `nn.HuberLoss(delta=delta)`（`reduction="mean"`）相同。提示：`torch.where`。
+# 下面的 `fit_line_buggy(x, y, lr=0.02, steps=1000)` 想用 `nn.Linear(1, 1)` 和 `torch.optim.SGD` 在均方误差上拟合直线 $\hat{y} = w x + b$，返回 `(w, b)`。`x` 和 `y` 的形状都是 `(N,)`；学习率 `lr=0.02` 是按均方误差（`reduction="mean"`）为第 5 节这样的数据选的。它有两个错误，都是这一课讲过的；其中一个本来有警告，却被人嫌吵关掉了。在第 5 节的干净数据上运行它，得到的是 `nan`；只改掉其中一个是不够的。作为对照，单元格还打印了最小二乘的直线，也就是 MSE 最小的那条。
 
 # %% [markdown] tags=["en"]
-# ### Exercise 2: `HuberLoss`
+# ### Exercise 2: find the bugs
 #
-# Without calling PyTorch's loss functions, write `my_huber(pred, target, delta=1.0)` with the same result as
-# `nn.HuberLoss(delta=delta)` (`reduction="mean"`). Hint: `torch.where`.
+# `fit_line_buggy(x, y, lr=0.02, steps=1000)` below means to fit the line $\hat{y} = w x + b$ with
+# `nn.Linear(1, 1)` and `torch.optim.SGD` on the mean squared error, and to return `(w, b)`. `x` and `y` both have
+# shape `(N,)`; the learning rate `lr=0.02` was chosen for the mean squared error (`reduction="mean"`) on data like
+# that of section 5. It has two bugs, both from this lesson; one of them came with a warning, which someone found
+# noisy and switched off. On the clean data of section 5 it returns `nan`; fixing only one of them is not
+# enough. For comparison, the cell also prints the least-squares line, the one with the smallest MSE.
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex2_huber", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def my_huber(pred, target, delta=1.0):
-    ### BEGIN SOLUTION
-    e = (pred - target).abs()
-    return torch.where(e <= delta, 0.5 * e**2, delta * (e - 0.5 * delta)).mean()
-    ### END SOLUTION
+# %%
+def fit_line_buggy(x, y, lr=0.02, steps=1000):
+    torch.manual_seed(0)
+    model = nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.MSELoss(reduction="sum")
+    for _ in range(steps):
+        pred = model(x.unsqueeze(1))  # (N, 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # 这条警告太吵 / this warning is noisy
+            loss = loss_fn(pred, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model.weight.item(), model.bias.item()
 
 
-# %% nbgrader={"grade": true, "grade_id": "l05_ex2_huber_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex2_huber(my_huber)
+w_buggy, b_buggy = fit_line_buggy(x, y_clean)
+print(f"fit_line_buggy(x, y_clean): w = {w_buggy:.3f}, b = {b_buggy:.3f}")
+A = torch.stack([x, torch.ones_like(x)], 1).double()  # 每行 (x_i, 1) / one row (x_i, 1) per point
+w_ls, b_ls = torch.linalg.lstsq(A, y_clean.double().unsqueeze(1)).solution.squeeze(1).tolist()
+print(f"最小二乘的直线 / the least-squares line: w = {w_ls:.3f}, b = {b_ls:.3f}")
 
 # %% [markdown] tags=["zh"]
-# ### 练习 3：`L1Loss` 的梯度
-#
-# 不用 autograd，写出 `my_l1_grad(pred, target)`：`nn.L1Loss()`（`reduction="mean"`）对 `pred` 的梯度，形状与 `pred` 相同。检查用的输入里有误差恰好为 0 的元素。
+# 写出改好的 `fit_line`：参数和返回值与 `fit_line_buggy` 相同，只改错的地方，不要改学习率。检查先用你的函数在另一组数据上走一步，从这一步的方向和大小看出还剩哪个错误，再看训练完的直线是不是最小二乘的直线。
 
 # %% [markdown] tags=["en"]
-# ### Exercise 3: the gradient of `L1Loss`
-#
-# Without autograd, write `my_l1_grad(pred, target)`: the gradient of `nn.L1Loss()` (`reduction="mean"`) with
-# respect to `pred`, of the same shape as `pred`. The check's inputs include elements with exactly zero error.
+# Write the fixed `fit_line`: the same arguments and return value as `fit_line_buggy`; change only what is wrong,
+# and leave the learning rate alone. The check takes one step with your function on other data, tells from the
+# direction and size of that step which bug is still there, then checks that the trained line is the
+# least-squares line.
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex3_l1_grad", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def my_l1_grad(pred, target):
+# %% nbgrader={"grade": false, "grade_id": "l05_ex2_fit_line", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-debug"]
+def fit_line(x, y, lr=0.02, steps=1000):
     ### BEGIN SOLUTION
-    return torch.sign(pred - target) / pred.numel()
+    torch.manual_seed(0)
+    model = nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.MSELoss()  # reduction="mean"：lr 是按均值选的 / lr was chosen for the mean
+    for _ in range(steps):
+        pred = model(x.unsqueeze(1)).squeeze(1)  # (N,)，与 y 相同 / (N,), as y
+        loss = loss_fn(pred, y)  # 形状相同，不再有警告 / same shapes, no warning to hide
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model.weight.item(), model.bias.item()
     ### END SOLUTION
 
-
-# %% nbgrader={"grade": true, "grade_id": "l05_ex3_l1_grad_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex3_l1_grad(my_l1_grad)
+# %% nbgrader={"grade": true, "grade_id": "l05_ex2_fit_line_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_fit_line(fit_line)
 
 # %% [markdown] tags=["zh"]
-# ### 练习 4：修好形状
+# ### 练习 3：log-cosh 损失
 #
-# `pred` 的形状是 `(N, 1)`（一个输出的模型），`target` 的形状是 `(N,)`。写出 `my_loss(pred, target)`，用 `nn.MSELoss()` 算出正确的均方误差，并且不触发形状不一致的警告。
+# PyTorch 没有 log-cosh 损失，但回归里常把它当作“处处光滑的 Huber”来用：
+#
+# $$\ell_i = \log \cosh(e_i), \qquad \cosh e = \frac{e^{e} + e^{-e}}{2}, \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = \tanh(e_i)$$
+#
+# 小误差处 $\log \cosh e \approx e^2 / 2$，像 $\delta = 1$ 的 `HuberLoss` 的二次部分；大误差处 $\log \cosh e \approx |e| - \log 2$，像 L1。导数 $\tanh(e)$ 从 $-1$ 平滑地变到 $1$，既没有尖角，也不分段。
+#
+# 按这一课的做法写出 `my_log_cosh(pred, target, reduction="mean")`：支持 `"mean"`、`"sum"` 和 `"none"`（约定与第 0 节相同，可以用那里的 `reduce`）；输入是 float32，误差大到 $\pm 1000$ 时，数值和 autograd 求出的梯度也必须有限、正确。检查把你的结果与 float64 下的精确值比较，再用 autograd 求你的函数的梯度，与 $\tanh(e_i)$（`"mean"` 时再除以 $N$）比较。提示：直接写 `torch.log(torch.cosh(e))`，在 $e = 100$ 处会得到什么？把 $e^{|e|}$ 从 $\cosh e$ 里提出来试试。
 
 # %% [markdown] tags=["en"]
-# ### Exercise 4: fix the shapes
+# ### Exercise 3: the log-cosh loss
 #
-# `pred` has shape `(N, 1)` (a model with one output) and `target` has shape `(N,)`. Write `my_loss(pred, target)`
-# that computes the right mean squared error with `nn.MSELoss()`, without triggering the size-mismatch warning.
+# PyTorch has no log-cosh loss, yet regression often uses it as "a Huber that is smooth everywhere":
+#
+# $$\ell_i = \log \cosh(e_i), \qquad \cosh e = \frac{e^{e} + e^{-e}}{2}, \qquad \frac{\partial \ell_i}{\partial \hat{y}_i} = \tanh(e_i)$$
+#
+# For small errors $\log \cosh e \approx e^2 / 2$, like the quadratic part of `HuberLoss` with $\delta = 1$; for
+# large ones $\log \cosh e \approx |e| - \log 2$, like L1. Its derivative $\tanh(e)$ goes smoothly from $-1$ to
+# $1$, with no kink and no pieces.
+#
+# Following this lesson, write `my_log_cosh(pred, target, reduction="mean")`: it supports `"mean"`, `"sum"` and
+# `"none"` (as defined in section 0; you may use the `reduce` written there); the inputs are float32, and for errors
+# as large as $\pm 1000$ the values and the gradient autograd computes must still be finite and right. The check
+# compares your results with the exact values in float64, then takes the gradient of your function with autograd
+# and compares it with $\tanh(e_i)$ (divided by $N$ for `"mean"`). Hint: what does `torch.log(torch.cosh(e))` give
+# at $e = 100$? Try taking $e^{|e|}$ out of $\cosh e$.
 
-# %% nbgrader={"grade": false, "grade_id": "l05_ex4_shapes", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def my_loss(pred, target):
+# %% nbgrader={"grade": false, "grade_id": "l05_ex3_log_cosh", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
+def my_log_cosh(pred, target, reduction="mean"):
     ### BEGIN SOLUTION
-    return nn.MSELoss()(pred.squeeze(1), target)
+    a = (pred - target).abs()
+    # cosh e = e^|e| (1 + e^(-2|e|)) / 2：对数里不会溢出 / nothing inside the log overflows
+    loss = a + torch.log1p(torch.exp(-2 * a)) - math.log(2)
+    return reduce(loss, reduction)
     ### END SOLUTION
 
-
-# %% nbgrader={"grade": true, "grade_id": "l05_ex4_shapes_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex4_shapes(my_loss)
+# %% nbgrader={"grade": true, "grade_id": "l05_ex3_log_cosh_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex3_log_cosh(my_log_cosh)
 
 # %% [markdown] tags=["zh"]
 # ## 小结
