@@ -22,7 +22,7 @@
 # - 按 PyTorch 的写法写出动量（含阻尼 `dampening`）、Nesterov 动量和权重衰减（weight decay）；
 # - 说出 PyTorch 的动量和教科书写法在学习率改变时为什么不同；
 # - 从零实现一个 SGD 优化器，并证明它在课程模型上训练 100 步后与 `torch.optim.SGD` 的参数完全一致；
-# - 在二维曲面上看懂普通 SGD、动量和 Nesterov 的路径，并算出二次函数上学习率的稳定上限和动量带来的加速；
+# - 在二维曲面上看懂普通 SGD、动量和 Nesterov 的路径，并算出二次函数上学习率的稳定上限（有没有动量时各是多少）和动量带来的加速；
 # - 在验证集上比较几种 SGD 设置，选出一种，只对它看一次测试集。
 
 # %% [markdown] tags=["en"]
@@ -41,7 +41,7 @@
 # - say why PyTorch's momentum differs from the textbook form when the learning rate changes;
 # - implement an SGD optimizer from scratch and prove that after 100 steps on the course model its parameters equal those of `torch.optim.SGD`;
 # - read the paths of plain SGD, momentum and Nesterov on 2-D surfaces, and work out on a quadratic the largest
-#   stable learning rate and the speed-up that momentum brings;
+#   stable learning rate (with momentum and without) and the speed-up that momentum brings;
 # - compare a few SGD settings on a validation set, choose one there, and look at the test set once, for that one.
 
 # %%
@@ -106,14 +106,16 @@ loss_fn = nn.CrossEntropyLoss()
 # %% [markdown] tags=["zh"]
 # ### 1.2 检查：小批量梯度的平均就是全量梯度
 #
-# 把 1,024 张训练图片分成 16 个各 64 张的批次。因为每个批次一样大，16 个批次梯度的平均正好等于 1,024 张图的全量梯度。这说明小批量梯度是全量梯度的**无偏**估计：平均来说方向是对的，只是每一次都带噪声。这里用 `float64` 的模型副本，让比较只受舍入误差影响。
+# 把 1,024 张训练图片分成 16 个各 64 张的批次。因为每个批次一样大，16 个批次梯度的平均正好等于 1,024 张图的全量梯度。这个恒等式说明了小批量梯度为什么是全量梯度的**无偏估计**（unbiased estimate）：均匀随机地从这 16 个批次里抽一个，它的梯度的期望就是 16 个批次梯度的平均，也就是全量梯度。所以随机批次的梯度平均来说方向是对的，只是每一次都带噪声。这里用 `float64` 的模型副本，让比较只受舍入误差影响。
 
 # %% [markdown] tags=["en"]
 # ### 1.2 Check: the mean of the mini-batch gradients is the full gradient
 #
 # Split 1,024 training images into 16 batches of 64. Because the batches are the same size, the mean of the 16 batch
-# gradients equals the full gradient of the 1,024 images. So a mini-batch gradient is an **unbiased** estimate of the
-# full gradient: right on average, noisy every time. We use a `float64` copy of the model so that only rounding can
+# gradients equals the full gradient of the 1,024 images. This identity is why a mini-batch gradient is an **unbiased
+# estimate** of the full gradient: draw one of the 16 batches uniformly at random, and the expected value of its
+# gradient is the mean of the 16 batch gradients, that is the full gradient. So a random batch's gradient is right on
+# average, and noisy every time. We use a `float64` copy of the model so that only rounding can
 # make the two differ.
 
 # %%
@@ -141,15 +143,16 @@ print("小批量 ✓ 16 个批次梯度的平均 = 全量梯度 / mini-batch: th
 # %% [markdown] tags=["zh"]
 # ### 1.3 直觉：噪声随批次变大而变小
 #
-# 每个批次的梯度都偏离全量梯度一点。下面在 4,096 张图上量一量这个偏离的平方 $\|g_B - \nabla L\|^2$ 的平均值，批次大小 $|B|$ 从 8 到 512。在对数坐标里它几乎是一条斜率为 $-1$ 的直线：方差约与 $1/|B|$ 成正比。批次大 4 倍，噪声方差小 4 倍（标准差小 2 倍），但每一步的计算量也大 4 倍。小批量 SGD 用更多、更便宜、更吵的步子换掉少数几个精确的步子。
+# 每个批次的梯度都偏离全量梯度一点。下面在 4,096 张图上量一量这个偏离的平方 $\|g_B - \nabla L\|^2$ 的平均值，批次大小 $|B|$ 从 8 到 512。在对数坐标里它几乎是一条斜率为 $-1$ 的直线：方差约与 $1/|B|$ 成正比。批次大 4 倍，噪声方差降到原来的 1/4（标准差降到 1/2），但每一步的计算量（浮点运算次数）也大 4 倍；实际用时未必大 4 倍，因为硬件一次处理一个大批次往往更有效率。小批量 SGD 用更多、更便宜、更吵的步子换掉少数几个精确的步子。
 
 # %% [markdown] tags=["en"]
 # ### 1.3 Intuition: the noise shrinks as the batch grows
 #
 # Every batch gradient misses the full gradient a little. Below we measure the mean of the squared miss
 # $\|g_B - \nabla L\|^2$ on 4,096 images, for batch sizes $|B|$ from 8 to 512. On log axes it is nearly a line of slope
-# $-1$: the variance is about proportional to $1/|B|$. A 4 times larger batch has 4 times less variance (2 times less
-# standard deviation) but costs 4 times more per step. Mini-batch SGD trades a few exact steps for many cheap, noisy ones.
+# $-1$: the variance is about proportional to $1/|B|$. A 4 times larger batch has a quarter of the variance (half the
+# standard deviation) but 4 times the arithmetic per step; the time per step need not grow 4 times, since hardware
+# often works more efficiently on one large batch. Mini-batch SGD trades a few exact steps for many cheap, noisy ones.
 
 # %%
 fc.set_seed(0)
@@ -196,7 +199,7 @@ print("噪声 ✓ 批次越大越小 / noise ✓ falls as the batch grows")
 # - $\tau$ 是阻尼（dampening，参数 `dampening`，默认 0）：新梯度先乘以 $1 - \tau$ 再加进缓冲区。注意**第一步**缓冲区直接等于 $g_1$，没有阻尼；
 # - 缓冲区 $b$ 里**没有**学习率：学习率只在最后一步乘上去。
 #
-# 当梯度一直不变（$g_t = g$）且 $\tau = 0$ 时，$b_t = (1 + \mu + \dots + \mu^{t-1}) g \to g / (1 - \mu)$。所以 $\mu = 0.9$ 时，沿着一致的方向步子最终会放大到 10 倍：有效学习率约为 $\eta / (1 - \mu)$。方向来回变的分量（比如在峡谷两壁之间振荡）则互相抵消。一般地，梯度恒定时缓冲区趋于 $(1 - \tau) g / (1 - \mu)$。下面直接读出 `torch.optim.SGD` 存在 `optimizer.state[p]["momentum_buffer"]` 里的缓冲区来验证。
+# 当梯度一直不变（$g_t = g$）且 $\tau = 0$ 时，$b_t = (1 + \mu + \dots + \mu^{t-1}) g \to g / (1 - \mu)$。所以 $\mu = 0.9$ 时，沿着一致的方向步子最终会放大到 10 倍：有效学习率约为 $\eta / (1 - \mu)$。方向来回变的分量（比如在峡谷两壁之间振荡）则互相抵消，所以“有效学习率”只描述梯度方向一直不变的情形；第 5.3 节会看到，在梯度每步变号的陡方向上，动量能承受的步子比这个说法大得多。一般地，梯度恒定时缓冲区趋于 $(1 - \tau) g / (1 - \mu)$。下面直接读出 `torch.optim.SGD` 存在 `optimizer.state[p]["momentum_buffer"]` 里的缓冲区来验证。
 
 # %% [markdown] tags=["en"]
 # ## 2. Momentum, the way PyTorch writes it
@@ -215,7 +218,9 @@ print("噪声 ✓ 批次越大越小 / noise ✓ falls as the batch grows")
 #
 # When the gradient stays the same ($g_t = g$) and $\tau = 0$, $b_t = (1 + \mu + \dots + \mu^{t-1}) g \to g / (1 - \mu)$.
 # So with $\mu = 0.9$ the steps along a steady direction grow up to 10 times: the effective learning rate is about
-# $\eta / (1 - \mu)$. Components whose direction keeps flipping (oscillating between the walls of a valley) cancel out.
+# $\eta / (1 - \mu)$. Components whose direction keeps flipping (oscillating between the walls of a valley) cancel out,
+# so the "effective learning rate" describes only a gradient that keeps its direction; section 5.3 shows that along a
+# steep direction, where the gradient flips sign every step, momentum tolerates much larger steps than it suggests.
 # In general, under a constant gradient the buffer tends to $(1 - \tau) g / (1 - \mu)$. Below we read the buffer that
 # `torch.optim.SGD` keeps in `optimizer.state[p]["momentum_buffer"]` to check this.
 
@@ -575,8 +580,10 @@ def plot_paths(paths, title):
         gx, gy = torch.meshgrid(xs, ys, indexing="xy")
         z = f(torch.stack([gx, gy]))
         ax.contour(gx, gy, z.log1p(), levels=25, cmap="Greys", linewidths=0.6)
-        for method, pts in paths[name].items():
-            ax.plot(pts[:, 0], pts[:, 1], ".-", ms=2, lw=1, label=method)
+        for k, (method, pts) in enumerate(paths[name].items()):
+            # 先画的在上面，终点画圆点 / the first method on top, a dot at each end point
+            line = ax.plot(pts[:, 0], pts[:, 1], ".-", ms=2, lw=1, label=method, zorder=5 - k)[0]
+            ax.plot(pts[-1, 0], pts[-1, 1], "o", ms=6, color=line.get_color(), zorder=5 - k)
         ax.plot(*([0.0, 0.0] if name == "quadratic" else [1.0, 1.0]), "k*", ms=10)
         ax.set_xlim(*xr)
         ax.set_ylim(*yr)
@@ -611,14 +618,15 @@ print("路径 ✓ 在两个曲面上，动量和 Nesterov 的终点都比普通 
 print("paths ✓ on both surfaces momentum and Nesterov end lower than plain SGD")
 
 # %% [markdown] tags=["zh"]
-# 左图：普通 SGD 的 $y$ 坐标很快归零，但 $x$ 方向每步只缩小 2%，60 步后还停在 $x \approx -1.2$。动量在 $x$ 方向越走越快，很快到了最低点附近，但也冲过头，在 $y$ 方向来回振荡很久。Nesterov 同样快，振荡却小得多：这正是它“提前刹车”的效果。右图：在 Rosenbrock 的峡谷里，普通 SGD 400 步几乎没离开起点附近；动量和 Nesterov 沿着谷底走到了 $(0.9, 0.8)$ 左右。最后打印的函数值说的是同一件事。
+# 左图：普通 SGD 的 $y$ 坐标很快归零，但 $x$ 方向每步只缩小 2%，60 步后还停在 $x \approx -1.2$。动量在 $x$ 方向越走越快，很快到了最低点附近，但两个方向都冲过头：$x$ 方向冲到 $x \approx 1.2$ 再折回来，$y$ 方向来回振荡很久。Nesterov 同样快，振荡却小得多：这正是它“提前刹车”的效果。右图：在 Rosenbrock 的峡谷里，普通 SGD 400 步只从起点 $(-1.5, 2)$ 走到 $(-1.2, 1.4)$ 左右（圆点标出每条路径的终点）；动量和 Nesterov 沿着谷底走到了 $(0.9, 0.8)$ 左右。最后打印的函数值说的是同一件事。
 
 # %% [markdown] tags=["en"]
 # Left: plain SGD zeroes the $y$ coordinate quickly, but shrinks $x$ by only 2% per step and after 60 steps still sits at
-# $x \approx -1.2$. Momentum speeds up along $x$ and soon reaches the minimum, but overshoots and keeps oscillating along
-# $y$ for a long time. Nesterov is as fast with much less oscillation: its early braking at work. Right: in the
-# Rosenbrock valley plain SGD barely leaves its starting area in 400 steps; momentum and Nesterov follow the valley
-# floor to about $(0.9, 0.8)$. The function values printed at the end say the same.
+# $x \approx -1.2$. Momentum speeds up along $x$ and soon reaches the minimum, but overshoots in both directions: along
+# $x$ to $x \approx 1.2$ and back, and along $y$ it keeps oscillating for a long time. Nesterov is as fast with much
+# less oscillation: its early braking at work. Right: in the Rosenbrock valley plain SGD gets only from its start
+# $(-1.5, 2)$ to about $(-1.2, 1.4)$ in 400 steps (a dot marks the end of each path); momentum and Nesterov follow the
+# valley floor to about $(0.9, 0.8)$. The function values printed at the end say the same.
 
 # %% [markdown] tags=["zh"]
 # ### 5.1 学习率的上限：$\eta < 2 / \lambda_{\max}$
@@ -627,7 +635,7 @@ print("paths ✓ on both surfaces momentum and Nesterov end lower than plain SGD
 #
 # $$x_{t+1} = (1 - \eta \lambda_1)\, x_t, \qquad y_{t+1} = (1 - \eta \lambda_2)\, y_t, \qquad \lambda_1 = 1,\ \lambda_2 = 25$$
 #
-# $\lambda_1$、$\lambda_2$ 是海森矩阵（Hessian，二阶导数组成的矩阵）的特征值（eigenvalue），也就是两个方向上的曲率。一个方向只有在 $|1 - \eta \lambda| < 1$ 时才收敛，所以学习率必须满足 $\eta < 2 / \lambda_{\max} = 2 / 25 = 0.08$；超过它，最陡的方向每一步都被放大，参数发散。可是平缓的方向每步只缩小到原来的 $1 - \eta \lambda_{\min}$ 倍。即使取最好的常数学习率 $\eta = 2 / (\lambda_{\min} + \lambda_{\max})$，最慢方向每步的收缩率（convergence rate，误差每步缩小到原来的几倍）也有 $(\kappa - 1) / (\kappa + 1)$，其中 $\kappa = \lambda_{\max} / \lambda_{\min} = 25$ 是条件数。下面用 `torch.optim.SGD` 验证上限：$\eta = 0.079$ 收敛，$\eta = 0.081$ 发散。
+# $\lambda_1$、$\lambda_2$ 是海森矩阵（Hessian，二阶导数组成的矩阵）的特征值（eigenvalue），也就是两个方向上的曲率。一个方向只有在 $|1 - \eta \lambda| < 1$ 时才收敛，所以学习率必须满足 $\eta < 2 / \lambda_{\max} = 2 / 25 = 0.08$；超过它，最陡的方向每一步都被放大，参数发散。可是平缓的方向每步只缩小到原来的 $1 - \eta \lambda_{\min}$ 倍。即使取最好的常数学习率 $\eta = 2 / (\lambda_{\min} + \lambda_{\max})$，最慢方向每步的收缩率（也叫收敛速率，convergence rate：每步误差乘上的因子）也有 $(\kappa - 1) / (\kappa + 1)$，其中 $\kappa = \lambda_{\max} / \lambda_{\min} = 25$ 是条件数。下面用 `torch.optim.SGD` 验证上限：$\eta = 0.079$ 收敛，$\eta = 0.081$ 发散。
 
 # %% [markdown] tags=["en"]
 # ### 5.1 The ceiling on the learning rate: $\eta < 2 / \lambda_{\max}$
@@ -643,7 +651,7 @@ print("paths ✓ on both surfaces momentum and Nesterov end lower than plain SGD
 # $\eta < 2 / \lambda_{\max} = 2 / 25 = 0.08$; above it the steepest direction grows at every step and the parameters
 # diverge. Yet the flat direction shrinks only to $1 - \eta \lambda_{\min}$ of itself per step. Even the best constant
 # learning rate, $\eta = 2 / (\lambda_{\min} + \lambda_{\max})$, leaves the slowest direction a convergence rate (the
-# factor by which the error shrinks per step) of $(\kappa - 1) / (\kappa + 1)$, where $\kappa = \lambda_{\max} / \lambda_{\min} = 25$ is the condition number.
+# factor the error is multiplied by at each step) of $(\kappa - 1) / (\kappa + 1)$, where $\kappa = \lambda_{\max} / \lambda_{\min} = 25$ is the condition number.
 # Below, `torch.optim.SGD` confirms the ceiling: $\eta = 0.079$ converges, $\eta = 0.081$ diverges.
 
 # %%
@@ -737,6 +745,81 @@ assert abs(theory["momentum"] - 4 / 6) < 1e-6 and theory["momentum"] <= measured
 assert dist["momentum"][steps_r] < 1e-6 * dist["SGD"][steps_r]
 print("收缩率 ✓ SGD (κ−1)/(κ+1) = 0.923，动量 (√κ−1)/(√κ+1) = 0.667 / "
       "rates ✓ SGD 0.923, momentum 0.667")
+
+# %% [markdown] tags=["zh"]
+# ### 5.3 动量的稳定上限：$\eta\lambda < 2(1 + \mu)$
+#
+# 第 5.1 节的上限 $\eta < 2 / \lambda_{\max}$ 是没有动量时的。有了动量，上限在哪里？还是看第 5.2 节的矩阵，它的特征值 $z$ 满足
+#
+# $$z^2 - (1 + \mu - \eta\lambda)\, z + \mu = 0$$
+#
+# 两个特征值的乘积是 $\mu < 1$。如果它们是一对共轭复数，模都等于 $\sqrt{\mu} < 1$，收敛；如果是实数，只有某个特征值越过 $+1$ 或 $-1$ 时才会发散。把 $z = 1$ 代入左边得 $\eta\lambda$，学习率为正时它总大于 0，所以越不过 $+1$；代入 $z = -1$ 得 $2(1 + \mu) - \eta\lambda$，它在 $\eta\lambda = 2(1 + \mu)$ 时变成 0。所以普通动量（也叫重球法，heavy ball）在曲率为 $\lambda$ 的方向上稳定的条件是
+#
+# $$0 < \eta\lambda < 2(1 + \mu)$$
+#
+# $\mu = 0$ 时就是第 5.1 节的 $\eta\lambda < 2$。$\mu = 0.9$ 时是 $\eta\lambda < 3.8$：在 $\lambda_{\max} = 25$ 的二次函数上 $\eta < 0.152$，将近没有动量时（0.08）的两倍。换成第 2.1 节的有效学习率 $\eta / (1 - \mu)$，上限是 $2(1 + \mu) / ((1 - \mu)\lambda) = 38 / \lambda$，是普通 SGD 上限 $2 / \lambda$ 的 19 倍。所以“动量相当于把学习率放大 $1 / (1 - \mu)$ 倍”只对梯度方向一直不变的平缓方向成立；在陡的方向上，参数在最低点两侧来回跳，梯度每步变号，缓冲区里的旧梯度互相抵消，动量反而能承受大得多的步子。下面画出几种 $\mu$ 下收缩率随 $\eta\lambda$ 的变化，再用 `rate` 和 `torch.optim.SGD` 检查这个上限。
+
+# %% [markdown] tags=["en"]
+# ### 5.3 The stability ceiling of momentum: $\eta\lambda < 2(1 + \mu)$
+#
+# The ceiling $\eta < 2 / \lambda_{\max}$ of section 5.1 holds without momentum. Where is it with momentum? Look again at
+# the matrix of section 5.2: its eigenvalues $z$ solve
+#
+# $$z^2 - (1 + \mu - \eta\lambda)\, z + \mu = 0$$
+#
+# The product of the two eigenvalues is $\mu < 1$. If they are a complex conjugate pair, both have modulus
+# $\sqrt{\mu} < 1$, and the iteration converges; if they are real, it diverges only once one of them crosses $+1$ or
+# $-1$. Put $z = 1$ into the left-hand side and you get $\eta\lambda$, which is above 0 for any positive learning rate,
+# so no eigenvalue crosses $+1$; put in $z = -1$ and you get $2(1 + \mu) - \eta\lambda$, which reaches 0 at
+# $\eta\lambda = 2(1 + \mu)$. So plain momentum (also called heavy ball) is stable along a direction of curvature
+# $\lambda$ when
+#
+# $$0 < \eta\lambda < 2(1 + \mu)$$
+#
+# With $\mu = 0$ this is section 5.1's $\eta\lambda < 2$. With $\mu = 0.9$ it is $\eta\lambda < 3.8$: on the quadratic
+# with $\lambda_{\max} = 25$, $\eta < 0.152$, almost twice the 0.08 without momentum. In terms of section 2.1's
+# effective learning rate $\eta / (1 - \mu)$ the ceiling is $2(1 + \mu) / ((1 - \mu)\lambda) = 38 / \lambda$, 19 times
+# plain SGD's $2 / \lambda$. So "momentum multiplies the learning rate by $1 / (1 - \mu)$" holds only along flat
+# directions where the gradient keeps its sign; along a steep direction the parameter jumps from one side of the
+# minimum to the other, the gradient flips sign every step, the old gradients in the buffer cancel, and momentum
+# tolerates much larger steps. Below we plot the rate against $\eta\lambda$ for a few $\mu$, then check the ceiling
+# with `rate` and with `torch.optim.SGD`.
+
+# %%
+a_grid = torch.linspace(0.02, 5.0, 250, dtype=torch.float64).tolist()  # ηλ
+fig, ax = plt.subplots(figsize=(6.5, 3.5))
+for m in (0.0, 0.5, 0.9):
+    line = ax.plot(a_grid, [rate(a, m, 1.0) for a in a_grid], label=f"μ = {m}")[0]
+    ax.axvline(2 * (1 + m), ls="--", lw=0.8, color=line.get_color())  # ηλ = 2(1 + μ)
+ax.axhline(1.0, color="gray", lw=0.8)
+ax.set_ylim(0, 1.5)
+ax.set_xlabel("ηλ")
+ax.set_ylabel(fc.label("收缩率（谱半径）", "rate (spectral radius)"))
+ax.set_title(fc.label("动量的稳定区间：ηλ < 2(1 + μ)", "momentum is stable for ηλ < 2(1 + μ)"))
+ax.legend(fontsize=8)
+ax.grid(alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# 上限以下每个 ηλ 都收敛，略高一点就发散 / every ηλ below the ceiling converges, just above it diverges
+for m in (0.0, 0.5, 0.9, 0.99):
+    edge = 2 * (1 + m)
+    below = torch.linspace(0.01, 0.999 * edge, 200, dtype=torch.float64).tolist()
+    assert max(rate(a, m, 1.0) for a in below) < 1 < rate(1.001 * edge, m, 1.0), m
+print("动量的上限 ✓ 0 < ηλ < 2(1 + μ) 时收敛，超过就发散（μ = 0, 0.5, 0.9, 0.99）")
+print("ceiling ✓ momentum converges for 0 < ηλ < 2(1 + μ), diverges above (μ = 0, 0.5, 0.9, 0.99)")
+
+# 在第 5 节的二次函数上用 torch.optim.SGD 验证 / checked with torch.optim.SGD on section 5's quadratic
+for lr in (0.149, 0.155):
+    d = distances(steps_q, lr=lr, momentum=0.9)
+    print(f"μ = 0.9, η = {lr}: 收缩率 / rate {rate(lr, 0.9, lam_max):.3f}, "
+          f"{steps_q} 步后离最低点 / distance after {steps_q} steps: {d[-1].item():.3g}")
+converged = distances(steps_q, lr=0.149, momentum=0.9)[-1]
+diverged = distances(steps_q, lr=0.155, momentum=0.9)[-1]
+assert converged < 0.01 < 1 < diverged
+print(f"上限 ✓ μ = 0.9 时 η < 2(1 + μ)/λ_max = {2 * 1.9 / lam_max:.3f}，没有动量时是 {2 / lam_max}")
+print(f"ceiling ✓ with μ = 0.9, η < 2(1 + μ)/λ_max = {2 * 1.9 / lam_max:.3f}; without momentum, "
+      f"{2 / lam_max}")
 
 # %% [markdown] tags=["zh"]
 # ## 6. 从零实现
@@ -968,7 +1051,7 @@ print(f"7.1 节的 12 次 100 步训练用时 / the twelve 100-step runs of 7.1 
 # 常见错误：
 #
 # - 忘了 `optimizer.zero_grad()`：梯度会在多个批次之间累加，`p.grad` 成了过去所有梯度之和。普通 SGD 因此变成了 $\mu = 1$ 的动量：缓冲区从不遗忘，旧梯度永远按全额计入，参数来回冲过头（下面的单元格验证了这一点，并在第 5 节的二次函数上比较 60 步后离最低点的距离）；
-# - 把 `momentum=0.9` 的学习率照搬成普通 SGD 的学习率：动量让有效学习率约放大 $1 / (1 - \mu) = 10$ 倍，反过来也一样；
+# - 把 `momentum=0.9` 的学习率照搬成普通 SGD 的学习率：在平缓的方向上，动量让有效学习率约放大 $1 / (1 - \mu) = 10$ 倍，所以去掉动量后学习率要乘 10 才走得一样快；可是乘了 10，普通 SGD 可能在陡的方向上发散，因为它的上限是 $\eta\lambda < 2$，而动量的有效学习率可以到 $38 / \lambda$（第 5.3 节）；
 # - 学习率太大：损失变成 `nan`。先把学习率降为十分之一再试；
 # - 按教科书公式推导学习率调度的效果：PyTorch 的缓冲区里没有学习率，降低学习率会立刻缩小整个动量步（第 2.2 节）。
 
@@ -991,8 +1074,10 @@ print(f"7.1 节的 12 次 100 步训练用时 / the twelve 100-step runs of 7.1 
 #   gradients. Plain SGD then turns into momentum with $\mu = 1$: a buffer that never forgets, with every old gradient
 #   counted in full, and the parameters keep overshooting (the cell below checks this, and compares the distance from
 #   the minimum after 60 steps on the quadratic of section 5);
-# - moving the learning rate of `momentum=0.9` unchanged to plain SGD: momentum makes the effective learning rate about
-#   $1 / (1 - \mu) = 10$ times larger, and the same holds the other way round;
+# - moving the learning rate of `momentum=0.9` unchanged to plain SGD: along flat directions momentum makes the
+#   effective learning rate about $1 / (1 - \mu) = 10$ times larger, so without momentum the learning rate must be 10
+#   times larger to go as fast; but 10 times larger, plain SGD may diverge along a steep direction, since its ceiling is
+#   $\eta\lambda < 2$ while momentum's effective learning rate can reach $38 / \lambda$ (section 5.3);
 # - a learning rate that is too large: the loss becomes `nan`. Try one ten times smaller first;
 # - reasoning about a learning-rate schedule with the textbook formula: PyTorch's buffer holds no learning rate, so a
 #   lower learning rate shrinks the whole momentum step at once (section 2.2).
@@ -1107,100 +1192,172 @@ assert abs(test_acc - val_acc[chosen]) < 0.02, (chosen, test_acc, val_acc)
 print("测试集 ✓ 挑中的设置在测试集上与验证集相差不到 2 个百分点 / test ✓ within 2 points of its val acc")
 
 # %% [markdown] tags=["zh"]
-# 在这个小实验里，动量在验证集上明显好于同样 $\eta = 0.01$ 的普通 SGD（检查要求至少高 3 个百分点），而和 $\eta = 0.1$ 的普通 SGD、Nesterov 彼此相差不到 2 个百分点：对这个模型、这么短的训练，动量的主要作用就是把有效学习率放大了约 10 倍。它在病态曲面上的好处（第 5 节的“少振荡”和 $\sqrt{\kappa}$）在这里不明显。这三种设置谁排第一取决于种子，所以挑中的那一种只是这次运行里最好的；它的测试准确率只看了一次，与验证准确率相差不到 2 个百分点。这只是一个种子、3 轮的结果，不能推广到所有模型。
+# 在这次固定的划分上，动量在验证集上明显好于同样 $\eta = 0.01$ 的普通 SGD（检查要求至少高 3 个百分点），而和 $\eta = 0.1$ 的普通 SGD、Nesterov 彼此相差不到 2 个百分点：在这次运行里，动量的作用看起来主要是把有效学习率放大了约 10 倍。但这只是一种验证集划分、一个种子、3 轮的结果；换一种划分，三者的差距未必还在 2 个百分点以内。第 5.3 节说明了为什么不能把“动量 = 更大的学习率”当成一般规律：三种设置的有效学习率相同，离各自的稳定上限却远近不同。在曲率为 $\lambda$ 的方向上，普通 SGD $\eta = 0.1$ 在 $\lambda > 20$ 时就发散，动量 $\eta = 0.01$ 要到 $\lambda > 380$ 才发散；只在离上限很远的方向上，两者才像同一个优化器。动量在病态曲面上的好处（第 5 节的“少振荡”和 $\sqrt{\kappa}$）在这里不明显。这三种设置谁排第一取决于种子和划分，所以挑中的那一种只是这次运行里最好的；它的测试准确率只看了一次，与验证准确率相差不到 2 个百分点。
 
 # %% [markdown] tags=["en"]
-# In this small experiment, momentum is clearly better on the validation set than plain SGD at the same $\eta = 0.01$
-# (the check asks for at least 3 points more), while it, plain SGD at $\eta = 0.1$ and Nesterov lie within 2 points of
-# one another: for this model and this short training, the main effect of momentum is to make the effective learning
-# rate about 10 times larger. Its advantage on ill-conditioned surfaces (the "less oscillation" and the $\sqrt{\kappa}$
-# of section 5) does not show here. Which of the three comes first depends on the seed, so the chosen one is only the
-# best of this run; its test accuracy, looked at once, is within 2 points of its validation accuracy. This is one seed
-# and 3 epochs, not a result that carries over to every model.
+# On this fixed split, momentum is clearly better on the validation set than plain SGD at the same $\eta = 0.01$ (the
+# check asks for at least 3 points more), while it, plain SGD at $\eta = 0.1$ and Nesterov lie within 2 points of one
+# another: in this run, the main effect of momentum looks like making the effective learning rate about 10 times
+# larger. But this is one validation split, one seed and 3 epochs; on another split the three need not stay within 2
+# points. Section 5.3 says why "momentum = a larger learning rate" is no general rule: the three settings share an
+# effective learning rate but sit at different distances from their stability ceilings. Along a direction of curvature
+# $\lambda$, plain SGD at $\eta = 0.1$ diverges once $\lambda > 20$, momentum at $\eta = 0.01$ only once
+# $\lambda > 380$; only along directions far from both ceilings do the two behave like one optimizer. Momentum's
+# advantage on ill-conditioned surfaces (the "less oscillation" and the $\sqrt{\kappa}$ of section 5) does not show
+# here. Which of the three comes first depends on the seed and the split, so the chosen one is only the best of this
+# run; its test accuracy, looked at once, is within 2 points of its validation accuracy.
 
 # %% [markdown] tags=["zh"]
 # ## 10. 练习
 #
-# 每个练习写一个函数，检查单元格把它和 `torch.optim.SGD` 比较，并在出错时指出可能的错误（符号、学习率、第一步、缓冲区……）。每个函数都不要原地修改传进来的张量。
+# 两个练习：第一个先预测、再运行，第二个找出错误。
 #
-# ### 练习 1：带权重衰减的一步 SGD
+# ### 练习 1：Nesterov 的稳定上限（先预测，再运行）
 #
-# 写出 `sgd_step(p, g, lr, weight_decay)`：参数 `p`、梯度 `g`（同形状的张量），返回按 `torch.optim.SGD(lr=lr, weight_decay=weight_decay)` （没有动量）走一步之后的新参数。
+# 第 5.3 节算出了普通动量的稳定上限：在曲率为 $\lambda$ 的方向上 $\eta\lambda < 2(1 + \mu)$。Nesterov（第 3.1 节）的上限也一样吗？在第 5 节的二次函数 $f(x, y) = \frac{1}{2}(x^2 + 25 y^2)$ 上，`torch.optim.SGD(params, lr=η, momentum=0.9, nesterov=True)` 能收敛的最大学习率 $\eta$ 是多少？先读一读答案后面的那个单元格，但**先别运行**：在 `predict_nesterov_edge()` 里返回你预测的 $\eta$（一个数，与正确值相差 2% 以内算对），再运行那个单元格对照，最后运行检查。思路：把 Nesterov 的两行规则用在一个曲率为 $\lambda$ 的方向上（$g_t = \lambda \theta_t$），像第 5.2 节那样消去 $b$，得到只含 $\theta$ 的二阶递推（或者直接写出把 $(\theta_t, b_{t-1})$ 变成 $(\theta_{t+1}, b_t)$ 的 $2 \times 2$ 矩阵）；再像第 5.3 节那样，看 $\eta\lambda$ 多大时有一个特征值到达 $-1$。可以在草稿单元格里用 `torch.linalg.eigvals` 帮忙计算，但别先拿 `torch.optim.SGD` 去试。
 
 # %% [markdown] tags=["en"]
 # ## 10. Exercises
 #
-# Each exercise is a function; its check cell compares it with `torch.optim.SGD` and, when it is wrong, names the
-# likely mistake (a sign, the learning rate, the first step, the buffer ...). None of the functions should change the
-# tensors passed in.
+# Two exercises: the first asks for a prediction before you run the code, the second for a bug hunt.
 #
-# ### Exercise 1: one SGD step with weight decay
+# ### Exercise 1: Nesterov's stability ceiling (predict, then run)
 #
-# Write `sgd_step(p, g, lr, weight_decay)`: given the parameter `p` and the gradient `g` (tensors of the same shape),
-# return the new parameter after one step of `torch.optim.SGD(lr=lr, weight_decay=weight_decay)` (no momentum).
+# Section 5.3 worked out the stability ceiling of plain momentum: $\eta\lambda < 2(1 + \mu)$ along a direction of
+# curvature $\lambda$. Does Nesterov (section 3.1) have the same ceiling? On section 5's quadratic
+# $f(x, y) = \frac{1}{2}(x^2 + 25 y^2)$, what is the largest learning rate $\eta$ at which
+# `torch.optim.SGD(params, lr=η, momentum=0.9, nesterov=True)` converges? Read the cell after your answer but **do not
+# run it yet**: make `predict_nesterov_edge()` return the $\eta$ you predict (a number; within 2% of the right value
+# counts as right), then run that cell to compare, and then the check. A way in: apply Nesterov's two lines to one
+# direction of curvature $\lambda$ ($g_t = \lambda \theta_t$), eliminate $b$ as section 5.2 did to get a recursion of
+# second order in $\theta$ alone (or write the $2 \times 2$ matrix that takes $(\theta_t, b_{t-1})$ to
+# $(\theta_{t+1}, b_t)$); then, as in section 5.3, find the $\eta\lambda$ at which an eigenvalue reaches $-1$. A scratch
+# cell with `torch.linalg.eigvals` may help with the arithmetic, but do not try `torch.optim.SGD` first.
 
-# %% nbgrader={"grade": false, "grade_id": "l07_ex1_sgd_step", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def sgd_step(p, g, lr, weight_decay):
+# %% nbgrader={"grade": false, "grade_id": "l07_ex1_nesterov_edge", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-predict"]
+def predict_nesterov_edge():
     ### BEGIN SOLUTION
-    return p - lr * (g + weight_decay * p)
+    # θ_(t+1) = (1 + μ)(1 − ηλ)θ_t − μ(1 − ηλ)θ_(t−1)；z = −1：1 + (1 + 2μ)(1 − ηλ) = 0
+    mu, lam = 0.9, 25.0
+    return 2 * (1 + mu) / (1 + 2 * mu) / lam  # ηλ < 1.357，η < 0.0543
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l07_ex1_sgd_step_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex1_sgd_step(sgd_step)
+# %%
+def rate_nesterov(lr, momentum, lam):
+    """Nesterov 每步的收缩率 / the rate per step of Nesterov: the spectral radius of
+    (θ_t, b_(t−1)) → (θ_(t+1), b_t), where b_t = μ·b_(t−1) + λθ_t and
+    θ_(t+1) = θ_t − η(λθ_t + μ·b_t)."""
+    M = torch.tensor([[1 - lr * lam * (1 + momentum), -lr * momentum ** 2],
+                      [lam, momentum]], dtype=torch.float64)
+    return torch.linalg.eigvals(M).abs().max().item()
+
+
+lo, hi = 0.001, 0.2  # 在 lo 收敛，在 hi 发散 / converges at lo, diverges at hi
+for _ in range(60):  # 二分法 / bisection
+    mid = (lo + hi) / 2
+    lo, hi = (mid, hi) if rate_nesterov(mid, 0.9, lam_max) < 1 else (lo, mid)
+print(f"Nesterov, μ = 0.9: 最大的稳定学习率 / the largest stable learning rate η ≈ {lo:.4f} "
+      f"(ηλ_max ≈ {lo * lam_max:.3f})")
+for lr in (0.98 * lo, 1.02 * lo):
+    d = distances(steps_q, lr=lr, momentum=0.9, nesterov=True)
+    print(f"torch.optim.SGD(nesterov=True), η = {lr:.4f}: "
+          f"{steps_q} 步后离最低点 / distance after {steps_q} steps: {d[-1].item():.3g}")
+near = [distances(steps_q, lr=f * lo, momentum=0.9, nesterov=True)[-1] for f in (0.98, 1.02)]
+assert near[0] < 0.01 < 1 < near[1]
+
+# %% nbgrader={"grade": true, "grade_id": "l07_ex1_nesterov_edge_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_nesterov_edge(predict_nesterov_edge)
 
 # %% [markdown] tags=["zh"]
-# ### 练习 2：动量与 `dampening`，学习率会变
+# ### 练习 2：SGD 的一步，找出错误
 #
-# 写出 `sgd_momentum(p0, grads, lrs, momentum, dampening)`：从参数 `p0` 出发，第 $t$ 步用梯度 `grads[t]` 和学习率 `lrs[t]`，按 PyTorch 的规则（第 2.1 节）走 `len(grads)` 步，返回最后的参数。注意第一步、`dampening` 乘在哪一项上，以及学习率放在哪里。
+# `torch.optim.SGD.step()` 把参数、梯度和动量缓冲区各排成一个列表，交给一个函数去更新（`torch.optim.sgd.sgd`）。下面的 `buggy_sgd_update(params, grads, buffers, lr, momentum, dampening, weight_decay, nesterov)` 也是这样一个函数，只是不原地修改：`params` 和 `grads` 是一样长的张量列表，`buffers` 是每个参数的动量缓冲区（还没有缓冲区时是 `None`）；它返回 `(新参数列表, 新缓冲区列表)`，调用方下一步把新缓冲区再传进来。它想做 `torch.optim.SGD` 的一步，但有三个错误，都是第 2–4 节的规则里容易弄错的地方；只用 `lr`、不用其他选项时它是对的。在答案单元格里写出改好的 `sgd_update`，签名不变；不要原地修改传进来的张量，也不要调用 `torch.optim.SGD`。`compare_with_torch(update, **选项)` 让一个这样的函数和 `torch.optim.SGD` 各走 12 步（第 6 步之后学习率从 0.1 降为 0.02），返回两者参数的最大差：每次只打开一个选项，就能看出错误藏在哪里。检查也这样做，一次一组选项，并说出还剩哪个错误。
 
 # %% [markdown] tags=["en"]
-# ### Exercise 2: momentum and `dampening`, with a changing learning rate
+# ### Exercise 2: one step of SGD, find the bugs
 #
-# Write `sgd_momentum(p0, grads, lrs, momentum, dampening)`: start from the parameter `p0`; step $t$ uses the gradient
-# `grads[t]` and the learning rate `lrs[t]`; follow PyTorch's rule (section 2.1) for `len(grads)` steps and return the
-# final parameter. Mind the first step, which term `dampening` multiplies, and where the learning rate goes.
+# `torch.optim.SGD.step()` gathers the parameters, the gradients and the momentum buffers into lists and hands them to
+# one function that updates them (`torch.optim.sgd.sgd`). `buggy_sgd_update(params, grads, buffers, lr, momentum,
+# dampening, weight_decay, nesterov)` below is such a function, except that it changes nothing in place: `params` and
+# `grads` are lists of tensors of the same length, `buffers` holds each parameter's momentum buffer (`None` while there
+# is none yet); it returns `(new parameters, new buffers)`, and the caller passes the new buffers back in at the next
+# step. It means to take one step of `torch.optim.SGD`, but it has three bugs, each in a place where the rules of
+# sections 2-4 are easy to get wrong; with `lr` alone and no other option it is right. Write the fixed `sgd_update`,
+# with the same signature, in the answer cell; change no tensor passed in, and do not call `torch.optim.SGD`.
+# `compare_with_torch(update, **options)` runs such a function and `torch.optim.SGD` for 12 steps each (the learning
+# rate drops from 0.1 to 0.02 after step 6) and returns the largest difference of their parameters: turn on one option
+# at a time and you will see where the bugs hide. The check does the same, one set of options at a time, and names the
+# bug still there.
 
-# %% nbgrader={"grade": false, "grade_id": "l07_ex2_momentum", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def sgd_momentum(p0, grads, lrs, momentum, dampening):
+# %%
+def buggy_sgd_update(params, grads, buffers, lr, momentum=0.0, dampening=0.0,
+                     weight_decay=0.0, nesterov=False):
+    """一步 SGD，返回 (新参数, 新缓冲区) / one SGD step; returns (new params, new buffers)."""
+    new_params, new_buffers = [], []
+    for p, g, b in zip(params, grads, buffers):
+        d = g                                        # 更新的方向 / the direction
+        if momentum != 0:
+            if b is None:
+                b = torch.zeros_like(g)              # 还没有缓冲区 / no buffer yet
+            if nesterov:
+                d = g + momentum * b                 # 往前看一步 / look ahead
+            b = momentum * b + (1 - dampening) * g   # 更新缓冲区 / update the buffer
+            if not nesterov:
+                d = b
+        new_params.append(p - lr * (d + weight_decay * p))  # 带权重衰减的一步 / step with decay
+        new_buffers.append(b)
+    return new_params, new_buffers
+
+
+def compare_with_torch(update, steps=12, **options):
+    """update 和 torch.optim.SGD 各走 steps 步，返回参数的最大差 / the largest difference of the
+    parameters after update and torch.optim.SGD take the same steps."""
+    gen = torch.Generator().manual_seed(0)
+    shapes = [(3, 4), (5,)]
+    params = [torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes]
+    grads = [[torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes]
+             for _ in range(steps)]
+    lrs = [0.1 if t < steps // 2 else 0.02 for t in range(steps)]  # 学习率下降 / a drop
+    ours, buffers = params, [None] * len(params)
+    theirs = [p.clone().requires_grad_() for p in params]
+    optimizer = torch.optim.SGD(theirs, lr=lrs[0], **options)
+    for t in range(steps):
+        ours, buffers = update(ours, grads[t], buffers, lrs[t], **options)
+        optimizer.param_groups[0]["lr"] = lrs[t]
+        for p, g in zip(theirs, grads[t]):
+            p.grad = g.clone()
+        optimizer.step()
+    return max((a - b.detach()).abs().max().item() for a, b in zip(ours, theirs))
+
+
+all_options = {"momentum": 0.9, "nesterov": True, "weight_decay": 0.1}
+print(f"只用 lr / lr only: 最大差 / largest difference {compare_with_torch(buggy_sgd_update):.3f}")
+print(f"{all_options}: 最大差 / largest difference "
+      f"{compare_with_torch(buggy_sgd_update, **all_options):.3f}")
+
+# %% nbgrader={"grade": false, "grade_id": "l07_ex2_sgd_update", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-debug"]
+def sgd_update(params, grads, buffers, lr, momentum=0.0, dampening=0.0,
+               weight_decay=0.0, nesterov=False):
     ### BEGIN SOLUTION
-    p, b = p0.clone(), None
-    for g, lr in zip(grads, lrs):
-        b = g.clone() if b is None else momentum * b + (1 - dampening) * g
-        p = p - lr * b
-    return p
+    new_params, new_buffers = [], []
+    for p, g, b in zip(params, grads, buffers):
+        g = g + weight_decay * p                     # 衰减在动量之前 / decay before momentum
+        d = g
+        if momentum != 0:
+            if b is None:
+                b = g.clone()                        # 第一步 b = g，没有阻尼 / no dampening
+            else:
+                b = momentum * b + (1 - dampening) * g
+            d = g + momentum * b if nesterov else b  # 用更新后的 b / the updated buffer
+        new_params.append(p - lr * d)
+        new_buffers.append(b)
+    return new_params, new_buffers
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l07_ex2_momentum_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex2_sgd_momentum(sgd_momentum)
-
-# %% [markdown] tags=["zh"]
-# ### 练习 3：Nesterov 与权重衰减
-#
-# 写出 `sgd_nesterov(p0, grads, lr, momentum, weight_decay)`：从 `p0` 出发，走 `len(grads)` 步 `torch.optim.SGD(lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)`，返回最后的参数。这里的 `grads[t]` 是损失函数的梯度，还没有加上权重衰减。
-
-# %% [markdown] tags=["en"]
-# ### Exercise 3: Nesterov and weight decay
-#
-# Write `sgd_nesterov(p0, grads, lr, momentum, weight_decay)`: start from `p0`, take `len(grads)` steps of
-# `torch.optim.SGD(lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)` and return the final parameter.
-# Here `grads[t]` is the gradient of the loss function, before weight decay is added.
-
-# %% nbgrader={"grade": false, "grade_id": "l07_ex3_nesterov", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def sgd_nesterov(p0, grads, lr, momentum, weight_decay):
-    ### BEGIN SOLUTION
-    p, b = p0.clone(), None
-    for g in grads:
-        g = g + weight_decay * p
-        b = g.clone() if b is None else momentum * b + g
-        p = p - lr * (g + momentum * b)
-    return p
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "l07_ex3_nesterov_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex3_sgd_nesterov(sgd_nesterov)
+# %% nbgrader={"grade": true, "grade_id": "l07_ex2_sgd_update_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_sgd_update(sgd_update)
 
 # %% [markdown] tags=["zh"]
 # ## 小结
@@ -1208,7 +1365,7 @@ check.ex3_sgd_nesterov(sgd_nesterov)
 # - 小批量 SGD 用批次的平均梯度代替全量梯度：方向平均来说是对的，噪声方差约与 $1/|B|$ 成正比。
 # - PyTorch 的动量：$b_1 = g_1$，$b_t = \mu b_{t-1} + (1 - \tau) g_t$，$\theta \leftarrow \theta - \eta b_t$；缓冲区里没有学习率。
 # - Nesterov：沿 $g_t + \mu b_t$ 走；权重衰减：先把 $\lambda \theta$ 加到梯度上，对 SGD 等于 L2 惩罚，用来对抗过拟合；参数组可以让偏置不衰减。
-# - 在二次函数上，学习率必须小于 $2 / \lambda_{\max}$；梯度下降每步的收缩率最好是 $(\kappa - 1)/(\kappa + 1)$，动量把它变成 $(\sqrt{\kappa} - 1)/(\sqrt{\kappa} + 1)$。
+# - 在二次函数上，学习率必须小于 $2 / \lambda_{\max}$，有动量时上限是 $\eta\lambda_{\max} < 2(1 + \mu)$：“动量 = 放大 $1 / (1 - \mu)$ 倍的学习率”只在远离上限时成立；梯度下降每步的收缩率最好是 $(\kappa - 1)/(\kappa + 1)$，动量把它变成 $(\sqrt{\kappa} - 1)/(\sqrt{\kappa} + 1)$。
 # - 我们的 `SGDFromScratch` 在课程模型上 100 步后与 `torch.optim.SGD` 完全一致，而故意改错的版本都不一致。
 # - 在 Fashion-MNIST 上比较设置时，在验证集上挑选，测试集只对挑中的设置看一次。
 #
@@ -1222,8 +1379,10 @@ check.ex3_sgd_nesterov(sgd_nesterov)
 # - PyTorch's momentum: $b_1 = g_1$, $b_t = \mu b_{t-1} + (1 - \tau) g_t$, $\theta \leftarrow \theta - \eta b_t$; the buffer holds no learning rate.
 # - Nesterov steps along $g_t + \mu b_t$; weight decay adds $\lambda \theta$ to the gradient first, which for SGD is an
 #   L2 penalty, used against overfitting; parameter groups keep the biases out of it.
-# - On a quadratic the learning rate must stay below $2 / \lambda_{\max}$; the best rate per step of gradient descent
-#   is $(\kappa - 1)/(\kappa + 1)$, and momentum makes it $(\sqrt{\kappa} - 1)/(\sqrt{\kappa} + 1)$.
+# - On a quadratic the learning rate must stay below $2 / \lambda_{\max}$, and with momentum
+#   $\eta\lambda_{\max} < 2(1 + \mu)$: "momentum = a learning rate $1 / (1 - \mu)$ times larger" holds only far from
+#   the ceiling; the best rate per step of gradient descent is $(\kappa - 1)/(\kappa + 1)$, and momentum makes it
+#   $(\sqrt{\kappa} - 1)/(\sqrt{\kappa} + 1)$.
 # - Our `SGDFromScratch` equals `torch.optim.SGD` after 100 steps on the course model, and the deliberately broken
 #   versions do not.
 # - Comparing settings on Fashion-MNIST, we choose on the validation set and look at the test set once, for the

@@ -1,218 +1,362 @@
 """Checks for the exercises of lesson 07 (SGD and its family).
 
-Each checker compares the learner's function with ``torch.optim.SGD`` on seeded float64 tensors;
-the anticipated mistakes are data, in ``MISTAKES`` (a wrong answer with its hint).
+Exercise 1 grades a prediction: the largest stable learning rate of Nesterov momentum on the
+lesson's quadratic, computed here from PyTorch's rule. Exercise 2 runs the learner's fixed
+``sgd_update`` next to ``torch.optim.SGD`` under one set of options at a time, so that each bug
+of the notebook's ``buggy_sgd_update`` shows under the options that expose it alone and the hint
+names it. The anticipated mistakes are data, in ``MISTAKES`` (a wrong answer with its hint).
 """
+
+import math
+from unittest import mock
 
 import torch
 
 from . import (
     IN_PLACE,
+    OPTIMIZER_FACTOR_HINT,
     Mistake,
-    check_optimizer,
-    optimizer_inputs,
-    optimizer_run,
+    call_unchanged,
+    check_close,
+    expect,
+    fail,
     passed,
     wrap_checkers,
+    wrong_results,
 )
 
 MISTAKES = {}  # exercise -> its anticipated mistakes, filled below beside each checker
 
 
-# ---------------------------------------------------------------- exercise 1: one SGD step
-
-
-def _sgd_step_in_place(p, g, lr, weight_decay):
-    p -= lr * (g + weight_decay * p)
-    return p
-
-
-MISTAKES["ex1_sgd_step"] = [
-    Mistake(
-        lambda p, g, lr, wd: p - lr * (g - wd * p),
-        "权重衰减的符号反了：应当把 λ·p 加到梯度上（g + λp），它把参数拉向 0",
-        "weight decay has the wrong sign: add λ·p to the gradient (g + λp); it pulls the "
-        "parameter towards 0",
-    ),
-    Mistake(
-        lambda p, g, lr, wd: p - lr * g - wd * p,
-        "权重衰减项没有乘学习率：PyTorch 先做 g ← g + λp，再整体乘 lr",
-        "the decay term is not multiplied by the learning rate: PyTorch first does g ← g + λp, "
-        "then multiplies all of it by lr",
-    ),
-    Mistake(
-        lambda p, g, lr, wd: p - lr * g,
-        "没有权重衰减：别忘了 g ← g + λp",
-        "weight decay is missing: remember g ← g + λp",
-    ),
-    Mistake(
-        lambda p, g, lr, wd: p + lr * (g + wd * p),
-        "更新方向反了：SGD 沿负梯度走，p − lr·(g + λp)",
-        "the step goes uphill: SGD moves against the gradient, p − lr·(g + λp)",
-    ),
-    Mistake(
-        lambda p, g, lr, wd: p - (g + wd * p),
-        "忘了乘学习率：p − lr·(g + λp)",
-        "the learning rate is missing: p − lr·(g + λp)",
-    ),
-    Mistake(_sgd_step_in_place, *IN_PLACE),
-]
-
-
-def ex1_sgd_step(sgd_step):
-    """Exercise 1: one step of ``torch.optim.SGD(lr, weight_decay)`` without momentum."""
-    p, (g,) = optimizer_inputs(1, 1)
-    lr, wd = 0.1, 0.3
-    expected = optimizer_run(torch.optim.SGD, p, [g], lr=lr, weight_decay=wd)
-    inputs = (p, g, lr, wd)
-    check_optimizer(
-        sgd_step, inputs, expected, MISTAKES["ex1_sgd_step"], name=("新参数", "the new parameter")
+def _number(got):
+    """``got`` as a finite float; fails unless it is one number (an int, a float or a
+    one-element tensor)."""
+    expect(
+        (isinstance(got, (int, float)) and not isinstance(got, bool))
+        or (isinstance(got, torch.Tensor) and got.numel() == 1),
+        f"应返回一个数，得到的是 {type(got).__name__}",
+        f"return one number, got {type(got).__name__}",
     )
-    passed("练习 1 通过：带权重衰减的一步 SGD 正确", "Exercise 1 passed: SGD with weight decay")
+    got = float(got)
+    expect(math.isfinite(got), "应返回一个有限的数", "return a finite number")
+    return got
 
 
-# ---------------------------------------------------------------- exercise 2: momentum
+# ---------------------------------------------------------------- exercise 1: predict, then run
+
+MU, LAM_MAX = 0.9, 25.0  # SGD(momentum=0.9, nesterov=True) on ½(x² + 25y²)
+TOLERANCE = 0.02  # a prediction within 2 % of the edge is right
 
 
-def _momentum(
-    *,
-    first=lambda g, tau: g,
-    buffer=lambda b, g, mu, tau: mu * b + (1 - tau) * g,
-    sign=-1.0,
-    lr_in_buffer=False,
-    first_lr_only=False,
-):
-    """``sgd_momentum`` as PyTorch writes it (the defaults), or with one thing changed."""
-
-    def sgd_momentum(p0, grads, lrs, momentum, dampening):
-        p, b = p0.clone(), None
-        for g, lr in zip(grads, [lrs[0]] * len(lrs) if first_lr_only else lrs):
-            g = lr * g if lr_in_buffer else g
-            b = first(g, dampening) if b is None else buffer(b, g, momentum, dampening)
-            p = p + sign * (1.0 if lr_in_buffer else lr) * b
-        return p
-
-    return sgd_momentum
+def _nesterov_rate(lr, momentum, lam):
+    """The rate per step of ``torch.optim.SGD(nesterov=True)`` along a direction of curvature
+    ``lam``: the spectral radius of (θ_t, b_{t-1}) -> (θ_{t+1}, b_t), where g_t = λθ_t,
+    b_t = μ b_{t-1} + g_t and θ_{t+1} = θ_t − η(g_t + μ b_t)."""
+    M = torch.tensor(
+        [[1 - lr * lam * (1 + momentum), -lr * momentum**2], [lam, momentum]],
+        dtype=torch.float64,
+    )
+    return torch.linalg.eigvals(M).abs().max().item()
 
 
-TEXTBOOK = (
-    "学习率被放进了动量缓冲区（教科书写法 v = μv − ηg）：PyTorch 的缓冲区里没有学习率，"
-    "更新时才乘当前的 lr：p ← p − lr·b",
-    "the learning rate went into the momentum buffer (the textbook v = μv − ηg): PyTorch's "
-    "buffer holds no learning rate; the current lr multiplies it only in the update p ← p − lr·b",
+def _nesterov_edge(momentum=MU, lam=LAM_MAX):
+    """The largest stable learning rate, by bisection: stable at ``lo``, unstable at ``hi``."""
+    lo, hi = 0.01 / lam, 5.0 / lam
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _nesterov_rate(mid, momentum, lam) < 1 else (lo, mid)
+    return lo
+
+
+WHY = (
+    "Nesterov 是 b_t = μb_{t−1} + g_t，θ_{t+1} = θ_t − η(g_t + μb_t)。在曲率为 λ 的方向上"
+    "（g_t = λθ_t）消去 b，得到 θ_{t+1} = (1 + μ)(1 − ηλ)θ_t − μ(1 − ηλ)θ_{t−1}。"
+    "特征值到达 −1 时 1 + (1 + 2μ)(1 − ηλ) = 0，即 ηλ = 2(1 + μ)/(1 + 2μ) ≈ 1.357（μ = 0.9）；"
+    "最陡的方向 λ = 25 决定上限：η < 1.357/25 ≈ 0.0543",
+    "Nesterov is b_t = μb_{t−1} + g_t, θ_{t+1} = θ_t − η(g_t + μb_t). Along a direction of "
+    "curvature λ (g_t = λθ_t), eliminating b gives θ_{t+1} = (1 + μ)(1 − ηλ)θ_t − μ(1 − ηλ)θ_{t−1}. "
+    "An eigenvalue reaches −1 when 1 + (1 + 2μ)(1 − ηλ) = 0, i.e. ηλ = 2(1 + μ)/(1 + 2μ) ≈ 1.357 "
+    "(μ = 0.9); the steepest direction, λ = 25, sets the ceiling: η < 1.357/25 ≈ 0.0543",
 )
-MISTAKES["ex2_sgd_momentum"] = [
+MISTAKES["ex1_nesterov_edge"] = [
     Mistake(
-        _momentum(sign=+1.0),
-        "动量的符号反了：PyTorch 是 p ← p − lr·b，不是 p + lr·b",
-        "momentum has the wrong sign: PyTorch does p ← p − lr·b, not p + lr·b",
-    ),
-    Mistake(_momentum(lr_in_buffer=True), *TEXTBOOK),  # v ← μv + (1 − τ)·lr·g, p ← p − v
-    Mistake(_momentum(lr_in_buffer=True, buffer=lambda b, g, mu, tau: mu * b + g), *TEXTBOOK),
-    Mistake(
-        _momentum(first=lambda g, tau: (1 - tau) * g),  # the same as b = μ·0 + (1 − τ)·g
-        "第一步没有阻尼：PyTorch 第一步令 b = g（不是 (1 − τ)·g，也不是从 b = 0 开始）",
-        "the first step must not be dampened: PyTorch sets b = g on the first step "
-        "(not (1 − τ)·g, nor starting from b = 0)",
+        lambda: 2 * (1 + MU) / LAM_MAX,
+        "0.152 = 2(1 + μ)/λ_max 是普通动量（第 5.3 节）的上限，Nesterov 的递推不同。它沿 "
+        "g_t + μb_t = (1 + μ)g_t + μ²b_{t−1} 走：当前梯度被放大了 1 + μ 倍，所以上限低得多。"
+        + WHY[0],
+        "0.152 = 2(1 + μ)/λ_max is the ceiling of plain momentum (section 5.3); Nesterov's "
+        "recursion differs. It steps along g_t + μb_t = (1 + μ)g_t + μ²b_{t−1}: the current "
+        "gradient is scaled up by 1 + μ, so the ceiling is much lower. " + WHY[1],
     ),
     Mistake(
-        _momentum(buffer=lambda b, g, mu, tau: mu * b + tau * g),
-        "阻尼 dampening 用反了：新梯度乘的是 (1 − τ)，不是 τ",
-        "dampening is inverted: the new gradient is multiplied by (1 − τ), not τ",
+        lambda: 2 / LAM_MAX,
+        "0.08 = 2/λ_max 是没有动量时的上限（第 5.1 节）；动量改变了递推，上限也随之改变。" + WHY[0],
+        "0.08 = 2/λ_max is the ceiling without momentum (section 5.1); momentum changes the "
+        "recursion, and with it the ceiling. " + WHY[1],
     ),
     Mistake(
-        _momentum(buffer=lambda b, g, mu, tau: (1 - tau) * mu * b + g),
-        "阻尼 dampening 乘错了项：(1 − τ) 乘新梯度 g，不乘旧缓冲区 b",
-        "dampening multiplies the wrong term: (1 − τ) multiplies the new gradient g, "
-        "not the old buffer b",
+        lambda: 2 * (1 - MU) / LAM_MAX,
+        "0.008 来自“有效学习率 η/(1 − μ) 不能超过 2/λ”，但有效学习率只描述梯度方向不变的平缓方向；"
+        "在稳定上限附近梯度每步变号，缓冲区里的旧梯度互相抵消（普通动量能到 ηλ = 3.8，第 5.3 节）。"
+        + WHY[0],
+        "0.008 comes from 'the effective learning rate η/(1 − μ) must stay below 2/λ', but the "
+        "effective learning rate only describes flat directions where the gradient keeps its "
+        "sign; near the ceiling the gradient flips every step and the old gradients in the buffer "
+        "cancel (plain momentum reaches ηλ = 3.8, section 5.3). " + WHY[1],
     ),
     Mistake(
-        _momentum(buffer=lambda b, g, mu, tau: mu * b + g),
-        "忘了阻尼 dampening：b ← μb + (1 − τ)·g",
-        "dampening is missing: b ← μb + (1 − τ)·g",
+        lambda: 2 / ((1 + MU) * LAM_MAX),
+        "0.0421 = 2/((1 + μ)λ_max) 把 Nesterov 当成学习率为 (1 + μ)η 的普通梯度下降，"
+        "漏掉了方向 (1 + μ)g_t + μ²b_{t−1} 里的旧缓冲区，它让上限高一些。" + WHY[0],
+        "0.0421 = 2/((1 + μ)λ_max) treats Nesterov as plain gradient descent with a learning "
+        "rate of (1 + μ)η, leaving out the old buffer in the direction (1 + μ)g_t + μ²b_{t−1}, "
+        "which raises the ceiling a little. " + WHY[1],
     ),
     Mistake(
-        _momentum(first_lr_only=True),
-        "学习率一直用的是第一个：第 t 步要用 lrs[t]",
-        "you used the first learning rate throughout: step t uses lrs[t]",
+        lambda: 2 * (1 + MU) / (1 + 2 * MU),
+        "1.357 是 ηλ 的上限，不是 η：上限由最陡的方向决定，要除以 λ_max = 25。" + WHY[0],
+        "1.357 is the ceiling of ηλ, not of η: the steepest direction sets the ceiling, so "
+        "divide by λ_max = 25. " + WHY[1],
     ),
 ]
 
 
-def ex2_sgd_momentum(sgd_momentum):
-    """Exercise 2: ``torch.optim.SGD(momentum, dampening)`` over several steps, the learning
-    rate changing."""
-    p0, grads = optimizer_inputs(2, 8)
-    lrs = [0.1] * 4 + [0.02] * 4
-    mu, tau = 0.9, 0.3
-    expected = optimizer_run(torch.optim.SGD, p0, grads, lrs, lr=lrs[0], momentum=mu, dampening=tau)
-    check_optimizer(sgd_momentum, (p0, grads, lrs, mu, tau), expected, MISTAKES["ex2_sgd_momentum"])
+def ex1_nesterov_edge(predict_nesterov_edge):
+    """``predict_nesterov_edge()``: the predicted largest learning rate at which
+    ``torch.optim.SGD(momentum=0.9, nesterov=True)`` converges on ½(x² + 25y²)."""
+    got = _number(predict_nesterov_edge())
+    right = _nesterov_edge()
+    if abs(got - right) > TOLERANCE * right:
+        for m in MISTAKES["ex1_nesterov_edge"]:
+            value = m.answer()
+            if abs(got - value) <= TOLERANCE * abs(value):
+                fail(m.zh, m.en)
+        fail(f"不是 {got:.4g}。{WHY[0]}", f"not {got:.4g}. {WHY[1]}")
     passed(
-        "练习 2 通过：动量与阻尼正确，学习率变化时也对", "Exercise 2 passed: momentum, dampening"
+        "练习 1 通过：Nesterov 要 ηλ < 2(1 + μ)/(1 + 2μ) ≈ 1.357，η < 0.0543（普通动量是 0.152）",
+        "Exercise 1 passed: Nesterov needs ηλ < 2(1 + μ)/(1 + 2μ) ≈ 1.357, η < 0.0543 "
+        "(momentum: 0.152)",
     )
 
 
-# ---------------------------------------------------------------- exercise 3: Nesterov
+# ---------------------------------------------------------------- exercise 2: find the bugs
 
 
-def _nesterov(direction="nesterov", decay="gradient", sign=-1.0):
-    """``sgd_nesterov`` as PyTorch writes it (the defaults), or with one thing changed."""
+def _sgd_update(
+    *,
+    zero_start=False,
+    old_buffer=False,
+    decay_late=False,
+    decay_twice=False,
+    lr_in_buffer=False,
+    drop_buffers=False,
+    in_place=False,
+):
+    """``sgd_update`` as PyTorch's rule has it (the defaults), or with the named things wrong:
+    the buffer starting at 0, Nesterov with the buffer before its update, weight decay added after
+    momentum (or twice), the learning rate inside the buffer (the textbook form), the old buffers
+    returned, the parameters changed in place."""
 
-    def sgd_nesterov(p0, grads, lr, momentum, weight_decay):
-        p, b = p0.clone(), None
-        for g in grads:
-            g = g + weight_decay * p if decay == "gradient" else g
-            b = g.clone() if b is None else momentum * b + g
-            d = {"nesterov": g + momentum * b, "plain": b, "swapped": momentum * g + b}[direction]
-            d = d + weight_decay * p if decay == "after" else d
-            p = p + sign * lr * d
-        return p
+    def sgd_update(
+        params, grads, buffers, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False
+    ):
+        new_params, new_buffers = [], []
+        for p, g, b in zip(params, grads, buffers):
+            if not decay_late:
+                g = g + weight_decay * p
+            s = lr if lr_in_buffer else 1.0
+            d, new_b = s * g, b
+            if momentum != 0:
+                start = torch.zeros_like(g) if zero_start else None
+                old = b if b is not None else start
+                new_b = s * g if old is None else momentum * old + (1 - dampening) * s * g
+                if nesterov:
+                    ahead = torch.zeros_like(g) if old is None else old
+                    d = s * g + momentum * (ahead if old_buffer else new_b)
+                else:
+                    d = new_b
+            if decay_late or decay_twice:
+                d = d + s * weight_decay * p
+            step = d if lr_in_buffer else lr * d
+            new_params.append(p.sub_(step) if in_place else p - step)
+            new_buffers.append(b if drop_buffers else new_b)
+        return new_params, new_buffers
 
-    return sgd_nesterov
+    return sgd_update
 
 
-MISTAKES["ex3_sgd_nesterov"] = [
+def _calls_torch_sgd(params, grads, buffers, lr, **options):
+    """A right step, taken by torch.optim.SGD itself with the buffers put into its state."""
+    new_params, new_buffers = [], []
+    for p, g, b in zip(params, grads, buffers):
+        q = p.clone().requires_grad_(True)
+        optimizer = torch.optim.SGD([q], lr=lr, **options)
+        if b is not None:
+            optimizer.state[q]["momentum_buffer"] = b.clone()
+        q.grad = g.clone()
+        optimizer.step()
+        new_params.append(q.detach())
+        new_buffers.append(optimizer.state[q].get("momentum_buffer"))
+    return new_params, new_buffers
+
+
+DAMPEN_FIRST = (
+    "第一步不对：缓冲区从 0 开始，第一步就成了 b = μ·0 + (1 − τ)·g = (1 − τ)·g。PyTorch "
+    "第一步令 b = g（复制梯度，没有阻尼），以后才是 b = μb + (1 − τ)·g（有阻尼时才看得出来）",
+    "the first step is wrong: a buffer that starts at 0 makes the first step "
+    "b = μ·0 + (1 − τ)·g = (1 − τ)·g. PyTorch sets b = g on the first step (a copy of the "
+    "gradient, no dampening), and b = μb + (1 − τ)·g only after that (it shows with dampening)",
+)
+OLD_BUFFER = (
+    "nesterov=True 时走的是普通动量的步子：g + μ·b 要用这一步更新之后的缓冲区 b_t；"
+    "用更新之前的 b_{t−1} 算出的 g_t + μb_{t−1} 正好等于 b_t。先更新缓冲区，再算方向",
+    "with nesterov=True the steps are those of plain momentum: g + μ·b needs the buffer after "
+    "this step's update, b_t; with the buffer before it, g_t + μb_{t−1} is exactly b_t. Update "
+    "the buffer first, then compute the direction",
+)
+DECAY_LATE = (
+    "权重衰减加晚了：PyTorch 在做任何其他事之前先 g ← g + λp，衰减也进入动量缓冲区；"
+    "在更新时才加 λp，它就绕过了缓冲区（有动量又有衰减时才看得出来）",
+    "weight decay comes too late: PyTorch does g ← g + λp before anything else, so the decay "
+    "enters the momentum buffer too; adding λp only in the update bypasses the buffer (it shows "
+    "with momentum and decay together)",
+)
+NO_TORCH_SGD = (
+    "不要调用 torch.optim.SGD：改好 buggy_sgd_update 里的错误，检查拿 torch.optim.SGD 来对照",
+    "do not call torch.optim.SGD: fix the bugs of buggy_sgd_update; the check compares your "
+    "function with torch.optim.SGD",
+)
+MISTAKES["ex2_sgd_update"] = [
+    # one bug of the notebook's cell each: first, so that a path with one bug left gets its hint
+    Mistake(_sgd_update(zero_start=True), *DAMPEN_FIRST),
+    Mistake(_sgd_update(old_buffer=True), *OLD_BUFFER),
+    Mistake(_sgd_update(decay_late=True), *DECAY_LATE),
     Mistake(
-        _nesterov(direction="plain"),  # the same as g + μ·b with b before its update
-        "这是普通动量（沿 b 走）：Nesterov 先 b ← μb + g，再沿 g + μ·b 走"
-        "（用更新前的缓冲区算 g + μ·b 也正好等于普通动量）",
-        "this is plain momentum (a step along b): Nesterov first does b ← μb + g, then steps "
-        "along g + μ·b (g + μ·b with the buffer before its update is exactly plain momentum too)",
+        _sgd_update(decay_twice=True),
+        "权重衰减算了两次：开头已经 g ← g + λp，更新时就不要再加 λp",
+        "weight decay is counted twice: after g ← g + λp at the start, do not add λp again in "
+        "the update",
     ),
     Mistake(
-        _nesterov(direction="swapped"),
-        "μ 乘错了项：方向是 g + μ·b，不是 μ·g + b",
-        "μ multiplies the wrong term: the direction is g + μ·b, not μ·g + b",
+        _sgd_update(lr_in_buffer=True),
+        "学习率进了缓冲区（教科书写法 v = μv + ηg）：PyTorch 的缓冲区里没有学习率，更新时才乘"
+        "这一步的 lr，所以学习率一变（这里第 6 步后降为 0.02）两者就不同",
+        "the learning rate went into the buffer (the textbook v = μv + ηg): PyTorch's buffer "
+        "holds no learning rate and this step's lr multiplies it only in the update, so the two "
+        "part ways when the learning rate changes (here it drops to 0.02 after step 6)",
     ),
     Mistake(
-        _nesterov(sign=+1.0),
-        "动量的符号反了：p ← p − lr·(g + μ·b)",
-        "momentum has the wrong sign: p ← p − lr·(g + μ·b)",
+        _sgd_update(drop_buffers=True),
+        "返回的不是更新后的缓冲区：下一步拿到的还是旧的（开始时是 None），每一步都像第一步，"
+        "动量没有累积。把新的 b 放进返回的列表",
+        "the buffers returned are not the updated ones: the next step gets the old ones (None at "
+        "the start), every step is a first step and no momentum builds up. Return the new b",
     ),
-    Mistake(
-        _nesterov(decay="after"),
-        "权重衰减加晚了：要在更新缓冲区之前先做 g ← g + λp，衰减也进入动量",
-        "weight decay comes too late: do g ← g + λp before updating the buffer, so the decay "
-        "enters the momentum too",
-    ),
-    Mistake(
-        _nesterov(decay="none"),
-        "没有权重衰减：先做 g ← g + λp",
-        "weight decay is missing: first do g ← g + λp",
+    Mistake(_sgd_update(in_place=True), *IN_PLACE),
+    Mistake(_calls_torch_sgd, *NO_TORCH_SGD),
+    # the cell as given, and two bugs of it: the options are tried in order (dampening first,
+    # then Nesterov, then weight decay), and the first that goes wrong names its bug
+    Mistake(_sgd_update(zero_start=True, old_buffer=True, decay_late=True), *DAMPEN_FIRST),
+    Mistake(_sgd_update(zero_start=True, old_buffer=True), *DAMPEN_FIRST),
+    Mistake(_sgd_update(zero_start=True, decay_late=True), *DAMPEN_FIRST),
+    Mistake(_sgd_update(old_buffer=True, decay_late=True), *OLD_BUFFER),
+]
+
+STEPS = 12
+LRS = [0.1] * (STEPS // 2) + [0.02] * (STEPS // 2)  # a drop, as a scheduler would make
+OPTIONS = [  # one set of options at a time: each bug of the notebook's cell shows alone
+    ("只有 lr 时", "lr only", {}),
+    ("动量加阻尼时", "momentum with dampening", {"momentum": 0.9, "dampening": 0.5}),
+    ("Nesterov 时", "Nesterov", {"momentum": 0.9, "nesterov": True}),
+    ("动量加权重衰减时", "momentum with weight decay", {"momentum": 0.9, "weight_decay": 0.1}),
+    (
+        "Nesterov 加权重衰减时",
+        "Nesterov with weight decay",
+        {"momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
     ),
 ]
 
 
-def ex3_sgd_nesterov(sgd_nesterov):
-    """Exercise 3: ``torch.optim.SGD(momentum, nesterov=True, weight_decay)`` over several
-    steps."""
-    p0, grads = optimizer_inputs(3, 8)
-    lr, mu, wd = 0.05, 0.9, 0.2
-    expected = optimizer_run(
-        torch.optim.SGD, p0, grads, lr=lr, momentum=mu, nesterov=True, weight_decay=wd
+def _inputs():
+    """Two float64 parameters of different shapes and ``STEPS`` gradients for each."""
+    gen = torch.Generator().manual_seed(7)
+    shapes = [(3, 4), (5,)]
+    params = [torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes]
+    grads = [
+        [torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes] for _ in range(STEPS)
+    ]
+    return params, grads
+
+
+def _flat(tensors):
+    return torch.cat([t.detach().flatten() for t in tensors])
+
+
+def _reference(options):
+    """torch.optim.SGD's parameters after each step, one row per step."""
+    params, grads = _inputs()
+    ps = [p.clone().requires_grad_(True) for p in params]
+    optimizer = torch.optim.SGD(ps, lr=LRS[0], **options)
+    rows = []
+    for lr, gs in zip(LRS, grads):
+        optimizer.param_groups[0]["lr"] = lr
+        for p, g in zip(ps, gs):
+            p.grad = g.clone()
+        optimizer.step()
+        rows.append(_flat(ps))
+    return torch.stack(rows)
+
+
+def _trajectory(sgd_update, options, checked=False):
+    """The parameters after each step of ``sgd_update``, one row per step; ``checked`` makes sure
+    that it returns two lists and changes nothing passed to it."""
+    params, grads = _inputs()
+    buffers = [None] * len(params)
+    rows = []
+    for lr, gs in zip(LRS, grads):
+        if checked:
+            out = call_unchanged(sgd_update, params, gs, buffers, lr, **options)
+            expect(
+                isinstance(out, tuple)
+                and len(out) == 2
+                and all(isinstance(x, (list, tuple)) and len(x) == len(params) for x in out)
+                and all(isinstance(p, torch.Tensor) for p in out[0]),
+                "应返回 (新参数列表, 新缓冲区列表)：两个列表，各有一项对应一个参数",
+                "return (new parameters, new buffers): two lists, one entry per parameter",
+            )
+        else:
+            out = sgd_update(params, gs, buffers, lr, **options)
+        params, buffers = list(out[0]), list(out[1])
+        rows.append(_flat(params))
+    return torch.stack(rows)
+
+
+def _refuse_torch_sgd(*args, **kwargs):
+    fail(*NO_TORCH_SGD)
+
+
+def ex2_sgd_update(sgd_update):
+    """``sgd_update(params, grads, buffers, lr, momentum, dampening, weight_decay, nesterov)``:
+    one step of ``torch.optim.SGD`` on lists of tensors, returning the new parameters and the
+    new momentum buffers; compared with ``torch.optim.SGD`` over ``STEPS`` steps, one set of
+    options at a time."""
+    for zh, en, options in OPTIONS:
+        expected = _reference(options)
+        with mock.patch.object(torch.optim, "SGD", _refuse_torch_sgd):
+            got = _trajectory(sgd_update, options, checked=True)
+        check_close(
+            got,
+            expected,
+            name=(f"{zh}每一步之后的参数", f"the path of the parameters ({en})"),
+            mistakes=wrong_results(
+                MISTAKES["ex2_sgd_update"], lambda answer, o=options: _trajectory(answer, o)
+            ),
+            factor_hint=OPTIMIZER_FACTOR_HINT,
+        )
+    passed(
+        "练习 2 通过：三个错误都改好了，每组选项 12 步都与 torch.optim.SGD 一致",
+        "Exercise 2 passed: all three bugs fixed, 12 steps as torch.optim.SGD takes them",
     )
-    check_optimizer(sgd_nesterov, (p0, grads, lr, mu, wd), expected, MISTAKES["ex3_sgd_nesterov"])
-    passed("练习 3 通过：Nesterov 加权重衰减正确", "Exercise 3 passed: Nesterov with weight decay")
 
 
 wrap_checkers(globals())
