@@ -22,6 +22,7 @@
 # - 解释为什么 Adam 需要偏差修正，以及缺了它前几步会怎样；
 # - 说清 Adam 的 `weight_decay`（L2）和 AdamW 的解耦权重衰减（decoupled weight decay）有什么不同，并用实验证明二者不同；
 # - 从零实现它们，并证明在课程模型上训练 100 步后与 `torch.optim` 的参数完全一致；
+# - 用更新量与参数之比（update/weight ratio）判断学习率合不合适，认出“把 SGD 的学习率原样用在 Adam 上”这个错误；
 # - 在 Fashion-MNIST 上用同样的预算比较第 07 课和本课的所有优化器，在验证集上挑选，只对挑中的那个看一次测试集。
 
 # %% [markdown] tags=["en"]
@@ -39,6 +40,7 @@
 # - explain why Adam needs bias correction, and what its first steps look like without it;
 # - say how Adam's `weight_decay` (L2) differs from AdamW's decoupled weight decay, and show by experiment that they differ;
 # - implement them from scratch and prove that after 100 steps on the course model their parameters equal those of `torch.optim`;
+# - judge a learning rate by the update/weight ratio, and recognise the mistake of giving Adam SGD's learning rate;
 # - compare every optimizer of lesson 07 and of this lesson on Fashion-MNIST with the same budget, choose on the
 #   validation set, and look at the test set once, for the chosen one.
 
@@ -611,7 +613,7 @@ print("✗ AdamNoBiasCorrection 与 torch.optim.Adam 不一致（应当如此）
 #
 # 然后用**原始**梯度 $g_t$ 照常做第 4.1 节的 Adam 更新。对比 `Adam(weight_decay=λ)`：$g_t \leftarrow g_t + \lambda \theta_t$ 再进入 $m$ 和 $v$。
 #
-# 注意 PyTorch 把衰减乘上了学习率：每步缩小的比例是 $\eta\lambda$，不是 $\lambda$。这里的“解耦”指的是与梯度的矩 $m$、$v$ 解耦，而不是与学习率解耦。原文里衰减只乘学习率调度的倍数 $\eta_t$，不乘基础学习率 $\alpha$，所以 PyTorch 的 $\lambda$ 相当于原文的 $\lambda / \alpha$。实际后果是：衰减的强度随 `lr` 和每一个学习率调度器一起变。$\eta = 10^{-3}$、$\lambda = 0.01$ 时每步缩小 $10^{-5}$；把学习率降到 $10^{-4}$，衰减也弱了 10 倍，除非把 $\lambda$ 调大 10 倍；调度器把学习率降向 0 时，衰减也一起停下。调 $\lambda$ 时要和学习率一起看：真正起作用的是乘积 $\eta\lambda$。
+# 注意 PyTorch 把衰减乘上了学习率：每步缩小的比例是 $\eta\lambda$，不是 $\lambda$。这里的“解耦”指的是与梯度的矩 $m$、$v$ 解耦，而不是与学习率解耦。原文里衰减只乘学习率调度的倍数 $\eta_t$，不乘基础学习率 $\alpha$，所以 PyTorch 的 $\lambda$ 相当于原文的 $\lambda / \alpha$。实际后果是：衰减的强度随 `lr` 和每一个学习率调度器一起变。$\eta = 10^{-3}$、$\lambda = 0.01$ 时每步缩小 $10^{-5}$；把学习率降到 $10^{-4}$，衰减也减弱到原来的 1/10，除非把 $\lambda$ 调大 10 倍；调度器把学习率降向 0 时，衰减也一起停下。调 $\lambda$ 时要和学习率一起看：真正起作用的是乘积 $\eta\lambda$。
 #
 # ### 5.2 直觉：只有衰减、没有损失梯度的参数
 #
@@ -814,11 +816,16 @@ for ax, (name, (f, start, steps, sgd_lr, xr, yr)) in zip(axes, SURFACES.items())
     ys = torch.linspace(*yr, 200, dtype=torch.float64)
     gx, gy = torch.meshgrid(xs, ys, indexing="xy")
     ax.contour(gx, gy, f(torch.stack([gx, gy])).log1p(), levels=25, cmap="Greys", linewidths=0.6)
+    # 短的路径画在上层，终点画成圆点 / shorter paths on top, the end of each as a dot
+    lengths = {k: (pts[1:] - pts[:-1]).norm(dim=1).sum().item() for k, pts in paths[name].items()}
+    on_top = sorted(lengths, key=lengths.get, reverse=True)
     for label_, pts in paths[name].items():
         dashed = label_ == "SGD + momentum"
         style = {"ls": "--", "color": "gray", "lw": 1} if dashed else {"ls": "-", "lw": 1}
-        ax.plot(pts[:, 0], pts[:, 1], marker=".", ms=2, label=label_, **style)
-    ax.plot(*([0.0, 0.0] if name == "quadratic" else [1.0, 1.0]), "k*", ms=10)
+        z = 2 + on_top.index(label_)
+        (line,) = ax.plot(pts[:, 0], pts[:, 1], marker=".", ms=2, label=label_, zorder=z, **style)
+        ax.plot(*pts[-1].tolist(), "o", ms=6, color=line.get_color(), zorder=z + 0.5)
+    ax.plot(*([0.0, 0.0] if name == "quadratic" else [1.0, 1.0]), "k*", ms=10, zorder=20)
     ax.set_xlim(*xr)
     ax.set_ylim(*yr)
     title = {"quadratic": ("病态二次函数", "ill-conditioned quadratic"),
@@ -847,22 +854,26 @@ print("路径 ✓ Rosenbrock：SGD + 动量最低，自适应方法中 Adam 最�
       "Rosenbrock: SGD + momentum lowest, then Adam")
 
 # %% [markdown] tags=["zh"]
-# 左图：在二次函数上，四个自适应优化器的第一步都沿着 $45°$ 的对角线走：每个坐标都除以了自己梯度的大小，所以每个坐标走的距离相同，与曲率无关（Adagrad 和 Adam 为 $\eta$，AdamW 再加上一点衰减；RMSprop 没有偏差修正，为 $10\eta$）。它们没有 SGD + 动量那样剧烈的振荡。但要注意，这个二次函数的陡、缓方向正好是坐标轴，最有利于逐元素缩放；把曲面旋转 $45°$，这个优势就会大打折扣。原因是：逐元素除以 $\sqrt{v}$ 等于给梯度乘上一个对角矩阵（对角预条件，diagonal preconditioning）。牛顿法（Newton's method）乘的是海森矩阵（第 07 课）的逆 $H^{-1}$；对角矩阵只有在海森矩阵本身接近对角、也就是陡缓方向与坐标轴对齐时，才近似它的作用。右图：在 Rosenbrock 的弯曲峡谷里，用这些学习率，四个自适应方法里 Adam 走得最远（终点的函数值最低）；RMSprop 的步子约为 $\eta$，在峡谷两壁间来回；Adagrad 的步长已经衰减得太小，几乎停在起点附近。而所有方法里终点最低的是 SGD + 动量：自适应并不在所有曲面上都更好，结果也强烈依赖学习率的选择。
+# 左图：在二次函数上，四个自适应优化器的第一步都沿着 $45°$ 的对角线走：每个坐标都除以了自己梯度的大小，所以每个坐标走的距离相同，与曲率无关（Adagrad 和 Adam 为 $\eta$，AdamW 再加上一点衰减；RMSprop 没有偏差修正，为 $10\eta$）。它们没有 SGD + 动量那样剧烈的振荡。但要注意，这个二次函数的陡、缓方向正好是坐标轴，最有利于逐元素缩放；把曲面旋转 $45°$，这个优势就会大打折扣。原因是：逐元素除以 $\sqrt{v}$ 等于给梯度乘上一个对角矩阵（对角预条件，diagonal preconditioning）。牛顿法（Newton's method）乘的是海森矩阵（第 07 课）的逆 $H^{-1}$；对角矩阵只有在海森矩阵本身接近对角、也就是陡缓方向与坐标轴对齐时，才近似它的作用。
+#
+# 右图：在 Rosenbrock 的弯曲峡谷里，用这些学习率，四个自适应方法里 Adam 走得最远（终点的函数值最低）；RMSprop 的步子约为 $\eta$，在峡谷两壁间来回；Adagrad 的步长衰减得太快，400 步只沿峡谷往下走了一小段（图中每条路径的终点画成圆点，短的路径画在上层）。而所有方法里终点最低的是 SGD + 动量：自适应并不在所有曲面上都更好，结果也强烈依赖学习率的选择。
 
 # %% [markdown] tags=["en"]
 # Left: on the quadratic, the first step of all four adaptive optimizers goes along the $45°$ diagonal: each
 # coordinate is divided by the size of its own gradient, so every coordinate moves the same distance whatever the
 # curvature ($\eta$ for Adagrad and Adam, plus a little decay for AdamW; $10\eta$ for RMSprop, which has no bias
-# correction). None of
-# them oscillates as wildly as SGD + momentum. Mind that the steep and flat directions of this quadratic are exactly the
-# coordinate axes, the most favourable case for element-wise scaling; rotate the surface by $45°$ and much of the
-# advantage is gone. The reason: dividing element-wise by $\sqrt{v}$ multiplies the gradient by a diagonal matrix
-# (diagonal preconditioning). Newton's method multiplies it by the inverse of the Hessian (lesson 07), $H^{-1}$; a diagonal
-# matrix can stand in for it only when the Hessian itself is nearly diagonal, that is, when the steep and flat
-# directions lie along the coordinate axes. Right: in the curved Rosenbrock valley, with these learning rates, Adam gets furthest of the four
-# adaptive methods (the lowest final value); RMSprop's steps are about $\eta$ and it bounces between the valley walls;
-# Adagrad's step has decayed too far and it barely leaves the start. Of all the methods, though, SGD + momentum ends
-# lowest: adaptive is not better on every surface, and the outcome depends strongly on the learning rates chosen.
+# correction). None of them oscillates as wildly as SGD + momentum. Mind that the steep and flat directions of this
+# quadratic are exactly the coordinate axes, the most favourable case for element-wise scaling; rotate the surface by
+# $45°$ and much of the advantage is gone. The reason: dividing element-wise by $\sqrt{v}$ multiplies the gradient by
+# a diagonal matrix (diagonal preconditioning). Newton's method multiplies it by the inverse of the Hessian (lesson
+# 07), $H^{-1}$; a diagonal matrix can stand in for it only when the Hessian itself is nearly diagonal, that is, when
+# the steep and flat directions lie along the coordinate axes.
+#
+# Right: in the curved Rosenbrock valley, with these learning rates, Adam gets furthest of the four adaptive methods
+# (the lowest final value); RMSprop's steps are about $\eta$ and it bounces between the valley walls; Adagrad's step
+# decays too fast, and in 400 steps it gets only a short way down the valley (a dot marks the end of each path, and
+# the shorter paths are drawn on top). Of all the methods, though, SGD + momentum ends lowest: adaptive is not better
+# on every surface, and the outcome depends strongly on the learning rates chosen.
 
 # %% [markdown] tags=["zh"]
 # ## 8. 何时使用
@@ -876,7 +887,7 @@ print("路径 ✓ Rosenbrock：SGD + 动量最低，自适应方法中 Adam 最�
 #
 # 常见错误：
 #
-# - 把 SGD 的学习率（0.1）用在 Adam 上：自适应方法每步大约走 $\eta$，0.1 几乎一定太大；
+# - 把 SGD 的学习率（0.1）用在 Adam 上：自适应方法每步大约走 $\eta$，0.1 几乎一定太大（第 9 节用更新量与参数之比把它看出来）；
 # - 从 Adam 换成 AdamW 却忘了 AdamW 默认 `weight_decay=0.01`；
 # - 以为 AdamW 的衰减与学习率无关：PyTorch 每步缩小 $\eta\lambda$，换学习率或加学习率调度，衰减的强度也跟着变（第 5.1 节）；
 # - 以为 RMSprop 像 Adam 一样有偏差修正：它的第一步是 $10\eta$（$\alpha = 0.99$ 时）；
@@ -904,7 +915,8 @@ print("路径 ✓ Rosenbrock：SGD + 动量最低，自适应方法中 Adam 最�
 #
 # Common mistakes:
 #
-# - using SGD's learning rate (0.1) with Adam: an adaptive method moves about $\eta$ per step, and 0.1 is almost always too large;
+# - using SGD's learning rate (0.1) with Adam: an adaptive method moves about $\eta$ per step, and 0.1 is almost always
+#   too large (section 9 shows how the update/weight ratio reveals it);
 # - switching from Adam to AdamW and forgetting that AdamW has `weight_decay=0.01` by default;
 # - taking AdamW's decay to be independent of the learning rate: PyTorch shrinks by $\eta\lambda$ per step, so another
 #   learning rate or a learning-rate schedule changes the strength of the decay too (section 5.1);
@@ -913,14 +925,202 @@ print("路径 ✓ Rosenbrock：SGD + 动量最低，自适应方法中 Adam 最�
 #   TensorFlow, for one) write it differently, so check when you reproduce a result.
 
 # %% [markdown] tags=["zh"]
-# ## 9. 在 Fashion-MNIST 上
+# ## 9. 更新量与参数之比：学习率合不合适
+#
+# ### 9.1 定义
+#
+# 第 8 节的第一个常见错误，是把 SGD 的学习率 0.1 用在 Adam 上。训练时怎样发现这类错误？最直接的量，是每一步参数相对于它自己变了多少。对每个参数张量 $\theta_l$（每层的权重和偏置分开算），一步的**更新量与参数之比**（update/weight ratio）是
+#
+# $$r_l = \frac{\lVert \theta_l^{\text{new}} - \theta_l \rVert}{\lVert \theta_l \rVert}$$
+#
+# 其中 $\lVert \cdot \rVert$ 把张量看成一个长向量，取 2-范数（所有元素的平方和再开方）。常见的经验值（CS231n 课程的笔记）是 $r_l$ 在 $10^{-3}$ 左右：远小于它，这一层几乎没在学；接近 1，一步就把这一层改得面目全非。这只是经验，不是定律：第 9.3 节里课程模型的两次正常训练，每一步、每个张量的 $r_l$ 都在 $10^{-3}$ 到 $0.3$ 之间。
+#
+# ### 9.2 直觉：Adam 的第一步
+#
+# SGD 的一步是 $\eta g$，所以 $r_l = \eta \lVert g_l \rVert / \lVert \theta_l \rVert$ 跟着梯度的大小走。Adam 不同：按第 4.1 节的公式，第一步 $\hat{m}_1 = g_1$、$\hat{v}_1 = g_1^2$，每个坐标移动 $\eta |g| / (|g| + \epsilon)$，只要 $|g| \gg \epsilon$ 就约等于 $\eta$，与梯度的大小无关。一个有 $n_l$ 个数的张量于是移动 $\lVert \Delta\theta_l \rVert \approx \eta \sqrt{n_l}$：
+#
+# $$r_l \approx \frac{\eta \sqrt{n_l}}{\lVert \theta_l \rVert} \approx \eta \sqrt{3\,\text{in}}$$
+#
+# 第二个约等号用的是第 01 课的默认初始化：权重和偏置都从 $U(-a, a)$ 里抽取，$a = 1/\sqrt{\text{in}}$，均方为 $a^2/3$，所以 $\lVert \theta_l \rVert \approx \sqrt{n_l / (3\,\text{in})}$。课程模型第一层 $\text{in} = 784$，$r \approx 48.5\,\eta$：$\eta = 10^{-3}$ 时约 0.05；换成 SGD 的 $\eta = 0.1$，第一步 $r \approx 4.9$：一步之内，每个权重移动的距离是它通常大小的好几倍。
+#
+# 下面在一个默认初始化的 `nn.Linear(784, 512)` 上核对：梯度是标准正态随机数乘以 $10^{-3}$ 或 $0.1$，各走一步，看权重的 $r$。
+
+# %% [markdown] tags=["en"]
+# ## 9. The update/weight ratio: is the learning rate right?
+#
+# ### 9.1 Definition
+#
+# The first common mistake of section 8 is to give Adam SGD's learning rate of 0.1. How do you notice such a mistake
+# during training? The most direct quantity is how much each step changes the parameters relative to themselves. For
+# each parameter tensor $\theta_l$ (the weight and the bias of each layer counted separately), the **update/weight
+# ratio** of a step is
+#
+# $$r_l = \frac{\lVert \theta_l^{\text{new}} - \theta_l \rVert}{\lVert \theta_l \rVert}$$
+#
+# where $\lVert \cdot \rVert$ takes the tensor as one long vector and its 2-norm (the root of the sum of the squares of
+# all elements). A common rule of thumb (the CS231n course notes) puts $r_l$ around $10^{-3}$: far below, the layer
+# hardly learns; close to 1, one step rewrites the layer beyond recognition. It is a rule of thumb, not a law: in the
+# two sound runs of the course model in section 9.3, every tensor's $r_l$ stays between $10^{-3}$ and $0.3$ at every
+# step.
+#
+# ### 9.2 Intuition: Adam's first step
+#
+# SGD's step is $\eta g$, so $r_l = \eta \lVert g_l \rVert / \lVert \theta_l \rVert$ follows the size of the gradient.
+# Adam is different: by the formulas of section 4.1 its first step has $\hat{m}_1 = g_1$ and $\hat{v}_1 = g_1^2$, so
+# each coordinate moves by $\eta |g| / (|g| + \epsilon)$, which is about $\eta$ as long as $|g| \gg \epsilon$, whatever
+# the size of the gradient. A tensor of $n_l$ numbers therefore moves by
+# $\lVert \Delta\theta_l \rVert \approx \eta \sqrt{n_l}$:
+#
+# $$r_l \approx \frac{\eta \sqrt{n_l}}{\lVert \theta_l \rVert} \approx \eta \sqrt{3\,\text{in}}$$
+#
+# The second $\approx$ uses lesson 01's default initialization: weights and biases are drawn from $U(-a, a)$ with
+# $a = 1/\sqrt{\text{in}}$, whose mean square is $a^2/3$, so $\lVert \theta_l \rVert \approx \sqrt{n_l / (3\,\text{in})}$.
+# The course model's first layer has $\text{in} = 784$, so $r \approx 48.5\,\eta$: about 0.05 at $\eta = 10^{-3}$; with
+# SGD's $\eta = 0.1$ instead, the first step has $r \approx 4.9$: in one step each weight moves several times its
+# typical size.
+#
+# Below, a check on a default-initialized `nn.Linear(784, 512)`: the gradient is standard normal noise times $10^{-3}$
+# or $0.1$; one step each, and the weight's $r$.
+
+# %%
+torch.manual_seed(0)
+layer = nn.Linear(784, 512).double()  # 默认初始化 / the default initialization
+W = layer.weight.detach()
+z = torch.randn_like(W)
+
+
+def first_step_ratio(optimizer_class, lr, grad):
+    """一步之后权重的 ‖Δθ‖/‖θ‖ / the weight's ‖Δθ‖/‖θ‖ after one step."""
+    p = W.clone().requires_grad_(True)
+    p.grad = grad.clone()
+    optimizer_class([p], lr=lr).step()
+    return ((p.detach() - W).norm() / W.norm()).item()
+
+
+FIRST_STEP = {"Adam η=0.001": (torch.optim.Adam, 1e-3), "Adam η=0.1": (torch.optim.Adam, 0.1),
+              "SGD η=0.1": (torch.optim.SGD, 0.1)}
+scales = (1e-3, 0.1)
+r = {(name, s): first_step_ratio(cls, lr, s * z) for name, (cls, lr) in FIRST_STEP.items()
+     for s in scales}
+print(fc.pad("第 1 步的 r / r at step 1", 26) + "".join(f"{name:>16}" for name in FIRST_STEP))
+for s in scales:
+    values = "".join(f"{r[name, s]:>16.4g}" for name in FIRST_STEP)
+    print(fc.pad(f"梯度 / gradient ~ {s}", 26) + values)
+
+n, fan_in = W.numel(), layer.in_features
+for name, (_, lr) in list(FIRST_STEP.items())[:2]:
+    formula, estimate = lr * n ** 0.5 / W.norm().item(), lr * (3 * fan_in) ** 0.5
+    assert all(abs(r[name, s] - formula) < 1e-3 * formula for s in scales)  # 与梯度大小无关
+    assert abs(formula - estimate) < 0.02 * estimate                       # 默认初始化的估算
+assert abs(r["SGD η=0.1", 0.1] - 100 * r["SGD η=0.1", 1e-3]) < 1e-9       # SGD：正比于梯度
+print("比值 ✓ Adam 第一步的 r = η√n/‖θ‖，与梯度大小无关，约为 η√(3·784) = 48.5η；SGD 的 r 正比于梯度")
+print("ratio ✓ Adam's step-1 r = η√n/‖θ‖, whatever the gradient's size, about η√(3·784) = 48.5η;")
+print("        SGD's r is proportional to the gradient")
+
+# %% [markdown] tags=["zh"]
+# ### 9.3 在课程模型上：把 SGD 的学习率给了 Adam
+#
+# 用第 1.3 节那 100 个真实批次中的前 30 个，训练三个新的 `float64` 课程模型，各 30 步：SGD $\eta = 0.1$（第 07 课常用的学习率）、Adam $\eta = 10^{-3}$，以及 Adam $\eta = 0.1$（把 SGD 的学习率原样搬过来）。每一步记下每个参数张量的 $r_l$ 和这一批的损失，最后看每个张量的范数变成了原来的多少倍。训练出来的数字在不同的机器上可能略有不同，所以这个单元格不比较输出；下一个单元格用带余量的比较检查结论。
+
+# %% [markdown] tags=["en"]
+# ### 9.3 On the course model: Adam given SGD's learning rate
+#
+# With the first 30 of section 1.3's 100 real batches, three fresh `float64` course models train for 30 steps each:
+# SGD with $\eta = 0.1$ (lesson 07's usual learning rate), Adam with $\eta = 10^{-3}$, and Adam with $\eta = 0.1$
+# (SGD's learning rate carried over as it is). At every step we record each parameter tensor's $r_l$ and the batch's
+# loss, and at the end how many times its initial norm each tensor has. Trained numbers may differ slightly from
+# machine to machine, so this cell's output is not compared; the next cell checks the conclusions as comparisons with
+# a margin.
+
+# %% tags=["nbval-ignore-output", "grading-skip"]
+def ratio_trace(make_optimizer, steps=30):
+    """每一步每个参数张量的 r、每一步的损失、最后的 ‖θ‖ 除以最初的 ‖θ‖ / r of every parameter
+    tensor at every step, the loss of every step, and each tensor's final ‖θ‖ over its first."""
+    fc.set_seed(0)
+    model = fc.NeuralNetwork().double().to(device)
+    optimizer = make_optimizer(model.parameters())
+    first = [p.detach().norm().item() for p in model.parameters()]
+    ratios, losses = [], []
+    for t in range(steps):
+        Xb, yb = X_steps[t * batch:(t + 1) * batch], y_steps[t * batch:(t + 1) * batch]
+        loss = loss_fn(model(Xb), yb)
+        loss.backward()
+        before = [p.detach().clone() for p in model.parameters()]
+        optimizer.step()
+        optimizer.zero_grad()
+        ratios.append([((p.detach() - b).norm() / b.norm()).item()
+                       for p, b in zip(model.parameters(), before)])
+        losses.append(loss.item())
+    growth = [p.detach().norm().item() / f for p, f in zip(model.parameters(), first)]
+    return torch.tensor(ratios, dtype=torch.float64), losses, growth
+
+
+RATIO_RUNS = {
+    "SGD η=0.1": lambda ps: torch.optim.SGD(ps, lr=0.1),
+    "Adam η=0.001": lambda ps: torch.optim.Adam(ps, lr=1e-3),
+    "Adam η=0.1": lambda ps: torch.optim.Adam(ps, lr=0.1),
+}
+traces = {name: ratio_trace(make) for name, make in RATIO_RUNS.items()}
+
+# W1、b1：第一层的权重和偏置，以此类推 / W1, b1: the first layer's weight and bias, and so on
+print(" " * 41 + "".join(f"{k:>9}" for k in ("W1", "b1", "W2", "b2", "W3", "b3")))
+for name, (ratios, losses, growth) in traces.items():
+    rows = (("第 1 步的 r / r at step 1", ratios[0]), ("第 30 步的 r / r at step 30", ratios[-1]),
+            ("‖θ‖ 变成了几倍 / ‖θ‖ times", growth))
+    for i, (what, values) in enumerate(rows):
+        row = "".join(f"{v:>9.3g}" for v in values)
+        print(f"{name if i == 0 else '':<13}{fc.pad(what, 28)}{row}")
+print()
+print(fc.pad("损失 / loss", 13) + fc.pad("前 5 步最大 / max of steps 1-5", 32, ">")
+      + fc.pad("后 10 步平均 / mean of the last 10", 36, ">"))
+for name, (ratios, losses, growth) in traces.items():
+    print(f"{name:<13}{max(losses[:5]):>32.3g}{sum(losses[-10:]) / 10:>36.3g}")
+
+# %% tags=["grading-skip"]
+(sgd_r, sgd_loss, _), (adam_r, adam_loss, adam_growth), (big_r, big_loss, big_growth) = (
+    traces[name] for name in RATIO_RUNS)
+torch.testing.assert_close(big_r[0], 100 * adam_r[0])  # 第一步的 r 正比于 η / step 1: r ∝ η
+assert ((2 < big_r[0]) & (big_r[0] < 6)).all() and ((0.02 < adam_r[0]) & (adam_r[0] < 0.06)).all()
+assert all(((1e-3 < r) & (r < 0.3)).all() for r in (sgd_r, adam_r))  # 两次正常的训练 / sound runs
+assert min(big_growth) > 5 and max(adam_growth) < 1.5
+assert max(big_loss[:5]) > 100 and sum(big_loss[-10:]) > 1.5 * sum(adam_loss[-10:])
+assert (big_r[-1] < 0.2).all()  # 参数大了许多倍以后，比值看起来又正常了 / looks normal again later
+print("比值 ✓ Adam η=0.1：第一步 r 在 2 到 6 之间（η=0.001 的 100 倍），‖θ‖ 涨到 5 倍以上，")
+print("       损失冲过 100，后 10 步的损失仍是 η=0.001 的 1.5 倍以上；第 30 步的 r 却已小于 0.2")
+print("ratio ✓ Adam η=0.1: step-1 r between 2 and 6 (100 times η=0.001's), ‖θ‖ grows over 5 times,")
+print("        the loss passes 100 and its last 10 steps stay over 1.5 times η=0.001's;")
+print("        yet at step 30 r < 0.2")
+print("比值 ✓ SGD η=0.1 和 Adam η=0.001：每一步每个张量 10⁻³ < r < 0.3")
+print("ratio ✓ SGD η=0.1 and Adam η=0.001: 10⁻³ < r < 0.3 for every tensor at every step")
+
+# %% [markdown] tags=["zh"]
+# Adam $\eta = 0.1$ 第一步的比值在 2.9 到 4.7 之间，正好是 $\eta = 10^{-3}$ 时的 100 倍，与第 9.2 节的估算 $\eta\sqrt{3\,\text{in}}$（3.9 到 4.9）相近；略小一些，是因为有的坐标梯度恰好为 0（几乎总是 0 的边缘像素、没有激活的 ReLU 单元），这些坐标不动。接下来前几批的损失冲过 100，30 步里每个张量的范数都涨到 5 倍以上，最后 10 步的损失仍远高于 $\eta = 10^{-3}$。再看第 30 步的比值：它已经回到了“正常”的范围，因为参数已经大了许多倍，同样约为 $\eta$ 的步子相对就小了。所以这个比值要在**最初几步**看，或者同时看 $\lVert \theta \rVert$ 怎样变。另外，SGD 的比值在各个张量之间相差很大，因为它跟着每个张量自己的梯度走；Adam 的比值各层相近，因为每个坐标都走约 $\eta$。
+#
+# 实际训练中，可以每隔几百步记一次每层的 $r_l$（一步之前 `clone` 一份参数，一步之后与它比较），和损失曲线一起看。
+
+# %% [markdown] tags=["en"]
+# Adam at $\eta = 0.1$ starts with ratios between 2.9 and 4.7, exactly 100 times those at $\eta = 10^{-3}$, and close
+# to section 9.2's estimate $\eta\sqrt{3\,\text{in}}$ (3.9 to 4.9); a little lower, because some coordinates have a
+# gradient of exactly 0 (border pixels that are nearly always 0, ReLU units that did not fire), and those do not move.
+# Then the loss of the first batches passes 100, every tensor's norm grows more than 5 times in 30 steps, and the loss
+# of the last 10 steps stays far above that of $\eta = 10^{-3}$. Now look at the ratios at step 30: they are back in
+# the "normal" range, because the parameters have grown many times, so steps of about $\eta$ are small relative to
+# them. So read this ratio in the **first few steps**, or watch how $\lVert \theta \rVert$ changes as well. Note also
+# that SGD's ratios differ widely between tensors, because SGD follows each tensor's own gradient, while Adam's are
+# similar across layers, because every coordinate moves by about $\eta$.
+#
+# In a real training run, record each layer's $r_l$ every few hundred steps (`clone` the parameters before a step and
+# compare after it) and read it next to the loss curve.
+
+# %% [markdown] tags=["zh"]
+# ## 10. 在 Fashion-MNIST 上
 #
 # 第 07 课和本课的全部七个优化器，在同样的预算下比较：课程模型、交叉熵、批次大小 64、3 轮、同一个种子。每个优化器用一个常见的学习率（SGD 0.1；带动量的 0.01；Adagrad 0.01；RMSprop、Adam、AdamW 0.001），没有为这个实验专门调过。
 #
 # 和第 07 课一样，比较和挑选都在验证集上做：固定留出的 10,000 张训练图片（`val_size=10_000`），模型只在其余 50,000 张上训练。测试集只在最后对挑中的那一个优化器看一次，这样它的测试准确率才没有被挑选过程“用过”。训练的输出和耗时因机器而异，所以这个单元格不比较输出；下一个单元格用带余量的比较检查结论。
 
 # %% [markdown] tags=["en"]
-# ## 9. On Fashion-MNIST
+# ## 10. On Fashion-MNIST
 #
 # All seven optimizers of lesson 07 and of this lesson, with the same budget: the course model, cross-entropy, batches
 # of 64, 3 epochs, the same seed. Each optimizer uses a common learning rate (SGD 0.1; with momentum 0.01; Adagrad
@@ -955,6 +1155,13 @@ for name, make_optimizer in RUNS.items():
 
 fig = fc.plot_histories(histories, title=fc.label("七个优化器，3 轮", "seven optimizers, 3 epochs"),
                         size=(11, 4))
+for ax in fig.axes:  # SGD 家族画虚线；AdamW 用空心方块，免得被 Adam 盖住 / dashed SGD family; hollow AdamW
+    for line in ax.get_lines():
+        if line.get_label().startswith("SGD"):
+            line.set_linestyle("--")
+        elif line.get_label() == "AdamW":
+            line.set(marker="s", markerfacecolor="none", markersize=8, linestyle=":")
+fig.axes[-1].legend(fontsize=8)
 plt.show()
 
 print(f"{'':<20}{fc.pad('训练损失 / train loss', 32, '>')}")
@@ -1006,113 +1213,182 @@ assert abs(test_acc - val_acc[chosen]) < 0.02, (chosen, test_acc, val_acc)
 print("测试集 ✓ 挑中的优化器在测试集上与验证集相差不到 2 个百分点 / test ✓ within 2 points of its val acc")
 
 # %% [markdown] tags=["zh"]
-# 在这个预算下，七个优化器 3 轮后的验证准确率只差几个百分点（检查要求差距小于 4 个百分点）：课程模型不深，Fashion-MNIST 也不难，常见的学习率都能用。自适应方法第 1 轮后的训练损失明显更低；3 轮后差距缩小了，但自适应方法的训练损失仍然更低（检查要求低 0.02 以上）。排名取决于学习率和种子，换一组学习率或多跑几轮，顺序就可能改变；挑中的优化器只是这一次运行里验证准确率最高的，要下结论，需要对每个优化器分别调学习率、跑多个种子。它的测试准确率只看了一次，与验证准确率相差不到 2 个百分点。耗时：对这么小的模型，在 CPU 上，自适应方法每一步额外的逐元素运算（更新 $m$、$v$，对 67 万个参数开方、相除）占的比例并不小，所以它们每轮可能明显比普通 SGD 慢，表里的时间说明了你这台机器上的情况；在 GPU 上或对更大的模型，这部分开销的比例会小得多。
+# 在这个预算和这一次验证集的划分上，七个优化器 3 轮后的验证准确率只差几个百分点（检查要求差距小于 4 个百分点）：课程模型不深，Fashion-MNIST 也不难，常见的学习率都能用。“相差不到 4 个百分点”只是这一次划分上的结果：换一种划分（留出另外 10,000 张图片做验证），差距可能更大。自适应方法第 1 轮后的训练损失明显更低；3 轮后差距缩小了，但自适应方法的训练损失仍然更低（检查要求低 0.02 以上）。排名取决于学习率、种子和验证集的划分，换一组学习率或多跑几轮，顺序就可能改变；挑中的优化器只是这一次运行里验证准确率最高的，要下结论，需要对每个优化器分别调学习率、跑多个种子。它的测试准确率只看了一次，与验证准确率相差不到 2 个百分点。耗时：对这么小的模型，在 CPU 上，自适应方法每一步额外的逐元素运算（更新 $m$、$v$，对 67 万个参数开方、相除）占的比例并不小，所以它们每轮可能明显比普通 SGD 慢，表里的时间说明了你这台机器上的情况；在 GPU 上或对更大的模型，这部分开销的比例会小得多。
 
 # %% [markdown] tags=["en"]
-# With this budget the validation accuracies of the seven optimizers after 3 epochs differ by only a few percentage
-# points (the check asks for a gap under 4 points): the course model is shallow, Fashion-MNIST is not hard, and the
-# usual learning rates all work. After the first epoch the adaptive methods have a clearly lower training loss; after 3
-# epochs the gap has narrowed, but their training loss is still lower (the check asks for more than 0.02). The ranking
-# depends on the learning rates and the seed; other learning rates or more epochs may change the order. The chosen
-# optimizer is only the one with the best validation accuracy in this run; a real conclusion needs a tuned learning
-# rate per optimizer and several seeds. Its test accuracy, looked at once, is within 2 points of its validation
-# accuracy. Time: for a model this small, on a CPU, the extra element-wise work of the adaptive methods at each step
-# (updating $m$ and $v$, square roots and divisions over 670 thousand parameters) is not a small share, so they can be
-# noticeably slower per epoch than plain SGD; the table shows how it is on your machine. On a GPU, or for a larger
-# model, that share is much smaller.
+# With this budget and this split of the validation set, the validation accuracies of the seven optimizers after 3
+# epochs differ by only a few percentage points (the check asks for a gap under 4 points): the course model is shallow,
+# Fashion-MNIST is not hard, and the usual learning rates all work. "Within 4 points" is a result of this one split:
+# with another split (another 10,000 images held out for validation) the gap may be larger. After the first epoch the
+# adaptive methods have a clearly lower training loss; after 3 epochs the gap has narrowed, but their training loss is
+# still lower (the check asks for more than 0.02). The ranking depends on the learning rates, the seed and the split of
+# the validation set; other learning rates or more epochs may change the order. The chosen optimizer is only the one
+# with the best validation accuracy in this run; a real conclusion needs a tuned learning rate per optimizer and several
+# seeds. Its test accuracy, looked at once, is within 2 points of its validation accuracy. Time: for a model this small,
+# on a CPU, the extra element-wise work of the adaptive methods at each step (updating $m$ and $v$, square roots and
+# divisions over 670 thousand parameters) is not a small share, so they can be noticeably slower per epoch than plain
+# SGD; the table shows how it is on your machine. On a GPU, or for a larger model, that share is much smaller.
 
 # %% [markdown] tags=["zh"]
-# ## 10. 练习
+# ## 11. 练习
 #
-# 每个练习写一个函数：从参数 `p0` 出发，第 $t$ 步用梯度 `grads[t]`，走 `len(grads)` 步，返回最后的参数。检查单元格把它和 `torch.optim` 比较，出错时指出可能的错误（偏差修正缺失、衰减作用在了错误的项上、$\epsilon$ 的位置……）。不要原地修改传进来的张量。
+# 三道练习各是一种：先预测再运行、找错误、把本课的想法用到新的地方。
 #
-# ### 练习 1：RMSprop
+# ### 练习 1：先预测，再运行（梯度变号时 Adam 的第二步）
 #
-# 写出 `rmsprop(p0, grads, lr, alpha, eps)`，与 `torch.optim.RMSprop(lr=lr, alpha=alpha, eps=eps)` 一致（第 3.1 节，不带 `momentum` 和 `centered`）。
+# 一个参数从 $\theta_0 = 0$ 出发，用 `torch.optim.Adam(lr=0.1)`（其他超参数取默认值）走两步：第一步的梯度是 $+1$，第二步的梯度是 $-1$。对 SGD，这两步正好抵消，参数回到 0。Adam 会停在哪里？
+#
+# **先别运行下一个单元格。** 用第 4.1 节的公式在纸上算，把你预测的 $\theta_2$（两步之后的参数）写成 `predict_flip` 的返回值，保留 3 到 4 位有效数字就够了。然后运行下一个单元格，对照真实的值，再运行检查。
 
 # %% [markdown] tags=["en"]
-# ## 10. Exercises
+# ## 11. Exercises
 #
-# Each exercise is a function: start from the parameter `p0`, use the gradient `grads[t]` at step $t$, take
-# `len(grads)` steps and return the final parameter. The check cell compares it with `torch.optim` and, when it is
-# wrong, names the likely mistake (missing bias correction, decay applied to the wrong term, the place of $\epsilon$
-# ...). Do not change the tensors passed in.
+# Three exercises of three kinds: predict then run, find the bugs, and carry the lesson's idea somewhere new.
 #
-# ### Exercise 1: RMSprop
+# ### Exercise 1: predict, then run (Adam's second step when the gradient flips sign)
 #
-# Write `rmsprop(p0, grads, lr, alpha, eps)` to match `torch.optim.RMSprop(lr=lr, alpha=alpha, eps=eps)` (section 3.1, without `momentum` or `centered`).
+# A parameter starts at $\theta_0 = 0$, and `torch.optim.Adam(lr=0.1)` (the other hyperparameters at their defaults)
+# takes two steps: the gradient is $+1$ at the first step and $-1$ at the second. For SGD the two steps cancel and the
+# parameter is back at 0. Where does Adam stop?
+#
+# **Do not run the next cell yet.** Work it out on paper with the formulas of section 4.1 and write your prediction of
+# $\theta_2$ (the parameter after both steps) as the return value of `predict_flip`; 3 or 4 significant digits are
+# enough. Then run the next cell, compare with the real value, and run the check.
 
-# %% nbgrader={"grade": false, "grade_id": "l08_ex1_rmsprop", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def rmsprop(p0, grads, lr, alpha, eps):
+# %% nbgrader={"grade": false, "grade_id": "l08_ex1_flip", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-predict"]
+def predict_flip():
+    """两步之后的 θ₂（梯度 +1，然后 −1；Adam，lr=0.1）/ θ₂ after two steps (gradients +1, −1)"""
     ### BEGIN SOLUTION
-    p, v = p0.clone(), torch.zeros_like(p0)
-    for g in grads:
-        v = alpha * v + (1 - alpha) * g * g
-        p = p - lr * g / (v.sqrt() + eps)
-    return p
+    # m₂ = 0.9·0.1 − 0.1 = −0.01，m̂₂ = −0.01/0.19；v̂₂ = 1：θ₂ = −0.1 + 0.1·0.01/0.19
+    return -0.0947
     ### END SOLUTION
 
+# %%
+p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+opt = torch.optim.Adam([p], lr=0.1)
+for step, g in enumerate((1.0, -1.0), start=1):
+    p.grad = torch.full_like(p, g)
+    opt.step()
+    m, v = opt.state[p]["exp_avg"].item(), opt.state[p]["exp_avg_sq"].item()
+    print(f"t = {step}: g = {g:+.0f}   m = {m:+.4f}   v = {v:.6f}   θ = {p.item():+.4f}")
 
-# %% nbgrader={"grade": true, "grade_id": "l08_ex1_rmsprop_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex1_rmsprop(rmsprop)
+# %% nbgrader={"grade": true, "grade_id": "l08_ex1_flip_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_flip(predict_flip)
 
 # %% [markdown] tags=["zh"]
-# ### 练习 2：Adam 与偏差修正
+# 第二步只往回走了一小段：$m$ 还记着第一个梯度，两个符号相反的梯度在 $m$ 里几乎抵消，而 $v$ 不管符号，只记大小。所以一个梯度来回变号的坐标，在 Adam 下每步都走得比 $\eta$ 小得多。
 #
-# 写出 `adam(p0, grads, lr, betas, eps)`，与 `torch.optim.Adam(lr=lr, betas=betas, eps=eps)` 一致（第 4.1 节，不带 `weight_decay`）。记住步数 $t$ 从 1 开始。
+# ### 练习 2：AdamW 的一步里有三处错误（调试）
+#
+# 下面的 `adamw_step_buggy(p, g, state, lr, betas, eps, weight_decay)` 想做 `torch.optim.AdamW` 的一步：参数 `p` 的梯度是 `g`，返回新的参数；步数和两个平均放在字典 `state` 里（由 `adamw_state(p)` 创建），每调用一次就更新一次。它和第 4.3 节的类写法不同：没有 `.grad`，没有 `self`，状态由调用它的人保管，照着论文的伪代码实现优化器时常这样写。函数里有三处错误，都是实现 Adam 或 AdamW 时真会犯的。再下一个单元格让它和 `torch.optim.AdamW` 各走两步。
+#
+# 读代码、看输出，对照第 4.1 节和第 5.1 节的公式，找出三处错误，在 `adamw_step` 里写出改好的函数（参数不变；仍然返回新的参数，并更新 `state`）。输出里的 nan 只暴露了其中一处；另外两处在默认的超参数下影响很小，要逐行对照公式才找得到。检查会让你的函数走五步，与 `torch.optim.AdamW` 比较参数和 `state` 里的 $m$、$v$，并指出还剩哪一处错误（检查时不能用 `torch.optim.Adam` 或 `AdamW`）。
 
 # %% [markdown] tags=["en"]
-# ### Exercise 2: Adam and bias correction
+# The second step goes back only a little: $m$ still remembers the first gradient, and two gradients of opposite sign
+# nearly cancel in $m$, while $v$ ignores the sign and keeps only the size. So a coordinate whose gradient keeps
+# flipping sign takes steps much smaller than $\eta$ under Adam.
 #
-# Write `adam(p0, grads, lr, betas, eps)` to match `torch.optim.Adam(lr=lr, betas=betas, eps=eps)` (section 4.1,
-# without `weight_decay`). Remember that the step count $t$ starts at 1.
+# ### Exercise 2: three bugs in one AdamW step (debug)
+#
+# The function `adamw_step_buggy(p, g, state, lr, betas, eps, weight_decay)` below means to take one step of
+# `torch.optim.AdamW`: the parameter `p` has the gradient `g`, and the function returns the new parameter; the step
+# count and the two averages live in the dict `state` (made by `adamw_state(p)`) and are updated at every call. It is
+# written differently from the class of section 4.3: no `.grad`, no `self`, and the caller keeps the state, the way an
+# optimizer is often written from a paper's pseudo-code. The function has three bugs, all of them mistakes people
+# really make when they implement Adam or AdamW. The cell after it takes two steps with it and with
+# `torch.optim.AdamW`.
+#
+# Read the code and the output, compare with the formulas of sections 4.1 and 5.1, find the three bugs, and write the
+# fixed function in `adamw_step` (same arguments; it still returns the new parameter and updates `state`). The nan in
+# the output shows only one of them; the other two change little at the default hyperparameters, and you find them by
+# checking the code line by line against the formulas. The check takes five steps with your function, compares the
+# parameter and the $m$ and $v$ in `state` with `torch.optim.AdamW`, and names the bug still there (`torch.optim.Adam`
+# and `AdamW` are off while it checks).
 
-# %% nbgrader={"grade": false, "grade_id": "l08_ex2_adam", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def adam(p0, grads, lr, betas, eps):
+# %%
+def adamw_state(p):
+    """AdamW 的状态：步数和两个平均，都从 0 开始 / AdamW's state: a step count and two averages, from 0"""
+    return {"step": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)}
+
+
+def adamw_step_buggy(p, g, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    """AdamW 的一步：返回新的参数，并更新 state（有三处错误）
+    / one AdamW step: returns the new parameter and updates state (three bugs)"""
+    beta1, beta2 = betas
+    g = g + weight_decay * p
+    state["m"] = beta1 * state["m"] + (1 - beta1) * g
+    state["v"] = beta2 * state["v"] + (1 - beta2) * g * g
+    m_hat = state["m"] / (1 - beta1 ** state["step"])
+    v_hat = state["v"] / (1 - beta2 ** state["step"])
+    state["step"] += 1
+    return p - lr * m_hat / (v_hat + eps).sqrt()
+
+# %%
+p0 = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+grads = [torch.tensor([0.3, -0.1, 2.0], dtype=torch.float64),
+         torch.tensor([0.2, 0.1, -1.0], dtype=torch.float64)]
+p, state = p0.clone(), adamw_state(p0)
+p_torch = p0.clone().requires_grad_(True)
+opt = torch.optim.AdamW([p_torch], lr=0.1)
+for step, g in enumerate(grads, start=1):
+    p = adamw_step_buggy(p, g, state, lr=0.1)
+    p_torch.grad = g.clone()
+    opt.step()
+    print(f"第 {step} 步 / step {step}:  adamw_step_buggy {[round(x, 4) for x in p.tolist()]}   "
+          f"torch.optim.AdamW {[round(x, 4) for x in p_torch.tolist()]}")
+
+# %% nbgrader={"grade": false, "grade_id": "l08_ex2_adamw_step", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-debug"]
+def adamw_step(p, g, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    """AdamW 的一步：返回新的参数，并更新 state / one AdamW step: returns the new parameter and
+    updates state"""
     ### BEGIN SOLUTION
     beta1, beta2 = betas
-    p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
-    for t, g in enumerate(grads, start=1):
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g * g
-        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
-        p = p - lr * m_hat / (v_hat.sqrt() + eps)
-    return p
+    state["step"] += 1                         # 第一步 t = 1 / the first step has t = 1
+    t = state["step"]
+    p = p * (1 - lr * weight_decay)            # 解耦：衰减参数，不动梯度 / decoupled: decay p, not g
+    state["m"] = beta1 * state["m"] + (1 - beta1) * g
+    state["v"] = beta2 * state["v"] + (1 - beta2) * g * g
+    m_hat = state["m"] / (1 - beta1 ** t)
+    v_hat = state["v"] / (1 - beta2 ** t)
+    return p - lr * m_hat / (v_hat.sqrt() + eps)  # ε 在根号外 / ε outside the root
     ### END SOLUTION
 
-
-# %% nbgrader={"grade": true, "grade_id": "l08_ex2_adam_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex2_adam(adam)
+# %% nbgrader={"grade": true, "grade_id": "l08_ex2_adamw_step_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_adamw_step(adamw_step)
 
 # %% [markdown] tags=["zh"]
-# ### 练习 3：AdamW
+# ### 练习 3：按比值选 Adam 的学习率（迁移）
 #
-# 写出 `adamw(p0, grads, lr, betas, eps, weight_decay)`，与 `torch.optim.AdamW(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)` 一致（第 5.1 节）。想一想：衰减作用在哪一项上，在 Adam 的一步之前还是之后？
+# 第 9.2 节说，Adam 的第一步让每个坐标移动约 $\eta$，所以第一步的比值 $r_l \approx \eta\sqrt{n_l} / \lVert \theta_l \rVert$ 只取决于学习率和参数本身，与梯度无关。反过来用它，就能在训练之前为一个模型选出 Adam 的学习率。
+#
+# 写出 `adam_lr_for_ratio(model, target)`：返回最大的学习率 $\eta$，使 Adam 的第一步让模型的**每个**参数张量（每层的权重和偏置都算）的比值 $r_l$ 都不超过 `target`。假设梯度没有为 0 的坐标，$|g|$ 也远大于 $\epsilon$。不要改变 `model` 的参数：如果想实际走一步来量，就在 `copy.deepcopy(model)` 上量（先 `import copy`）。检查用两个小模型，其中有的参数不是默认初始化的，所以第 9.2 节的估算 $\eta\sqrt{3\,\text{in}}$ 在这里不准。
 
 # %% [markdown] tags=["en"]
-# ### Exercise 3: AdamW
+# ### Exercise 3: choose Adam's learning rate by the ratio (transfer)
 #
-# Write `adamw(p0, grads, lr, betas, eps, weight_decay)` to match
-# `torch.optim.AdamW(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)` (section 5.1). Think: which term does the
-# decay act on, and does it come before or after the Adam step?
+# Section 9.2 showed that Adam's first step moves every coordinate by about $\eta$, so the ratio of the first step,
+# $r_l \approx \eta\sqrt{n_l} / \lVert \theta_l \rVert$, depends only on the learning rate and on the parameters
+# themselves, not on the gradient. Turned around, it chooses Adam's learning rate for a model before any training.
+#
+# Write `adam_lr_for_ratio(model, target)`: return the largest learning rate $\eta$ at which Adam's first step keeps
+# the ratio $r_l$ of **every** parameter tensor of the model (the weights and the biases of every layer) at most
+# `target`. Assume that no coordinate of the gradient is 0 and that $|g|$ is much larger than $\epsilon$. Do not
+# change the parameters of `model`: if you would rather take a step and measure it, do it on `copy.deepcopy(model)`
+# (`import copy` first). The check uses two small models, some of whose parameters are not default-initialized, so
+# section 9.2's estimate $\eta\sqrt{3\,\text{in}}$ does not hold for them.
 
-# %% nbgrader={"grade": false, "grade_id": "l08_ex3_adamw", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def adamw(p0, grads, lr, betas, eps, weight_decay):
+# %% nbgrader={"grade": false, "grade_id": "l08_ex3_adam_lr", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
+def adam_lr_for_ratio(model, target):
+    """让 Adam 的第一步不把任何参数张量改变超过 target（‖Δθ‖/‖θ‖）的最大学习率
+    / the largest lr at which Adam's first step changes no parameter tensor by more than target"""
     ### BEGIN SOLUTION
-    beta1, beta2 = betas
-    p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
-    for t, g in enumerate(grads, start=1):
-        p = p * (1 - lr * weight_decay)
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g * g
-        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
-        p = p - lr * m_hat / (v_hat.sqrt() + eps)
-    return p
+    # 第一步每个坐标移动 η：r_l = η√n_l/‖θ_l‖ ≤ target / each coordinate moves η at step 1
+    return target * min(p.norm().item() / p.numel() ** 0.5 for p in model.parameters())
     ### END SOLUTION
 
-
-# %% nbgrader={"grade": true, "grade_id": "l08_ex3_adamw_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex3_adamw(adamw)
+# %% nbgrader={"grade": true, "grade_id": "l08_ex3_adam_lr_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex3_adam_lr(adam_lr_for_ratio)
 
 # %% [markdown] tags=["zh"]
 # ## 小结
@@ -1121,7 +1397,8 @@ check.ex3_adamw(adamw)
 # - Adam 的偏差修正把从 0 开始的 $m$、$v$ 除以 $1 - \beta^t$；缺了它，前几百步的步长会偏大数倍。RMSprop 没有偏差修正。
 # - `Adam(weight_decay=λ)` 把 $\lambda \theta$ 加进梯度（L2），会被自适应缩放；`AdamW` 直接做 $\theta \leftarrow \theta (1 - \eta\lambda)$。两者在课程模型上 100 步后确实不同。PyTorch 的衰减乘了学习率，所以它随 `lr` 和学习率调度一起变。
 # - 我们的四个从零实现在课程模型上 100 步后与 `torch.optim` 完全一致；故意写错的版本都不一致。
-# - 在 Fashion-MNIST 上，七个优化器 3 轮后的验证准确率相差不到 4 个百分点；在验证集上挑选，测试集只看一次。
+# - 更新量与参数之比 $r_l = \lVert \Delta\theta_l \rVert / \lVert \theta_l \rVert$ 是检查学习率的一个数。Adam 的第一步让每个坐标移动约 $\eta$，所以 $r_l \approx \eta\sqrt{n_l} / \lVert \theta_l \rVert$，默认初始化下约为 $\eta\sqrt{3\,\text{in}}$；把 SGD 的 $\eta = 0.1$ 给了 Adam，课程模型第一步的 $r$ 约为 3 到 5，参数随即涨到许多倍。要在最初几步看这个比值。
+# - 在 Fashion-MNIST 上，这一次划分里七个优化器 3 轮后的验证准确率相差不到 4 个百分点，换一种划分差距可能更大；在验证集上挑选，测试集只看一次。
 #
 # 下一课：学习率调度，让 $\eta$ 随训练变化。
 
@@ -1135,7 +1412,12 @@ check.ex3_adamw(adamw)
 #   PyTorch's decay is multiplied by the learning rate, so it changes with `lr` and with a learning-rate schedule.
 # - Our four from-scratch optimizers equal `torch.optim` after 100 steps on the course model; the deliberately wrong
 #   versions do not.
-# - On Fashion-MNIST the seven optimizers end 3 epochs within 4 points of validation accuracy; we choose on the
-#   validation set and look at the test set once.
+# - The update/weight ratio $r_l = \lVert \Delta\theta_l \rVert / \lVert \theta_l \rVert$ is one number that checks a
+#   learning rate. Adam's first step moves every coordinate by about $\eta$, so $r_l \approx \eta\sqrt{n_l} /
+#   \lVert \theta_l \rVert$, about $\eta\sqrt{3\,\text{in}}$ with the default initialization; give Adam SGD's
+#   $\eta = 0.1$ and the course model's first step has $r$ of about 3 to 5, after which the parameters grow many
+#   times over. Read the ratio in the first few steps.
+# - On Fashion-MNIST, on this split, the seven optimizers end 3 epochs within 4 points of validation accuracy; another
+#   split may give a larger gap. We choose on the validation set and look at the test set once.
 #
 # Next lesson: learning-rate schedules, which change $\eta$ during training.
