@@ -730,7 +730,7 @@ print("SWALR ✓ 与从零的公式逐步一致 / matches the formula at every s
 print("    (anneal_strategy=cos, linear; anneal_epochs=0, 1, 3, 5)")
 
 # %% [markdown] tags=["zh"]
-# `update_bn` 什么时候需要？BatchNorm（批归一化）层在训练时累积每层输入的滑动均值和方差（缓冲区，第 01 课），评估时使用它们。平均后的权重是一个新模型，从未真正跑过数据，它的 BatchNorm 统计量与权重对不上，所以要用 `update_bn(loader, averaged_model)` 在训练数据上重新过一遍，算出新的统计量。我们的多层感知机没有 BatchNorm，也没有任何缓冲区，所以不需要：`update_bn` 直接返回，模型的输出一位都不变。
+# `update_bn` 什么时候需要？BatchNorm（批归一化）层在训练时累积每层输入的均值和方差的滑动平均（缓冲区，第 01 课），评估时使用它们。平均后的权重是一个新模型，从未真正跑过数据，它的 BatchNorm 统计量与权重对不上，所以要用 `update_bn(loader, averaged_model)` 在训练数据上重新过一遍，算出新的统计量。我们的多层感知机没有 BatchNorm，也没有任何缓冲区，所以不需要：`update_bn` 直接返回，模型的输出一位都不变。
 
 # %% [markdown] tags=["en"]
 # When is `update_bn` needed? A BatchNorm (batch normalization) layer accumulates a running mean and variance of its

@@ -205,7 +205,7 @@ def test_student_copy_has_no_answers_and_checks_fail_with_not_implemented(tmp_pa
         for o in c.outputs
         if o.output_type == "error"
     }
-    assert errors == {4: "NotImplementedError"}
+    assert errors == {4: "NotImplementedError", 6: "NotImplementedError"}  # both check cells
 
 
 def test_student_copies_of_the_lessons_hold_no_answer_code(root, tmp_path):
