@@ -1052,7 +1052,7 @@ def predict_bug_at_6():
     return 7.0  # 每个预测都和全部 7 个目标比较：中位数 / each prediction meets all 7 targets: median
     ### END SOLUTION
 
-# %%
+# %% tags=["grading-skip"]
 x7 = torch.arange(7.0)  # 0, 1, ..., 6
 y7 = torch.tensor([2.0, 4.0, 5.0, 7.0, 8.0, 30.0, 12.0])  # x = 5 处是离群点 / an outlier at x = 5
 for fix_shapes in (False, True):
