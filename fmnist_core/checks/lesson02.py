@@ -3,6 +3,7 @@
 The anticipated mistakes of each exercise are data (``MISTAKES``): each wrong answer with its hint.
 """
 
+import contextlib
 from unittest import mock
 
 import torch
@@ -127,72 +128,41 @@ def _mse(model, X, y):
     return ((model(X) - y) ** 2).mean()
 
 
-def _buggy(model, X, y, lr):
-    """The notebook's buggy_train_step: clears before the update, rebinds, outside no_grad."""
-    loss = _mse(model, X, y)
-    loss.backward()
-    model.zero_grad()
-    for p in model.parameters():
-        p = p - lr * p.grad
-    return loss.item()
+def _step(*, clear="after", rebind=False, no_grad=True):
+    """A train_step: the right one, or one with the mistakes the keywords name. ``clear``: when
+    the gradients are cleared ("after" the update, "before" it with zero_grad(), "zero" before it
+    with grad.zero_(), or "never"); ``rebind``: ``p = p - lr * p.grad`` instead of ``p -= ...``;
+    ``no_grad``: whether the update runs inside torch.no_grad()."""
+
+    def train_step(model, X, y, lr):
+        loss = _mse(model, X, y)
+        loss.backward()
+        if clear == "before":
+            model.zero_grad()  # every p.grad is None now
+        elif clear == "zero":
+            for p in model.parameters():
+                p.grad.zero_()  # the update below subtracts zeros
+        with torch.no_grad() if no_grad else contextlib.nullcontext():
+            for p in model.parameters():
+                if rebind:
+                    p = p - lr * p.grad  # only the name p changes
+                else:
+                    p -= lr * p.grad
+        if clear == "after":
+            model.zero_grad()
+        return loss.item()
+
+    return train_step
 
 
-def _cleared_first(model, X, y, lr):
-    loss = _mse(model, X, y)
-    loss.backward()
-    model.zero_grad()  # every p.grad is None now
-    with torch.no_grad():
-        for p in model.parameters():
-            p -= lr * p.grad
-    return loss.item()
-
-
-def _zeroed_first(model, X, y, lr):
-    loss = _mse(model, X, y)
-    loss.backward()
-    for p in model.parameters():
-        p.grad.zero_()  # the update below subtracts zeros
-    with torch.no_grad():
-        for p in model.parameters():
-            p -= lr * p.grad
-    return loss.item()
-
-
-def _rebinds(model, X, y, lr):
-    loss = _mse(model, X, y)
-    loss.backward()
-    with torch.no_grad():
-        for p in model.parameters():
-            p = p - lr * p.grad  # only the name p changes
-    model.zero_grad()
-    return loss.item()
-
-
-def _rebinds_outside_no_grad(model, X, y, lr):
-    loss = _mse(model, X, y)
-    loss.backward()
-    for p in model.parameters():
-        p = p - lr * p.grad
-    model.zero_grad()
-    return loss.item()
-
-
-def _without_no_grad(model, X, y, lr):
-    loss = _mse(model, X, y)
-    loss.backward()
-    for p in model.parameters():
-        p -= lr * p.grad
-    model.zero_grad()
-    return loss.item()
-
-
-def _never_clears(model, X, y, lr):
-    loss = _mse(model, X, y)
-    loss.backward()
-    with torch.no_grad():
-        for p in model.parameters():
-            p -= lr * p.grad
-    return loss.item()
+# the notebook's buggy_train_step: clears before the update, rebinds, outside no_grad
+_buggy = _step(clear="before", rebind=True, no_grad=False)
+_cleared_first = _step(clear="before")
+_zeroed_first = _step(clear="zero")
+_rebinds = _step(rebind=True)
+_rebinds_outside_no_grad = _step(rebind=True, no_grad=False)
+_without_no_grad = _step(no_grad=False)
+_never_clears = _step(clear="never")
 
 
 def _detaches(model, X, y, lr):
