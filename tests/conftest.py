@@ -14,14 +14,22 @@ LOCK = ROOT / "requirements-lock.txt"  # the reference environment the stored ou
 LOCKED = ("torch", "torchvision")
 
 
-def locked_versions(lock=LOCK):
-    """``{"torch": "2.14.1", "torchvision": "0.29.1"}`` as pinned in the lock file."""
+def lock_pins(lock=LOCK):
+    """Every ``name==version`` line of the lock file: ``{normalized name: [(version, marker)]}``
+    (a package pinned per Python version has one entry per marker)."""
     pins = {}
     for line in Path(lock).read_text(encoding="utf-8").splitlines():
-        m = re.match(r"([A-Za-z0-9_.-]+)==([^\s;]+)", line)
-        if m and m.group(1).lower() in LOCKED:
-            pins[m.group(1).lower()] = m.group(2)
+        m = re.match(r"([A-Za-z0-9_.-]+)==([^\s;]+)(?:\s*;\s*(.*))?", line)
+        if m:
+            name = re.sub(r"[-_.]+", "-", m.group(1)).lower()
+            pins.setdefault(name, []).append((m.group(2), m.group(3)))
     return pins
+
+
+def locked_versions(lock=LOCK):
+    """``{"torch": "2.14.1", "torchvision": "0.29.1"}`` as pinned in the lock file."""
+    pins = lock_pins(lock)
+    return {name: pins[name][0][0] for name in LOCKED if name in pins}
 
 
 def off_lock(lock=LOCK):

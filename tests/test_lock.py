@@ -8,19 +8,16 @@ import importlib.metadata
 import re
 import tomllib
 
-from conftest import LOCK, ROOT, locked_versions, off_lock
+from conftest import LOCK, ROOT, lock_pins, locked_versions, off_lock
 from packaging.requirements import Requirement
 from packaging.version import Version
 
 
 def pins():
-    out = {}
-    for line in LOCK.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"([A-Za-z0-9_.-]+)==([^\s;]+)(?:\s*;\s*(.*))?", line)
-        if m:
-            name = re.sub(r"[-_.]+", "-", m.group(1)).lower()
-            out.setdefault(name, []).append((Version(m.group(2)), m.group(3)))
-    return out
+    return {
+        name: [(Version(v), marker) for v, marker in entries]
+        for name, entries in lock_pins().items()
+    }
 
 
 def direct_requirements():
