@@ -14,6 +14,8 @@
 #
 # 上一课：无（这是第一课） · 下一课：[01 模型](01_model.ipynb)
 #
+# 预计用时：约 65 分钟（阅读、运行和练习）。
+#
 # 学完这一课，你能够：
 #
 # - 用几个基本的张量操作（`shape`、`dtype`、`unsqueeze`、`view`、下标）查看数据；
@@ -27,6 +29,8 @@
 # # 00 Data: Dataset and DataLoader
 #
 # Previous: none (this is the first lesson) · Next: [01 The model](01_model.ipynb)
+#
+# Time: about 65 min (reading, running and the exercises).
 #
 # After this lesson you can:
 #

@@ -14,6 +14,8 @@
 #
 # 上一课：[00 数据](00_data.ipynb) · 下一课：[02 自动求导](02_autograd.ipynb)
 #
+# 预计用时：约 70 分钟（阅读、运行和练习）。
+#
 # 学完这一课，你能够：
 #
 # - 说出 `nn.Module` 的 `__init__` 注册了什么，以及为什么 `super().__init__()` 必须写在最前面；
@@ -27,6 +29,8 @@
 # # 01 The model: a multilayer perceptron with `nn.Module`
 #
 # Previous: [00 Data](00_data.ipynb) · Next: [02 Autograd](02_autograd.ipynb)
+#
+# Time: about 70 min (reading, running and the exercises).
 #
 # After this lesson you can:
 #

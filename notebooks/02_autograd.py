@@ -14,6 +14,8 @@
 #
 # 上一课：[01 模型](01_model.ipynb) · 下一课：[03 训练循环](03_training_loop.ipynb)
 #
+# 预计用时：约 65 分钟（阅读、运行和练习）。
+#
 # 训练就是沿梯度反方向一小步一小步地改参数。梯度从哪里来？这一课拆开 PyTorch 的自动求导（autograd）。学完这一课，你能够：
 #
 # - 说出 `requires_grad`、计算图（`grad_fn`、`next_functions`）和叶子张量各是什么，为什么非叶子张量的 `.grad` 是 `None`；
@@ -27,6 +29,8 @@
 # # 02 Autograd
 #
 # Previous: [01 The model](01_model.ipynb) · Next: [03 The training loop](03_training_loop.ipynb)
+#
+# Time: about 65 min (reading, running and the exercises).
 #
 # Training changes the parameters in small steps against the gradient. Where does the gradient come from? This lesson
 # takes PyTorch's automatic differentiation (autograd) apart. After this lesson you can:

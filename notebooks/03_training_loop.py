@@ -14,6 +14,8 @@
 #
 # 上一课：[02 自动求导](02_autograd.ipynb) · 下一课：[04 超参数与验证集](04_tuning.ipynb)
 #
+# 预计用时：约 70 分钟（阅读、运行和练习）。
+#
 # 学完这一课，你能够：
 #
 # - 逐行写出训练循环（前向、损失、`backward`、`step`、`zero_grad`），说出每一步对 `.grad` 和权重做了什么；
@@ -27,6 +29,8 @@
 # # 03 The training loop
 #
 # Previous: [02 Autograd](02_autograd.ipynb) · Next: [04 Hyperparameters and the validation set](04_tuning.ipynb)
+#
+# Time: about 70 min (reading, running and the exercises).
 #
 # After this lesson you can:
 #

@@ -14,6 +14,8 @@
 #
 # 上一课：[03 训练循环](03_training_loop.ipynb) · 下一课：[05 回归损失函数](05_losses_regression.ipynb)
 #
+# 预计用时：约 75 分钟（阅读、运行和练习）。
+#
 # 学完这一课，你能够：
 #
 # - 说出学习率、批次大小和轮数各自控制什么，算出一轮有多少次迭代；
@@ -27,6 +29,8 @@
 # # 04 Hyperparameters and the validation set
 #
 # Previous: [03 The training loop](03_training_loop.ipynb) · Next: [05 Regression losses](05_losses_regression.ipynb)
+#
+# Time: about 75 min (reading, running and the exercises).
 #
 # After this lesson you can:
 #

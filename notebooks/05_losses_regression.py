@@ -14,6 +14,8 @@
 #
 # 上一课：[04 超参数与验证集](04_tuning.ipynb) · 下一课：[06 分类损失函数](06_losses_classification.ipynb)
 #
+# 预计用时：约 85 分钟（阅读、运行和练习）。
+#
 # 损失函数（loss function）把“预测离目标有多远”变成一个数，训练就是让这个数变小。回归任务预测的是连续的数（温度、价格、坐标），最常用的损失函数有四个：`MSELoss`、`L1Loss`、`SmoothL1Loss` 和 `HuberLoss`。
 #
 # 学完这一课，你能够：
@@ -32,6 +34,8 @@
 # # 05 Regression losses
 #
 # Previous: [04 Hyperparameters and the validation set](04_tuning.ipynb) · Next: [06 Classification losses](06_losses_classification.ipynb)
+#
+# Time: about 85 min (reading, running and the exercises).
 #
 # A loss function turns "how far is the prediction from the target" into one number, and training makes that
 # number small. Regression predicts continuous numbers (a temperature, a price, a coordinate); four loss

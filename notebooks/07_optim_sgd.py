@@ -14,6 +14,8 @@
 #
 # 上一课：[06 分类损失函数](06_losses_classification.ipynb) · 下一课：[08 自适应优化器](08_optim_adaptive.ipynb)
 #
+# 预计用时：约 85 分钟，另加约 5 分钟的选读部分。标为“选读”的第 5.2、7.3、7.4 节第一次可以跳过，练习用不到它们。
+#
 # 原教程最后一步是 `torch.optim.SGD(model.parameters(), lr=learning_rate)`。这一课把这一行拆开：它到底怎样更新参数，`momentum`、`dampening`、`nesterov`、`weight_decay` 各改了公式的哪一处。
 #
 # 学完这一课，你能够：
@@ -29,6 +31,9 @@
 # # 07 SGD and its family
 #
 # Previous: [06 Classification losses](06_losses_classification.ipynb) · Next: [08 Adaptive optimizers](08_optim_adaptive.ipynb)
+#
+# Time: about 85 min, plus about 5 min for the optional sections 5.2, 7.3 and 7.4, which can be skipped on a
+# first reading; the exercises do not need them.
 #
 # The original tutorial ends with `torch.optim.SGD(model.parameters(), lr=learning_rate)`. This lesson takes that line
 # apart: how exactly it updates the parameters, and which part of the formula `momentum`, `dampening`, `nesterov` and
@@ -673,7 +678,7 @@ assert distances(steps_q, lr=0.079)[-1] < 0.01 < 1 < distances(steps_q, lr=0.081
 print(f"上限 ✓ η < 2/λ_max = {2 / lam_max} 才收敛 / ceiling ✓ it converges only for η < 2/λ_max")
 
 # %% [markdown] tags=["zh"]
-# ### 5.2 动量为什么快：把 $\kappa$ 换成 $\sqrt{\kappa}$
+# ### 5.2 动量为什么快：把 $\kappa$ 换成 $\sqrt{\kappa}$（选读）
 #
 # 学习率不变时，从 $b_t = \mu b_{t-1} + g_t$ 和 $\theta_{t+1} = \theta_t - \eta b_t$ 中消去 $b$（$\eta b_{t-1} = \theta_{t-1} - \theta_t$），动量在二次函数的每个方向上变成一个二阶的线性递推：
 #
@@ -682,7 +687,7 @@ print(f"上限 ✓ η < 2/λ_max = {2 / lam_max} 才收敛 / ceiling ✓ it conv
 # 写成矩阵，$(\theta_{t+1}, \theta_t)$ 等于矩阵 $\begin{pmatrix} 1 + \mu - \eta\lambda & -\mu \\ 1 & 0 \end{pmatrix}$ 乘以 $(\theta_t, \theta_{t-1})$，每步的收缩率就是这个矩阵的谱半径（spectral radius，特征值的最大模）。取 $\mu = \left(\frac{\sqrt{\kappa} - 1}{\sqrt{\kappa} + 1}\right)^2$ 和 $\eta = \frac{4}{(\sqrt{\lambda_{\max}} + \sqrt{\lambda_{\min}})^2}$，两个方向的收缩率都等于 $\frac{\sqrt{\kappa} - 1}{\sqrt{\kappa} + 1}$：和梯度下降的 $\frac{\kappa - 1}{\kappa + 1}$ 相比，$\kappa$ 换成了 $\sqrt{\kappa}$。下面先用特征值算出两者的收缩率，再用 `torch.optim.SGD` 实测，并列出误差缩小 $10^6$ 倍大约需要多少步。
 
 # %% [markdown] tags=["en"]
-# ### 5.2 Why momentum is fast: $\sqrt{\kappa}$ in place of $\kappa$
+# ### 5.2 Why momentum is fast: $\sqrt{\kappa}$ in place of $\kappa$ (optional)
 #
 # With a constant learning rate, eliminate $b$ from $b_t = \mu b_{t-1} + g_t$ and $\theta_{t+1} = \theta_t - \eta b_t$
 # (using $\eta b_{t-1} = \theta_{t-1} - \theta_t$): along each direction of the quadratic, momentum becomes a linear
@@ -979,12 +984,12 @@ for w in caught:
     print(f"warning: {w.message}")
 
 # %% [markdown] tags=["zh"]
-# ### 7.3 教科书动量：学习率不变时一致，改变时不一致
+# ### 7.3 教科书动量：学习率不变时一致，改变时不一致（选读）
 #
 # 把第 2.2 节的教科书写法也写成一个优化器。学习率不变时它和 `torch.optim.SGD(momentum=0.9)` 的 100 步结果相同；第 50 步后把学习率降为十分之一，它就不同了。
 
 # %% [markdown] tags=["en"]
-# ### 7.3 Textbook momentum: equal with a constant learning rate, different when it changes
+# ### 7.3 Textbook momentum: equal with a constant learning rate, different when it changes (optional)
 #
 # Write the textbook form of section 2.2 as an optimizer too. With a constant learning rate its 100 steps give the same
 # parameters as `torch.optim.SGD(momentum=0.9)`; divide the learning rate by ten after step 50 and they differ.
@@ -1021,12 +1026,12 @@ assert_differs(textbook_drop, torch_drop)
 print("教科书动量 ✗ 学习率改变后与 torch.optim.SGD 不同 / textbook momentum ✗ differs once the lr changes")
 
 # %% [markdown] tags=["zh"]
-# ### 7.4 二维路径也一致
+# ### 7.4 二维路径也一致（选读）
 #
 # 最后，用 `SGDFromScratch` 重走第 5 节的六条路径，和 `torch.optim.SGD` 的每一个点都相同。
 
 # %% [markdown] tags=["en"]
-# ### 7.4 The two-dimensional paths agree too
+# ### 7.4 The two-dimensional paths agree too (optional)
 #
 # Finally, `SGDFromScratch` retraces the six paths of section 5, and every point equals that of `torch.optim.SGD`.
 

@@ -14,6 +14,8 @@
 #
 # 上一课：[07 SGD 及其家族](07_optim_sgd.ipynb) · 下一课：[09 学习率调度](09_lr_schedulers.ipynb)
 #
+# 预计用时：约 90 分钟，另加约 15 分钟的选读部分。标为“选读”的第 6、7、10 节第一次可以跳过，练习用不到它们。
+#
 # SGD 给所有参数同一个学习率。自适应优化器（adaptive optimizer）根据每个参数自己梯度的历史大小，给它单独的步长。这一课按 PyTorch 的实现讲四个：Adagrad、RMSprop、Adam 和 AdamW，最后再指出几个没有细讲的同类方法。
 #
 # 学完这一课，你能够：
@@ -29,6 +31,9 @@
 # # 08 Adaptive optimizers
 #
 # Previous: [07 SGD and its family](07_optim_sgd.ipynb) · Next: [09 Learning-rate schedules](09_lr_schedulers.ipynb)
+#
+# Time: about 90 min, plus about 15 min for the optional sections 6, 7 and 10, which can be skipped on a
+# first reading; the exercises do not need them.
 #
 # SGD gives every parameter the same learning rate. An adaptive optimizer gives each parameter its own step size,
 # from the history of that parameter's own gradient. This lesson covers four of them as PyTorch implements them:
@@ -744,7 +749,7 @@ assert_differs(train_steps(lambda ps: AdamWDecayAfter(ps, weight_decay=0.1)),
 print("✗ AdamWDecayAfter 与 torch.optim.AdamW 不一致（应当如此）/ differs, as it should")
 
 # %% [markdown] tags=["zh"]
-# ## 6. 关于 `amsgrad`
+# ## 6. 关于 `amsgrad`（选读）
 #
 # Reddi 等人（2018）构造了一个 Adam 不收敛的例子：$\hat{v}_t$ 可能变小，让有效学习率 $\eta / \sqrt{\hat{v}_t}$ 突然变大。`amsgrad=True` 记住 $v_t$ 的历史最大值，分母只增不减。PyTorch 取的是**未修正**的 $v_t$ 的最大值，再做偏差修正：
 #
@@ -753,7 +758,7 @@ print("✗ AdamWDecayAfter 与 torch.optim.AdamW 不一致（应当如此）/ di
 # 实践中它很少带来明显的好处，默认关闭；Adam 和 AdamW 都支持。下面检查两者打开 `amsgrad` 时的 100 步。
 
 # %% [markdown] tags=["en"]
-# ## 6. A note on `amsgrad`
+# ## 6. A note on `amsgrad` (optional)
 #
 # Reddi et al. (2018) built an example where Adam does not converge: $\hat{v}_t$ can shrink and make the effective step
 # $\eta / \sqrt{\hat{v}_t}$ suddenly large. `amsgrad=True` remembers the largest $v_t$ so far, so the denominator never
@@ -773,12 +778,12 @@ assert_differs(ref_ams["amsgrad"], ref_adam["default"])
 print("amsgrad ≠ Adam 默认 / Adam default: 100 步内 max 确实起了作用 / the max did act within 100 steps")
 
 # %% [markdown] tags=["zh"]
-# ## 7. 直觉：二维曲面上的路径
+# ## 7. 直觉：二维曲面上的路径（选读）
 #
 # 同上一课的两个曲面、同样的起点和步数。每个优化器在两个曲面上用同一个学习率；虚线是上一课的 SGD + 动量（$\mu = 0.9$）作为参照。然后用我们的从零实现重走每条路径，与 `torch.optim` 逐点对照。
 
 # %% [markdown] tags=["en"]
-# ## 7. Intuition: paths on two-dimensional surfaces
+# ## 7. Intuition: paths on two-dimensional surfaces (optional)
 #
 # The two surfaces of the previous lesson, with the same starting points and numbers of steps. Each optimizer uses one
 # learning rate on both surfaces; the dashed line is last lesson's SGD + momentum ($\mu = 0.9$) for reference. Then our
@@ -1113,14 +1118,14 @@ print("ratio ✓ SGD η=0.1 and Adam η=0.001: 10⁻³ < r < 0.3 for every tenso
 # compare after it) and read it next to the loss curve.
 
 # %% [markdown] tags=["zh"]
-# ## 10. 在 Fashion-MNIST 上
+# ## 10. 在 Fashion-MNIST 上（选读）
 #
 # 第 07 课和本课的全部七个优化器，在同样的预算下比较：课程模型、交叉熵、批次大小 64、3 轮、同一个种子。每个优化器用一个常见的学习率（SGD 0.1；带动量的 0.01；Adagrad 0.01；RMSprop、Adam、AdamW 0.001），没有为这个实验专门调过。
 #
 # 和第 07 课一样，比较和挑选都在验证集上做：固定留出的 10,000 张训练图片（`val_size=10_000`），模型只在其余 50,000 张上训练。测试集只在最后对挑中的那一个优化器看一次，这样它的测试准确率才没有被挑选过程“用过”。训练的输出和耗时因机器而异，所以这个单元格不比较输出；下一个单元格用带余量的比较检查结论。
 
 # %% [markdown] tags=["en"]
-# ## 10. On Fashion-MNIST
+# ## 10. On Fashion-MNIST (optional)
 #
 # All seven optimizers of lesson 07 and of this lesson, with the same budget: the course model, cross-entropy, batches
 # of 64, 3 epochs, the same seed. Each optimizer uses a common learning rate (SGD 0.1; with momentum 0.01; Adagrad

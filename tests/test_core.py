@@ -290,19 +290,28 @@ KINDS = ("predict", "debug", "transfer", "implement")
 
 
 def test_readme_lists_each_lessons_exercise_kinds(root):
-    from fmnist_core.tooling.lessons import exercise_kinds, lesson_sources
+    from fmnist_core.tooling.lessons import exercise_kinds, lesson_sources, lesson_time, read_py
 
     readme = (root / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### 练习 / Exercises")[1].split("\n## ")[0]
+    section = readme.split("### 练习与用时 / Exercises and time")[1].split("\n## ")[0]
     rows = {
-        m[0]: [int(n) for n in m[1:]]
-        for m in re.findall(r"^\| (\d\d) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", section, re.M)
+        m[0]: ([int(m[1]), int(m[2] or 0)], [int(n) for n in m[3:]])
+        for m in re.findall(
+            r"^\| (\d\d) \| (\d+)(?: \+ (\d+))? \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|",
+            section,
+            re.M,
+        )
     }
     totals = [0] * len(KINDS)
     for src in lesson_sources(root):
         kinds = exercise_kinds(src)
         counts = [kinds.count(k) for k in KINDS]
-        assert rows.get(src.name[:2]) == counts, f"README's exercise row of {src.stem}: {counts}"
+        time = list(lesson_time(read_py(src).cells) or ())
+        assert rows.get(src.name[:2]) == (time, counts), (
+            f"README's row of {src.stem}: {time}, {counts}"
+        )
         totals = [a + b for a, b in zip(totals, counts)]
-    total_row = re.search(r"^\| 合计 / total \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", section, re.M)
+    total_row = re.search(
+        r"^\| 合计 / total \| \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", section, re.M
+    )
     assert total_row and [int(n) for n in total_row.groups()] == totals

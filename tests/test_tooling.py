@@ -30,10 +30,14 @@ GOOD = (
 # %% [markdown] tags=["zh"]
 # # 标题
 #
+# 预计用时：约 30 分钟。
+#
 # $$y = x^2$$
 
 # %% [markdown] tags=["en"]
 # # Title
+#
+# Time: about 30 min.
 #
 # $$y = x^2$$
 
@@ -87,14 +91,16 @@ def test_lint_passes_on_a_good_lesson(tmp_path):
 
 
 def test_lint_catches_a_missing_en_cell(tmp_path):
-    source = GOOD.replace('# %% [markdown] tags=["en"]\n# # Title\n#\n# $$y = x^2$$\n', "")
+    source = GOOD.replace(
+        '# %% [markdown] tags=["en"]\n# # Title\n#\n# Time: about 30 min.\n#\n# $$y = x^2$$\n', ""
+    )
     make_course(tmp_path, source)
     problems = lint.lint(tmp_path)
     assert any("not followed by its en cell" in p for p in problems), problems
 
 
 def test_lint_catches_different_formulas(tmp_path):
-    source = GOOD.replace("# # Title\n#\n# $$y = x^2$$", "# # Title\n#\n# $$y = x^3$$")
+    source = GOOD.replace("min.\n#\n# $$y = x^2$$", "min.\n#\n# $$y = x^3$$")
     make_course(tmp_path, source)
     problems = lint.lint(tmp_path)
     assert any("display formulas" in p for p in problems), problems
@@ -169,6 +175,22 @@ def test_lint_wants_two_exercises_each_tagged_with_its_kind(tmp_path, change, ex
     make_course(tmp_path, source)
     problems = lint.lint(tmp_path)
     assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ("# 预计用时：约 30 分钟。", "state the time"),  # no time line in zh
+        ("# Time: about 30 min.", "state the time"),  # none in en
+        ("# Time: about 30 min.", "differ"),  # the two disagree
+    ],
+)
+def test_lint_wants_the_same_time_line_in_both_languages(tmp_path, change, expected):
+    bad = "# Time: about 40 min, plus about 10 min optional." if expected == "differ" else "#"
+    make_course(tmp_path, GOOD.replace(change, bad))
+    problems = lint.lint(tmp_path)
+    assert any(expected in p for p in problems), problems
+    assert lessons.lesson_time(jupytext.reads(GOOD, "py:percent").cells, "en") == (30, 0)
 
 
 def test_lint_cli_exit_codes(tmp_path, monkeypatch, capsys):

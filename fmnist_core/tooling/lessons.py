@@ -135,6 +135,22 @@ def build(sources, timeout=900, force=False):
         print(f"  写入 / wrote {ipynb.name}", flush=True)
 
 
+TIME_PATTERNS = {  # the time line under a lesson's title, in each language
+    "zh": re.compile(r"预计用时：约 (\d+) 分钟(?:，另加约 (\d+) 分钟)?"),
+    "en": re.compile(r"Time: about (\d+) min(?:, plus about (\d+) min)?"),
+}
+
+
+def lesson_time(cells, lang="zh"):
+    """The minutes a lesson states under its title, ``(core, optional)`` (optional 0 if none),
+    from its first markdown cell in ``lang``; None if that cell has no time line."""
+    for cell in cells:
+        if cell.get("cell_type") == "markdown" and lang in tags(cell):
+            m = TIME_PATTERNS[lang].search(cell.get("source", ""))
+            return (int(m[1]), int(m[2] or 0)) if m else None
+    return None
+
+
 def exercise_kinds(py_path):
     """The kind of each exercise of a lesson, in order: the ``exercise-...`` tag of each solution
     cell without its prefix (``predict``, ``debug``, ``transfer``, ``implement``; ``""`` if

@@ -25,6 +25,7 @@ from .lessons import (
     SOLUTION_BEGIN,
     SOLUTION_END,
     lesson_sources,
+    lesson_time,
     provenance,
     read_ipynb,
     read_py,
@@ -168,6 +169,19 @@ def check_exercises(cells, name):
     return problems
 
 
+def check_time(cells, name):
+    """A time line under the title in both languages, with the same minutes (issue 17)."""
+    zh, en = lesson_time(cells, "zh"), lesson_time(cells, "en")
+    if zh is None or en is None:
+        return [
+            f"{name}: 标题下要写预计用时 / under the title, state the time: "
+            "“预计用时：约 N 分钟[，另加约 M 分钟…]” / “Time: about N min[, plus about M min …]”"
+        ]
+    if zh != en:
+        return [f"{name}: 中英文的预计用时不同 / the zh and en time lines differ: {zh} vs {en}"]
+    return []
+
+
 def _marker_problems(source):
     lines = source.splitlines()
     begins = [k for k, l in enumerate(lines) if l.strip() == SOLUTION_BEGIN]
@@ -297,6 +311,7 @@ def lint(root):
             check_pairs(cells, src.name)
             + check_nbgrader(cells, src.name)
             + check_exercises(cells, src.name)
+            + check_time(cells, src.name)
             + check_text(cells, src.name)
             + check_images(cells, src.name, root)
             + check_sync(src)
