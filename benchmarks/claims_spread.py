@@ -1,15 +1,18 @@
 """Do the lessons' asserted claims hold across seeds and thread counts? How much do they move?
 
 Runs each lesson top to bottom (as nbval does) with every seed shifted by an offset (the seeds of
-the runs: initial weights, batch order; the validation split stays the course's fixed one) and
-torch limited to a number of threads, and reports whether every cell ran (every assert held) and the
+the runs: initial weights, batch order), the validation split drawn with its seed shifted by
+another offset (``--splits``; 0 is the course's fixed split) and torch limited to a number of
+threads, and reports whether every cell ran (every assert held) and the
 final accuracy of every run the lesson keeps in a ``histories`` dict, so the spread of each
 compared number can be read off.
 
     python benchmarks/claims_spread.py --lessons 04 09 --seeds 0 1 2 --threads 1 2
+    python benchmarks/claims_spread.py --lessons 06 --splits 0 1 2 --seeds 0 1 2 --threads 1
 """
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -34,14 +37,14 @@ _torch.Generator = _Generator
 import random as _random
 _rseed = _random.seed
 _random.seed = lambda s=None: _rseed(None if s is None else s + {offset})
-# the validation split stays the course's fixed one: only the runs' seeds move
+# the validation split moves only with its own offset, not with the runs' seeds
 import sys as _sys
 import fmnist_core as _fc
 _split = _fc.split_indices
-def _fixed_split(*args, **kwargs):
+def _fixed_split(n=60_000, val_size=_fc.data.VAL_SIZE, seed=_fc.data.SPLIT_SEED):
     _torch.Generator = _Generator.__base__
     try:
-        return _split(*args, **kwargs)
+        return _split(n, val_size, seed + {split})
     finally:
         _torch.Generator = _Generator
 for _m in list(_sys.modules.values()):
@@ -62,11 +65,13 @@ print("REPORT" + _json.dumps(_out))
 """
 
 
-def run(src, offset, threads):
+def run(src, offset, threads, split=0):
     import nbformat
 
     nb = read_py(src)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(PATCH.format(offset=offset, threads=threads)))
+    nb.cells.insert(
+        0, nbformat.v4.new_code_cell(PATCH.format(offset=offset, threads=threads, split=split))
+    )
     nb.cells.append(nbformat.v4.new_code_cell(REPORT))
     start = time.perf_counter()
     try:
@@ -88,6 +93,7 @@ def main(argv=None):
     parser.add_argument("--lessons", nargs="*")
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--threads", nargs="*", type=int, default=[1, 2])
+    parser.add_argument("--splits", nargs="*", type=int, default=[0], help="split seed offsets")
     args = parser.parse_args(argv)
     sources = [
         s
@@ -97,19 +103,18 @@ def main(argv=None):
     failures = 0
     for src in sources:
         values = {}
-        for threads in args.threads:
-            for offset in args.seeds:
-                ok, why, report, secs = run(src, offset, threads)
-                failures += not ok
-                print(
-                    f"{src.stem:26} seed+{offset} threads={threads}: "
-                    f"{'all asserts hold' if ok else 'FAILED: ' + why} ({secs:.0f} s)",
-                    flush=True,
-                )
-                for run_name, acc in report.items():
-                    for key, v in acc.items():
-                        values.setdefault(f"{run_name} {key}", []).append(v)
-                        print(f"    {run_name} {key} = {100 * v:.2f}%", flush=True)
+        for split, threads, offset in itertools.product(args.splits, args.threads, args.seeds):
+            ok, why, report, secs = run(src, offset, threads, split)
+            failures += not ok
+            print(
+                f"{src.stem:26} split+{split} seed+{offset} threads={threads}: "
+                f"{'all asserts hold' if ok else 'FAILED: ' + why} ({secs:.0f} s)",
+                flush=True,
+            )
+            for run_name, acc in report.items():
+                for key, v in acc.items():
+                    values.setdefault(f"{run_name} {key}", []).append(v)
+                    print(f"    {run_name} {key} = {100 * v:.2f}%", flush=True)
         for name, vs in sorted(values.items()):
             print(
                 f"    {name:60} min {100 * min(vs):6.2f}%  max {100 * max(vs):6.2f}%  "
