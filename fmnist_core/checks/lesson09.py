@@ -1,16 +1,27 @@
 """Checks for the exercises of lesson 09 (learning-rate schedules).
 
-Each checker runs the PyTorch scheduler itself (on a one-parameter optimizer) for the reference,
-compares the learner's function over whole runs, and names the likely mistake (an off-by-one,
-a cosine with the wrong period, ...); the anticipated mistakes are data, in ``MISTAKES``.
+- Exercise 1 (transfer): ``PolynomialLR``'s closed form, which the lesson does not show; compared
+  with the scheduler itself over whole runs, each wrong form (an off-by-one, the power in the
+  wrong place, ...) named.
+- Exercise 2 (predict): the first update at which a ``MultiStepLR`` placed after a warm-up in
+  ``SequentialLR`` lowers the learning rate (its milestones count from the hand-over); the truth
+  is run here by PyTorch.
+- Exercise 3 (debug): a resume from a checkpoint that rebuilds the model, the optimizer and the
+  scheduler. The checker stops a run (Adam, warm-up + cosine) at two updates, hands the learner's
+  ``resume`` the three state_dicts, probes what it returns (weights, Adam's step count, the
+  scheduler's counter, the optimizer's learning rate), names every bug it finds, then goes on
+  to the end and asks for the uninterrupted run's parameters bit for bit (``torch.equal``).
+
+The anticipated mistakes of each exercise are data (``MISTAKES``): each wrong answer with its hint.
 """
 
+import io
 import math
 from functools import partial
 
 import torch
+from torch import nn
 
-from ..data import TensorLoader
 from . import (
     Mistake,
     check_close,
@@ -22,7 +33,6 @@ from . import (
     scheduler_trace,
     wrap_checkers,
     wrong_results,
-    wrong_values,
 )
 
 S = torch.optim.lr_scheduler
@@ -50,11 +60,6 @@ def _check_schedule(fn, exercise, name, cases, steps, scheduler):
     got = lrs(fn)
     expected = [scheduler_trace(lambda o, c=c: scheduler(o, *c), steps(*c), c[0]) for c in cases]
     _check(got, torch.cat(expected), name=name, mistakes=wrong_results(MISTAKES[exercise], lrs))
-
-
-def _cos(u):
-    """½ (1 + cos(π u)): 1 at u = 0, 0 at u = 1."""
-    return (1 + math.cos(math.pi * u)) / 2
 
 
 # ---------------------------------------------------------------- exercise 1: PolynomialLR
@@ -100,316 +105,298 @@ def ex1_poly_lr(poly_lr):
     passed("练习 1 通过：PolynomialLR 的公式正确", "Exercise 1 passed: PolynomialLR's formula")
 
 
-# ---------------------------------------------------------------- exercise 2: warm restarts
+# ---------------------------------------------------------------- exercise 2: predict, then run
 
-EX2_CASES = [(0.1, 10, 0.001), (0.05, 7, 0.0)]  # (lr0, T_0, eta_min)
-MISTAKES["ex2_cosine_restart_lr"] = [
+DROP_LR0, DROP_UPDATES = 0.1, 20  # SGD(lr=0.1), 20 updates
+
+
+def _drop_scheduler(optimizer):
+    """The notebook's schedule: a warm-up of 4 updates, then MultiStepLR(milestones=[10, 15])."""
+    warm = S.LinearLR(optimizer, start_factor=0.25, total_iters=4)
+    steps = S.MultiStepLR(optimizer, milestones=[10, 15], gamma=0.1)
+    return S.SequentialLR(optimizer, [warm, steps], milestones=[4])
+
+
+def _first_drop():
+    """The first update (counted from 0) whose learning rate is lr0 / 10, run by PyTorch."""
+    lrs = scheduler_trace(_drop_scheduler, DROP_UPDATES, DROP_LR0).tolist()
+    return next(t for t, lr in enumerate(lrs) if math.isclose(lr, DROP_LR0 / 10))
+
+
+DROP_WHY = (
+    "SequentialLR 在第 4 次更新把优化器交给 MultiStepLR，它的时钟在那里从 0 重新开始（第 5.1 节），"
+    "所以它的里程碑 10 是它自己的第 10 步，也就是第 4 + 10 = 14 次更新；在里程碑那一步学习率已经降低"
+    "（m ≤ t，第 2.1 节）。想在第 10 次更新降低，要写 milestones=[6, 11]",
+    "SequentialLR hands the optimizer to MultiStepLR at update 4, and its clock starts again at 0 "
+    "there (section 5.1), so its milestone 10 is its own step 10, update 4 + 10 = 14; at the "
+    "milestone the lr is already lowered (m ≤ t, section 2.1). To drop at update 10, write "
+    "milestones=[6, 11]",
+)
+MISTAKES["ex2_first_drop"] = [
     Mistake(
-        lambda t, lr0, T0, eta_min: eta_min + (lr0 - eta_min) * _cos(t / T0),
-        "周期错了：没有重启时余弦会用 T_0 步慢慢爬回去；热重启在 t = T_0, 2 T_0, … 时直接跳回 lr0，"
-        "用 t mod T_0",
-        "wrong period: without a restart the cosine climbs back slowly over T_0 steps; a warm "
-        "restart jumps back to lr0 at t = T_0, 2 T_0, ...: use t mod T_0",
+        lambda: 10,
+        "10 是 MultiStepLR 自己的第 10 步，不是整个训练的第 10 次更新。" + DROP_WHY[0],
+        "10 is MultiStepLR's own step 10, not update 10 of the run. " + DROP_WHY[1],
     ),
     Mistake(
-        lambda t, lr0, T0, eta_min: eta_min + (lr0 - eta_min) * _cos(2 * (t % T0) / T0),
-        "周期错了：每个周期里余弦只走半圈（从最高到最低），用 cos(π T_cur / T_0)，"
-        "不是 cos(2π T_cur / T_0)",
-        "wrong period: in each cycle the cosine goes half a period (top to bottom): use "
-        "cos(π T_cur / T_0), not cos(2π T_cur / T_0)",
+        lambda: 11,
+        "11 把里程碑当成了整个训练的更新次数，又晚了一步。" + DROP_WHY[0],
+        "11 reads the milestone as an update of the whole run, and is one step late too. "
+        + DROP_WHY[1],
     ),
     Mistake(
-        lambda t, lr0, T0, eta_min: eta_min + (lr0 - eta_min) * _cos((t % (T0 + 1)) / T0),
-        "差一步：重启发生在 t = T_0，T_cur 从 0 数到 T_0 − 1；用 t mod T_0，不是 t mod (T_0 + 1)",
-        "off by one: the restart is at t = T_0, T_cur counts 0 .. T_0 − 1; use t mod T_0, "
-        "not t mod (T_0 + 1)",
+        lambda: 13,
+        "早了一步：第 4 次更新本身就是 MultiStepLR 的第 0 步，它的第 10 步是第 14 次更新。"
+        + DROP_WHY[0],
+        "one step early: update 4 itself is MultiStepLR's step 0, so its step 10 is update 14. "
+        + DROP_WHY[1],
     ),
     Mistake(
-        lambda t, lr0, T0, eta_min: eta_min + (lr0 - eta_min) * _cos((t % T0) / (T0 - 1)),
-        "差一步：余弦的分母是 T_0，不是 T_0 − 1（学习率在重启前还没到 eta_min）",
-        "off by one: divide by T_0, not T_0 − 1 (the lr has not reached eta_min before the "
-        "restart)",
+        lambda: 15,
+        "晚了一步（15 也不是第二个里程碑的意思）：MultiStepLR 的第 10 步用的已经是降低后的学习率。"
+        + DROP_WHY[0],
+        "one step late (and 15 is not the second milestone here): MultiStepLR's step 10 already "
+        "uses the lowered lr. " + DROP_WHY[1],
     ),
     Mistake(
-        lambda t, lr0, T0, eta_min: lr0 * _cos((t % T0) / T0),
-        "漏了 eta_min：η = eta_min + ½ (lr0 − eta_min)(1 + cos(π T_cur / T_0))",
-        "eta_min is missing: η = eta_min + ½ (lr0 − eta_min)(1 + cos(π T_cur / T_0))",
-    ),
-    Mistake(
-        lambda t, lr0, T0, eta_min: eta_min + lr0 * _cos((t % T0) / T0),
-        "振幅应为 (lr0 − eta_min)：你在 eta_min 上加了整个 lr0",
-        "the amplitude is (lr0 − eta_min): you added the whole lr0 on top of eta_min",
-    ),
-]
-
-
-def ex2_cosine_restart_lr(cosine_restart_lr):
-    """``cosine_restart_lr(t, lr0, T_0, eta_min)``: the lr of ``CosineAnnealingWarmRestarts(T_0,
-    eta_min=eta_min)`` (``T_mult=1``) after ``t`` steps."""
-    _check_schedule(
-        cosine_restart_lr,
-        "ex2_cosine_restart_lr",
-        ("热重启余弦的学习率", "warm-restart cosine lr"),
-        EX2_CASES,
-        steps=lambda lr0, T0, eta_min: 3 * T0 + 3,
-        scheduler=lambda o, lr0, T0, eta_min: S.CosineAnnealingWarmRestarts(o, T0, eta_min=eta_min),
-    )
-    passed("练习 2 通过：热重启余弦正确", "Exercise 2 passed: the warm-restart cosine")
-
-
-# ---------------------------------------------------------------- exercise 3: warm-up, then decay
-
-EX3_CASES = [(0.1, 5, 25, 0.1), (0.02, 3, 13, 0.25)]  # (lr0, warmup, total, start_factor)
-
-
-def _warmup_linear(
-    warm=lambda t, lr0, W, sf: lr0 * (sf + (1 - sf) * t / W),
-    decay=lambda t, lr0, W, N: lr0 * (1 - (t - W) / (N - W)),
-):
-    """``warmup_linear_lr`` as the lesson writes it (the defaults), or with one piece changed."""
-
-    def warmup_linear_lr(t, lr0, warmup, total, start_factor):
-        return warm(t, lr0, warmup, start_factor) if t < warmup else decay(t, lr0, warmup, total)
-
-    return warmup_linear_lr
-
-
-MISTAKES["ex3_warmup_linear_lr"] = [
-    Mistake(
-        _warmup_linear(warm=lambda t, lr0, W, sf: lr0 * t / W),
-        "预热不是从 0 开始：LinearLR 在 t = 0 时的学习率是 start_factor · lr0，再线性升到 lr0",
-        "the warm-up does not start at 0: LinearLR's lr at t = 0 is start_factor · lr0, rising "
-        "linearly to lr0",
-    ),
-    Mistake(
-        _warmup_linear(warm=lambda t, lr0, W, sf: lr0 * (sf + (1 - sf) * t / (W - 1))),
-        "差一步：预热在 t = warmup 时才到 lr0，斜率的分母是 warmup，不是 warmup − 1",
-        "off by one: the warm-up reaches lr0 at t = warmup; divide by warmup, not warmup − 1",
-    ),
-    Mistake(
-        _warmup_linear(decay=lambda t, lr0, W, N: lr0 * (1 - (t - W) / N)),
-        "衰减的长度错了：预热之后只剩 total − warmup 步，学习率要在 t = total 时正好到 0",
-        "the decay has the wrong length: after the warm-up only total − warmup steps are left, "
-        "and the lr must reach 0 exactly at t = total",
-    ),
-    Mistake(
-        _warmup_linear(decay=lambda t, lr0, W, N: lr0 * (1 - t / (N - W))),
-        "第二个调度器的时钟没有从 0 重新开始：在里程碑处它从头数起，用 t − warmup，不是 t",
-        "the second scheduler's clock does not restart: at the milestone it counts from 0 "
-        "again, so use t − warmup, not t",
-    ),
-    Mistake(
-        _warmup_linear(decay=lambda t, lr0, W, N: lr0 * (1 - t / N)),
-        "衰减用错了时钟和长度：应为 lr0 · (1 − (t − warmup) / (total − warmup))",
-        "the decay uses the wrong clock and length: lr0 · (1 − (t − warmup) / (total − warmup))",
+        lambda: 19,
+        "19 = 4 + 15 是第二次降低（降到 0.001）的位置，问的是第一次降到 0.01。" + DROP_WHY[0],
+        "19 = 4 + 15 is the second drop (to 0.001); the question is the first drop to 0.01. "
+        + DROP_WHY[1],
     ),
 ]
 
 
-def _warmup_then_decay(o, lr0, warmup, total, start_factor):
-    warm = S.LinearLR(o, start_factor=start_factor, total_iters=warmup)
-    decay = S.LinearLR(o, start_factor=1.0, end_factor=0.0, total_iters=total - warmup)
-    return S.SequentialLR(o, [warm, decay], milestones=[warmup])
-
-
-def ex3_warmup_linear_lr(warmup_linear_lr):
-    """``warmup_linear_lr(t, lr0, warmup, total, start_factor)`` for 0 ≤ t ≤ total, as
-    ``SequentialLR([LinearLR(start_factor, total_iters=warmup), LinearLR(1.0, 0.0,
-    total_iters=total - warmup)], milestones=[warmup])``."""
-    _check_schedule(
-        warmup_linear_lr,
-        "ex3_warmup_linear_lr",
-        ("预热加线性衰减的学习率", "warm-up + linear decay lr"),
-        EX3_CASES,
-        steps=lambda lr0, warmup, total, start_factor: total + 1,
-        scheduler=_warmup_then_decay,
-    )
-    passed("练习 3 通过：与 SequentialLR 一致", "Exercise 3 passed: matches SequentialLR")
-
-
-# ---------------------------------------------------------------- exercise 4: plateau, mode="max"
-
-EX4_CASES = [
-    # (metrics, lr, factor, patience, threshold, cooldown): the metric is an accuracy
-    ([0.5, 0.6, 0.6, 0.6, 0.6, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7], 0.1, 0.5, 2, 0.0, 0),
-    ([0.80, 0.85, 0.855, 0.856, 0.857, 0.87, 0.875, 0.88, 0.8801], 0.1, 0.1, 1, 0.01, 0),
-    ([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.9, 0.9, 0.9, 0.9], 0.1, 0.5, 1, 1e-4, 2),
-    ([0.9, 0.8, 0.85, 0.88, 0.89, 0.895, 0.9], 0.1, 0.5, 1, 1e-4, 0),
-]
-
-
-def _plateau_rule(better="rel_max", early=False, use_cooldown=True, reset=True):
-    """``plateau_max_lrs`` from scratch (the defaults), or with one thing changed."""
-
-    def plateau_max_lrs(metrics, lr, factor, patience, threshold, cooldown):
-        tests = {
-            "rel_max": (-math.inf, lambda m, b: m > b * (1 + threshold)),
-            "rel_min": (math.inf, lambda m, b: m < b * (1 - threshold)),  # mode "min"
-            "sign_max": (-math.inf, lambda m, b: m > b * (1 - threshold)),  # threshold reversed
-            "none_max": (-math.inf, lambda m, b: m > b),
-            "abs_max": (-math.inf, lambda m, b: m > b + threshold),
-            "inf_max": (math.inf, lambda m, b: m > b * (1 + threshold)),  # best starts at +inf
-        }
-        best, is_better = tests[better]
-        bad, cool, out = 0, 0, []
-        for m in metrics:
-            if is_better(m, best):
-                best, bad = m, 0
-            else:
-                bad += 1
-            if use_cooldown and cool > 0:
-                cool -= 1
-                bad = 0
-            if (bad >= patience) if early else (bad > patience):
-                lr = lr * factor
-                cool = cooldown
-                if reset:
-                    bad = 0
-            out.append(lr)
-        return out
-
-    return plateau_max_lrs
-
-
-def _plateau_torch(metrics, lr, factor, patience, threshold, cooldown):
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
-    sched = S.ReduceLROnPlateau(
-        opt, mode="max", factor=factor, patience=patience, threshold=threshold, cooldown=cooldown
-    )
-    out = []
-    for m in metrics:
-        opt.step()
-        sched.step(m)
-        out.append(sched.get_last_lr()[0])
-    return out
-
-
-def _plateau_lrs(answer):
-    """The learning rates ``answer`` returns for every case, in one tensor."""
-    lrs = []
-    for metrics, *args in EX4_CASES:
-        out = answer(list(metrics), *args)
-        expect(
-            out is not None and len(out) == len(metrics),
-            f"每个指标值对应一个学习率：应返回 {len(metrics)} 个数的列表",
-            f"one lr per metric value: return a list of {len(metrics)} numbers",
+def ex2_first_drop(predict_first_drop):
+    """``predict_first_drop()``: the predicted first update (counted from 0) that uses lr 0.01
+    under ``SequentialLR([LinearLR(start_factor=0.25, total_iters=4), MultiStepLR([10, 15],
+    gamma=0.1)], milestones=[4])`` from lr 0.1."""
+    got = expect_integer(predict_first_drop())
+    right = _first_drop()
+    if got != right:
+        wrong = [(m.answer(), m.zh, m.en) for m in MISTAKES["ex2_first_drop"]]
+        zh, en = matching_hint(
+            got, wrong, otherwise=(f"不是 {got}。{DROP_WHY[0]}", f"not {got}. {DROP_WHY[1]}")
         )
-        lrs += [float(v) for v in out]
-    return torch.tensor(lrs, dtype=torch.float64)
-
-
-MISTAKES["ex4_plateau_max_lrs"] = [
-    Mistake(
-        _plateau_rule(better="rel_min"),
-        "方向反了：mode='max' 时越大越好，进步是 m > best · (1 + threshold)，best 从 −∞ 开始",
-        "wrong direction: with mode='max' higher is better; an improvement is m > best · "
-        "(1 + threshold), and best starts at −∞",
-    ),
-    Mistake(
-        _plateau_rule(better="sign_max"),
-        "threshold 的方向反了：mode='max' 时要超过 best · (1 + threshold) 才算进步，"
-        "不是 best · (1 − threshold)",
-        "the threshold goes the wrong way: with mode='max' an improvement must beat best · "
-        "(1 + threshold), not best · (1 − threshold)",
-    ),
-    Mistake(
-        _plateau_rule(better="inf_max"),
-        "best 的初值错了：mode='max' 时 best 从 −∞ 开始，第一个指标总算进步",
-        "best starts at the wrong value: with mode='max' it starts at −∞, so the first metric "
-        "is always an improvement",
-    ),
-    Mistake(
-        _plateau_rule(early=True),
-        "差一步：未改善的轮数要超过 patience（bad > patience）才降，不是达到（bad ≥ patience）",
-        "off by one: reduce when the epochs without improvement exceed patience "
-        "(bad > patience), not when they reach it (bad ≥ patience)",
-    ),
-    Mistake(
-        _plateau_rule(better="none_max"),
-        "漏了 threshold：只有 m > best · (1 + threshold) 才算进步，微小的上升算作未改善",
-        "threshold is ignored: only m > best · (1 + threshold) counts as better; a tiny rise is "
-        "a bad epoch",
-    ),
-    Mistake(
-        _plateau_rule(better="abs_max"),
-        "threshold 默认是相对的（threshold_mode='rel'）：比较 m > best · (1 + threshold)，"
-        "不是 best + threshold",
-        "the threshold is relative by default (threshold_mode='rel'): compare m > best · "
-        "(1 + threshold), not best + threshold",
-    ),
-    Mistake(
-        _plateau_rule(use_cooldown=False),
-        "漏了 cooldown：降低学习率之后的 cooldown 轮里，未改善的轮数清零、不计数",
-        "cooldown is ignored: for cooldown epochs after a reduction the count of epochs without "
-        "improvement is reset and not counted",
-    ),
-    Mistake(
-        _plateau_rule(reset=False),
-        "降低学习率之后要把未改善的轮数清零，否则之后每一轮都会再降",
-        "reset the count of epochs without improvement after a reduction, or the lr drops "
-        "again at every epoch after",
-    ),
-]
-
-
-def ex4_plateau_max_lrs(plateau_max_lrs):
-    """``plateau_max_lrs(metrics, lr, factor, patience, threshold, cooldown)``: the lr after each
-    ``ReduceLROnPlateau(mode="max").step(metric)`` (relative threshold, as by default)."""
-    _check(
-        _plateau_lrs(plateau_max_lrs),
-        torch.tensor([v for case in EX4_CASES for v in _plateau_torch(*case)], dtype=torch.float64),
-        name=("ReduceLROnPlateau 的学习率", "ReduceLROnPlateau's lr"),
-        mistakes=wrong_results(MISTAKES["ex4_plateau_max_lrs"], _plateau_lrs),
+        fail(zh, en)
+    passed(
+        "练习 2 通过：第一次降低在第 14 次更新（4 + 10），第二个调度器的时钟从 0 重新开始",
+        "Exercise 2 passed: the first drop is at update 14 = 4 + 10 (the second clock restarts)",
     )
-    passed("练习 4 通过：与 ReduceLROnPlateau 一致", "Exercise 4 passed: matches ReduceLROnPlateau")
 
 
-# ---------------------------------------------------------------- exercise 5: how many steps
+# ---------------------------------------------------------------- exercise 3: resume a run
 
-EX5_CASES = [(60000, 64, 10), (60000, 100, 3), (1000, 128, 2), (10, 3, 1)]
-MISTAKES["ex5_total_steps"] = [
+RESUME_TOTAL, RESUME_STOPS = 30, (3, 12)  # 30 updates, stopped inside the warm-up and after it
+RESUME_LR = 0.01
+
+
+def _resume_model():
+    """The notebook's small model (the checkpoint's keys: 0.weight, 0.bias, 2.weight, 2.bias)."""
+    return nn.Sequential(nn.Linear(12, 8), nn.Tanh(), nn.Linear(8, 3))
+
+
+def _warmup_cosine(optimizer):
+    """The notebook's ``make_warmup_cosine(optimizer, start_factor=0.1, warmup=5, total=30)``."""
+    warm = S.LinearLR(optimizer, start_factor=0.1, end_factor=1.0, total_iters=5)
+    cosine = S.CosineAnnealingLR(optimizer, T_max=RESUME_TOTAL - 5)
+    return S.SequentialLR(optimizer, schedulers=[warm, cosine], milestones=[5])
+
+
+def _new_run():
+    torch.manual_seed(0)
+    model = _resume_model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=RESUME_LR)
+    return model, optimizer, _warmup_cosine(optimizer)
+
+
+def _batches():
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(RESUME_TOTAL, 16, 12, generator=g)
+    return x, torch.randint(0, 3, (RESUME_TOTAL, 16), generator=g)
+
+
+def _train(run, start, stop, batches):
+    """Updates ``start`` .. ``stop`` − 1 of ``run`` = (model, optimizer, scheduler), update t on
+    batch t, the scheduler stepped after every update."""
+    model, optimizer, scheduler = run
+    x, y = batches
+    for t in range(start, stop):
+        loss = nn.functional.cross_entropy(model(x[t]), y[t])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+
+
+def _checkpoint(run):
+    """The three state_dicts, through a file in memory, as ``torch.save`` / ``torch.load``
+    would keep them."""
+    model, optimizer, scheduler = run
+    buffer = io.BytesIO()
+    state = {"model": model, "optimizer": optimizer, "scheduler": scheduler}
+    torch.save({name: obj.state_dict() for name, obj in state.items()}, buffer)
+    buffer.seek(0)
+    return torch.load(buffer, weights_only=True)
+
+
+def _resume(*, model=True, optimizer=True, scheduler=True, optimizer_first=False):
+    """A resume that loads the named state_dicts (all three by default: a right answer), and
+    loads the optimizer's before building the scheduler with ``optimizer_first``."""
+
+    def resume(checkpoint):
+        net = _resume_model()
+        if model:
+            net.load_state_dict(checkpoint["model"])
+        opt = torch.optim.Adam(net.parameters(), lr=RESUME_LR)
+        if optimizer and optimizer_first:
+            opt.load_state_dict(checkpoint["optimizer"])
+        sched = _warmup_cosine(opt)
+        if optimizer and not optimizer_first:
+            opt.load_state_dict(checkpoint["optimizer"])
+        if scheduler:
+            sched.load_state_dict(checkpoint["scheduler"])
+        return net, opt, sched
+
+    return resume
+
+
+FRESH_ADAM = (
+    "优化器的状态没有恢复：新建的 Adam 从第 0 步数起，m 和 v 都是 0，偏差修正从头开始，续跑的第一步"
+    "让每个权重都移动约 η（第 8.4 节），之后的 m、v 也和不间断的训练不同。"
+    '用 optimizer.load_state_dict(checkpoint["optimizer"]) 恢复它。',
+    "the optimizer's state is not restored: a new Adam counts its steps from 0 with m and v at 0, "
+    "so bias correction starts again, the first resumed step moves every weight by about η "
+    "(section 8.4), and m and v differ from the uninterrupted run's after it. Restore it with "
+    'optimizer.load_state_dict(checkpoint["optimizer"]).',
+)
+FRESH_SCHEDULER = (
+    "调度器的状态没有恢复：新建的调度器从 t = 0 数起，把预热又走一遍，整个调度晚了已经走过的步数。"
+    '用 scheduler.load_state_dict(checkpoint["scheduler"]) 恢复它（其中的 last_epoch 就是 t）。',
+    "the scheduler's state is not restored: a new scheduler counts from t = 0, runs the warm-up "
+    "again, and the whole schedule runs late by the updates already done. Restore it with "
+    'scheduler.load_state_dict(checkpoint["scheduler"]) (its last_epoch is t).',
+)
+OPTIMIZER_FIRST = (
+    "恢复之后优化器里的 lr 不是中断时的值：新建调度器时，它把自己在 t = 0 的学习率写进优化器"
+    "（LinearLR 写的是 start_factor·lr），而 scheduler.load_state_dict 只恢复调度器自己的计数，"
+    "不改优化器里的 lr。所以先载入优化器的状态、再新建调度器不行：先把优化器和调度器都建好，"
+    "再载入两者的 state_dict。",
+    "after resuming, the optimizer's lr is not the one the run had reached: building a scheduler "
+    "writes its own learning rate at t = 0 into the optimizer (LinearLR writes start_factor·lr), "
+    "and scheduler.load_state_dict restores the scheduler's own counter but not the optimizer's "
+    "lr. So loading the optimizer's state before building the scheduler does not work: build the "
+    "optimizer and the scheduler first, then load both state_dicts.",
+)
+MODEL_NOT_LOADED = (
+    '模型的权重不是检查点里的：用 model.load_state_dict(checkpoint["model"]) 载入（第 01 课）。',
+    "the model's weights are not the checkpoint's: load them with "
+    'model.load_state_dict(checkpoint["model"]) (lesson 01).',
+)
+
+
+def _joined(hints):
+    """One (zh, en) hint from several, numbered when there are more than one."""
+    if len(hints) == 1:
+        return hints[0]
+    zh = "".join(f"（{i}）{h[0]}" for i, h in enumerate(hints, 1))
+    en = " ".join(f"({i}) {h[1]}" for i, h in enumerate(hints, 1))
+    return zh, en
+
+
+MISTAKES["ex3_resume"] = [
+    # the notebook's buggy_resume: both of its bugs are named
+    Mistake(_resume(optimizer=False, scheduler=False), *_joined([FRESH_ADAM, FRESH_SCHEDULER])),
+    Mistake(_resume(optimizer=False), *FRESH_ADAM),
+    Mistake(_resume(scheduler=False), *FRESH_SCHEDULER),
+    Mistake(_resume(optimizer_first=True), *OPTIMIZER_FIRST),
+    Mistake(_resume(optimizer_first=True, scheduler=False), *FRESH_SCHEDULER),
+    Mistake(_resume(model=False), *MODEL_NOT_LOADED),
     Mistake(
-        lambda n, batch_size, epochs: epochs * (n // batch_size),
-        "少算了每轮一步：最后一个不满的批次也算一步，要向上取整 ceil(n / batch_size)"
-        "（OneCycleLR 会在最后一轮报 ValueError）",
-        "off by one: the last, smaller batch is a step too, so round up: ceil(n / batch_size) "
-        "(OneCycleLR would raise ValueError in the last epoch)",
-    ),
-    Mistake(
-        lambda n, batch_size, epochs: epochs * (n // batch_size + 1),
-        "n 能被 batch_size 整除时没有多出的批次：用 ceil(n / batch_size)，不是 n // batch_size + 1",
-        "when batch_size divides n there is no extra batch: use ceil(n / batch_size), "
-        "not n // batch_size + 1",
-    ),
-    Mistake(
-        lambda n, batch_size, epochs: math.ceil(epochs * n / batch_size),
-        "每轮最后一个不满的批次各算一步：先对每轮向上取整，再乘轮数，epochs · ceil(n / batch_size)",
-        "the last, smaller batch of every epoch is a step of its own: round up per epoch, then "
-        "multiply, epochs · ceil(n / batch_size)",
-    ),
-    Mistake(
-        lambda n, batch_size, epochs: math.ceil(n / batch_size),
-        "忘了乘轮数：调度器每个批次走一步，共 epochs 轮",
-        "the epochs are missing: the scheduler steps once per batch for epochs epochs",
+        lambda checkpoint: _resume()(checkpoint)[:2],
+        "应返回 (model, optimizer, scheduler) 三个对象，续跑要用到全部三个",
+        "return the three objects (model, optimizer, scheduler): going on needs all three",
     ),
 ]
 
 
-def ex5_total_steps(total_steps):
-    """``total_steps(n_examples, batch_size, epochs)``: how many times a per-batch scheduler
-    steps in the whole run (what ``OneCycleLR(total_steps=...)`` needs)."""
-    for n, bs, epochs in EX5_CASES:
-        got = expect_integer(total_steps(n, bs, epochs))
-        want = epochs * len(TensorLoader(torch.zeros(n, 1), torch.zeros(n), batch_size=bs))
-        if got != want:
-            wrong = wrong_values(MISTAKES["ex5_total_steps"], n, bs, epochs)
-            zh, en = matching_hint(got, wrong, otherwise=("", ""))
-            case = f"(n_examples={n}, batch_size={bs}, epochs={epochs})"
-            fail(
-                f"{zh}{'；' if zh else ''}{case} 应为 {want}，得到 {got}",
-                f"{en}{'; ' if en else ''}{case} should be {want}, got {got}",
-            )
-    passed("练习 5 通过：步数正确", "Exercise 5 passed: the step count is right")
+def _unpack(out):
+    """``(model, optimizer, scheduler)`` from the learner's answer, or a hint."""
+    expect(
+        isinstance(out, (tuple, list))
+        and len(out) == 3
+        and isinstance(out[0], nn.Module)
+        and isinstance(out[1], torch.optim.Optimizer)
+        and isinstance(out[2], S.LRScheduler),
+        "应返回 (model, optimizer, scheduler) 三个对象，续跑要用到全部三个",
+        "return the three objects (model, optimizer, scheduler): going on needs all three",
+    )
+    model, optimizer, scheduler = out
+    expect(
+        {id(p) for g in optimizer.param_groups for p in g["params"]}
+        == {id(p) for p in model.parameters()},
+        "优化器更新的不是返回的模型的参数：在 model.parameters() 上新建优化器",
+        "the optimizer does not update the returned model's parameters: build it on "
+        "model.parameters()",
+    )
+    expect(
+        scheduler.optimizer is optimizer,
+        "调度器没有包在返回的优化器外面：在这个优化器上新建调度器",
+        "the scheduler does not wrap the returned optimizer: build it on that optimizer",
+    )
+    return model, optimizer, scheduler
+
+
+def _what_is_wrong(resumed, stopped, stop):
+    """The hints of what differs right after resuming, from ``stopped`` (the run as it was at
+    update ``stop``): the weights, the optimizer's state, the scheduler's counter, and (when those
+    are right) the optimizer's learning rate."""
+    model, optimizer, scheduler = resumed
+    wrong = []
+    if not all(map(torch.equal, model.parameters(), stopped[0].parameters())):
+        wrong.append(MODEL_NOT_LOADED)
+    state = optimizer.state_dict()["state"]
+    n_params = len(list(model.parameters()))
+    if len(state) != n_params or any(float(s.get("step", -1)) != stop for s in state.values()):
+        wrong.append(FRESH_ADAM)
+    if scheduler.last_epoch != stop:
+        wrong.append(FRESH_SCHEDULER)
+    if not wrong and optimizer.param_groups[0]["lr"] != stopped[1].param_groups[0]["lr"]:
+        wrong.append(OPTIMIZER_FIRST)
+    return wrong
+
+
+def ex3_resume(resume):
+    """``resume(checkpoint)``: (model, optimizer, scheduler) rebuilt from a checkpoint of the
+    three state_dicts, such that going on gives the uninterrupted run bit for bit (Adam and the
+    warm-up + cosine of the notebook, stopped at update 3 and at update 12 of 30)."""
+    batches = _batches()
+    full = _new_run()
+    _train(full, 0, RESUME_TOTAL, batches)
+    for stop in RESUME_STOPS:
+        stopped = _new_run()
+        _train(stopped, 0, stop, batches)
+        checkpoint = _checkpoint(stopped)
+        torch.manual_seed(stop)  # a model built and not loaded gets other weights than the run's
+        resumed = _unpack(resume(checkpoint))
+        wrong = _what_is_wrong(resumed, stopped, stop)
+        if wrong:
+            fail(*_joined(wrong))
+        _train(resumed, stop, RESUME_TOTAL, batches)
+        diff = max(
+            (a - b).abs().max().item()
+            for a, b in zip(resumed[0].parameters(), full[0].parameters())
+        )
+        expect(
+            all(map(torch.equal, resumed[0].parameters(), full[0].parameters())),
+            f"在第 {stop} 次更新中断、续跑到底之后，参数与不间断的训练不完全相同（最大差 {diff:.3g}）",
+            f"stopped at update {stop} and run to the end, the parameters differ from the "
+            f"uninterrupted run's (largest difference {diff:.3g})",
+        )
+    passed(
+        "练习 3 通过：续跑与不间断的训练逐位相同（在预热中和预热后各中断一次）",
+        "Exercise 3 passed: both resumed runs equal the uninterrupted one bit for bit",
+    )
 
 
 wrap_checkers(globals())
