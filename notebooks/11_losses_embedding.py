@@ -14,7 +14,7 @@
 #
 # 上一课：[10 综合实战：从 65% 到 90%](10_capstone.ipynb) · 下一课：[12 多标签、计数、不确定性与序列的损失](12_losses_structured.ipynb)
 #
-# 预计用时：核心约 80 分钟（本课没有选读部分）。
+# 预计用时：核心约 85 分钟（本课没有选读部分）。
 #
 # 第 05、06 课的损失函数拿一个预测和一个目标比较。这一课的七个损失函数比较的是模型几个输出之间的关系：两个分数谁该更大（排序，ranking），两个嵌入（embedding，模型输出的一个向量，用距离表示相似）该近还是该远，一个锚点离同类样本是否比离异类样本更近（三元组）。这类任务统称度量学习（metric learning）：学一个空间，让距离有意义。第 8 节再讲今天最常用的对比损失 InfoNCE：`torch.nn` 里没有它，因为它就是一个交叉熵。
 #
@@ -33,7 +33,7 @@
 #
 # Previous: [10 Capstone: from 65% to 90%](10_capstone.ipynb) · Next: [12 Losses for multi-label, counts, uncertainty and sequences](12_losses_structured.ipynb)
 #
-# Time: about 80 min for the core (this lesson has no optional sections).
+# Time: about 85 min for the core (this lesson has no optional sections).
 #
 # The losses of lessons 05 and 06 compare one prediction with one target. The seven losses of this lesson compare
 # several outputs of a model with each other: which of two scores should be larger (ranking), whether two
@@ -943,7 +943,7 @@ print("最难的 10 个负样本分到的推力 / share of the 10 hardest negati
 #
 # - 有成对的数据、没有类别标签时：自监督（self-supervised）学习里同一张图的两种增强，图文配对，查询和被点击的文档。批次越大，负样本越多，通常效果越好，所以 SimCLR、CLIP 用几千的批次。
 # - 批次里同一个样本出现两次时，另一份会被当成负样本推开（假负样本）；有类别标签时，可以把同类都算作正样本（监督对比损失 supervised contrastive），或者直接用交叉熵训练分类器、取它的倒数第二层当嵌入（第 9 节的 softmax 对照就是这样做的）。
-# - 在余弦 logits 上给正确的类别减去一个间隔，再做同样的交叉熵，就是人脸识别常用的 CosFace、ArcFace（margin softmax）：这一课的间隔和第 06 课的交叉熵合在了一起。
+# - 把分类器的 logits 换成样本嵌入与每类权重向量的余弦，给正确类别的余弦减去一个间隔（CosFace），或者给它的夹角加上一个间隔（ArcFace），再做同样的交叉熵，就是人脸识别常用的间隔 softmax（margin softmax）：这一课的间隔和第 06 课的交叉熵合在了一起。
 
 # %% [markdown] tags=["en"]
 # ### 8.3 When to use
@@ -955,9 +955,10 @@ print("最难的 10 个负样本分到的推力 / share of the 10 hardest negati
 #   with class labels, count every sample of the class as a positive (supervised contrastive loss), or simply
 #   train a classifier with cross-entropy and take its last hidden layer as the embedding (section 9's softmax
 #   baseline does that).
-# - Subtract a margin from the right class's cosine logit, then take the same cross-entropy, and you have CosFace
-#   and ArcFace (margin softmax), common in face recognition: this lesson's margin joined with lesson 06's
-#   cross-entropy.
+# - Make a classifier's logits the cosines between the embedding and one weight vector per class, subtract a
+#   margin from the right class's cosine (CosFace) or add one to its angle (ArcFace), then take the same
+#   cross-entropy: that is the margin softmax common in face recognition, this lesson's margin joined with lesson
+#   06's cross-entropy.
 
 # %% [markdown] tags=["zh"]
 # ## 9. 在 Fashion-MNIST 上：学一个二维嵌入
