@@ -14,14 +14,19 @@
 #
 # 上一课：[11 嵌入与排序的损失](11_losses_embedding.ipynb) · 下一课：[13 更多优化器](13_optim_more.ipynb)
 #
+# 预计用时：核心约 90 分钟，选读另加约 40 分钟。
+#
 # 第 05、06 课的目标都很简单：一个数，或者一个类别。这一课的目标带着结构：一件衣物同时有好几个属性（多标签），目标是一个计数（泊松分布），模型除了预测一个数还要说出自己有多没把握（高斯分布的方差），目标是一串符号、却不知道每个符号对应输入的哪一段（CTC），以及类别多到 softmax 本身就成了负担（自适应 softmax、`LinearCrossEntropyLoss`）。
 #
 # 学完这一课，你能够：
 #
-# - 写出 `MultiLabelSoftMarginLoss`、`MultiLabelMarginLoss`、`PoissonNLLLoss`、`GaussianNLLLoss`、`CTCLoss`、`AdaptiveLogSoftmaxWithLoss` 和 `LinearCrossEntropyLoss` 在 PyTorch 里的公式，覆盖每个构造参数和每种 `reduction`，从零实现并用 `torch.testing.assert_close` 对照数值和梯度；
+# - 写出 `MultiLabelSoftMarginLoss`、`PoissonNLLLoss`、`GaussianNLLLoss` 和 `CTCLoss`（选读部分还有 `MultiLabelMarginLoss`、`AdaptiveLogSoftmaxWithLoss` 和 `LinearCrossEntropyLoss`）在 PyTorch 里的公式，覆盖每个构造参数和每种 `reduction`，从零实现并用 `torch.testing.assert_close` 对照数值和梯度；
 # - 指出 PyTorch 与教科书或论文不同的地方：泊松损失的斯特林项只加在 $y > 1$ 处，高斯损失截断方差却让梯度照常流过，CTC 的 `"mean"` 先除以目标长度、它对 `log_probs` 的梯度多出一项 softmax；
-# - 在 Fashion-MNIST 上：从类别推出多标签属性并比较两种多标签损失；训练一个会说“我没把握”的回归模型，并检查它说的对不对；把几件衣物排成一条，用 CTC 训练一个读图像带的模型，它自己学会在哪里输出空白；
-# - 说清自适应 softmax 和 `LinearCrossEntropyLoss` 各省下了什么（计算，或者内存），为什么能省。
+# - 在 Fashion-MNIST 上：从类别推出多标签属性；训练一个会说“我没把握”的回归模型，并检查它说的对不对；把几件衣物排成一条，用 CTC 训练一个读图像带的模型，它自己学会在哪里输出空白；
+# - 手算三帧的 CTC，找出一个预测不确定性的损失里的错误（两个练习）；
+# - （选读）比较两种多标签损失，说清自适应 softmax 和 `LinearCrossEntropyLoss` 各省下了什么（计算，或者内存），为什么能省。
+#
+# 标为“选读”的部分第一次可以跳过，练习用不到它们：第 2、3 节（多标签排序和它与第 1 节的比较）、第 7.2 节（CTC 的从零实现）和第 9、10 节（类别多到 softmax 成了负担）。它们和其余部分只有“目标带结构”这一点相同，所以这一课没有拆成两课，而是把它们标为选读，核心部分一次学完。选读部分的代码单元格也可以不运行：后面用到的函数和数据都在核心部分定义。
 #
 # 每个损失函数按同样的顺序讲：定义 → 直觉（配图）→ 从零实现并与 PyTorch 对照 → 何时使用。对照都经过下面定义的 `assert_close`：它调用 `torch.testing.assert_close`，再记下与 PyTorch 的最大差值，第 10 节末尾把它们列出来。所有比较都在验证集上做，这一课不看测试集。
 
@@ -29,6 +34,8 @@
 # # 12 Losses for multi-label, counts, uncertainty and sequences
 #
 # Previous: [11 Losses for embeddings and ranking](11_losses_embedding.ipynb) · Next: [13 More optimizers](13_optim_more.ipynb)
+#
+# Time: about 90 min for the core, about 40 more for the optional sections.
 #
 # The targets of lessons 05 and 06 were simple: one number, or one class. The targets of this lesson have
 # structure: one garment has several attributes at once (multi-label); the target is a count (a Poisson
@@ -38,18 +45,26 @@
 #
 # After this lesson you can:
 #
-# - write the formulas PyTorch implements for `MultiLabelSoftMarginLoss`, `MultiLabelMarginLoss`,
-#   `PoissonNLLLoss`, `GaussianNLLLoss`, `CTCLoss`, `AdaptiveLogSoftmaxWithLoss` and `LinearCrossEntropyLoss`,
-#   with every constructor option and every `reduction`, implement them from scratch and check values and
-#   gradients with `torch.testing.assert_close`;
+# - write the formulas PyTorch implements for `MultiLabelSoftMarginLoss`, `PoissonNLLLoss`, `GaussianNLLLoss` and
+#   `CTCLoss` (and, in the optional parts, `MultiLabelMarginLoss`, `AdaptiveLogSoftmaxWithLoss` and
+#   `LinearCrossEntropyLoss`), with every constructor option and every `reduction`, implement them from scratch
+#   and check values and gradients with `torch.testing.assert_close`;
 # - point out where PyTorch differs from the textbook or the paper: the Poisson loss adds its Stirling term only
 #   where $y > 1$, the Gaussian loss clamps the variance but lets the gradient through unchanged, CTC's `"mean"`
 #   first divides by the target lengths, and its gradient with respect to `log_probs` carries an extra softmax;
-# - on Fashion-MNIST: derive multi-label attributes from the classes and compare the two multi-label losses;
-#   train a regression model that says "I am not sure" and check whether it is right to say so; put several
-#   garments in a row and train, with CTC, a model that reads the strip and learns by itself where to output a
-#   blank;
-# - say what adaptive softmax and `LinearCrossEntropyLoss` each save (compute, or memory) and why they can.
+# - on Fashion-MNIST: derive multi-label attributes from the classes; train a regression model that says "I am
+#   not sure" and check whether it is right to say so; put several garments in a row and train, with CTC, a
+#   model that reads the strip and learns by itself where to output a blank;
+# - work out CTC by hand for three frames, and find the bugs in the loss of a model that predicts its
+#   uncertainty (the two exercises);
+# - (optional) compare the two multi-label losses, and say what adaptive softmax and `LinearCrossEntropyLoss`
+#   each save (compute, or memory) and why they can.
+#
+# The parts marked "optional" can be skipped on a first reading; the exercises do not need them: sections 2 and 3
+# (multi-label ranking and its comparison with section 1), section 7.2 (CTC from scratch) and sections 9 and 10
+# (classes so many that the softmax becomes the burden). They share with the rest only "targets with structure",
+# so rather than splitting the lesson in two, they are marked optional and the core fits one sitting. Their code
+# cells may be left unrun too: everything later cells use is defined in the core.
 #
 # Each loss follows the same order: definition → intuition (with a plot) → from scratch, checked against PyTorch
 # → when to use. Every check goes through the `assert_close` defined below: it calls
@@ -59,6 +74,7 @@
 # %%
 import itertools
 import math
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -260,8 +276,34 @@ print("与 BCEWithLogitsLoss 的关系 ✓ none = 按行平均，mean 相同，s
 print("relation to BCEWithLogitsLoss ✓ none = row means, mean equal, sum = BCE sum / C")
 print("weight 不归一化 ✓ 权重乘 2，损失也乘 2 / weight not normalized: doubling it doubles the loss")
 
+# %% tags=["grading-skip"]
+# 第 3、6、8 节的实验共用的数据和训练函数 / the data and the training loop of sections 3, 6 and 8
+SEED = 0
+train_loader, val_loader, _ = fc.get_tensor_loaders(
+    256, device, generator=torch.Generator().manual_seed(SEED), val_size=10_000)
+X_train, y_train, X_val, y_val = train_loader.X, train_loader.y, val_loader.X, val_loader.y
+
+
+def train(model, batch_loss, n, epochs, batch_size=256, lr=1e-3, seed=SEED):
+    """用 Adam 训练；batch_loss(idx) 给出下标为 idx 的一批的损失
+    / train with Adam; batch_loss(idx) is the loss of the batch with indices idx."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    order = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        for idx in torch.randperm(n, generator=order).split(batch_size):
+            loss = batch_loss(idx.to(device))
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    return model
+
+
+def small_mlp(n_in, n_out, hidden=64):
+    return nn.Sequential(nn.Flatten(), nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
+
+
 # %% [markdown] tags=["zh"]
-# ## 2. 多标签排序：`MultiLabelMarginLoss`
+# ## 2. 多标签排序：`MultiLabelMarginLoss`（选读）
 #
 # ### 2.1 定义
 #
@@ -274,7 +316,7 @@ print("weight 不归一化 ✓ 权重乘 2，损失也乘 2 / weight not normali
 # 与教科书的区别：排序损失通常按“对”的个数归一化，例如 BP-MLL（Zhang 和 Zhou，2006）除以 $|Y_n| \cdot |\bar{Y}_n|$。PyTorch 除以的是类别数 $C$，所以正负类都多的样本（对更多）分量更重。还要注意两个边界：列表里写了两次的类别会算两次；一个正类都没有的样本（我们的“包”）没有任何一对，损失和梯度都是 0，模型从它身上学不到任何东西。
 
 # %% [markdown] tags=["en"]
-# ## 2. Multi-label ranking: `MultiLabelMarginLoss`
+# ## 2. Multi-label ranking: `MultiLabelMarginLoss` (optional)
 #
 # ### 2.1 Definition
 #
@@ -345,7 +387,7 @@ print("写两次的类别 ✓ 算两次 / a class listed twice ✓ counts twice"
 print("没有正类或没有负类的样本 ✓ 损失和梯度都是 0 / no positive or no negative: loss and gradient 0")
 
 # %% [markdown] tags=["zh"]
-# ## 3. 在 Fashion-MNIST 上：两种多标签损失
+# ## 3. 在 Fashion-MNIST 上：两种多标签损失（选读）
 #
 # 同一个小模型（784 → 64 → 5 的多层感知机），分别用两种损失在 50,000 张训练图片上训练 2 轮，目标是第 1 节的属性。在 10,000 张验证图片上比较三件事：
 #
@@ -356,7 +398,7 @@ print("没有正类或没有负类的样本 ✓ 损失和梯度都是 0 / no pos
 # 训练的输出因机器而异，这个单元格不比较输出；下一个单元格用带余量的比较检查结论。
 
 # %% [markdown] tags=["en"]
-# ## 3. On Fashion-MNIST: the two multi-label losses
+# ## 3. On Fashion-MNIST: the two multi-label losses (optional)
 #
 # The same small model (an MLP 784 → 64 → 5), trained for 2 epochs on the 50,000 training images with each loss
 # in turn, the targets being the attributes of section 1. On the 10,000 validation images we compare three
@@ -372,30 +414,6 @@ print("没有正类或没有负类的样本 ✓ 损失和梯度都是 0 / no pos
 # conclusions as comparisons with a margin.
 
 # %% tags=["nbval-ignore-output", "grading-skip"]
-SEED = 0
-train_loader, val_loader, _ = fc.get_tensor_loaders(
-    256, device, generator=torch.Generator().manual_seed(SEED), val_size=10_000)
-X_train, y_train, X_val, y_val = train_loader.X, train_loader.y, val_loader.X, val_loader.y
-
-
-def train(model, batch_loss, n, epochs, batch_size=256, lr=1e-3, seed=SEED):
-    """用 Adam 训练；batch_loss(idx) 给出下标为 idx 的一批的损失
-    / train with Adam; batch_loss(idx) is the loss of the batch with indices idx."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    order = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        for idx in torch.randperm(n, generator=order).split(batch_size):
-            loss = batch_loss(idx.to(device))
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
-    return model
-
-
-def small_mlp(n_in, n_out, hidden=64):
-    return nn.Sequential(nn.Flatten(), nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
-
-
 def ranking_accuracy(scores, positive):
     """（正类, 负类）对里正类得分更高的比例 / the fraction of (positive, negative) pairs in order."""
     pairs = positive.unsqueeze(2) & ~positive.unsqueeze(1)
@@ -1070,14 +1088,14 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# ### 7.2 从零实现，与 PyTorch 对照
+# ### 7.2 从零实现，与 PyTorch 对照（选读）
 #
 # `ctc_nll` 对一个样本做上面的递推（位置从 0 数）。有一个数值细节：不能到达的位置本应是 $\log 0 = -\infty$，但 logsumexp 的反向传播在全是 $-\infty$ 时会算出 $-\infty - (-\infty) = $ nan，所以用一个很大的负数 $-10^{30}$ 代替；最后仍是这个量级的损失说明没有任何对齐，记作 $+\infty$。检查覆盖：`blank` 取 0 和最后一个编号，补齐和拼接两种目标格式，`zero_infinity`，三种 `reduction`，长度为 0 的目标、重复的符号、一个对不齐的样本，没有批次维的输入，以及与穷举所有路径的结果比较。
 #
 # 最后一段展示 PyTorch 与数学定义的第二个区别：`CTCLoss` 对 `log_probs` 返回的梯度，比真正的导数多出一项 $\operatorname{softmax} = e^{\log p}$（在有效的帧上）。它其实是对 log_softmax 之前的 logits 的梯度：只要 `log_probs` 来自计算图里的 `log_softmax`，多出的这一项在经过 log_softmax 的反向传播时正好被抵消，对 logits 的梯度完全正确（下面的检查对 logits 比较梯度）。但如果把 `log_probs` 当作叶子张量，或者它不是归一化的对数概率，得到的梯度就不是数学上的梯度。
 
 # %% [markdown] tags=["en"]
-# ### 7.2 From scratch, checked against PyTorch
+# ### 7.2 From scratch, checked against PyTorch (optional)
 #
 # `ctc_nll` runs the recursion above for one sample (positions counted from 0). One numerical detail: a position
 # that cannot be reached should hold $\log 0 = -\infty$, but when everything is $-\infty$ the backward pass of
@@ -1313,11 +1331,11 @@ print("alignment ✓ > 95% of the straddling windows output the blank: nobody to
 #   $\mathcal{B}$. Better is beam search, with a language model where needed.
 
 # %% [markdown] tags=["zh"]
-# ## 9. 很多类别：`AdaptiveLogSoftmaxWithLoss`
+# ## 9. 很多类别：`AdaptiveLogSoftmaxWithLoss`（选读）
 #
 # ### 9.1 定义
 #
-# 语言模型要在几万到几十万个词里预测下一个词，最后一层的 softmax 对每个词元都要算 $d \times V$ 次乘加。但词频极不均匀（齐普夫定律 Zipf's law）：少数常用词占了大部分出现次数。自适应 softmax（adaptive softmax，Grave 等，2017）利用这一点：把类别按频率从高到低编号，用截断点（cutoffs）$c_1 < c_2 < \dots < c_K$ 分成一个短表（shortlist，编号 $< c_1$ 的常用类）和 $K$ 个簇（cluster），第 $k$ 个簇是 $[c_k, c_{k+1})$，$c_{K+1}$ 为类别总数。头部（head）是一个 $d \to c_1 + K$ 的线性层：前 $c_1$ 个输出给短表里的类，后 $K$ 个输出各代表一个簇。第 $k$ 个簇的尾部（tail）先投影到更小的维度 $d_k = \lfloor d / \text{div}^k \rfloor$（`div_value`，默认 4），再输出簇里每个类：
+# 语言模型要在几万到几十万个词里预测下一个词，最后一层的 softmax 对每个词元都要算 $d \times V$ 次乘加。但词频极不均匀（齐普夫定律 Zipf's law）：少数常用词占了大部分出现次数。自适应 softmax（adaptive softmax，Grave 等，2017）利用这一点：把类别按频率从高到低编号，用截断点（cutoffs）$c_1 < c_2 < \dots < c_K$ 分成一个短列表（shortlist，编号 $< c_1$ 的常用类）和 $K$ 个簇（cluster），第 $k$ 个簇是 $[c_k, c_{k+1})$，$c_{K+1}$ 为类别总数。头部（head）是一个 $d \to c_1 + K$ 的线性层：前 $c_1$ 个输出给短列表里的类，后 $K$ 个输出各代表一个簇。第 $k$ 个簇的尾部（tail）先投影到更小的维度 $d_k = \lfloor d / \text{div}^k \rfloor$（`div_value`，默认 4），再输出簇里每个类：
 #
 # $$\log p(c \mid h) = \begin{cases} \log \operatorname{softmax}(W h + b)_{c} & c < c_1 \\ \log \operatorname{softmax}(W h + b)_{c_1 + k - 1} + \log \operatorname{softmax}(V_k U_k h)_{c - c_k} & c_k \le c < c_{k+1} \end{cases}$$
 #
@@ -1325,7 +1343,7 @@ print("alignment ✓ > 95% of the straddling windows output the blank: nobody to
 #
 # $$L = -\frac{1}{N} \sum_{n=1}^{N} \log p(y_n \mid h_n)$$
 #
-# 它的用法和别的损失不同：没有 `reduction` 参数（总是平均）；`forward(input, target)` 返回一个具名元组 `(output, loss)`，`output` 是每个样本的 $\log p(y_n \mid h_n)$；`log_prob(input)` 给出所有类的对数概率 `(N, n_classes)`；`predict(input)` 给出概率最大的类，它先看头部，头部最大的是短表里的类时直接返回它，不必算尾部（这时它的概率不小于任何簇的总概率，所以一定是全局最大）。
+# 它的用法和别的损失不同：没有 `reduction` 参数（总是平均）；`forward(input, target)` 返回一个具名元组 `(output, loss)`，`output` 是每个样本的 $\log p(y_n \mid h_n)$；`log_prob(input)` 给出所有类的对数概率 `(N, n_classes)`；`predict(input)` 给出概率最大的类，它先看头部，头部最大的是短列表里的类时直接返回它，不必算尾部（这时它的概率不小于任何簇的总概率，所以一定是全局最大）。
 #
 # ### 9.2 从零实现，与 PyTorch 对照
 #
@@ -1336,7 +1354,7 @@ print("alignment ✓ > 95% of the straddling windows output the blank: nobody to
 # 设想一个真实一些的规模：$d = 512$，$V = 100{,}000$ 个类，频率服从齐普夫定律，截断点取 2,000 和 10,000。训练时每个样本总要算头部，只有目标落在某个簇里时才算那个簇的尾部；尾部又先投影到 $512/4 = 128$ 和 $512/16 = 32$ 维。左图是频率和两个截断点，右图比较参数量和每个样本期望的乘加次数（都由模块自己的形状算出）。
 
 # %% [markdown] tags=["en"]
-# ## 9. Many classes: `AdaptiveLogSoftmaxWithLoss`
+# ## 9. Many classes: `AdaptiveLogSoftmaxWithLoss` (optional)
 #
 # ### 9.1 Definition
 #
@@ -1381,7 +1399,7 @@ print("alignment ✓ > 95% of the straddling windows output the blank: nobody to
 # %%
 def adaptive_log_prob(asm, h):
     head = F.linear(h, asm.head.weight, asm.head.bias).log_softmax(dim=-1)
-    parts = [head[..., : asm.shortlist_size]]  # 短表：头部直接给出 / shortlist: from the head
+    parts = [head[..., : asm.shortlist_size]]  # 短列表：头部直接给出 / shortlist: from the head
     for k, (project, out) in enumerate(asm.tail):
         within = F.linear(F.linear(h, project.weight), out.weight).log_softmax(dim=-1)
         parts.append(head[..., asm.shortlist_size + k, None] + within)  # log p(簇) + log p(类 | 簇)
@@ -1427,7 +1445,7 @@ assert adaptive_params == d * big.head_size + sum(tail_cost)
 
 fig, (ax_freq, ax_cost) = plt.subplots(1, 2, figsize=(10, 3.5))
 ax_freq.loglog(rank, frequency)
-names = [("短表", "shortlist"), ("簇 1", "cluster 1"), ("簇 2", "cluster 2")]
+names = [("短列表", "shortlist"), ("簇 1", "cluster 1"), ("簇 2", "cluster 2")]
 for i, (a, b, part, name) in enumerate(zip(bounds[:-1], bounds[1:], p_part, names)):
     ax_freq.axvspan(a + 1, b, alpha=0.15, color=f"C{i + 1}")
     label = fc.label(*name).replace(" / ", "\n")
@@ -1451,7 +1469,7 @@ fig.suptitle(fc.label("自适应 softmax：常用的类走短路",
                       "adaptive softmax: the common classes take a short way"))
 fig.tight_layout()
 plt.show()
-print(f"P(短表 / shortlist) = {p_part[0]:.2f}, P(簇 / cluster 1) = {p_part[1]:.2f}, "
+print(f"P(短列表 / shortlist) = {p_part[0]:.2f}, P(簇 / cluster 1) = {p_part[1]:.2f}, "
       f"P(簇 / cluster 2) = {p_part[2]:.2f}")
 print(f"参数 / parameters: {d * V / 1e6:.1f}M → {adaptive_params / 1e6:.1f}M; 每个样本的乘加 / "
       f"multiply-adds per sample: {d * V / 1e6:.1f}M → {adaptive_cost / 1e6:.2f}M")
@@ -1477,7 +1495,7 @@ print(f"参数 / parameters: {d * V / 1e6:.1f}M → {adaptive_params / 1e6:.1f}M
 #   evaluate, use `log_prob` or `predict`, with no softmax after them.
 
 # %% [markdown] tags=["zh"]
-# ## 10. 省内存：`LinearCrossEntropyLoss`
+# ## 10. 省内存：`LinearCrossEntropyLoss`（选读）
 #
 # ### 10.1 定义
 #
@@ -1485,7 +1503,7 @@ print(f"参数 / parameters: {d * V / 1e6:.1f}M → {adaptive_params / 1e6:.1f}M
 #
 # $$\ell_n = -\sum_{c=1}^{C} w_c\, q_{n,c} \log \operatorname{softmax}(W x_n + b)_c, \qquad L_{\text{mean}} = \frac{\sum_n \ell_n}{\sum_n w_{y_n}}$$
 #
-# 构造参数（来自 `help(nn.LinearCrossEntropyLoss)`）：`in_features`、`num_classes`；`out_features`（一个元组 $(d_1, \dots, d_K)$，让每个样本有 $K$ 维的一组目标，权重的形状变成 $(C, d_1, \dots, d_K, d)$）；`bias`（默认 `False`）；`weight`、`reduction`、`label_smoothing` 与 `CrossEntropyLoss` 相同（概率目标时 `"mean"` 除以 $N$）；`ignore_index` 默认 `None`，对类别编号的目标相当于 $-100$；`device`、`dtype`；以及 `options`：默认 `None` 走参考实现（先算出全部 logits），给一个 `nn.LinearCrossEntropyOptions(...)` 就走分块（chunking）实现，常用的字段是 `batch_chunk_size`（每块多少行）。分块实现只支持一部分情况（例如不支持 `label_smoothing`），不支持时发出警告并退回参考实现。这个类是近年才加入的（PyTorch 2.13 的文档里已经有它）；在没有它的版本里（本课程支持 2.7 起），下面的单元格只与 `F.cross_entropy` 对照。
+# 构造参数（来自 `help(nn.LinearCrossEntropyLoss)`）：`in_features`、`num_classes`；`out_features`（一个元组 $(d_1, \dots, d_K)$，让每个样本有 $K$ 维的一组目标，权重的形状变成 $(C, d_1, \dots, d_K, d)$）；`bias`（默认 `False`）；`weight`、`reduction`、`label_smoothing` 与 `CrossEntropyLoss` 相同（概率目标时 `"mean"` 除以 $N$）；`ignore_index` 默认 `None`，对类别编号的目标相当于 $-100$；`device`、`dtype`；以及 `options`：默认 `None` 走参考实现（先算出全部 logits），给一个 `nn.LinearCrossEntropyOptions(...)` 就走分块（chunking）实现，常用的字段是 `batch_chunk_size`（每块多少行）。分块实现只支持一部分情况（例如不支持 `label_smoothing`），不支持时发出警告并退回参考实现（下面的单元格里有一个这样的例子，打印出警告）。这个类只有较新版本才有（PyTorch 2.13 的文档里已经有它）；在没有它的版本里（本课程支持 2.7 起），下面的单元格只与 `F.cross_entropy` 对照。
 #
 # ### 10.2 为什么能省内存
 #
@@ -1496,7 +1514,7 @@ print(f"参数 / parameters: {d * V / 1e6:.1f}M → {adaptive_params / 1e6:.1f}M
 # 所以可以一块一块地处理：每次只算 `batch_chunk_size` 行 logits，当场算出这几行对 $x$ 的梯度，把对 $W$ 的梯度累加起来，然后丢掉这块 logits。PyTorch 的分块路径就是这样在前向传播时预先算好梯度的（所以默认不能对它反向传播两次）。下面第二个单元格从零写出这个做法（没有 `weight` 和 `label_smoothing` 的平均交叉熵），与 autograd 对照，再算一算能省多少。
 
 # %% [markdown] tags=["en"]
-# ## 10. Saving memory: `LinearCrossEntropyLoss`
+# ## 10. Saving memory: `LinearCrossEntropyLoss` (optional)
 #
 # ### 10.1 Definition
 #
@@ -1515,9 +1533,9 @@ print(f"参数 / parameters: {d * V / 1e6:.1f}M → {adaptive_params / 1e6:.1f}M
 # targets; `device`, `dtype`; and `options`: the default `None` takes the reference path (all logits computed
 # first), while an `nn.LinearCrossEntropyOptions(...)` takes the chunked path, whose usual field is
 # `batch_chunk_size` (rows per chunk). The chunked path supports only some cases (not `label_smoothing`, for
-# one); otherwise it warns and falls back to the reference path. The class is a recent addition (PyTorch 2.13's
-# documentation has it); in a version without it (the course supports 2.7 on) the cell below checks against
-# `F.cross_entropy` only.
+# one); otherwise it warns and falls back to the reference path (the cell below has such a case and prints the
+# warning). Only newer releases have the class (PyTorch 2.13's documentation has it); in a version without it
+# (the course supports 2.7 on) the cell below checks against `F.cross_entropy` only.
 #
 # ### 10.2 Why it saves memory
 #
@@ -1581,7 +1599,8 @@ cases = [  # (out_features, 选项 / options, 目标 / target)
 if HAS_LCE:
     chunked = nn.LinearCrossEntropyOptions(batch_chunk_size=4)
     cases += [((), {"options": chunked}, y),
-              ((), {"options": chunked, "bias": True, "weight": w}, y)]
+              ((), {"options": chunked, "bias": True, "weight": w}, y),
+              ((), {"options": chunked, "label_smoothing": 0.1}, y)]  # 不支持：退回 / falls back
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     for (out_features, options, target), reduction in itertools.product(cases, REDUCTIONS):
@@ -1607,9 +1626,11 @@ with warnings.catch_warnings(record=True) as caught:
                                     reduction, chunk_size=3)
         assert_close(ours, theirs, "LinearCrossEntropyLoss")
         assert_close(grad(ours, x), grad(theirs, x), "LinearCrossEntropyLoss")
-for warning in caught:
-    print(f"{warning.category.__name__}: {str(warning.message).splitlines()[0][:80]}")
-if HAS_LCE:
+if caught:  # 第一条警告的开头（每种归约各有一条）/ the start of the first (one per reduction)
+    first = f"{caught[0].category.__name__}: {caught[0].message}"
+    print("\n  ".join(textwrap.wrap(first, 92)[:3]) + " ...")
+if HAS_LCE:  # 分块路径不支持 label_smoothing：警告并退回 / label_smoothing: a warning, then fallback
+    assert any("label_smoothing" in str(w.message) for w in caught)
     print("LinearCrossEntropyLoss ✓ 与 nn.LinearCrossEntropyLoss 一致 / matches (bias, weight, "
           "ignore_index,")
     print("  label_smoothing, out_features, probability targets, options; mean, sum, none), "
@@ -1680,7 +1701,7 @@ print(f"  x, W + 梯度 / gradients {2 * (tokens + V) * d * 4 / GiB:.2f} GiB")
 #
 # - 类别数远大于特征维数、批次（或序列里的词元）又很多时：大语言模型的输出层，$C$ 为 10 万以上、一批几千上万个词元。按上面的估算，$C = 128{,}000$、$N = 8192$ 时参考实现要为 logits 和它们的梯度准备约 7.8 GiB（float32），分块后只要约 1 GiB，而 $x$、$W$ 和它们的梯度本来就要约 4.2 GiB：省下的是整个输出层里最大的一块。
 # - 它省内存，不省计算：乘加次数和普通的线性层加交叉熵一样。与第 9 节的自适应 softmax 不同，它不改变模型：结果就是线性层加 `CrossEntropyLoss` 的结果（只差浮点误差）。
-# - 类别少时（比如 Fashion-MNIST 的 10 类）没有意义，$N \times C$ 的 logits 本来就很小。
+# - 类别少时（比如 Fashion-MNIST 的 10 类）没有意义，$N \times C$ 的 logits 本来就很小。`nn.LinearCrossEntropyOptions` 的文档给的经验法则是：批次的行数 $N \ge d$、类别数 $C > d$ 时分块才划算，否则参考实现更省。
 # - 分块路径有限制：不能反向传播两次（需要时设 `allow_retain_graph=True`），不支持高阶导数；不支持的选项会退回参考实现并发出警告。旧版 PyTorch 里没有这个类时，可以像上面那样自己分块，或者对输出层用梯度检查点（`torch.utils.checkpoint`）。
 #
 # 这一课的对照都经过了 `assert_close`，它为每个类记下了与 PyTorch 的最大绝对差，列在下面（数字的最后几位可能随机器变化，这个单元格不比较输出）。
@@ -1696,7 +1717,9 @@ print(f"  x, W + 梯度 / gradients {2 * (tokens + V) * d * 4 / GiB:.2f} GiB")
 # - It saves memory, not compute: the multiply-adds are those of a plain linear layer and cross-entropy. Unlike
 #   section 9's adaptive softmax, it does not change the model: the result is that of a linear layer plus
 #   `CrossEntropyLoss` (up to rounding).
-# - With few classes (Fashion-MNIST's 10) it is pointless: the $N \times C$ logits are small anyway.
+# - With few classes (Fashion-MNIST's 10) it is pointless: the $N \times C$ logits are small anyway. The
+#   documentation of `nn.LinearCrossEntropyOptions` gives the rule of thumb: chunking pays when the batch has
+#   $N \ge d$ rows and $C > d$ classes; below that the reference path is cheaper.
 # - The chunked path has limits: no second backward pass (set `allow_retain_graph=True` when you need one), no
 #   higher-order derivatives; an unsupported option falls back to the reference path with a warning. In older
 #   PyTorch without this class, chunk by hand as above, or use gradient checkpointing
@@ -1713,114 +1736,111 @@ for name, diff in LARGEST.items():
 # %% [markdown] tags=["zh"]
 # ## 11. 练习
 #
-# 每个练习从零写一个损失函数，检查单元格在带种子的输入上把它与 PyTorch 比较，出错时指出可能的错误。不要调用对应的 `nn` 类或 `F` 函数。
+# 两个练习：第一个找出错误，第二个手算一个很小的 CTC。它们只用到核心部分（第 5、6 节和第 7.1 节）。
 #
-# ### 练习 1：`MultiLabelSoftMarginLoss`
+# ### 练习 1：预测均值和不确定性的损失，找出错误（调试）
 #
-# 写出 `my_multilabel_soft_margin(x, y, weight=None, reduction="mean")`，与 `nn.MultiLabelSoftMarginLoss(weight=weight, reduction=reduction)` 一致（第 1.2 节）。输入里有 $\pm 120$ 这样的 logit，要用稳定的 $\log \sigma$。
+# 第 6 节的模型用 softplus 让方差为正。另一种常见的做法是让网络的第二个输出表示对数标准差 $\log \sigma$：它可以取任何实数，$\sigma = e^{\log \sigma}$ 总是正的。下面的 `buggy_gaussian_head_loss(out, y)` 就是这样一个模型的损失：`out` 是网络的输出，形状 `(N, 2)`，第 0 列是均值 $\mu$，第 1 列是 $\log \sigma$；`y` 是目标，形状 `(N,)`。它应该返回 `nn.GaussianNLLLoss()`（默认选项）在这一批上的值，但它有两个错误，都不报错，都是前面的课讲过的陷阱。它后面的单元格让一个完全猜对的“网络”（均值和 $\sigma$ 都是生成数据时用的真值）去算这个损失，并打印出这时负对数似然大约应有的值 $\frac{1}{2}\log \sigma^2 + \frac{1}{2}$：差得很远。在答案单元格里写出改好的 `gaussian_head_loss`，签名不变，数值和对 `out` 的梯度都要对。检查一次比较一种情形（1 个样本或 8 个样本，$\sigma = 1$ 或不是 1），并说出还剩哪个错误。
 
 # %% [markdown] tags=["en"]
 # ## 11. Exercises
 #
-# Each exercise writes a loss from scratch; the check cell compares it with PyTorch on seeded inputs and, when it
-# is wrong, names the likely mistake. Do not call the corresponding `nn` class or `F` function.
+# Two exercises: the first is a bug hunt, the second a very small CTC by hand. They use only the core (sections 5
+# and 6, and section 7.1).
 #
-# ### Exercise 1: `MultiLabelSoftMarginLoss`
+# ### Exercise 1: the loss of a mean and its uncertainty, find the bugs (debug)
 #
-# Write `my_multilabel_soft_margin(x, y, weight=None, reduction="mean")` to match
-# `nn.MultiLabelSoftMarginLoss(weight=weight, reduction=reduction)` (section 1.2). The inputs include logits of
-# $\pm 120$, so use a stable $\log \sigma$.
+# Section 6's model keeps its variance positive with a softplus. Another common way is to have the network's second
+# output stand for the log standard deviation $\log \sigma$: it may take any real value, and $\sigma = e^{\log
+# \sigma}$ is always positive. `buggy_gaussian_head_loss(out, y)` below is the loss of such a model: `out` is the
+# network's output, of shape `(N, 2)`, column 0 the mean $\mu$ and column 1 $\log \sigma$; `y` holds the targets,
+# of shape `(N,)`. It should return the value of `nn.GaussianNLLLoss()` (default options) on this batch, but it has
+# two bugs, neither raising an error, both traps from earlier lessons. The cell after it feeds the loss a
+# "network" that guesses exactly right (the mean and $\sigma$ used to make the data) and prints what the negative
+# log-likelihood should then be about, $\frac{1}{2}\log \sigma^2 + \frac{1}{2}$: far off. Write the fixed
+# `gaussian_head_loss`, with the same signature, in the answer cell; its value and its gradient with respect to
+# `out` must be right. The check compares one situation at a time (1 sample or 8, $\sigma = 1$ or not) and names
+# the bug still there.
 
-# %% nbgrader={"grade": false, "grade_id": "l12_ex1_multilabel_soft_margin", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def my_multilabel_soft_margin(x, y, weight=None, reduction="mean"):
+# %%
+def buggy_gaussian_head_loss(out, y):
+    """out: (N, 2)，每行是 (μ, log σ)；y: (N,) / out: (N, 2), each row (μ, log σ); y: (N,)."""
+    mean = out[:, :1]  # 第 0 列：均值 / column 0: the mean
+    var = torch.exp(out[:, 1])  # 第 1 列是 log σ，取指数 / column 1 is log σ: exponentiate
+    return nn.GaussianNLLLoss()(mean, y, var)
+
+
+gen = torch.Generator().manual_seed(0)
+mu_true = 3 * torch.randn(1000, generator=gen, dtype=torch.float64)  # 每个样本的均值 / per sample
+for sigma in (1.0, 2.0):
+    y_demo = mu_true + sigma * torch.randn(1000, generator=gen, dtype=torch.float64)
+    out_demo = torch.stack([mu_true, torch.full_like(mu_true, math.log(sigma))], dim=1)  # 全猜对
+    about = 0.5 * math.log(sigma**2) + 0.5  # ½·log σ² + ½·E[(y − μ)²]/σ²
+    print(f"σ = {sigma:.0f}: buggy_gaussian_head_loss = "
+          f"{buggy_gaussian_head_loss(out_demo, y_demo).item():.2f}，"
+          f"大约应为 / should be about {about:.2f}")
+
+# %% nbgrader={"grade": false, "grade_id": "l12_ex1_fix_gaussian_head", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-debug"]
+def gaussian_head_loss(out, y):
     ### BEGIN SOLUTION
-    log_sig = x.clamp(max=0) - torch.log1p(torch.exp(-x.abs()))  # log σ(x)
-    log_sig_neg = (-x).clamp(max=0) - torch.log1p(torch.exp(-x.abs()))  # log σ(-x)
-    loss = -(y * log_sig + (1 - y) * log_sig_neg)
-    if weight is not None:
-        loss = loss * weight
-    loss = loss.mean(dim=-1)
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
+    mean = out[:, 0]  # 形状 (N,)，与 y 相同；out[:, :1] 会广播成 (N, N) / (N,), as y
+    var = torch.exp(2 * out[:, 1])  # 方差 σ² = exp(2·log σ)，不是 σ / the variance, not σ
+    return nn.GaussianNLLLoss()(mean, y, var)
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l12_ex1_multilabel_soft_margin_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex1_multilabel_soft_margin(my_multilabel_soft_margin)
+# %% nbgrader={"grade": true, "grade_id": "l12_ex1_fix_gaussian_head_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex1_fix_gaussian_head(gaussian_head_loss)
 
 # %% [markdown] tags=["zh"]
-# ### 练习 2：`PoissonNLLLoss`
+# ### 练习 2：手算三帧的 CTC（迁移）
 #
-# 写出 `my_poisson_nll(x, target, log_input=True, full=False, eps=1e-8, reduction="mean")`，与 `nn.PoissonNLLLoss(log_input=log_input, full=full, eps=eps, reduction=reduction)` 一致（第 4.1 节）。注意 `eps` 只在 `log_input=False` 时使用，斯特林项只加在 $y > 1$ 处。
+# 第 7.1 节的图画出了 $T = 5$ 帧时能折叠成 AB 和 AA 的所有路径。现在只有 $T = 3$ 帧，字母表是 $\{\varnothing, 1, 2, 3\}$（空白的编号是 0）。先在纸上列出：哪些长为 3 的路径能折叠成一个符号 $[l]$？折叠成两个不同的符号 $[a, b]$？折叠成两个相同的符号 $[a, a]$？然后写出 `ctc_loss_t3(log_probs, label)`：`log_probs` 是形状 `(3, 4)` 的对数概率（每帧一行），`label` 是一个只有 1 个或 2 个符号的列表（例如 `[2]`、`[1, 3]`、`[2, 2]`，不含空白）；把 $p(\mathbf{l} \mid \mathbf{x})$ 写成你列出的那些路径的概率乘积之和，返回 `nn.CTCLoss()`（默认 `blank=0`、`reduction="mean"`）对这一个样本给出的损失。注意第 7.1 节说的 `"mean"` 除以什么。不要调用 `F.ctc_loss` 或 `nn.CTCLoss`，也不要穷举所有路径（第 7.1 节的 `all_alignments`；检查会拒绝 `itertools.product`）或者借用选读第 7.2 节的 `ctc_nll`：这个练习要你自己找出对齐。检查在几组随机的对数概率上与 `nn.CTCLoss` 比较。
 
 # %% [markdown] tags=["en"]
-# ### Exercise 2: `PoissonNLLLoss`
+# ### Exercise 2: CTC by hand for three frames (transfer)
 #
-# Write `my_poisson_nll(x, target, log_input=True, full=False, eps=1e-8, reduction="mean")` to match
-# `nn.PoissonNLLLoss(log_input=log_input, full=full, eps=eps, reduction=reduction)` (section 4.1). Mind that
-# `eps` is used only with `log_input=False`, and that the Stirling term is added only where $y > 1$.
+# The figure of section 7.1 drew every path that collapses to AB and to AA over $T = 5$ frames. Now there are only
+# $T = 3$ frames, and the alphabet is $\{\varnothing, 1, 2, 3\}$ (the blank's index is 0). First list, on paper:
+# which paths of length 3 collapse to one symbol $[l]$? To two different symbols $[a, b]$? To two equal symbols
+# $[a, a]$? Then write `ctc_loss_t3(log_probs, label)`: `log_probs` holds log-probabilities of shape `(3, 4)` (one
+# row per frame), `label` is a list of 1 or 2 symbols (such as `[2]`, `[1, 3]` or `[2, 2]`, never the blank);
+# write $p(\mathbf{l} \mid \mathbf{x})$ as the sum of the products of the probabilities along the paths you listed,
+# and return the loss `nn.CTCLoss()` (defaults `blank=0`, `reduction="mean"`) gives this one sample. Mind what
+# section 7.1 says `"mean"` divides by. Do not call `F.ctc_loss` or `nn.CTCLoss`, do not enumerate every path
+# (section 7.1's `all_alignments`; the check refuses `itertools.product`), and do not borrow `ctc_nll` from the
+# optional section 7.2: the exercise is to find the alignments yourself. The check compares your function with
+# `nn.CTCLoss` on a few random sets of log-probabilities.
 
-# %% nbgrader={"grade": false, "grade_id": "l12_ex2_poisson_nll", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def my_poisson_nll(x, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
+# %% nbgrader={"grade": false, "grade_id": "l12_ex2_ctc_by_hand", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-transfer"]
+def ctc_loss_t3(log_probs, label):
     ### BEGIN SOLUTION
-    if log_input:
-        loss = torch.exp(x) - target * x
-    else:
-        loss = x - target * torch.log(x + eps)
-    if full:
-        stirling = target * torch.log(target) - target + 0.5 * torch.log(2 * math.pi * target)
-        loss = loss + torch.where(target > 1, stirling, torch.zeros_like(stirling))
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
+    y = log_probs.exp()  # y[t, k]：第 t 帧输出 k 的概率 / the probability of k at frame t
+    if len(label) == 1:  # l 占一到三帧，空白在前后 / l for 1 to 3 frames, blanks around it
+        (l,) = label
+        paths = [(l, l, l), (l, l, 0), (0, l, l), (l, 0, 0), (0, l, 0), (0, 0, l)]
+    elif label[0] != label[1]:  # 一个空白放在某处，或一个符号占两帧 / one blank, or one symbol twice
+        a, b = label
+        paths = [(0, a, b), (a, 0, b), (a, b, 0), (a, a, b), (a, b, b)]
+    else:  # 两个相同的符号之间必须有空白 / a blank must separate two equal symbols
+        a = label[0]
+        paths = [(a, 0, a)]
+    p = sum(y[0, i] * y[1, j] * y[2, k] for i, j, k in paths)
+    return -torch.log(p) / len(label)  # "mean"：除以目标长度 / divided by the target length
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "l12_ex2_poisson_nll_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex2_poisson_nll(my_poisson_nll)
-
-# %% [markdown] tags=["zh"]
-# ### 练习 3：`GaussianNLLLoss`
-#
-# 写出 `my_gaussian_nll(mu, target, var, full=False, eps=1e-6, reduction="mean")`，与 `nn.GaussianNLLLoss(full=full, eps=eps, reduction=reduction)(mu, target, var)` 的数值一致（第 5.1 节；只比较数值，不比较梯度，所以普通的 `clamp` 就够了）。`mu` 和 `target` 的形状是 `(N, D)`；`var` 可能与它们同形状，可能是 `(N,)`（每个样本一个方差），也可能是一个 Python 浮点数。
-
-# %% [markdown] tags=["en"]
-# ### Exercise 3: `GaussianNLLLoss`
-#
-# Write `my_gaussian_nll(mu, target, var, full=False, eps=1e-6, reduction="mean")` to match the value of
-# `nn.GaussianNLLLoss(full=full, eps=eps, reduction=reduction)(mu, target, var)` (section 5.1; only values are
-# compared, not gradients, so a plain `clamp` will do). `mu` and `target` have shape `(N, D)`; `var` may have
-# their shape, or be `(N,)` (one variance per sample), or be a Python float.
-
-# %% nbgrader={"grade": false, "grade_id": "l12_ex3_gaussian_nll", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["exercise-implement"]
-def my_gaussian_nll(mu, target, var, full=False, eps=1e-6, reduction="mean"):
-    ### BEGIN SOLUTION
-    if isinstance(var, float):
-        var = torch.full_like(mu, var)
-    elif var.shape == mu.shape[:-1]:
-        var = var.unsqueeze(-1)
-    var = var.clamp(min=eps)
-    loss = 0.5 * (torch.log(var) + (mu - target) ** 2 / var)
-    if full:
-        loss = loss + 0.5 * math.log(2 * math.pi)
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "l12_ex3_gaussian_nll_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check.ex3_gaussian_nll(my_gaussian_nll)
+# %% nbgrader={"grade": true, "grade_id": "l12_ex2_ctc_by_hand_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check.ex2_ctc_by_hand(ctc_loss_t3)
 
 # %% [markdown] tags=["zh"]
 # ## 小结
 #
-# - `MultiLabelSoftMarginLoss` 是每个类别一个二元交叉熵、按类别平均，与 `BCEWithLogitsLoss` 只差在归约；`weight` 不归一化。`MultiLabelMarginLoss` 只要求正类比负类高出 1，目标以 $-1$ 结尾，除以 $C$ 而不是（正类，负类）对的个数；它学不到“一个属性都没有”，它的分数也没有绝对的阈值。
+# - `MultiLabelSoftMarginLoss` 是每个类别一个二元交叉熵、按类别平均，与 `BCEWithLogitsLoss` 只差在归约；`weight` 不归一化。（选读）`MultiLabelMarginLoss` 只要求正类比负类高出 1，目标以 $-1$ 结尾，除以 $C$ 而不是（正类，负类）对的个数；它学不到“一个属性都没有”，它的分数也没有绝对的阈值。
 # - `PoissonNLLLoss` 的最小值在 $\lambda = y$；默认 `log_input=True`，`eps` 只用于 `log_input=False`；`full=True` 加的是斯特林近似，而且只加在 $y > 1$ 处。
 # - `GaussianNLLLoss` 让模型报出自己的方差，最好的方差是误差的平方；方差截断到 `eps` 时梯度直通。在 Fashion-MNIST 上，只看上半幅的模型对裤子最有把握、对包最没把握，各类的 $\sigma$ 与实际误差同升同降。
 # - `CTCLoss` 对所有对齐求和，$\alpha$ 递推在 $O(T \cdot S)$ 内完成；`"mean"` 先除以目标长度；它对 `log_probs` 的梯度其实是对 logits 的梯度。读图像带的模型自己学会了在两件衣物之间输出空白。
-# - `AdaptiveLogSoftmaxWithLoss` 让常用的类走短路，省计算和参数，代价是换了一个模型（稀有类只经过低维投影）；`LinearCrossEntropyLoss` 不改变模型，分块计算同样的交叉熵，省的是 $N \times C$ 的 logits 的内存。
+# - （选读）`AdaptiveLogSoftmaxWithLoss` 让常用的类走短路，省计算和参数，代价是换了一个模型（稀有类只经过低维投影）；`LinearCrossEntropyLoss` 不改变模型，分块计算同样的交叉熵，省的是 $N \times C$ 的 logits 的内存。
 #
 # 下一课：更多优化器。
 
@@ -1828,21 +1848,21 @@ check.ex3_gaussian_nll(my_gaussian_nll)
 # ## Summary
 #
 # - `MultiLabelSoftMarginLoss` is one binary cross-entropy per class, averaged over the classes; it differs from
-#   `BCEWithLogitsLoss` only in the reduction, and its `weight` is not normalized. `MultiLabelMarginLoss` only
-#   asks positives to beat negatives by 1, takes $-1$-terminated targets and divides by $C$, not by the number
+#   `BCEWithLogitsLoss` only in the reduction, and its `weight` is not normalized. (Optional) `MultiLabelMarginLoss`
+#   only asks positives to beat negatives by 1, takes $-1$-terminated targets and divides by $C$, not by the number
 #   of pairs; it cannot learn "no attribute", and its scores have no absolute threshold.
 # - `PoissonNLLLoss` is smallest at $\lambda = y$; `log_input=True` by default, `eps` only for
 #   `log_input=False`; `full=True` adds Stirling's approximation, and only where $y > 1$.
 # - `GaussianNLLLoss` lets a model report its own variance, the best variance being the squared error; where the
 #   variance is clamped to `eps`, the gradient passes straight through. On Fashion-MNIST, the model that sees
-#   only the top half is surest about trousers and least sure about bags, and per class its $\sigma$ rises and falls with the
-#   actual error.
+#   only the top half is surest about trousers and least sure about bags, and per class its $\sigma$ rises and
+#   falls with the actual error.
 # - `CTCLoss` sums over all alignments, the $\alpha$ recursion doing it in $O(T \cdot S)$; `"mean"` first divides
 #   by the target lengths; its gradient for `log_probs` is really the gradient for the logits. The model reading
 #   strips learned by itself to output a blank between two garments.
-# - `AdaptiveLogSoftmaxWithLoss` lets the common classes take a short way and saves compute and parameters, at the
-#   price of a different model (rare classes pass through a low-dimensional projection); `LinearCrossEntropyLoss`
-#   keeps the model, computes the same cross-entropy chunk by chunk and saves the memory of the $N \times C$
-#   logits.
+# - (Optional) `AdaptiveLogSoftmaxWithLoss` lets the common classes take a short way and saves compute and
+#   parameters, at the price of a different model (rare classes pass through a low-dimensional projection);
+#   `LinearCrossEntropyLoss` keeps the model, computes the same cross-entropy chunk by chunk and saves the memory
+#   of the $N \times C$ logits.
 #
 # Next lesson: more optimizers.

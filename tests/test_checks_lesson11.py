@@ -1,5 +1,8 @@
-"""The checkers of lesson 11: right answers pass (the anticipated mistakes are tested from the
-checkers' own table by test_checks_mistakes.py); the cases a table cannot express are here."""
+"""The checkers of lesson 11: right answers pass with their pass lines. The anticipated mistakes
+(``check.MISTAKES``) are tried in test_checks_mistakes.py; here only what a table cannot say."""
+
+import itertools
+import math
 
 import pytest
 import torch
@@ -9,137 +12,148 @@ from torch import nn
 
 from fmnist_core.checks import lesson11 as check
 
-# ---------------------------------------------------------------- exercise 1
+PASS = {
+    1: "✓ 练习 1 通过：swap 让第 1 个三元组也有损失，(1 + 1 + 3 + 0)/4 = 1.25\n"
+    "✓ Exercise 1 passed: swap gives triplet 1 a loss too, (1 + 1 + 3 + 0)/4 = 1.25",
+    2: "✓ 练习 2 通过：InfoNCE 是余弦相似度/τ 上的交叉熵，第 i 行的类别是 i\n"
+    "✓ Exercise 2 passed: InfoNCE is a cross-entropy on cosine similarity / τ, row i's class "
+    "being i",
+}
 
 
-def ranking_scratch(x1, x2, y, margin=0.0, reduction="mean"):
-    loss = (-y * (x1 - x2) + margin).clamp_min(0)
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.sum() / loss.numel()
+def info_nce(z1, z2, temperature=0.1, symmetric=False):
+    """The answer of the notebook's solution cell."""
+    logits = F.normalize(z1, dim=1) @ F.normalize(z2, dim=1).T / temperature
+    targets = torch.arange(len(z1))
+    loss = F.cross_entropy(logits, targets)
+    if symmetric:
+        loss = (loss + F.cross_entropy(logits.T, targets)) / 2
+    return loss
 
 
-def ranking_torch(x1, x2, y, margin=0.0, reduction="mean"):
-    return nn.MarginRankingLoss(margin=margin, reduction=reduction)(x1, x2, y)
+def info_nce_cosine_similarity(z1, z2, temperature=0.1, symmetric=False):
+    """Another right answer: F.cosine_similarity broadcast to the (N, N) matrix."""
+    s = F.cosine_similarity(z1[:, None, :], z2[None, :, :], dim=-1) / temperature
+    t = torch.arange(len(s))
+    rows = nn.CrossEntropyLoss()(s, t)
+    return 0.5 * (rows + nn.CrossEntropyLoss()(s.T, t)) if symmetric else rows
 
 
-def test_ex1_right_answers_pass(capsys):
-    check.ex1_margin_ranking(ranking_scratch)
-    check.ex1_margin_ranking(ranking_torch)
-    assert capsys.readouterr().out.count("练习 1 通过") == 2
+def info_nce_loops(z1, z2, temperature=0.1, symmetric=False):
+    """InfoNCE written out term by term, as the formula reads."""
+    n = len(z1)
+
+    def direction(a, b):
+        total = 0.0
+        for i in range(n):
+            sims = torch.stack([F.cosine_similarity(a[i], b[j], dim=0) for j in range(n)])
+            total = total - torch.log(
+                torch.exp(sims[i] / temperature) / torch.exp(sims / temperature).sum()
+            )
+        return total / n
+
+    loss = direction(z1, z2)
+    return (loss + direction(z2, z1)) / 2 if symmetric else loss
 
 
-def test_ex1_wrong_defaults():
-    def answer(x1, x2, y, margin=0.0, reduction="sum"):
-        return ranking_scratch(x1, x2, y, margin, reduction)
-
-    fails_with(check.ex1_margin_ranking, answer, "the defaults should be margin=0.0")
-
-
-# ---------------------------------------------------------------- exercise 2
-
-
-def triplet_scratch(a, pos, neg, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
-    def d(u, v):
-        return ((u - v + eps).abs() ** p).sum(-1) ** (1 / p)
-
-    d_neg = d(a, neg)
-    if swap:
-        d_neg = torch.minimum(d_neg, d(pos, neg))
-    loss = (d(a, pos) - d_neg + margin).clamp_min(0)
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
+@pytest.mark.parametrize(
+    "checker, answer, line",
+    [
+        (check.ex1_triplet_swap, lambda: 1.25, 1),
+        (check.ex1_triplet_swap, lambda: (1 + 1 + 3 + 0) / 4, 1),
+        (check.ex1_triplet_swap, lambda: torch.tensor(1.24), 1),  # rounded by hand
+        (check.ex2_info_nce, info_nce, 2),
+        (check.ex2_info_nce, info_nce_cosine_similarity, 2),
+        (check.ex2_info_nce, info_nce_loops, 2),
+    ],
+)
+def test_right_answers_pass(checker, answer, line, capsys):
+    checker(answer)
+    assert capsys.readouterr().out == PASS[line] + "\n"
 
 
-def triplet_norm(a, pos, neg, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
-    def d(u, v):
-        return torch.linalg.vector_norm(u - v + eps, ord=p, dim=-1)
-
-    d_neg = torch.minimum(d(a, neg), d(pos, neg)) if swap else d(a, neg)
-    loss = F.relu(d(a, pos) - d_neg + margin)
-    return {"none": loss, "sum": loss.sum()}.get(reduction, loss.mean())
-
-
-def test_ex2_right_answers_pass(capsys):
-    check.ex2_triplet(triplet_scratch)
-    check.ex2_triplet(triplet_norm)
-    check.ex2_triplet(lambda a, pos, neg, **kw: nn.TripletMarginLoss(**kw)(a, pos, neg))
-    assert capsys.readouterr().out.count("练习 2 通过") == 3
-
-
-def test_ex2_eps_added_to_the_distance_gets_the_eps_hint():
-    # 另一种 eps 错误（加在距离上）与表中“忽略 eps”的错误数值相同 / the same values as "eps ignored"
-    def answer(a, pos, neg, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
-        return triplet_scratch(a, pos, neg, margin, p, 0.0, swap, reduction) + 0 * eps
-
-    fails_with(check.ex2_triplet, answer, "PyTorch adds it to every component of the difference")
+def test_the_prediction_is_what_torch_computes():
+    a, p, n = check._triplet_batch()
+    assert abs(check._swap_loss() - 1.25) < 1e-5
+    torch.testing.assert_close(
+        nn.TripletMarginLoss(margin=1.0, swap=True, reduction="none")(a, p, n),
+        torch.tensor([1.0, 1.0, 3.0, 0.0], dtype=torch.float64),
+        atol=1e-5,
+        rtol=0,
+    )
+    # 不交换时第 1 个三元组的损失是 0 / without swap, triplet 1's loss is 0
+    assert abs(nn.TripletMarginLoss(margin=1.0)(a, p, n).item() - 1.0) < 1e-5
+    # 错误答案的生成器不带开关时就是正确答案 / the generator of wrong answers, with no switch
+    assert abs(check._variant() - check._swap_loss()) < 1e-5
 
 
-# ---------------------------------------------------------------- exercise 3
+def test_the_wrong_predictions_are_far_apart():
+    values = [check._swap_loss()] + [m.answer() for m in check.MISTAKES["ex1_triplet_swap"]]
+    gaps = [abs(a - b) for a, b in itertools.combinations(values, 2)]
+    assert min(gaps) > 5 * check.TOLERANCE, sorted(values)
 
 
-def multi_margin_scratch(x, y, p=1, margin=1.0, weight=None):
-    n, c = x.shape
-    terms = (margin - x.gather(1, y[:, None]) + x).clamp_min(0) ** p
-    if weight is not None:
-        terms = terms * weight[y][:, None]
-    terms = terms.scatter(1, y[:, None], 0.0)
-    return (terms.sum(1) / c).mean()
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda: 2.5, "not 2.5. each triplet's loss"),
+        (lambda: float("inf"), "return a finite number"),
+        (lambda: [1.25], "return one number, got list"),
+    ],
+)
+def test_other_predictions_get_the_reasoning(answer, hint):
+    fails_with(check.ex1_triplet_swap, answer, hint)
 
 
-def multi_margin_loop(x, y, p=1, margin=1.0, weight=None):
-    total = 0.0
-    for i in range(len(y)):
-        t = int(y[i])
-        for j in range(x.shape[1]):
-            if j != t:
-                h = max(0.0, margin - float(x[i, t]) + float(x[i, j])) ** p
-                total += h * (1.0 if weight is None else float(weight[t]))
-    return torch.tensor(total / x.shape[1] / len(y))
-
-
-def test_ex3_right_answers_pass(capsys):
-    check.ex3_multi_margin(multi_margin_scratch)
-    check.ex3_multi_margin(multi_margin_loop)
-    check.ex3_multi_margin(lambda x, y, **kw: nn.MultiMarginLoss(**kw)(x, y))
-    assert capsys.readouterr().out.count("练习 3 通过") == 3
-
-
-# ---------------------------------------------------------------- all
-
-
-def test_the_wrong_variants_default_to_the_right_answers():
-    # 表里的错误答案由同一个函数生成；不带错误开关时它必须就是正确答案
-    # the table's wrong answers come from one generator; without a switch it is the right one
-    x1, x2, y = check._ranking_inputs()
-    for margin in (0.0, 0.5):
-        for reduction in check.REDUCTIONS:
-            kw = {"margin": margin, "reduction": reduction}
-            got = check._ranking(x1, x2, y, **kw)
-            torch.testing.assert_close(got, F.margin_ranking_loss(x1, x2, y, **kw))
-    a, pos, neg = check._triplet_inputs()
-    for kw in check.TRIPLET_CASES:
+def test_the_reference_is_the_formula():
+    z1, z2 = check._pairs()
+    for temperature, symmetric in itertools.product((0.05, 0.1, 1.0), (False, True)):
         torch.testing.assert_close(
-            check._triplet(a, pos, neg, **kw), F.triplet_margin_loss(a, pos, neg, **kw)
+            check._reference(z1, z2, temperature, symmetric),
+            info_nce_loops(z1, z2, temperature, symmetric),
         )
-    x, y, w = check._multi_margin_inputs()
-    for kw in ({}, {"p": 2, "margin": 0.7, "weight": w}):
-        torch.testing.assert_close(check._multi_margin(x, y, **kw), F.multi_margin_loss(x, y, **kw))
+    # 所有相似度相同时损失是 log N / equal similarities give log N
+    same = torch.ones(4, 3, dtype=torch.float64)
+    torch.testing.assert_close(
+        check._reference(same, same), torch.tensor(math.log(4), dtype=torch.float64)
+    )
+
+
+def test_the_mistakes_change_one_thing_of_the_right_answer():
+    z1, z2 = check._pairs()
+    for kw in check.CASES + [check.GRAD_CASE]:
+        torch.testing.assert_close(check._info_nce()(z1, z2, **kw), check._reference(z1, z2, **kw))
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (
+            lambda z1, z2, temperature=0.1, symmetric=False: info_nce(
+                z1, z2, temperature, symmetric
+            ).item(),
+            "should be a torch.Tensor, got float",
+        ),
+        (
+            lambda z1, z2, temperature=0.1, symmetric=False: info_nce(
+                z1, z2, temperature, symmetric
+            ).detach(),
+            "the loss must be differentiable",
+        ),
+        (
+            lambda z1, z2, temperature=0.1, symmetric=False: info_nce(
+                z1, z2, temperature / 2, symmetric
+            ),
+            "info_nce(z1, z2, temperature=0.1) is off by",
+        ),
+    ],
+)
+def test_other_mistakes_get_a_general_hint(answer, hint):
+    fails_with(check.ex2_info_nce, answer, hint)
 
 
 def test_pass_lines_fit_in_100_characters(capsys):
-    check.ex1_margin_ranking(ranking_scratch)
-    check.ex2_triplet(triplet_scratch)
-    check.ex3_multi_margin(multi_margin_scratch)
+    check.ex1_triplet_swap(lambda: 1.25)
+    check.ex2_info_nce(info_nce)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3 and max(len(line) for line in lines) <= 100, lines
-
-
-def test_unfinished_exercise_raises_not_implemented():
-    def unfinished(*args, **kwargs):
-        raise NotImplementedError()
-
-    for checker in (check.ex1_margin_ranking, check.ex2_triplet, check.ex3_multi_margin):
-        with pytest.raises(NotImplementedError):
-            checker(unfinished)
+    assert len(lines) == 4 and max(len(line) for line in lines) <= 100, lines
