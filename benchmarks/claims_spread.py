@@ -61,6 +61,11 @@ for _name, _value in list(globals().items()):
                 _acc = {k: v for k, v in _h[-1].items() if k.endswith("_acc")}
                 if _acc:
                     _out[f"{_name}[{_run}]"] = _acc
+# a lesson whose compared runs are single numbers keeps them in a dict named ``accuracy``
+if isinstance(globals().get("accuracy"), dict):
+    for _run, _v in globals()["accuracy"].items():
+        if isinstance(_v, float):
+            _out[f"accuracy[{_run}]"] = {"val_acc": _v}
 print("REPORT" + _json.dumps(_out))
 """
 

@@ -14,7 +14,7 @@
 #
 # 上一课：[08 自适应优化器](08_optim_adaptive.ipynb) · 下一课：[10 综合实战：从 65% 到 90%](10_capstone.ipynb)
 #
-# 预计用时：核心约 85 分钟，选读另加 10 分钟。标为“选读”的第 4.2 节（热重启）和第 7 节（`ReduceLROnPlateau`）第一次可以跳过，后面的内容和练习都用不到它们。
+# 预计用时：约 85 分钟，另加约 10 分钟的选读部分。标为“选读”的第 4.2 节（热重启）和第 7 节（`ReduceLROnPlateau`）第一次可以跳过，后面的内容和练习都用不到它们。
 #
 # 到目前为止，学习率在整个训练中都是一个常数。学习率调度器让它随训练变化：开始时步子大，走得快；快结束时步子小，让参数在一个好的位置稳定下来。为什么后期要小步？小批量梯度带噪声，学习率不变时参数会在极小值附近一直晃动，学习率越大，晃动越大；把学习率降下来，晃动也就小了。
 #
@@ -31,7 +31,7 @@
 #
 # Previous: [08 Adaptive optimizers](08_optim_adaptive.ipynb) · Next: [10 Capstone: from 65% to 90%](10_capstone.ipynb)
 #
-# Time: about 85 min for the core, 10 more for the optional sections. Sections 4.2 (warm restarts) and 7
+# Time: about 85 min, plus about 10 min for the optional sections. Sections 4.2 (warm restarts) and 7
 # (`ReduceLROnPlateau`), marked optional, can be skipped on a first reading: nothing after them, the exercises
 # included, uses them.
 #

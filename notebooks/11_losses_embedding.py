@@ -14,7 +14,7 @@
 #
 # 上一课：[10 综合实战：从 65% 到 90%](10_capstone.ipynb) · 下一课：[12 多标签、计数、不确定性与序列的损失](12_losses_structured.ipynb)
 #
-# 预计用时：核心约 85 分钟（本课没有选读部分）。
+# 预计用时：约 85 分钟（阅读、运行和练习），本课没有选读部分。
 #
 # 第 05、06 课的损失函数拿一个预测和一个目标比较。这一课的七个损失函数比较的是模型几个输出之间的关系：两个分数谁该更大（排序，ranking），两个嵌入（embedding，模型输出的一个向量，用距离表示相似）该近还是该远，一个锚点离同类样本是否比离异类样本更近（三元组）。这类任务统称度量学习（metric learning）：学一个空间，让距离有意义。第 8 节再讲今天最常用的对比损失 InfoNCE：`torch.nn` 里没有它，因为它就是一个交叉熵。
 #
@@ -33,7 +33,7 @@
 #
 # Previous: [10 Capstone: from 65% to 90%](10_capstone.ipynb) · Next: [12 Losses for multi-label, counts, uncertainty and sequences](12_losses_structured.ipynb)
 #
-# Time: about 85 min for the core (this lesson has no optional sections).
+# Time: about 85 min (reading, running and the exercises); this lesson has no optional sections.
 #
 # The losses of lessons 05 and 06 compare one prediction with one target. The seven losses of this lesson compare
 # several outputs of a model with each other: which of two scores should be larger (ranking), whether two

@@ -14,7 +14,7 @@
 #
 # 上一课：[11 嵌入与排序的损失](11_losses_embedding.ipynb) · 下一课：[13 更多优化器](13_optim_more.ipynb)
 #
-# 预计用时：核心约 90 分钟，选读另加约 40 分钟。
+# 预计用时：约 90 分钟，另加约 40 分钟的选读部分。
 #
 # 第 05、06 课的目标都很简单：一个数，或者一个类别。这一课的目标带着结构：一件衣物同时有好几个属性（多标签），目标是一个计数（泊松分布），模型除了预测一个数还要说出自己有多没把握（高斯分布的方差），目标是一串符号、却不知道每个符号对应输入的哪一段（CTC），以及类别多到 softmax 本身就成了负担（自适应 softmax、`LinearCrossEntropyLoss`）。
 #
@@ -35,7 +35,7 @@
 #
 # Previous: [11 Losses for embeddings and ranking](11_losses_embedding.ipynb) · Next: [13 More optimizers](13_optim_more.ipynb)
 #
-# Time: about 90 min for the core, about 40 more for the optional sections.
+# Time: about 90 min, plus about 40 min for the optional sections.
 #
 # The targets of lessons 05 and 06 were simple: one number, or one class. The targets of this lesson have
 # structure: one garment has several attributes at once (multi-label); the target is a count (a Poisson

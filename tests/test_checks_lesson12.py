@@ -176,3 +176,16 @@ def test_pass_lines_fit_in_100_characters(capsys):
     check.ex2_ctc_by_hand(ctc_loss_t3)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 4 and max(len(line) for line in lines) <= 100, lines
+
+
+def test_the_lessons_own_ctc_helpers_are_refused():
+    # 借用第 7.2 节的 ctc_nll（这里用参考答案代替它）不算自己找对齐
+    # / borrowing section 7.2's ctc_nll (the reference stands in for it) is not finding the paths
+    space = {"_reference": check._ctc()}
+    exec(
+        "def ctc_nll(lp, label):\n    return _reference(lp, label)\n\n"
+        "def ctc_loss_t3(log_probs, label):\n    return ctc_nll(log_probs, label)\n",
+        space,
+    )
+    fails_with(check.ex2_ctc_by_hand, space["ctc_loss_t3"], "ctc_nll")
+    assert space["ctc_nll"] is not None and "_refuse" not in repr(space["ctc_nll"])  # restored
