@@ -82,7 +82,7 @@ if not HAS_MUON:
           "the comparisons with it are skipped")
 
 # %% [markdown] tags=["zh"]
-# ## 1. （选读）对照用的工具
+# ## 1. 对照用的工具（选读）
 #
 # 和第 08 课一样：从零实现的优化器和 `torch.optim` 各训练一个新模型的 `float64` 副本 100 步，用同样的 100 个真实批次（每批 32 张），再用 `torch.testing.assert_close` 比较全部参数。不同的是，这一课每个优化器配它合适的模型（`make_model`），而且一个模型可以同时用几个优化器（`make_optimizers` 返回一个列表），`Muon` 需要这样。`maximize=True` 的组合训练的是 $-\text{loss}$，这样优化器沿梯度方向走时损失仍然下降。`LARGEST` 记下每个类与 PyTorch 的最大绝对差，第 8 节列出来。
 
@@ -306,7 +306,7 @@ print("SparseAdam ✓ row 1 moves only at the steps that use it; Adam moves it a
 # once only ($0.9 \times 0.1 + 0.1 = 0.19$), while the bias correction uses $t = 11$.
 
 # %% [markdown] tags=["zh"]
-# ### 2.3 （选读）从零实现，与 PyTorch 对照
+# ### 2.3 从零实现，与 PyTorch 对照（选读）
 #
 # 三种组合：默认值；`lr`、`betas`、`eps` 一起改；`maximize=True`。在 `PixelTokens` 上训练 100 步。之后在真实模型上再看一次惰性：训练 20 步后再走一步，第 21 个批次没用到、但以前用到过的行，`SparseAdam` 一个都不动，Adam 却都动了。
 
@@ -514,7 +514,7 @@ print("V̂ ✓ 保留 G² 每行、每列的平均；一个样本时 V̂ = G²")
 print("V̂ ✓ keeps the row and column means of G²; with a single sample V̂ = G² exactly")
 
 # %% [markdown] tags=["zh"]
-# ### 3.3 （选读）PyTorch 与论文有哪些不同
+# ### 3.3 PyTorch 与论文有哪些不同（选读）
 #
 # 论文最后给出的算法（分解的二阶矩，加上更新裁剪、相对步长和递增的 $\hat\beta_{2,t}$）与 PyTorch 的实现逐项比较：
 #
@@ -601,7 +601,7 @@ print("✗ lr=1e-3 或 weight_decay=0.1 时不一致：论文里没有这两个�
 print("✗ with lr=1e-3 or weight_decay=0.1 they differ: the paper has neither hyperparameter")
 
 # %% [markdown] tags=["zh"]
-# ### 3.4 （选读）从零实现，与 PyTorch 对照
+# ### 3.4 从零实现，与 PyTorch 对照（选读）
 #
 # 在课程模型上训练 100 步，三种组合覆盖全部选项：默认值；`lr`、`beta2_decay`、`d` 一起改；`eps`、`weight_decay`、`maximize`、`foreach` 一起改。从零实现还数了更新裁剪起作用的次数：默认的 $d = 1$ 时，它在课程模型上经常起作用。
 
@@ -932,7 +932,7 @@ print("文档 = 代码 ✓ 差一个常数因子，正交化后相同 / docs = c
 #
 # 同样谱范数的梯度步 $\eta\, G / \sigma_{\max}$ 只下降 $\eta \sum_i \sigma_i^2 / \sigma_{\max}$：梯度里少数几个大奇异值占了这一步的“预算”，其余方向几乎不动。真实的梯度往往正是这样，少数几个方向占了大头（第 4.2 节右图的奇异值相差千倍以上）。`Muon` 让每个方向走一样远。另一个看法来自 Keller Jordan 的文章：$U V^\top = (G G^\top)^{-1/2} G$，就是 Shampoo 优化器不累积历史时的更新。下面的单元格检查这几点，并比较几种方向：同样的谱范数下，正交化的一步下降最多。
 #
-# 代价：对一个 $m \times n$ 的矩阵（$m \le n$），Newton–Schulz 每一步算 $A = X X^\top$、$A^2$ 和 $B X$，约 $4 m^2 n + 2 m^3$ 次浮点运算，5 步就是它的 5 倍；而这一层在一个批次（$B$ 个样本）上的前向加反向传播约 $6 B m n$。两者之比约为 $5 (4m + 2m^2/n) / (6B)$，只取决于矩阵的短边和批次大小：批次很大（大语言模型一步几十万个词元）时可以忽略，批次小时比训练本身还贵。下面的表算了两个例子。
+# 代价：对一个 $m \times n$ 的矩阵（$m \le n$），Newton–Schulz 每一步算 $A = X X^\top$、$A^2$ 和 $B X$，约 $4 m^2 n + 2 m^3$ 次浮点运算，5 步就是它的 5 倍；而这一层在一个批次（$N$ 个样本）上的前向加反向传播约 $6 N m n$。两者之比约为 $5 (4m + 2m^2/n) / (6N)$，主要取决于矩阵的短边和批次大小：批次很大（大语言模型一步几十万个词元）时可以忽略，批次小时比训练本身还贵。下面的表算了两个例子。
 
 
 # %% [markdown] tags=["en"]
@@ -958,7 +958,7 @@ print("文档 = 代码 ✓ 差一个常数因子，正交化后相同 / docs = c
 #
 # The cost: for an $m \times n$ matrix ($m \le n$), each Newton–Schulz step computes $A = X X^\top$, $A^2$ and $B X$,
 # about $4 m^2 n + 2 m^3$ floating-point operations, times 5 steps; the layer's forward and backward passes on a batch
-# of $B$ samples take about $6 B m n$. The ratio, about $5 (4m + 2m^2/n) / (6B)$, depends only on the matrix's short
+# of $N$ samples take about $6 N m n$. The ratio, about $5 (4m + 2m^2/n) / (6N)$, depends mostly on the matrix's short
 # side and the batch size: negligible with very large batches (a large language model takes hundreds of thousands of
 # tokens per step), more than the training itself with small ones. The table below works out two examples.
 
@@ -1018,7 +1018,7 @@ assert ns_flops(512, 784) > 10 * 6 * 64 * 512 * 784
 assert ns_flops(768, 3072) < 0.01 * 6 * 524_288 * 768 * 3072
 
 # %% [markdown] tags=["zh"]
-# ### 4.4 （选读）与 PyTorch 对照
+# ### 4.4 与 PyTorch 对照（选读）
 #
 # 四种组合覆盖全部选项：默认值；`lr`、`momentum`、`nesterov=False`、`ns_steps`、`weight_decay`、`adjust_lr_fn="original"`；`match_rms_adamw` 加另一组 `ns_coefficients` 和另一个 `eps`；`spectral_unclamped`。每种都是窄模型 100 步，AdamW 管其余参数。最后把全部参数交给 `Muon`，看它拒绝偏置。
 
@@ -1162,7 +1162,7 @@ print_comparison(ADAMW + MUON, "AdamW")
 # %% [markdown] tags=["zh"]
 # 读这两张表（数取自 CSV，每台机器读出来都一样，下面的断言检查正文说的话）：
 #
-# - **Adafactor 在每个种子上都比 Adam 低 2 个百分点以上**，训练损失也更高：它学得慢。原因看第 3.1 节的步长：$\alpha_t = \rho_t \cdot \max(\epsilon_2, \operatorname{RMS}(\theta))$，而课程模型初始化后权重的均方根只有约 0.02（下面打印），所以每一步大约只走 $0.01 \times 0.02 = 2 \times 10^{-4}$（还要经过更新裁剪），比 Adam 的 $10^{-3}$ 小好几倍，而且没有动量。这是默认设置下的结果，没有为 Adafactor 调过学习率；它换来的是内存（状态只有 Adam 的约 1/346，第 3.5 节），在这个小模型上用不着。
+# - **Adafactor 在每个种子上都比 Adam 低 2 个百分点以上**，训练损失也更高：它学得慢。原因看第 3.1 节的步长：$\alpha_t = \rho_t \cdot \max(\epsilon_2, \operatorname{RMS}(\theta))$，而课程模型初始化后权重的均方根只有 0.02 到 0.03（下面打印），所以每一步大约只走 $0.01 \times (0.02 \sim 0.03) = (2 \sim 3) \times 10^{-4}$（还要经过更新裁剪），比 Adam 的 $10^{-3}$ 小好几倍，而且没有动量。这是默认设置下的结果，没有为 Adafactor 调过学习率；它换来的是内存（状态只有 Adam 的约 1/346，第 3.5 节），在这个小模型上用不着。
 # - **Muon 加 AdamW 在每个种子上都比只用 AdamW 高 1.5 个百分点以上**，不论 AdamW 用三个学习率中的哪一个，也不论 `Muon` 用哪种缩放；训练损失也低得多。差距是种子之间标准差（0.1–0.5）的好几倍，3 个种子全在同一边，这不像是运气。一个可能的解释（这里没有检验）：只有 32 和 64 个单元的窄层，梯度被少数几个方向占据，正交化让其余方向也走得一样远（第 4.3 节）。
 #
 # 范围也要说清：一个窄模型、一个划分、2 轮；512 宽的课程模型、更长的训练、为每个优化器调过的学习率，都没有测。
@@ -1174,9 +1174,9 @@ print_comparison(ADAMW + MUON, "AdamW")
 #
 # - **Adafactor is more than 2 points below Adam on every seed**, with a higher training loss too: it learns slowly. See
 #   its step size in section 3.1: $\alpha_t = \rho_t \cdot \max(\epsilon_2, \operatorname{RMS}(\theta))$, and the course
-#   model's weights have a root mean square of only about 0.02 at initialization (printed below), so each step moves
-#   about $0.01 \times 0.02 = 2 \times 10^{-4}$ (before update clipping), several times less than Adam's $10^{-3}$, and
-#   without momentum. These are the defaults, with no learning rate tuned for Adafactor; what it buys is memory (its state
+#   model's weights have a root mean square of only 0.02 to 0.03 at initialization (printed below), so each step moves
+#   about $0.01 \times (0.02 \sim 0.03) = (2 \sim 3) \times 10^{-4}$ (before update clipping), several times less than
+#   Adam's $10^{-3}$, and without momentum. These are the defaults, with no learning rate tuned for Adafactor; what it buys is memory (its state
 #   is about 1/346 of Adam's, section 3.5), which this small model does not need.
 # - **Muon with AdamW is more than 1.5 points above AdamW alone on every seed**, whichever of the three learning rates
 #   AdamW uses and whichever scaling `Muon` uses; its training loss is much lower too. The gap is several times the
@@ -1197,7 +1197,7 @@ weights_rms = [p.pow(2).mean().sqrt().item() for p in fc.NeuralNetwork().paramet
                if p.dim() == 2]
 print("课程模型初始化后各权重矩阵的均方根 / RMS of the course model's weight matrices at init: "
       + ", ".join(f"{x:.3f}" for x in weights_rms))
-assert max(weights_rms) < 0.05
+assert 0.02 < min(weights_rms) and max(weights_rms) < 0.03
 gaps = [m - a for muon in MUON for adamw in ADAMW for m, a in zip(accs(muon), accs(adamw))]
 assert min(gaps) > 1.5, gaps
 assert all(max(train_losses(m)) < min(train_losses(a)) for m in MUON for a in ADAMW)
@@ -1350,7 +1350,7 @@ check.ex2_newton_schulz_stack(newton_schulz_stack)
 
 
 # %% [markdown] tags=["zh"]
-# ## 7. 附录（选读）：其余的学习率调度器
+# ## 7. 附录：其余的学习率调度器（选读）
 #
 # 第 09 课讲了七个常用的调度器，`torch.optim.lr_scheduler` 里还剩四个。它们和大模型无关，放在最后一课的附录里，是为了让第 09 课保持在一次能学完的长度；读它们只需要第 09 课的内容。每个调度器的公式都与 `get_last_lr()` 逐步对照。
 #
@@ -1371,7 +1371,7 @@ check.ex2_newton_schulz_stack(newton_schulz_stack)
 # 两个类都有 `last_epoch`，只用于从检查点接着训练：训练了 $k$ 步后，优化器里存着第 $k$ 步的学习率和 `initial_lr`，用 `last_epoch=k-1` 重建调度器，它构造时走的那一步正好到达 $t = k$。`MultiplicativeLR` 带 `last_epoch` 重建时的行为在不同的 PyTorch 版本里不一样，接着训练更稳妥的办法是保存并载入 `state_dict()`，下面对它检查这种做法。
 
 # %% [markdown] tags=["en"]
-# ## 7. Appendix (optional): the remaining learning-rate schedulers
+# ## 7. Appendix: the remaining learning-rate schedulers (optional)
 #
 # Lesson 09 covered the seven common schedulers; `torch.optim.lr_scheduler` has four more. They have nothing to do with
 # large models: they sit in an appendix of the last lesson so that lesson 09 stays within one sitting, and reading them
@@ -1771,12 +1771,12 @@ print("SequentialLR ✓ 一次只运行一个调度器 / runs one scheduler at a
 #   must act **one after another**, use `SequentialLR`.
 
 # %% [markdown] tags=["zh"]
-# ## 8. 附录（选读）：与 PyTorch 的最大差别
+# ## 8. 附录：与 PyTorch 的最大差别（选读）
 #
 # 每个类在上面所有对照里与 PyTorch 的最大绝对差（优化器：100 步后的参数；调度器：学习率）。这些数取决于机器和线程数，所以这个单元格不比较输出；上面的 `assert_close` 才是判据。
 
 # %% [markdown] tags=["en"]
-# ## 8. Appendix (optional): the largest differences from PyTorch
+# ## 8. Appendix: the largest differences from PyTorch (optional)
 #
 # Each class's largest absolute difference from PyTorch over all the checks above (optimizers: the parameters after
 # 100 steps; schedulers: the learning rates). These numbers depend on the machine and the thread count, so this cell's

@@ -237,8 +237,7 @@ def ex1_sparse_idle(after_idle):
         check_close(got, expected, name=("两行结果", "the two rows"))
     passed(
         "练习 1 通过：SparseAdam 空闲时不动，步数却照走；Adam 空闲时仍在滑动",
-        "Exercise 1 passed: SparseAdam leaves an idle row alone while its step count moves on; "
-        "Adam keeps sliding",
+        "Exercise 1 passed: SparseAdam leaves idle rows alone (its step count moves on); Adam slides",
     )
 
 
