@@ -134,9 +134,12 @@ def test_ex2_right_answers_pass(capsys, answer):
 def test_ex2_reference_is_the_iteration_muon_uses():
     # per matrix, the reference is Muon's own (bfloat16) iteration computed in float64
     _muon = pytest.importorskip("torch.optim._muon")
+    zeropower = getattr(_muon, "_zeropower_via_newtonschulz", None)
+    if zeropower is None:  # a private function: another release may name it otherwise
+        pytest.skip("torch.optim._muon has no _zeropower_via_newtonschulz")
     G = torch.randn(2, 6, 9, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
     for M, ours in zip(G, check._ns_stack(G)):
-        theirs = _muon._zeropower_via_newtonschulz(M, check.MUON_COEFFICIENTS, 5, 1e-7)
+        theirs = zeropower(M, check.MUON_COEFFICIENTS, 5, 1e-7)
         torch.testing.assert_close(ours, theirs.double(), rtol=0.0, atol=0.05)
 
 
