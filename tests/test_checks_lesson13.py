@@ -1,14 +1,15 @@
 """The checkers of lesson 13: a right answer passes. Each anticipated mistake is in the checker's
 ``MISTAKES`` table, tested by test_checks_mistakes.py; here are the right answers and the cases a
-table cannot express (in-place changes, an unfinished exercise, a division by zero, the reference
-generators equal to torch.optim, the test gradients reaching both Rprop bounds)."""
+table cannot express (the reference generator equal to torch.optim.RAdam, the cases telling the
+mistakes apart, other wrong answers, the prediction computed from torch.optim.Rprop)."""
+
+import math
 
 import pytest
 import torch
 from conftest import fails_with
 
 from fmnist_core.checks import lesson13 as check
-from fmnist_core.checks import optimizer_inputs, optimizer_run
 
 MAX_HINT_LINE = 87
 
@@ -16,157 +17,129 @@ MAX_HINT_LINE = 87
 # ---------------------------------------------------------------- right answers, as a learner writes them
 
 
-def adamax(p0, grads, lr, betas, eps):
+def radam_first_adaptive_step(g, lr, betas, eps, max_steps):
+    """From the formulas: with a constant g, m̂_t = g and v_t = (1 − β2^t)·g²."""
     beta1, beta2 = betas
-    p, m, u = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
-    for t, g in enumerate(grads, start=1):
-        m = beta1 * m + (1 - beta1) * g
-        u = torch.maximum(beta2 * u, g.abs() + eps)
-        p = p - lr / (1 - beta1**t) * m / u
-    return p
+    rho_inf = 2 / (1 - beta2) - 1
+    for t in range(1, max_steps + 1):
+        bc2 = 1 - beta2**t
+        rho = rho_inf - 2 * t * beta2**t / bc2
+        if rho > 5:
+            r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+            return t, -lr * r * g * math.sqrt(bc2) / (math.sqrt(bc2) * abs(g) + eps)
+    return None
 
 
-def rprop(p0, grads, lr, etas, step_sizes):
-    eta_minus, eta_plus = etas
-    p, prev, size = p0.clone(), torch.zeros_like(p0), torch.full_like(p0, lr)
-    for g in grads:
-        agree = g * prev
-        factor = torch.ones_like(g)
-        factor[agree > 0] = eta_plus
-        factor[agree < 0] = eta_minus
-        size = (size * factor).clamp(*step_sizes)
-        g = torch.where(agree < 0, torch.zeros_like(g), g)
-        p = p - g.sign() * size
-        prev = g
-    return p
-
-
-def nadam(p0, grads, lr, betas, eps, momentum_decay):
+def radam_by_simulation(g, lr, betas, eps, max_steps):
+    """Another right answer: run m and v step by step, as tensors, and return tensors."""
     beta1, beta2 = betas
-    p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
-    product = 1.0
-    for t, g in enumerate(grads, start=1):
-        mu = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
-        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
-        product *= mu
+    rho_inf = 2 / (1 - beta2) - 1
+    m = v = torch.zeros((), dtype=torch.float64)
+    for t in range(1, max_steps + 1):
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
-        denom = (v / (1 - beta2**t)).sqrt() + eps
-        step = (1 - mu) / (1 - product) * g + mu_next / (1 - product * mu_next) * m
-        p = p - lr * step / denom
-    return p
+        rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+        if rho > 5:
+            r = ((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)) ** 0.5
+            m_hat = m / (1 - beta1**t)
+            return torch.tensor(t), -lr * r * m_hat * (1 - beta2**t) ** 0.5 / (v.sqrt() + eps)
+    return None
 
 
 @pytest.mark.parametrize(
     "checker, answer, line",
     [
-        (check.ex1_adamax, adamax, "练习 1 通过"),
-        (check.ex2_rprop, rprop, "练习 2 通过"),
-        (check.ex3_nadam, nadam, "练习 3 通过"),
+        (check.ex1_radam_first_step, radam_first_adaptive_step, "练习 1 通过"),
+        (check.ex1_radam_first_step, radam_by_simulation, "练习 1 通过"),
+        (check.ex2_rprop_max_step, lambda: 19, "练习 2 通过"),
+        (check.ex2_rprop_max_step, lambda: torch.tensor(19), "练习 2 通过"),
     ],
 )
 def test_right_answers_pass(checker, answer, line, capsys):
     checker(answer)
     out = capsys.readouterr().out
-    assert line in out and max(map(len, out.splitlines())) <= MAX_HINT_LINE
+    assert line in out and max(map(len, out.splitlines())) <= 100
 
 
 # ---------------------------------------------------------------- what a table cannot express
 
 
-def in_place_adamax(p0, grads, lr, betas, eps):
-    beta1, beta2 = betas
-    m, u = torch.zeros_like(p0), torch.zeros_like(p0)
-    for t, g in enumerate(grads, start=1):
-        m = beta1 * m + (1 - beta1) * g
-        u = torch.maximum(beta2 * u, g.abs() + eps)
-        p0 -= lr / (1 - beta1**t) * m / u
-    return p0
+def test_the_reference_generator_is_torch_optim_radam():
+    # the right answer the mistakes vary, on the checker's cases and on others
+    cases = check.RADAM_CASES + [
+        (1.0, 1e-3, (0.9, 0.999), 1e-8, 100),  # the lesson's case: step 6, r_6 ≈ 0.0258
+        (0.01, 0.05, (0.0, 0.68), 1e-2, 1000),
+        (-7.0, 0.3, (0.99, 0.75), 1e-8, 1000),
+        (1.0, 0.1, (0.9, 0.95), 1e-8, 3),  # no switch within 3 steps
+    ]
+    for case in cases:
+        right, ours = check._radam_truth(*case), check._radam_first(*case)
+        assert check._same(ours, right), (case, ours, right)
+    assert check._radam_truth(*cases[len(check.RADAM_CASES)])[0] == 6
 
 
-def in_place_rprop(p0, grads, lr, etas, step_sizes):
-    for g in grads:
-        g.clamp_(-1, 1)  # 改了传进来的梯度 / changes the gradients passed in
-    return rprop(p0, grads, lr, etas, step_sizes)
+def test_every_mistake_shows_on_some_case():
+    for m in check.MISTAKES["ex1_radam_first_step"][:-2]:  # not the endless loop, not torch's
+        assert any(
+            not check._same(m.answer(*case), check._radam_truth(*case))
+            for case in check.RADAM_CASES
+        ), m.en
+    # the cases are not the lesson's: the switch comes at step 7 and 10, and never
+    truths = [check._radam_truth(*case) for case in check.RADAM_CASES]
+    assert [None if a is None else a[0] for a in truths] == [7, 6, 10, None]
 
 
 @pytest.mark.parametrize(
-    "checker, answer",
-    [(check.ex1_adamax, in_place_adamax), (check.ex2_rprop, in_place_rprop)],
+    "answer, hint",
+    [
+        (lambda *case: (6, 0.1), "the switch is not at step 6"),
+        (lambda *case: None, "it does switch"),
+        (lambda *case: 6, "return (t, move) or None"),
+        (lambda *case: (6, float("nan")), "a finite number"),
+        (
+            lambda g, lr, betas, eps, n: (
+                (radam_first_adaptive_step(g, lr, betas, eps, n) or (1, 0))
+                if betas[1] > 0.6
+                else (1, 0.0)
+            ),
+            "ρ∞ = 2/(1 − 0.6) − 1 = 4",
+        ),
+        (
+            lambda *case: (lambda a: a and (a[0], 2 * a[1]))(radam_first_adaptive_step(*case)),
+            "step 7 is right, the move",
+        ),
+    ],
 )
-def test_in_place_changes_are_named(checker, answer):
-    fails_with(checker, answer, check.IN_PLACE)
+def test_other_answers_get_the_reasoning(answer, hint):
+    fails_with(check.ex1_radam_first_step, answer, hint)
 
 
-@pytest.mark.parametrize("checker", [check.ex1_adamax, check.ex2_rprop, check.ex3_nadam])
-def test_unfinished_exercise_raises(checker):
-    def unfinished(*args):
-        raise NotImplementedError()
+def test_a_loop_that_never_ends_is_stopped():
+    def waits_forever(g, lr, betas, eps, max_steps):
+        beta2 = betas[1]
+        rho_inf, t, rho = 2 / (1 - beta2) - 1, 0, 0.0
+        while rho <= 5:
+            t += 1
+            rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+        return radam_first_adaptive_step(g, lr, betas, eps, max_steps)
 
-    with pytest.raises(NotImplementedError):
-        checker(unfinished)
-
-
-def test_step_count_from_zero_is_named():
-    # enumerate(grads) without start=1: 1 − β1^0 = 0, a ZeroDivisionError with Python floats
-    def adamax_from_zero(p0, grads, lr, betas, eps):
-        beta1, beta2 = betas
-        p, m, u = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
-        for t, g in enumerate(grads):
-            m = beta1 * m + (1 - beta1) * g
-            u = torch.maximum(beta2 * u, g.abs() + eps)
-            p = p - lr / (1 - beta1**t) * m / u
-        return p
-
-    fails_with(check.ex1_adamax, adamax_from_zero, check.NONFINITE)
-
-    # with tensors instead: inf or nan
-    def nadam_from_zero(p0, grads, lr, betas, eps, momentum_decay):
-        beta1, beta2 = betas
-        p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
-        for t, g in enumerate(grads):
-            m = beta1 * m + (1 - beta1) * g
-            v = beta2 * v + (1 - beta2) * g * g
-            m_hat = m / torch.tensor(1 - beta1**t, dtype=p.dtype)
-            p = p - lr * m_hat / ((v / torch.tensor(1 - beta2**t, dtype=p.dtype)).sqrt() + eps)
-        return p
-
-    fails_with(check.ex3_nadam, nadam_from_zero, check.NONFINITE)
+    fails_with(check.ex1_radam_first_step, waits_forever, check.TIMEOUT)
 
 
-def test_reference_generators_are_torch_optim():
-    # the right answers the mistakes are variations of are torch.optim itself, on other inputs too
-    p0, grads = optimizer_inputs(41, 12)
-    torch.testing.assert_close(
-        check._adamax(p0, grads, 0.02, (0.8, 0.9), 1e-3),
-        optimizer_run(torch.optim.Adamax, p0, grads, lr=0.02, betas=(0.8, 0.9), eps=1e-3),
-    )
-    torch.testing.assert_close(
-        check._nadam(p0, grads, 0.02, (0.8, 0.9), 1e-3, 0.004),
-        optimizer_run(
-            torch.optim.NAdam, p0, grads, lr=0.02, betas=(0.8, 0.9), eps=1e-3, momentum_decay=0.004
-        ),
-        rtol=1e-5,
-        atol=1e-7,
-    )
-    p0, grads = check._rprop_data(seed=42)
-    torch.testing.assert_close(
-        check._rprop(p0, grads, 0.05, (0.4, 1.3), (1e-3, 0.2)),
-        optimizer_run(
-            torch.optim.Rprop, p0, grads, lr=0.05, etas=(0.4, 1.3), step_sizes=(1e-3, 0.2)
-        ),
-    )
+def test_the_rprop_prediction_is_computed_by_torch_optim_rprop():
+    assert check._rprop_max_step(**check.RPROP, g=check.RPROP_GRADIENT) == 19
+    assert check._rprop_max_step(**check.RPROP, g=1e-3) == 19  # the size does not count
+    assert check._rprop_max_step(lr=0.01, etas=(0.5, 1.2), step_sizes=(1e-6, 50)) == 48
+    # the closed form of the hint
+    assert 1 + math.ceil(math.log(1000) / math.log(1.5)) == 19
 
 
-def test_rprop_gradients_reach_both_bounds():
-    # the clamp mistake is only visible if the step sizes reach Δmin and Δmax within the steps
-    p0, grads = check._rprop_data()
-    lr, etas, (lo, hi) = check.RPROP_ARGS
-    p = p0.clone().requires_grad_(True)
-    optimizer = torch.optim.Rprop([p], lr=lr, etas=etas, step_sizes=(lo, hi))
-    for g in grads:
-        p.grad = g.clone()
-        optimizer.step()
-    sizes = optimizer.state[p]["step_size"]
-    assert sizes.max().item() == pytest.approx(hi) and sizes.min().item() == pytest.approx(lo)
-    assert any((g == 0).any() for g in grads)  # exact zeros: the factor-1 case
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda: 25, "not step 25. step 1 has no previous gradient"),
+        (lambda: 19.0, "return one integer, got float"),
+    ],
+)
+def test_other_predictions_get_the_reasoning(answer, hint):
+    fails_with(check.ex2_rprop_max_step, answer, hint)

@@ -1,156 +1,183 @@
 """The checkers of lesson 14: right answers pass; the anticipated mistakes are in the checkers'
-``MISTAKES`` tables (tests/test_checks_mistakes.py); here the cases a table cannot express."""
-
-import math
+``MISTAKES`` tables (tests/test_checks_mistakes.py); here the cases a table cannot express (the
+reference generators equal to torch.optim, each bug showing on its own stack, other wrong
+answers)."""
 
 import pytest
 import torch
 from conftest import fails_with
 
+from fmnist_core.checks import IN_PLACE
 from fmnist_core.checks import lesson14 as check
 
-MAX_HINT_LINE = 87
+# ---------------------------------------------------------------- exercise 1: an idle row
 
 
-def unfinished(*args):
-    raise NotImplementedError()
+def after_idle(theta, m, v, t, k, g, lr, betas, eps):
+    """The answer of the notebook's solution cell."""
+    b1, b2 = betas
+    s = t + k + 1  # the table's step count at the step with a gradient
+    # SparseAdam: nothing happens to the idle row; then one step, ε on the uncorrected √v
+    ms, vs = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    sparse = theta - lr * (1 - b2**s) ** 0.5 / (1 - b1**s) * ms / (vs.sqrt() + eps)
+    # Adam: k steps with gradient 0, then the step with g
+    dense, md, vd = theta, m, v
+    for step in range(t + 1, s + 1):
+        grad = g if step == s else torch.zeros_like(g)
+        md, vd = b1 * md + (1 - b1) * grad, b2 * vd + (1 - b2) * grad * grad
+        m_hat, v_hat = md / (1 - b1**step), vd / (1 - b2**step)
+        dense = dense - lr * m_hat / (v_hat.sqrt() + eps)
+    return sparse, dense
 
 
-def printed(capsys):
-    out = capsys.readouterr().out
-    assert max(map(len, out.splitlines())) <= 100
+def after_idle_in_place(theta, m, v, t, k, g, lr, betas, eps):
+    """Another right answer: PyTorch's in-place operations, on copies."""
+    b1, b2 = betas
+    out = []
+    for sparse in (True, False):
+        p, m1, v1 = theta.clone(), m.clone(), v.clone()
+        for step in range(t + 1, t + k + 2):
+            if step <= t + k and sparse:
+                continue
+            grad = g if step == t + k + 1 else torch.zeros_like(g)
+            m1.mul_(b1).add_(grad, alpha=1 - b1)
+            v1.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+            bc1, bc2 = 1 - b1**step, 1 - b2**step
+            if sparse:
+                p.addcdiv_(m1, v1.sqrt().add_(eps), value=-lr * bc2**0.5 / bc1)
+            else:
+                p.addcdiv_(m1, (v1 / bc2).sqrt().add_(eps), value=-lr / bc1)
+        out.append(p)
     return out
 
 
-# ---------------------------------------------------------------- exercise 1: Adafactor's V̂
-
-
-def factored_means(G):
-    r = (G * G).mean(dim=-1, keepdim=True)
-    c = (G * G).mean(dim=-2, keepdim=True)
-    return r @ c / r.mean(dim=-2, keepdim=True)
-
-
-def factored_sums(G):  # the paper's form: row and column sums, divided by the total
-    R, C = (G * G).sum(dim=-1, keepdim=True), (G * G).sum(dim=-2, keepdim=True)
-    return R @ C / R.sum(dim=-2, keepdim=True)
-
-
-@pytest.mark.parametrize("answer", [factored_means, factored_sums])
+@pytest.mark.parametrize("answer", [after_idle, after_idle_in_place])
 def test_ex1_right_answers_pass(capsys, answer):
-    check.ex1_factored_second_moment(answer)
-    assert "练习 1 通过" in printed(capsys)
+    check.ex1_sparse_idle(answer)
+    out = capsys.readouterr().out
+    assert "练习 1 通过" in out and max(map(len, out.splitlines())) <= 100
 
 
-def test_ex1_reference_is_the_formula():
-    for G in check._ex1_inputs():
-        torch.testing.assert_close(check._adafactor_estimate(G), factored_means(G))
+def test_ex1_reference_generator_is_torch_optim():
+    args = check._idle_inputs()
+    torch.testing.assert_close(check._after_idle(*args), check._torch_after_idle(*args))
+    # on other inputs too: other t, k, and small ε
+    theta, m, v, _, _, g, lr, betas, _ = args
+    for t, k, eps in ((1, 0, 1e-8), (3, 30, 1e-3)):
+        other = (theta, m, v, t, k, g, lr, betas, eps)
+        torch.testing.assert_close(check._after_idle(*other), check._torch_after_idle(*other))
 
 
-def test_ex1_a_rank_one_square_is_rebuilt_exactly():
-    G = torch.outer(torch.tensor([1.0, -2.0, 3.0]), torch.tensor([0.5, 4.0]))
-    torch.testing.assert_close(check._adafactor_estimate(G.double()), (G**2).double())
+def test_ex1_each_mistake_is_visible():
+    expected = torch.stack(list(check._torch_after_idle(*check._idle_inputs())))
+    for m in check.MISTAKES["ex1_sparse_idle"][:-1]:  # the last one is torch.optim itself
+        assert not torch.allclose(check._run_idle(m.answer), expected, rtol=1e-4, atol=1e-6), m.en
 
 
-def test_ex1_unfinished_and_not_a_tensor():
-    with pytest.raises(NotImplementedError):
-        check.ex1_factored_second_moment(unfinished)
-    fails_with(check.ex1_factored_second_moment, lambda G: G.tolist(), "should be a torch.Tensor")
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda *args: after_idle(*args)[0], "return (SparseAdam's row, Adam's row)"),
+        (lambda *args: (after_idle(*args)[0], 2 * after_idle(*args)[1]), "SparseAdam's row is"),
+        (lambda *args: (2 * after_idle(*args)[0], after_idle(*args)[1]), "Adam's row is right"),
+    ],
+)
+def test_ex1_other_mistakes(answer, hint):
+    fails_with(check.ex1_sparse_idle, answer, hint)
 
 
-def test_ex1_a_constant_factor_is_named():
-    fails_with(check.ex1_factored_second_moment, lambda G: 3 * factored_means(G), "constant factor")
+def test_ex1_in_place_is_named():
+    def in_place(theta, m, v, t, k, g, lr, betas, eps):
+        sparse, dense = after_idle(theta, m, v, t, k, g, lr, betas, eps)
+        m.mul_(betas[0])  # 改了传进来的 m / changes the m passed in
+        return sparse, dense
+
+    fails_with(check.ex1_sparse_idle, in_place, IN_PLACE)
 
 
-# ---------------------------------------------------------------- exercise 2: CyclicLR
+# ---------------------------------------------------------------- exercise 2: find the bugs
 
 
-def cyclic_loop(steps, base_lr, max_lr, up, down, mode, gamma):
-    lrs = []
-    for t in range(steps):
-        cycle = math.floor(1 + t / (up + down))
-        x = 1 + t / (up + down) - cycle
-        r = up / (up + down)
-        h = x / r if x <= r else (1 - x) / (1 - r)
-        scale = {"triangular": 1, "triangular2": 0.5 ** (cycle - 1), "exp_range": gamma**t}[mode]
-        lrs.append(base_lr + (max_lr - base_lr) * h * scale)
-    return lrs
-
-
-def cyclic_tensor(steps, base_lr, max_lr, up, down, mode, gamma):
-    t = torch.arange(steps, dtype=torch.float64)
-    period = up + down
-    u = t % period  # steps into the cycle
-    h = torch.where(u <= up, u / up, (period - u) / down)
-    cycle = torch.floor(t / period) + 1
-    scale = {"triangular": torch.ones_like(t), "triangular2": 0.5 ** (cycle - 1)}.get(
-        mode, gamma**t
-    )
-    return base_lr + (max_lr - base_lr) * h * scale
-
-
-@pytest.mark.parametrize("answer", [cyclic_loop, cyclic_tensor])
-def test_ex2_right_answers_pass(capsys, answer):
-    check.ex2_cyclic_lrs(answer)
-    assert "练习 2 通过" in printed(capsys)
-
-
-def test_ex2_reference_formula_matches_pytorch():
-    for case in check.EX2_CASES:
-        torch.testing.assert_close(check._cyclic(*case), check._cyclic_torch(*case))
-
-
-def test_ex2_wrong_length_and_type():
-    fails_with(check.ex2_cyclic_lrs, lambda *case: cyclic_loop(*case)[1:], "has shape")
-    fails_with(check.ex2_cyclic_lrs, lambda *case: 0.01, "return a list or a tensor")
-    with pytest.raises(NotImplementedError):
-        check.ex2_cyclic_lrs(unfinished)
-
-
-# ---------------------------------------------------------------- exercise 3: Newton–Schulz
-
-
-def ns_right(G, coefficients, steps, eps):
+def newton_schulz_stack(G, coefficients, steps, eps):
+    """The answer of the notebook's solution cell."""
     a, b, c = coefficients
-    tall = G.shape[0] > G.shape[1]
-    X = G.T if tall else G
-    X = X / X.norm().clamp(min=eps)
+    X = G.double()
+    X = X / X.norm(dim=(-2, -1), keepdim=True).clamp(min=eps)
     for _ in range(steps):
-        A = X @ X.T
-        X = a * X + (b * A + c * A @ A) @ X
-    return X.T if tall else X
-
-
-def ns_no_transpose(G, coefficients, steps, eps):
-    """The transpose only makes A the smaller square; (X Xᵀ)ᵏ X = X (Xᵀ X)ᵏ, same result."""
-    a, b, c = coefficients
-    X = G / G.norm().clamp(min=eps)
-    for _ in range(steps):
-        A = X @ X.T
+        A = X @ X.mT
         X = a * X + (b * A + c * A @ A) @ X
     return X
 
 
-@pytest.mark.parametrize("answer", [ns_right, ns_no_transpose])
-def test_ex3_right_answers_pass(capsys, answer):
-    check.ex3_newton_schulz(answer)
-    assert "练习 3 通过" in printed(capsys)
+def newton_schulz_loop(G, coefficients, steps, eps):
+    """Another right answer: a loop over the matrices, transposing the tall ones as Muon does."""
+    a, b, c = coefficients
+    out = []
+    for M in G.double():
+        tall = M.shape[0] > M.shape[1]
+        X = M.T if tall else M
+        X = X / max(X.norm().item(), eps)
+        for _ in range(steps):
+            A = X @ X.T
+            X = a * X + (b * A + c * A @ A) @ X
+        out.append(X.T if tall else X)
+    return torch.stack(out)
 
 
-def test_ex3_missing_clamp_gives_nan_on_the_zero_matrix():
-    def no_clamp(G, coefficients, steps, eps):
-        return ns_right(G, coefficients, steps, 0.0)
-
-    fails_with(check.ex3_newton_schulz, no_clamp, "nan or inf")
-    with pytest.raises(NotImplementedError):
-        check.ex3_newton_schulz(unfinished)
+@pytest.mark.parametrize("answer", [newton_schulz_stack, newton_schulz_loop])
+def test_ex2_right_answers_pass(capsys, answer):
+    check.ex2_newton_schulz_stack(answer)
+    out = capsys.readouterr().out
+    assert "练习 2 通过" in out and max(map(len, out.splitlines())) <= 100
 
 
-@pytest.mark.skipif(not hasattr(torch.optim, "Muon"), reason="torch.optim.Muon: PyTorch >= 2.9")
-def test_ex3_reference_is_muons_iteration_up_to_bfloat16():
-    from torch.optim._muon import _zeropower_via_newtonschulz
+def test_ex2_reference_is_the_iteration_muon_uses():
+    # per matrix, the reference is Muon's own (bfloat16) iteration computed in float64
+    _muon = pytest.importorskip("torch.optim._muon")
+    zeropower = getattr(_muon, "_zeropower_via_newtonschulz", None)
+    if zeropower is None:  # a private function: another release may name it otherwise
+        pytest.skip("torch.optim._muon has no _zeropower_via_newtonschulz")
+    G = torch.randn(2, 6, 9, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    for M, ours in zip(G, check._ns_stack(G)):
+        theirs = zeropower(M, check.MUON_COEFFICIENTS, 5, 1e-7)
+        torch.testing.assert_close(ours, theirs.double(), rtol=0.0, atol=0.05)
 
-    for G, coefficients, steps, eps in check._ex3_cases()[:3]:
-        ours = check._ns(G, coefficients, steps, eps)
-        theirs = _zeropower_via_newtonschulz(G, coefficients, steps, eps).double()
-        torch.testing.assert_close(ours, theirs, rtol=0.05, atol=0.05)
+
+def test_ex2_each_bug_shows_on_its_own_stack_only():
+    bugs = {
+        "a_squared": {"a_squared": False},
+        "whole_stack": {"whole_stack": True},
+        "clamp": {"clamp": False},
+    }
+    shows = {}
+    for name, wrong in bugs.items():
+        shows[name] = []
+        for _, _, G, steps in check._stacks():
+            right = check._ns_stack(G, check.MUON_COEFFICIENTS, steps)
+            got = check._ns_stack(G, check.MUON_COEFFICIENTS, steps, **wrong)
+            shows[name].append(not torch.allclose(got, right, rtol=1e-6, atol=1e-9))
+    assert shows == {
+        "a_squared": [True, True, True],
+        "whole_stack": [False, True, True],
+        "clamp": [False, False, True],
+    }
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda G, *args: newton_schulz_stack(G, *args)[0], "has shape"),
+        (lambda G, *args: 2 * newton_schulz_stack(G, *args), "off by a constant factor"),
+        (lambda G, co, steps, eps: newton_schulz_stack(G, co, steps + 1, eps), "does not match"),
+    ],
+)
+def test_ex2_other_mistakes(answer, hint):
+    fails_with(check.ex2_newton_schulz_stack, answer, hint)
+
+
+def test_ex2_in_place_is_named():
+    def in_place(G, coefficients, steps, eps):
+        G /= G.norm(dim=(-2, -1), keepdim=True).clamp(min=eps)
+        return newton_schulz_stack(G, coefficients, steps, eps)
+
+    fails_with(check.ex2_newton_schulz_stack, in_place, IN_PLACE)

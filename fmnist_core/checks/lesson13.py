@@ -1,399 +1,340 @@
-"""Checkers of lesson 13 (more optimizers): Adamax, Rprop's sign rule and NAdam, each compared with
-``torch.optim`` on seeded tensors.
+"""Checkers of lesson 13 (more optimizers).
 
-Each anticipated mistake is data (``MISTAKES``): a wrong implementation with the exercise's own
-signature, made by one of the ``_adamax``, ``_rprop`` and ``_nadam`` generators below (whose
-defaults are the right answers, themselves asserted equal to ``torch.optim`` by the tests), and
-its Chinese and English hints. The hyperparameters (a large ``eps``, a fast momentum schedule,
-step-size bounds that are reached within the steps) make every mistake move the result well beyond
-the tolerance.
+Exercise 1 (transfer) asks for RAdam's first adaptive step under a constant gradient, in settings
+the lesson did not show: other values of β2 (the lesson shows 0.999, where the switch comes at
+step 6), a gradient as small as ε (where it matters that ε is added to the uncorrected √v) and a
+β2 at which RAdam never adapts. The checker finds the right answer by running
+``torch.optim.RAdam`` itself. Exercise 2 grades a prediction: the first step at which Rprop moves
+by its largest step size, found here by running ``torch.optim.Rprop``.
+
+Each anticipated mistake is data (``MISTAKES``): a wrong answer with the exercise's own signature
+(made by the generator ``_radam_first`` below, whose defaults are the right answer, asserted equal
+to ``torch.optim.RAdam`` by the tests) or a wrong prediction, with its Chinese and English hints.
 """
 
+import math
+import signal
+import threading
+from contextlib import contextmanager
 from functools import partial
+from unittest import mock
 
 import torch
 
-from . import (
-    IN_PLACE,
-    CheckFailed,
-    Mistake,
-    check_close,
-    expect,
-    optimizer_inputs,
-    optimizer_run,
-    passed,
-    wrap_checkers,
-    wrong_values,
+from . import CheckFailed, Mistake, expect, expect_integer, fail, passed, wrap_checkers
+
+MISTAKES = {}  # exercise -> its anticipated mistakes, filled below beside each checker
+
+
+# ---------------------------------------------------------------- exercise 1: RAdam's first adaptive step
+
+# (g, lr, betas, eps, max_steps): the constant gradient, and RAdam's settings
+RADAM_CASES = [
+    (0.5, 0.1, (0.9, 0.8), 1e-8, 1000),  # β2 = 0.8: the switch is not at step 6
+    (-2e-3, 0.1, (0.5, 0.95), 1e-3, 1000),  # a gradient as small as ε, and negative
+    (3.0, 0.01, (0.9, 0.7), 1e-8, 1000),  # β2 = 0.7: later still
+    (1.0, 0.1, (0.9, 0.6), 1e-8, 1000),  # β2 = 0.6: ρ∞ = 4, never adaptive
+]
+TIME_LIMIT = 3  # seconds for the four cases: a right answer takes milliseconds
+
+
+def _radam_truth(g, lr, betas, eps, max_steps):
+    """``(t, θ_{t+1} − θ_t)`` at the first step where ``torch.optim.RAdam`` takes its adaptive
+    step, or ``None``. Before it, each step is η·m̂_t = η·g exactly (a constant gradient makes
+    m̂_t = g); the adaptive step η·r_t·m̂_t·√(1 − β2^t)/(√v_t + ε) is another size."""
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.RAdam([p], lr=lr, betas=betas, eps=eps)
+    for t in range(1, max_steps + 1):
+        before = p.item()
+        p.grad = torch.full_like(p, g)
+        optimizer.step()
+        delta = p.item() - before
+        if not math.isclose(delta, -lr * g, rel_tol=1e-9):
+            return t, delta
+    return None
+
+
+def _radam_first(
+    g,
+    lr,
+    betas,
+    eps,
+    max_steps,
+    *,
+    threshold=5.0,
+    adam_eps=False,
+    rectify=True,
+    r_squared=False,
+    t_from_zero=False,
+    rho_no_correction=False,
+    correct_m=True,
+    sign=-1.0,
+    unbounded=False,
+):
+    """The first adaptive step as PyTorch takes it (the defaults), or with one thing changed.
+
+    threshold: ρ_t must exceed it (PyTorch 5, the paper 4); adam_eps: ε added to √v̂ as in Adam;
+    rho_no_correction: ρ_t = ρ∞ − 2tβ2^t, without dividing by 1 − β2^t; unbounded: a loop that
+    waits for ρ_t > threshold with no limit on the steps."""
+    beta1, beta2 = betas
+    rho_inf = 2 / (1 - beta2) - 1
+    t = 0
+    while unbounded or t < max_steps:
+        t += 1
+        bc2 = 1 - beta2**t
+        rho = rho_inf - 2 * t * beta2**t / (1 if rho_no_correction else bc2)
+        if rho > threshold:
+            break
+    else:
+        return None
+    m_hat = g if correct_m else (1 - beta1**t) * g  # a constant g: m_t = (1 − β1^t)·g
+    sqrt_v = math.sqrt(bc2) * abs(g)  # v_t = (1 − β2^t)·g²
+    if adam_eps:
+        scale = 1 / (sqrt_v / math.sqrt(bc2) + eps)
+    else:
+        scale = math.sqrt(bc2) / (sqrt_v + eps)
+    r2 = (rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)
+    r = 1.0 if not rectify else (r2 if r_squared else math.sqrt(max(r2, 0.0)))
+    return (t - 1 if t_from_zero else t), sign * lr * r * m_hat * scale
+
+
+def _radam_mistake(zh, en, **wrong):
+    return Mistake(partial(_radam_first, **wrong), zh, en)
+
+
+RADAM_WHY = (
+    "ρ∞ = 2/(1 − β2) − 1，ρ_t = ρ∞ − 2tβ2^t/(1 − β2^t)；PyTorch 在 ρ_t > 5 的第一步开始自适应，"
+    "这一步移动 −η·r_t·m̂_t·√(1 − β2^t)/(√v_t + ε)。梯度恒为 g 时 m̂_t = g，v_t = (1 − β2^t)g²",
+    "ρ∞ = 2/(1 − β2) − 1, ρ_t = ρ∞ − 2tβ2^t/(1 − β2^t); PyTorch adapts at the first step with "
+    "ρ_t > 5, which moves −η·r_t·m̂_t·√(1 − β2^t)/(√v_t + ε). With a constant g, m̂_t = g and "
+    "v_t = (1 − β2^t)g²",
 )
-
-
-def _rprop_data(seed=21, n_grads=16, shape=(3, 4)):
-    """Gradients whose signs stay the same (row 0), alternate (row 1), or are random with a few
-    exact zeros (row 2), so that both step-size bounds are reached."""
-    p0, grads = optimizer_inputs(seed, n_grads, shape)
-    for t, g in enumerate(grads):
-        g[0] = g[0].abs() + 0.1
-        g[1] = (g[1].abs() + 0.1) * (-1) ** t
-        if 3 <= t < 6:
-            g[2, 1] = 0.0
-    return p0, grads
-
-
-NONFINITE = (
-    "除以了 0（结果是 nan、inf，或 ZeroDivisionError）：步数 t 是不是从 0 开始了？第一步 t = 1；"
-    "t = 0 时 1 − β^0 = 0（enumerate(grads, start=1)）",
-    "a division by 0 (nan, inf, or ZeroDivisionError): does the step count t start at 0? "
-    "The first step has t = 1; at t = 0, 1 − β^0 is 0 (enumerate(grads, start=1))",
+NEVER = (
+    "β2 = 0.6 时 ρ∞ = 2/(1 − 0.6) − 1 = 4：ρ_t 从下面趋近 ρ∞，永远到不了 5，RAdam 一直走"
+    "SGD 加动量的步子 η·m̂_t，应返回 None。β2 ≤ 2/3 时都是这样",
+    "with β2 = 0.6, ρ∞ = 2/(1 − 0.6) − 1 = 4: ρ_t approaches ρ∞ from below and never reaches 5, "
+    "so RAdam takes SGD-with-momentum steps η·m̂_t forever; return None. So it is for any "
+    "β2 ≤ 2/3",
 )
-UPHILL = (
-    "更新方向反了：参数要减去这一步，p ← p − ...",
-    "the step goes uphill: subtract it, p ← p − ...",
+TIMEOUT = (
+    f"你的函数 {TIME_LIMIT} 秒内没有返回：等 ρ_t > 5 的循环，在 β2 ≤ 2/3（ρ∞ ≤ 5）时永远不会结束。"
+    "最多走 max_steps 步，仍未切换就返回 None",
+    f"your function did not return within {TIME_LIMIT} s: a loop that waits for ρ_t > 5 never ends "
+    "when β2 ≤ 2/3 (ρ∞ ≤ 5). Take at most max_steps steps, and return None if there was no switch",
 )
+NO_TORCH_RADAM = (
+    "不要调用 torch.optim.RAdam：从第 5.1 节的公式算出来，检查拿 torch.optim.RAdam 来对照",
+    "do not call torch.optim.RAdam: work it out from the formulas of section 5.1; the check "
+    "compares your answer with torch.optim.RAdam",
+)
+MISTAKES["ex1_radam_first_step"] = [
+    _radam_mistake(
+        "方向反了：这一步是 θ_{t+1} − θ_t = −η·r_t·…，梯度为正时参数减小",
+        "the sign is wrong: the move θ_{t+1} − θ_t = −η·r_t·…; a positive gradient makes the "
+        "parameter smaller",
+        sign=+1.0,
+    ),
+    _radam_mistake(
+        "这是论文的阈值 ρ_t > 4：PyTorch 要求 ρ_t > 5，切换晚一步或更多（第 5.1 节）",
+        "this is the paper's threshold ρ_t > 4: PyTorch requires ρ_t > 5, which switches a step "
+        "or more later (section 5.1)",
+        threshold=4.0,
+    ),
+    _radam_mistake(
+        "ε 放错了位置：RAdam 把 ε 加在没有修正的 √v_t 上，√(1 − β2^t)/(√v_t + ε)；"
+        "Adam 才是 1/(√v̂_t + ε)。梯度小到与 ε 相当时（第二组）差别很大",
+        "ε is in the wrong place: RAdam adds ε to the uncorrected √v_t, √(1 − β2^t)/(√v_t + ε); "
+        "1/(√v̂_t + ε) is Adam's. With a gradient as small as ε (the second case) they differ a lot",
+        adam_eps=True,
+    ),
+    _radam_mistake(
+        "少了修正因子 r_t：自适应的一步要乘 r_t = √((ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t))",
+        "the rectification r_t is missing: the adaptive step is multiplied by "
+        "r_t = √((ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t))",
+        rectify=False,
+    ),
+    _radam_mistake(
+        "r_t 少了平方根：r_t = √((ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t))",
+        "r_t lacks its square root: r_t = √((ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t))",
+        r_squared=True,
+    ),
+    _radam_mistake(
+        "步数差了一：第一步是 t = 1，返回的是这一步的编号（从 1 数起）",
+        "the step number is off by one: the first step is t = 1, and the answer counts from 1",
+        t_from_zero=True,
+    ),
+    _radam_mistake(
+        "ρ_t 少除了 1 − β2^t：ρ_t = ρ∞ − 2tβ2^t/(1 − β2^t)，第一步 ρ_1 = 1",
+        "ρ_t lacks the division by 1 − β2^t: ρ_t = ρ∞ − 2tβ2^t/(1 − β2^t), and ρ_1 = 1",
+        rho_no_correction=True,
+    ),
+    _radam_mistake(
+        "m 没有做偏差修正：梯度恒为 g 时 m_t = (1 − β1^t)g，m̂_t = m_t/(1 − β1^t) = g，"
+        "所以答案与 β1 无关",
+        "m has no bias correction: with a constant g, m_t = (1 − β1^t)g and "
+        "m̂_t = m_t/(1 − β1^t) = g, so the answer does not depend on β1",
+        correct_m=False,
+    ),
+    _radam_mistake(*TIMEOUT, unbounded=True),
+    Mistake(_radam_truth, *NO_TORCH_RADAM),
+]
 
 
-def _call(fn, p0, grads, *args):
-    """Call ``fn``; fail if it changed ``p0`` or a gradient in place, divided by 0, or returned
-    nan or inf."""
-    p_copy, g_copy = p0.clone(), [g.clone() for g in grads]
+@contextmanager
+def _time_limit(seconds):
+    """Fail with ``TIMEOUT`` when the block runs longer than ``seconds`` (where a timer signal
+    can interrupt it: the main thread of a Unix process, as in a Jupyter kernel)."""
+    usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise CheckFailed(*TIMEOUT)
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        got = fn(p0, grads, *args)
-    except ZeroDivisionError as e:
-        raise CheckFailed(*NONFINITE) from e
-    same = torch.equal(p0, p_copy) and all(torch.equal(a, b) for a, b in zip(grads, g_copy))
-    expect(same, *IN_PLACE)
-    if isinstance(got, torch.Tensor):
-        expect(bool(torch.isfinite(got.detach()).all()), *NONFINITE)
-    return got
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
-# ---------------------------------------------------------------- exercise 1: Adamax
+def _refuse_radam(*args, **kwargs):
+    fail(*NO_TORCH_RADAM)
 
 
-def _adamax(
-    p0,
-    grads,
-    lr,
-    betas,
-    eps,
-    *,
-    eps_mode="in_max",
-    correct=True,
-    correct_u=False,
-    decay_u=True,
-    adam=False,
-    t_offset=0,
-    swap_beta=False,
-    sign=-1.0,
-):
-    """Adamax as PyTorch writes it (the defaults), or with one thing changed.
-
-    eps_mode: "in_max" (max(β2·u, |g| + ε)) or "outside" (max(β2·u, |g|) + ε);
-    adam: the denominator of Adam (√v̂ + ε) in place of the maximum.
-    """
-    b1, b2 = betas
-    p, m, u = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
-    for t, g in enumerate(grads, start=1):
-        k = t + t_offset
-        m = (1 - b1) * m + b1 * g if swap_beta else b1 * m + (1 - b1) * g
-        if adam:
-            u = b2 * u + (1 - b2) * g * g
-            denom = (u / (1 - b2**k)).sqrt() + eps
-        else:
-            old = b2 * u if decay_u else u
-            u = torch.maximum(old, g.abs() + eps if eps_mode == "in_max" else g.abs())
-            denom = u + eps if eps_mode == "outside" else u
-            if correct_u:
-                denom = denom / (1 - b2**k)
-        bc = 1 - b1**k if correct else 1.0
-        p = p + sign * lr / bc * m / denom
-    return p
+def _answer(got):
+    """``None``, or ``(t, delta)`` as ``(int, float)``; fails on anything else."""
+    if got is None:
+        return None
+    ok = isinstance(got, (tuple, list)) and len(got) == 2
+    if ok:
+        t, delta = got
+        ok = (isinstance(t, int) or (torch.is_tensor(t) and t.numel() == 1)) and (
+            isinstance(delta, (int, float)) or (torch.is_tensor(delta) and delta.numel() == 1)
+        )
+    expect(
+        ok,
+        f"应返回 (t, 移动量) 或 None，得到的是 {got!r:.60}",
+        f"return (t, move) or None, got {got!r:.60}",
+    )
+    delta = float(delta)
+    expect(math.isfinite(delta), "移动量应是有限的数", "the move should be a finite number")
+    return int(t), delta
 
 
-def _adamax_mistake(zh, en, **wrong):
-    return Mistake(partial(_adamax, **wrong), zh, en)
+def _same(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return a[0] == b[0] and math.isclose(a[1], b[1], rel_tol=1e-6, abs_tol=1e-12)
 
 
-# ---------------------------------------------------------------- exercise 2: Rprop
-
-
-def _rprop(
-    p0,
-    grads,
-    lr,
-    etas,
-    step_sizes,
-    *,
-    move_on_flip=False,
-    keep_prev=False,
-    magnitude=False,
-    swap_etas=False,
-    clamp=True,
-    size_after_move=False,
-    first_grows=False,
-    constant_size=False,
-    sign=-1.0,
-):
-    """Rprop as PyTorch writes it (the defaults), or with one thing changed."""
-    eta_minus, eta_plus = (etas[1], etas[0]) if swap_etas else etas
-    lo, hi = step_sizes
-    p, prev, size = p0.clone(), torch.zeros_like(p0), torch.full_like(p0, lr)
-    for i, g in enumerate(grads):
-        agree = g * (g if first_grows and i == 0 else prev)
-        factor = torch.ones_like(g)
-        factor[agree > 0] = eta_plus
-        factor[agree < 0] = eta_minus
-        new_size = size if constant_size else size * factor
-        if clamp:
-            new_size = new_size.clamp(lo, hi)
-        flipped = agree < 0
-        g_used = g if move_on_flip else torch.where(flipped, torch.zeros_like(g), g)
-        direction = g_used if magnitude else g_used.sign()
-        p = p + sign * direction * (size if size_after_move else new_size)
-        size = new_size
-        prev = g if keep_prev or move_on_flip else g_used
-    return p
-
-
-def _rprop_mistake(zh, en, **wrong):
-    return Mistake(partial(_rprop, **wrong), zh, en)
-
-
-# ---------------------------------------------------------------- exercise 3: NAdam
-
-
-def _nadam(
-    p0,
-    grads,
-    lr,
-    betas,
-    eps,
-    momentum_decay,
-    *,
-    adam=False,
-    mu_now=False,
-    product_to_t=False,
-    no_half=False,
-    m_with_mu=False,
-    eps_inside=False,
-    correct_v=True,
-    sign=-1.0,
-):
-    """NAdam as PyTorch writes it (the defaults), or with one thing changed."""
-    b1, b2 = betas
-    p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
-    half = 1.0 if no_half else 0.5
-
-    def mu(t):
-        return b1 * (1 - half * 0.96 ** (t * momentum_decay))
-
-    product = 1.0
-    for t, g in enumerate(grads, start=1):
-        mu_t, mu_next = mu(t), mu(t + 1)
-        product *= mu_t
-        m = mu_t * m + (1 - mu_t) * g if m_with_mu else b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g * g
-        v_hat = v / (1 - b2**t) if correct_v else v
-        denom = (v_hat + eps).sqrt() if eps_inside else v_hat.sqrt() + eps
-        if adam:
-            direction = m / (1 - b1**t)
-        else:
-            weight_m = (mu_t if mu_now else mu_next) / (
-                1 - (product if product_to_t else product * mu_next)
+def ex1_radam_first_step(radam_first_adaptive_step):
+    """``radam_first_adaptive_step(g, lr, betas, eps, max_steps)``: ``(t, θ_{t+1} − θ_t)`` at the
+    first step where ``torch.optim.RAdam`` under the constant gradient ``g`` takes its adaptive
+    step, or ``None`` when it takes none within ``max_steps`` steps."""
+    for case in RADAM_CASES:
+        with _time_limit(TIME_LIMIT), mock.patch.object(torch.optim, "RAdam", _refuse_radam):
+            got = _answer(radam_first_adaptive_step(*case))
+        right = _radam_truth(*case)
+        if _same(got, right):
+            continue
+        g, lr, betas, eps, _ = case
+        setting = f"g = {g}, lr = {lr}, betas = {betas}, eps = {eps}"
+        for m in MISTAKES["ex1_radam_first_step"][:-2]:  # not the endless loop, not torch's
+            if _same(got, m.answer(*case)):
+                fail(f"{setting}：{m.zh}", f"{setting}: {m.en}")
+        if right is None:
+            fail(f"{setting}：{NEVER[0]}", f"{setting}: {NEVER[1]}")
+        if got is None:
+            fail(
+                f"{setting}：RAdam 在第 {right[0]} 步切换，不是从不切换。{RADAM_WHY[0]}",
+                f"{setting}: RAdam switches at step {right[0]}; it does switch. {RADAM_WHY[1]}",
             )
-            direction = (1 - mu_t) / (1 - product) * g + weight_m * m
-        p = p + sign * lr * direction / denom
-    return p
-
-
-def _nadam_mistake(zh, en, **wrong):
-    return Mistake(partial(_nadam, **wrong), zh, en)
-
-
-MISTAKES = {
-    "ex1_adamax": [
-        _adamax_mistake(*UPHILL, sign=+1.0),
-        _adamax_mistake(
-            "这是 Adam 的分母 √v̂ + ε：Adamax 用的是最大值 u = max(β2·u, |g| + ε)",
-            "this is Adam's denominator √v̂ + ε: Adamax uses the maximum u = max(β2·u, |g| + ε)",
-            adam=True,
-        ),
-        _adamax_mistake(
-            "ε 放错了位置：PyTorch 把 ε 加在 |g| 上、放进 max 里面，u = max(β2·u, |g| + ε)，"
-            "而不是 max(β2·u, |g|) + ε",
-            "ε is in the wrong place: PyTorch adds ε to |g| inside the max, "
-            "u = max(β2·u, |g| + ε), not max(β2·u, |g|) + ε",
-            eps_mode="outside",
-        ),
-        _adamax_mistake(
-            "u 没有衰减：旧的最大值每步先乘 β2，u = max(β2·u, |g| + ε)",
-            "u does not decay: the old maximum is multiplied by β2 first, u = max(β2·u, |g| + ε)",
-            decay_u=False,
-        ),
-        _adamax_mistake(
-            "少了偏差修正：学习率要除以 1 − β1^t（t 从 1 开始）",
-            "the bias correction is missing: divide the learning rate by 1 − β1^t (t starts at 1)",
-            correct=False,
-        ),
-        _adamax_mistake(
-            "u 不做偏差修正：只有 m 要除以 1 − β1^t，最大值不需要修正",
-            "u gets no bias correction: only m is divided by 1 − β1^t; the maximum needs none",
-            correct_u=True,
-        ),
-        _adamax_mistake(
-            "步数差了一：第一步 t = 1，偏差修正是 1 − β1^1",
-            "the step count is off by one: the first step has t = 1, so the correction is 1 − β1^1",
-            t_offset=1,
-        ),
-        _adamax_mistake(
-            "β1 乘错了项：m ← β1·m + (1 − β1)·g，β1 保留旧的平均",
-            "β1 multiplies the wrong term: m ← β1·m + (1 − β1)·g; β1 keeps the old average",
-            swap_beta=True,
-        ),
-        _adamax_mistake(*NONFINITE, t_offset=-1),
-    ],
-    "ex2_rprop": [
-        _rprop_mistake(*UPHILL, sign=+1.0),
-        _rprop_mistake(
-            "Rprop 只用梯度的符号：p ← p − Δ·sign(g)，不乘梯度的大小",
-            "Rprop uses only the sign of the gradient: p ← p − Δ·sign(g), not Δ·g",
-            magnitude=True,
-        ),
-        _rprop_mistake(
-            "步长没有变：每个元素有自己的步长 Δ，符号相同乘 η+，相反乘 η−",
-            "the step size never changes: each element has its own Δ, multiplied by η+ when the "
-            "signs agree and by η− when they differ",
-            constant_size=True,
-        ),
-        _rprop_mistake(
-            "η− 和 η+ 用反了：etas = (η−, η+)，符号相同时乘 η+（变大），符号相反时乘 η−（变小）",
-            "η− and η+ are swapped: etas = (η−, η+); the step grows by η+ when the signs agree "
-            "and shrinks by η− when they differ",
-            swap_etas=True,
-        ),
-        _rprop_mistake(
-            "步长要夹在 step_sizes = (Δmin, Δmax) 之间：Δ = clamp(Δ·因子, Δmin, Δmax)",
-            "the step size must stay within step_sizes = (Δmin, Δmax): "
-            "Δ = clamp(Δ·factor, Δmin, Δmax)",
-            clamp=False,
-        ),
-        _rprop_mistake(
-            "符号变了的那一步不要移动：PyTorch 把这一步的梯度当作 0（也记住 0）",
-            "do not move on a step where the sign flipped: PyTorch sets that gradient to 0 "
-            "(and remembers 0)",
-            move_on_flip=True,
-        ),
-        _rprop_mistake(
-            "符号变了之后记住的应当是 0，不是这一步的梯度：下一步的因子是 1，不会再缩小一次",
-            "after a sign flip, remember 0, not this gradient: the next step's factor is then 1 "
-            "and the step size does not shrink twice",
-            keep_prev=True,
-        ),
-        _rprop_mistake(
-            "先更新步长再移动：这一步就用乘过因子的新步长",
-            "update the step size first, then move: this step already uses the new step size",
-            size_after_move=True,
-        ),
-        _rprop_mistake(
-            "第一步没有上一次的梯度（记为 0），因子是 1：第一步移动 lr，不是 lr·η+",
-            "the first step has no previous gradient (it counts as 0), so its factor is 1: "
-            "the first step moves lr, not lr·η+",
-            first_grows=True,
-        ),
-    ],
-    "ex3_nadam": [
-        _nadam_mistake(*UPHILL, sign=+1.0),
-        _nadam_mistake(
-            "这是 Adam 的 m / (1 − β1^t)：NAdam 把当前梯度和动量按 μ_t、μ_{t+1} 加权相加",
-            "this is Adam's m / (1 − β1^t): NAdam adds the current gradient and the momentum, "
-            "weighted by μ_t and μ_{t+1}",
-            adam=True,
-        ),
-        _nadam_mistake(
-            "动量那一项要“往前看一步”：分子用 μ_{t+1}，不是 μ_t",
-            "the momentum term looks one step ahead: its numerator is μ_{t+1}, not μ_t",
-            mu_now=True,
-        ),
-        _nadam_mistake(
-            "动量那一项的修正要乘到第 t + 1 个：1 − μ_1·…·μ_{t+1}",
-            "the momentum term's correction runs to t + 1: 1 − μ_1·…·μ_{t+1}",
-            product_to_t=True,
-        ),
-        _nadam_mistake(
-            "动量计划少了 1/2：μ_t = β1·(1 − 0.5·0.96^(t·ψ))",
-            "the momentum schedule lacks the 1/2: μ_t = β1·(1 − 0.5·0.96^(t·ψ))",
-            no_half=True,
-        ),
-        _nadam_mistake(
-            "PyTorch 的 m 用常数 β1 平均：m ← β1·m + (1 − β1)·g；μ_t 只用来给两项加权",
-            "PyTorch averages m with the constant β1: m ← β1·m + (1 − β1)·g; μ_t only weights "
-            "the two terms",
-            m_with_mu=True,
-        ),
-        _nadam_mistake(
-            "ε 放错了位置：PyTorch 把 ε 加在平方根外面，√v̂ + ε",
-            "ε is in the wrong place: PyTorch adds ε outside the square root, √v̂ + ε",
-            eps_inside=True,
-        ),
-        _nadam_mistake(
-            "v 的偏差修正缺失：v̂ = v / (1 − β2^t)",
-            "the bias correction of v is missing: v̂ = v / (1 − β2^t)",
-            correct_v=False,
-        ),
-    ],
-}
-
-ADAMAX_ARGS = (0.01, (0.9, 0.99), 0.1)  # lr, betas, eps
-RPROP_ARGS = (0.01, (0.5, 1.2), (1e-3, 0.03))  # lr, etas, step_sizes
-NADAM_ARGS = (0.01, (0.9, 0.99), 1e-2, 0.1)  # lr, betas, eps, momentum_decay
-
-
-def ex1_adamax(adamax):
-    """Exercise 1: ``torch.optim.Adamax(lr, betas, eps)`` over several steps."""
-    p0, grads = optimizer_inputs(31, 12)
-    lr, betas, eps = ADAMAX_ARGS
-    expected = optimizer_run(torch.optim.Adamax, p0, grads, lr=lr, betas=betas, eps=eps)
-    got = _call(adamax, p0, grads, *ADAMAX_ARGS)
-    check_close(
-        got,
-        expected,
-        name="adamax(...)",
-        mistakes=wrong_values(MISTAKES["ex1_adamax"], p0, grads, *ADAMAX_ARGS),
-    )
+        if got[0] != right[0]:
+            fail(
+                f"{setting}：切换的步数不是 {got[0]}。{RADAM_WHY[0]}",
+                f"{setting}: the switch is not at step {got[0]}. {RADAM_WHY[1]}",
+            )
+        fail(
+            f"{setting}：步数 {got[0]} 对了，移动量 {got[1]:.6g} 不对。{RADAM_WHY[0]}",
+            f"{setting}: step {got[0]} is right, the move {got[1]:.6g} is not. {RADAM_WHY[1]}",
+        )
     passed(
-        "练习 1 通过：与 torch.optim.Adamax 一致", "Exercise 1 passed: matches torch.optim.Adamax"
+        "练习 1 通过：四组设置都与 torch.optim.RAdam 一致（β2 ≤ 2/3 时永不切换）",
+        "Exercise 1 passed: all four settings match torch.optim.RAdam (β2 ≤ 2/3: no switch, ever)",
     )
 
 
-def ex2_rprop(rprop):
-    """Exercise 2: ``torch.optim.Rprop(lr, etas, step_sizes)`` over a sequence of gradients."""
-    p0, grads = _rprop_data()
-    lr, etas, step_sizes = RPROP_ARGS
-    expected = optimizer_run(torch.optim.Rprop, p0, grads, lr=lr, etas=etas, step_sizes=step_sizes)
-    got = _call(rprop, p0, grads, *RPROP_ARGS)
-    check_close(
-        got,
-        expected,
-        name="rprop(...)",
-        mistakes=wrong_values(MISTAKES["ex2_rprop"], p0, grads, *RPROP_ARGS),
-    )
-    passed("练习 2 通过：与 torch.optim.Rprop 一致", "Exercise 2 passed: matches torch.optim.Rprop")
+# ---------------------------------------------------------------- exercise 2: predict, then run
+
+RPROP = {"lr": 1e-3, "etas": (0.5, 1.5), "step_sizes": (1e-6, 1.0)}
+RPROP_GRADIENT = 2.0
 
 
-def ex3_nadam(nadam):
-    """Exercise 3: ``torch.optim.NAdam(lr, betas, eps, momentum_decay)`` over several steps."""
-    p0, grads = optimizer_inputs(33, 12)
-    lr, betas, eps, psi = NADAM_ARGS
-    expected = optimizer_run(
-        torch.optim.NAdam, p0, grads, lr=lr, betas=betas, eps=eps, momentum_decay=psi
+def _rprop_max_step(steps=100, lr=1e-3, etas=(0.5, 1.5), step_sizes=(1e-6, 1.0), g=2.0):
+    """The first step at which ``torch.optim.Rprop`` under the constant gradient ``g`` uses its
+    largest step size."""
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.Rprop([p], lr=lr, etas=etas, step_sizes=step_sizes)
+    for t in range(1, steps + 1):
+        p.grad = torch.full_like(p, g)
+        optimizer.step()
+        if optimizer.state[p]["step_size"].item() >= step_sizes[1]:
+            return t
+    return None
+
+
+RPROP_WHY = (
+    "第 1 步没有上一次的梯度（记为 0），因子是 1，步长就是 lr；之后符号一直相同，每步乘 η+ = 1.5，"
+    "第 t 步的步长是 0.001·1.5^(t−1)（与梯度的大小无关）。要 0.001·1.5^(t−1) ≥ 1，即 "
+    "t − 1 ≥ ln 1000 / ln 1.5 ≈ 17.04，向上取整 t − 1 = 18，所以是第 19 步",
+    "step 1 has no previous gradient (it counts as 0), so its factor is 1 and its step size is "
+    "lr; after that the sign stays the same and each step multiplies by η+ = 1.5, so step t uses "
+    "0.001·1.5^(t−1) (whatever the size of the gradient). 0.001·1.5^(t−1) ≥ 1 needs "
+    "t − 1 ≥ ln 1000 / ln 1.5 ≈ 17.04; rounded up, t − 1 = 18: step 19",
+)
+MISTAKES["ex2_rprop_max_step"] = [
+    Mistake(
+        lambda: 18,
+        "差了一步。第 1 步的因子是 1，不是 η+；而且 1.5^17 ≈ 985 还不到 1000，要向上取整。"
+        + RPROP_WHY[0],
+        "one step short. Step 1's factor is 1, not η+; and 1.5^17 ≈ 985 is still below 1000, so "
+        "round up. " + RPROP_WHY[1],
+    ),
+    Mistake(
+        lambda: 17,
+        "梯度的大小不进入 Rprop：只有符号算数，梯度是 2 还是 0.001 都一样。" + RPROP_WHY[0],
+        "the size of the gradient never enters Rprop, only its sign: a gradient of 2 or of 0.001 "
+        "gives the same steps. " + RPROP_WHY[1],
+    ),
+    Mistake(
+        lambda: 48,
+        "48 是默认设置（lr = 0.01，η+ = 1.2，Δmax = 50）的答案；这里是 lr = 0.001，η+ = 1.5，"
+        "Δmax = 1。" + RPROP_WHY[0],
+        "48 is the answer for the defaults (lr = 0.01, η+ = 1.2, Δmax = 50); here lr = 0.001, "
+        "η+ = 1.5, Δmax = 1. " + RPROP_WHY[1],
+    ),
+]
+
+
+def ex2_rprop_max_step(predict_rprop_max_step):
+    """``predict_rprop_max_step()``: the predicted first step at which
+    ``Rprop(lr=1e-3, etas=(0.5, 1.5), step_sizes=(1e-6, 1.0))`` under a constant gradient of 2
+    moves by its largest step size, 1."""
+    got = expect_integer(predict_rprop_max_step())
+    right = _rprop_max_step(**{**RPROP, "g": RPROP_GRADIENT})
+    if got != right:
+        for m in MISTAKES["ex2_rprop_max_step"]:
+            if got == m.answer():
+                fail(m.zh, m.en)
+        fail(f"不是第 {got} 步。{RPROP_WHY[0]}", f"not step {got}. {RPROP_WHY[1]}")
+    passed(
+        "练习 2 通过：第 1 步因子为 1，0.001·1.5^18 ≥ 1，第 19 步走满 Δmax",
+        "Exercise 2 passed: step 1's factor is 1, 0.001·1.5^18 ≥ 1: step 19 moves Δmax",
     )
-    got = _call(nadam, p0, grads, *NADAM_ARGS)
-    check_close(
-        got,
-        expected,
-        name="nadam(...)",
-        mistakes=wrong_values(MISTAKES["ex3_nadam"], p0, grads, *NADAM_ARGS),
-    )
-    passed("练习 3 通过：与 torch.optim.NAdam 一致", "Exercise 3 passed: matches torch.optim.NAdam")
 
 
 wrap_checkers(globals())

@@ -1,372 +1,360 @@
-"""Checkers for lesson 14 (optimizers for large models, and the remaining schedulers).
+"""Checkers of lesson 14 (optimizers for large models).
 
-Each checker computes the reference with PyTorch itself where it can (an ``Adafactor`` step, a
-``CyclicLR`` run); each anticipated mistake is a row of ``MISTAKES`` (the wrong implementation a
-learner would write, its Chinese hint, its English hint), which the checkers run on their own
-inputs and tests/test_checks_mistakes.py passes back to them.
+Exercise 1 (transfer) asks what becomes of an embedding row that gets no gradient for k steps and
+then one, under ``SparseAdam`` and under dense ``Adam``: the lesson showed the lazy update on a
+two-row table, never the arithmetic of the idle steps. The checker puts the row's state into both
+``torch.optim`` classes and steps them. Exercise 2 (debug) gives Muon's Newton–Schulz iteration
+for a stack of matrices with three bugs; the checker runs the fixed function on stacks that expose
+one bug each, in order, and names the first one still there.
+
+Each anticipated mistake is a row of ``MISTAKES`` (a wrong answer with the exercise's signature,
+its Chinese hint, its English hint), which the checkers run on their own inputs and
+tests/test_checks_mistakes.py passes back to them.
 """
 
-import math
+from functools import partial
+from unittest import mock
 
 import torch
 
-from . import Mistake, check_close, expect, passed, wrap_checkers, wrong_values
+from . import (
+    Mistake,
+    call_unchanged,
+    check_close,
+    expect,
+    fail,
+    passed,
+    wrap_checkers,
+    wrong_results,
+)
 
-# ---------------------------------------------------------------- exercise 1: Adafactor's V̂
-
-EX1_SHAPES = [(5, 3), (2, 4, 4), (3, 2, 6)]
-
-
-def _ex1_inputs():
-    g = torch.Generator().manual_seed(14)
-    return [torch.randn(shape, generator=g, dtype=torch.float64) for shape in EX1_SHAPES]
-
-
-def _adafactor_estimate(G):
-    """V̂ as ``torch.optim.Adafactor`` builds it at its first step (where 1 − β̂₂ = 1, so its row
-    and column statistics are exactly the means of this G²)."""
-    p = torch.zeros_like(G, requires_grad=True)
-    p.grad = G.clone()
-    optimizer = torch.optim.Adafactor([p])
-    optimizer.step()
-    row, col = optimizer.state[p]["row_var"], optimizer.state[p]["col_var"]
-    return row @ col / row.mean(dim=-2, keepdim=True)
+MISTAKES = {}  # exercise -> its anticipated mistakes, filled below beside each checker
 
 
-def _rc(G, reduce=torch.mean, power=2):
-    """The row and column reductions of |G|^power over the last two dims (keepdim)."""
-    G2 = G.abs() ** power
-    return reduce(G2, dim=-1, keepdim=True), reduce(G2, dim=-2, keepdim=True)
+# ---------------------------------------------------------------- exercise 1: an idle row
 
 
-def _factored(G, power=2):
-    r, c = _rc(G, power=power)
-    return r @ c / r.mean(dim=-2, keepdim=True)
+def _idle_inputs():
+    """A row's θ, m, v after step t, and the gradient g it gets after k idle steps; the
+    hyperparameters make ε matter (v is small) and the moments decay visibly."""
+    gen = torch.Generator().manual_seed(14)
+    theta = torch.randn(4, generator=gen, dtype=torch.float64)
+    m = 0.1 * torch.randn(4, generator=gen, dtype=torch.float64)
+    v = m * m + 0.02 * torch.rand(4, generator=gen, dtype=torch.float64)
+    g = 0.3 * torch.randn(4, generator=gen, dtype=torch.float64)
+    return theta, m, v, 5, 7, g, 0.1, (0.8, 0.95), 0.05  # θ, m, v, t, k, g, lr, betas, eps
 
 
-def _no_division(G):
-    r, c = _rc(G)
-    return r @ c
+def _torch_after_idle(theta, m, v, t, k, g, lr, betas, eps):
+    """The row after k idle steps and one with gradient g, under ``torch.optim.SparseAdam`` and
+    ``torch.optim.Adam``: the row is row 1 of a two-row table whose row 0 gets a gradient at
+    every step (so the table's step count moves on, as in a real embedding)."""
+    out = []
+    for optimizer_class in (torch.optim.SparseAdam, torch.optim.Adam):
+        sparse = optimizer_class is torch.optim.SparseAdam
+        p = torch.nn.Parameter(torch.stack([torch.zeros_like(theta), theta]))
+        optimizer = optimizer_class([p], lr=lr, betas=betas, eps=eps)
+        optimizer.state[p] = {
+            "step": t if sparse else torch.tensor(float(t)),
+            "exp_avg": torch.stack([torch.zeros_like(m), m]),
+            "exp_avg_sq": torch.stack([torch.zeros_like(v), v]),
+        }
+        for s in range(k + 1):
+            rows = [0, 1] if s == k else [0]
+            values = torch.stack([torch.ones_like(g), g])[: len(rows)]
+            if sparse:
+                p.grad = torch.sparse_coo_tensor(
+                    torch.tensor([rows]), values, p.shape, check_invariants=True
+                )
+            else:
+                p.grad = torch.zeros_like(p)
+                p.grad[rows] = values
+            optimizer.step()
+        out.append(p[1].detach().clone())
+    return tuple(out)
 
 
-def _sums_no_division(G):
-    R, C = _rc(G, reduce=torch.sum)
-    return R @ C
+def _after_idle(
+    theta,
+    m,
+    v,
+    t,
+    k,
+    g,
+    lr,
+    betas,
+    eps,
+    *,
+    row_count=False,
+    sparse_decays=False,
+    sparse_adam_eps=False,
+    dense_still=False,
+    dense_like_sparse=False,
+    dense_sparse_eps=False,
+    count_off=False,
+    swap=False,
+):
+    """``(SparseAdam's row, Adam's row)`` as PyTorch computes them (the defaults), or with one
+    thing changed: row_count, SparseAdam counts the row's own steps (t + 1); sparse_decays, its
+    moments decay over the idle steps; dense_still, Adam's row stays put while idle (its moments
+    still decay); dense_like_sparse, Adam leaves an idle row alone; count_off, the last step is
+    counted t + k; the two ε placements swapped; the two results swapped."""
+    b1, b2 = betas
+    last = t + k if count_off else t + k + 1
+
+    def adam_move(m, v, s, eps_on_v_hat):
+        bc1, bc2 = 1 - b1**s, 1 - b2**s
+        if eps_on_v_hat:  # Adam: m̂ / (√v̂ + ε)
+            return lr * (m / bc1) / ((v / bc2).sqrt() + eps)
+        return lr * bc2**0.5 / bc1 * m / (v.sqrt() + eps)  # SparseAdam: ε on √v
+
+    # SparseAdam: nothing happens to the row while it is idle
+    ms, vs = (m * b1**k, v * b2**k) if sparse_decays else (m, v)
+    ms, vs = b1 * ms + (1 - b1) * g, b2 * vs + (1 - b2) * g * g
+    s = t + 1 if row_count else last
+    sparse = theta - adam_move(ms, vs, s, eps_on_v_hat=sparse_adam_eps)
+    # Adam: the row's gradient is 0 at the idle steps, and everything moves on
+    if dense_like_sparse:
+        dense = theta - adam_move(ms, vs, s, eps_on_v_hat=not dense_sparse_eps)
+    else:
+        dense, md, vd = theta.clone(), m.clone(), v.clone()
+        for step in range(t + 1, t + k + 1):
+            md, vd = b1 * md, b2 * vd
+            if not dense_still:
+                dense = dense - adam_move(md, vd, step, eps_on_v_hat=not dense_sparse_eps)
+        md, vd = b1 * md + (1 - b1) * g, b2 * vd + (1 - b2) * g * g
+        dense = dense - adam_move(md, vd, last, eps_on_v_hat=not dense_sparse_eps)
+    return (dense, sparse) if swap else (sparse, dense)
 
 
-def _by_sum(G):
-    r, c = _rc(G)
-    return r @ c / r.sum(dim=-2, keepdim=True)
+def _idle_mistake(zh, en, **wrong):
+    return Mistake(partial(_after_idle, **wrong), zh, en)
 
 
-def _mean_then_square(G):
-    r, c = G.mean(dim=-1, keepdim=True) ** 2, G.mean(dim=-2, keepdim=True) ** 2
-    return r @ c / r.mean(dim=-2, keepdim=True)
-
-
-def _global_mean(G):
-    r, c = _rc(G)
-    return r @ c / r.mean()
-
-
-MISTAKES = {
-    "ex1_factored_second_moment": [
-        Mistake(
-            lambda G: G**2,
-            "你返回的是 G² 本身：这正是 Adam 要存的 n × m 个数；练习要的是只用行平均 r 和列平均 c 重建的 V̂",
-            "you returned G² itself: the n × m numbers Adam stores; the exercise asks for V̂ "
-            "rebuilt from the row means r and the column means c alone",
-        ),
-        Mistake(
-            _no_division,
-            "还要除以 mean(r)：r_i c_j 把 G² 的整体大小算了两遍",
-            "divide by mean(r): r_i c_j counts the overall size of G² twice",
-        ),
-        Mistake(
-            _sums_no_division,
-            "用行和 R、列和 C 时要除以总和 Σ_i R_i（论文的写法）：V̂ = R Cᵀ / Σ R",
-            "with row sums R and column sums C, divide by the total Σ_i R_i (the paper's form): "
-            "V̂ = R Cᵀ / Σ R",
-        ),
-        Mistake(
-            _by_sum,
-            "r、c 是平均值时，分母是 r 的平均值 mean(r)，不是它的和",
-            "with means r and c, divide by the mean of r, not by its sum",
-        ),
-        Mistake(
-            lambda G: _factored(G).sqrt(),
-            "你返回的是 √V̂（更新公式的分母）；练习要的是 V̂ 本身",
-            "you returned √V̂ (the denominator of the update); the exercise asks for V̂ itself",
-        ),
-        Mistake(
-            lambda G: _factored(G, power=1),
-            "先平方：r 和 c 是 G² 的平均，不是 |G| 的平均",
-            "square first: r and c average G², not |G|",
-        ),
-        Mistake(
-            _mean_then_square,
-            "先平方再平均：r_i = mean_j G_ij²，不是 (mean_j G_ij)²",
-            "square, then average: r_i = mean_j G_ij², not (mean_j G_ij)²",
-        ),
-        Mistake(
-            lambda G: _factored(G.transpose(-1, -2)),
-            "行和列弄反了：r_i 是第 i 行在 m 列上的平均（dim=-1），c_j 是第 j 列的平均（dim=-2），结果与 G 同形状",
-            "rows and columns are swapped: r_i averages row i over its m columns (dim=-1), c_j "
-            "averages column j (dim=-2), and the result has G's shape",
-        ),
-        Mistake(
-            _global_mean,
-            "超过二维时，每个 G[k] 各自分解：分母是 r 沿 dim=-2 的平均（keepdim=True），不是全部 r 的平均",
-            "with more than two dims each slice G[k] is factored on its own: divide by the mean of "
-            "r over dim=-2 (keepdim=True), not by the mean of all of r",
-        ),
-    ],
-}
-
-
-def ex1_factored_second_moment(factored_second_moment):
-    """``factored_second_moment(G)``: Adafactor's estimate V̂ of G² (shape (..., n, m), the last
-    two dims factored, each leading index on its own) from the row and column means of G²."""
-    for G in _ex1_inputs():
-        got = factored_second_moment(G.clone())
-        check_close(
-            got,
-            _adafactor_estimate(G),
-            name=f"factored_second_moment(G {tuple(G.shape)})",
-            mistakes=wrong_values(MISTAKES["ex1_factored_second_moment"], G),
-            rtol=1e-6,
-            atol=1e-9,
-        )
-    passed(
-        "练习 1 通过：分解的二阶矩与 Adafactor 一致",
-        "Exercise 1 passed: the factored second moment matches Adafactor",
-    )
-
-
-# ---------------------------------------------------------------- exercise 2: CyclicLR
-
-# (steps, base_lr, max_lr, step_size_up, step_size_down, mode, gamma)
-EX2_CASES = [
-    (25, 0.01, 0.1, 5, 5, "triangular", 1.0),
-    (36, 0.001, 0.01, 4, 8, "triangular2", 1.0),
-    (30, 0.01, 0.1, 3, 6, "exp_range", 0.95),
+NO_TORCH_OPTIM = (
+    "不要调用 torch.optim：照第 2.1 节的规则和第 08 课的 Adam 自己算，检查拿 torch.optim 来对照",
+    "do not call torch.optim: compute it from the rules of section 2.1 and lesson 08's Adam; "
+    "the check compares your answer with torch.optim",
+)
+MISTAKES["ex1_sparse_idle"] = [
+    _idle_mistake(
+        "SparseAdam 的步数属于整张表，不属于这一行：空闲的 k 步里表的步数照样增加，最后一步的"
+        "偏差修正按 t + k + 1 算，而不是这一行自己的第 t + 1 步",
+        "SparseAdam's step count belongs to the whole table, not to the row: it grows over the "
+        "k idle steps too, so the last step's bias correction uses t + k + 1, not the row's "
+        "own t + 1",
+        row_count=True,
+    ),
+    _idle_mistake(
+        "SparseAdam 在空闲的步里什么也不做：这一行的 m、v 不衰减（衰减是 Adam 的稠密更新）",
+        "SparseAdam does nothing to an idle row: its m and v do not decay (decaying them is what "
+        "dense Adam does)",
+        sparse_decays=True,
+    ),
+    _idle_mistake(
+        "SparseAdam 的 ε 加在没有修正的 √v 上：η·√(1 − β2^s)/(1 − β1^s)·m/(√v + ε)；"
+        "m̂/(√v̂ + ε) 是 Adam 的写法（这里 ε 不小，差别看得出来）",
+        "SparseAdam adds ε to the uncorrected √v: η·√(1 − β2^s)/(1 − β1^s)·m/(√v + ε); "
+        "m̂/(√v̂ + ε) is Adam's form (ε is not small here, so it shows)",
+        sparse_adam_eps=True,
+    ),
+    _idle_mistake(
+        "Adam 在空闲的步里也走：梯度为 0，m ← β1·m、v ← β2·v，参数仍按 m̂/(√v̂ + ε) 移动，"
+        "一共 k 步，然后才是有梯度 g 的那一步",
+        "Adam moves at the idle steps too: the gradient is 0, m ← β1·m and v ← β2·v, and the "
+        "parameter still moves by m̂/(√v̂ + ε), k times, before the step with gradient g",
+        dense_still=True,
+    ),
+    _idle_mistake(
+        "Adam 并不跳过梯度为 0 的行：稠密梯度里这一行是 0，它的 m、v 衰减，参数照旧按动量移动；"
+        "跳过空闲行的是 SparseAdam",
+        "Adam does not skip a row whose gradient is 0: in a dense gradient that row is 0, its m "
+        "and v decay and the parameter keeps moving on its momentum; skipping idle rows is "
+        "SparseAdam's way",
+        dense_like_sparse=True,
+    ),
+    _idle_mistake(
+        "Adam 的 ε 加在修正后的 √v̂ 上：m̂/(√v̂ + ε)；加在没修正的 √v 上的是 SparseAdam",
+        "Adam adds ε to the corrected √v̂: m̂/(√v̂ + ε); adding it to the uncorrected √v is "
+        "SparseAdam's way",
+        dense_sparse_eps=True,
+    ),
+    _idle_mistake(
+        "步数差了一：状态停在第 t 步之后，空闲的是第 t + 1 … t + k 步，有梯度的是第 t + k + 1 步",
+        "the step count is off by one: the state is the one after step t, the idle steps are "
+        "t + 1 … t + k, and the step with a gradient is t + k + 1",
+        count_off=True,
+    ),
+    _idle_mistake(
+        "两个结果的顺序反了：返回 (SparseAdam 的行, Adam 的行)",
+        "the two results are swapped: return (SparseAdam's row, Adam's row)",
+        swap=True,
+    ),
+    Mistake(lambda *args: _torch_after_idle(*args), *NO_TORCH_OPTIM),
 ]
 
 
-def _cyclic_torch(steps, base_lr, max_lr, up, down, mode, gamma):
-    """``get_last_lr()`` before each of ``steps`` optimizer steps of ``CyclicLR``."""
-    p = torch.nn.Parameter(torch.zeros(1))
-    optimizer = torch.optim.SGD([p], lr=base_lr)
-    scheduler = torch.optim.lr_scheduler.CyclicLR(
-        optimizer,
-        base_lr,
-        max_lr,
-        step_size_up=up,
-        step_size_down=down,
-        mode=mode,
-        gamma=gamma,
-        cycle_momentum=False,
+def _refuse(*args, **kwargs):
+    fail(*NO_TORCH_OPTIM)
+
+
+def _run_idle(answer, checked=False):
+    args = _idle_inputs()
+    if not checked:
+        return torch.stack(list(answer(*args)))
+    with (
+        mock.patch.object(torch.optim, "SparseAdam", _refuse),
+        mock.patch.object(torch.optim, "Adam", _refuse),
+    ):
+        got = call_unchanged(answer, *args)
+    expect(
+        isinstance(got, (tuple, list))
+        and len(got) == 2
+        and all(torch.is_tensor(x) and x.shape == args[0].shape for x in got),
+        "应返回 (SparseAdam 的行, Adam 的行)：两个与 theta 同形状的张量",
+        "return (SparseAdam's row, Adam's row): two tensors of the shape of theta",
     )
-    out = []
+    return torch.stack(list(got))
+
+
+def ex1_sparse_idle(after_idle):
+    """``after_idle(theta, m, v, t, k, g, lr, betas, eps)``: a row whose state after step t is
+    ``(theta, m, v)`` gets no gradient for k steps, then ``g``; return ``(SparseAdam's row,
+    Adam's row)`` after that step."""
+    got = _run_idle(after_idle, checked=True)
+    expected = torch.stack(list(_torch_after_idle(*_idle_inputs())))
+    if not torch.allclose(got, expected, rtol=1e-4, atol=1e-6):
+        for value, zh, en in wrong_results(MISTAKES["ex1_sparse_idle"], _run_idle):
+            if torch.allclose(got, value, rtol=1e-4, atol=1e-6):
+                fail(zh, en)
+        names = ("SparseAdam", "Adam")
+        for i in (0, 1):
+            if torch.allclose(got[i], expected[i], rtol=1e-4, atol=1e-6):
+                fail(
+                    f"{names[i]} 的行对了，{names[1 - i]} 的还不对",
+                    f"{names[i]}'s row is right, {names[1 - i]}'s is not yet",
+                )
+        check_close(got, expected, name=("两行结果", "the two rows"))
+    passed(
+        "练习 1 通过：SparseAdam 空闲时不动，步数却照走；Adam 空闲时仍在滑动",
+        "Exercise 1 passed: SparseAdam leaves idle rows alone (its step count moves on); Adam slides",
+    )
+
+
+# ---------------------------------------------------------------- exercise 2: find the bugs
+
+MUON_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
+
+
+def _ns_stack(
+    G,
+    coefficients=MUON_COEFFICIENTS,
+    steps=5,
+    eps=1e-7,
+    *,
+    whole_stack=False,
+    clamp=True,
+    a_squared=True,
+    dtype=torch.float64,
+):
+    """Newton–Schulz on each matrix of a stack ``(B, m, n)``, in float64 (the defaults), or with
+    the notebook's bugs: whole_stack, one norm for the whole stack; clamp=False, no floor at eps
+    (0/0 for an all-zero matrix); a_squared=False, c·A in place of c·A²; dtype, another
+    precision."""
+    a, b, c = coefficients
+    X = G.to(dtype)
+    norm = X.norm() if whole_stack else X.norm(dim=(-2, -1), keepdim=True)
+    X = X / (norm.clamp(min=eps) if clamp else norm)
     for _ in range(steps):
-        out.append(scheduler.get_last_lr()[0])
-        optimizer.step()
-        scheduler.step()
-    return torch.tensor(out, dtype=torch.float64)
+        A = X @ X.mT
+        X = a * X + (b * A + c * (A @ A if a_squared else A)) @ X
+    return X.double()
 
 
-def _cyclic(steps, base_lr, max_lr, up, down, mode, gamma, mistake=None):
-    """The schedule, or one of the anticipated mistakes (``mistake``)."""
-    if mistake == "symmetric":
-        down = up
-    out = []
-    for t in range(steps):
-        t = t + 1 if mistake == "shift" else t
-        cycle = math.floor(1 + t / (up + down))
-        x = 1 + t / (up + down) - cycle  # where we are in the cycle, 0 .. 1
-        ratio = up / (up + down)
-        h = x / ratio if x <= ratio else (1 - x) / (1 - ratio)
-        if mistake == "start_high":
-            h = 1 - h
-        scale = {
-            "triangular": 1.0,
-            "triangular2": 1 / 2 ** (cycle if mistake == "halve_first" else cycle - 1),
-            "exp_range": gamma
-            ** {"per_cycle": cycle, "in_cycle": t - (cycle - 1) * (up + down)}.get(mistake, t),
-        }[mode]
-        if mistake == "scale_base":
-            out.append((base_lr + (max_lr - base_lr) * h) * scale)
-        else:
-            out.append(base_lr + (max_lr - base_lr) * h * scale)
-    return torch.tensor(out, dtype=torch.float64)
+def _ns_mistake(zh, en, **wrong):
+    return Mistake(partial(_ns_stack, **wrong), zh, en)
 
 
-def _cyclic_mistake(kind):
-    return lambda *case: _cyclic(*case, mistake=kind)
-
-
-MISTAKES["ex2_cyclic_lrs"] = [
-    Mistake(
-        _cyclic_mistake("symmetric"),
-        "下降的半个周期有 step_size_down 步：一个周期共 step_size_up + step_size_down 步",
-        "the falling half of a cycle lasts step_size_down steps: a cycle is step_size_up + "
-        "step_size_down steps long",
+A_SQUARED = (
+    "迭代是 X ← aX + (bA + cA²)X，A = XXᵀ：c 乘的是 A @ A，不是 A。写成 cA 时，奇异值走的是"
+    " aσ + (b + c)σ³，不收敛到 1 附近，甚至发散",
+    "the iteration is X ← aX + (bA + cA²)X with A = XXᵀ: c multiplies A @ A, not A. With cA the "
+    "singular values follow aσ + (b + c)σ³, which does not settle near 1 and may blow up",
+)
+WHOLE_STACK = (
+    "整叠矩阵只除了一个范数：每个矩阵要除以它自己的 Frobenius 范数 X.norm(dim=(-2, -1), "
+    "keepdim=True)。否则范数小的矩阵奇异值远小于 1，5 步之后还没被推到 1 附近",
+    "one norm for the whole stack: each matrix must be divided by its own Frobenius norm, "
+    "X.norm(dim=(-2, -1), keepdim=True). Otherwise a matrix of small norm starts with singular "
+    "values far below 1, still far from 1 after 5 steps",
+)
+CLAMP = (
+    "全零的矩阵（这一叠里有一个）除以它的范数 0 得到 nan：像 Muon 那样给范数一个下限，"
+    "norm.clamp(min=eps)，零矩阵就留在 0",
+    "an all-zero matrix (this stack has one) divided by its norm 0 gives nan: floor the norm as "
+    "Muon does, norm.clamp(min=eps), and a zero matrix stays 0",
+)
+MISTAKES["ex2_newton_schulz_stack"] = [
+    # one bug each: first, so that an answer with one bug left gets its hint
+    _ns_mistake(*A_SQUARED, a_squared=False),
+    _ns_mistake(*WHOLE_STACK, whole_stack=True),
+    _ns_mistake(*CLAMP, clamp=False),
+    _ns_mistake(
+        "用 bfloat16 算的（第 4.1 节的 newton_schulz 默认如此）：它只有约 3 位有效数字。"
+        "这里请用 float64，检查比得很严",
+        "this was computed in bfloat16 (the default of section 4.1's newton_schulz), which has "
+        "about 3 significant digits. Compute in float64 here; the check is tight",
+        dtype=torch.bfloat16,
     ),
-    Mistake(
-        _cyclic_mistake("shift"),
-        "差一步：t = 0 时学习率是 base_lr，第一次 scheduler.step() 之后才是 t = 1",
-        "off by one: at t = 0 the lr is base_lr; t = 1 comes after the first scheduler.step()",
-    ),
-    Mistake(
-        _cyclic_mistake("start_high"),
-        "周期从 base_lr 开始，先用 step_size_up 步升到 max_lr，再降回来",
-        "a cycle starts at base_lr, climbs to max_lr in step_size_up steps, then comes back down",
-    ),
-    Mistake(
-        _cyclic_mistake("halve_first"),
-        "triangular2 从第二个周期才开始减半：缩放是 1 / 2^(cycle − 1)，第一个周期能到 max_lr",
-        "triangular2 halves from the second cycle on: the scale is 1 / 2^(cycle − 1), and the "
-        "first cycle reaches max_lr",
-    ),
-    Mistake(
-        _cyclic_mistake("per_cycle"),
-        "exp_range 按步数缩放：γ^t，t 是从训练开始数的步数，不是周期的编号",
-        "exp_range scales by step: γ^t, with t the steps since the start of training, not the "
-        "cycle number",
-    ),
-    Mistake(
-        _cyclic_mistake("in_cycle"),
-        "exp_range 的 t 从训练开始数（PyTorch 的代码），不是从这个周期开始数（它的文档这样写）",
-        "exp_range counts t from the start of training (PyTorch's code), not from the start of "
-        "the cycle (as its docs say)",
-    ),
-    Mistake(
-        _cyclic_mistake("scale_base"),
-        "缩放只作用在振幅 (max_lr − base_lr) 上，base_lr 不变",
-        "the scale shrinks only the amplitude (max_lr − base_lr); base_lr stays as it is",
-    ),
+    # the cell as given, and two of its bugs: the stacks are tried in order and the first that
+    # goes wrong names its bug
+    _ns_mistake(*A_SQUARED, whole_stack=True, clamp=False, a_squared=False),
+    _ns_mistake(*A_SQUARED, whole_stack=True, a_squared=False),
+    _ns_mistake(*A_SQUARED, clamp=False, a_squared=False),
+    _ns_mistake(*WHOLE_STACK, whole_stack=True, clamp=False),
 ]
 
 
-def ex2_cyclic_lrs(cyclic_lrs):
-    """``cyclic_lrs(steps, base_lr, max_lr, step_size_up, step_size_down, mode, gamma)``: the lr
-    of ``CyclicLR`` at t = 0 .. steps − 1."""
-    for case in EX2_CASES:
-        got = cyclic_lrs(*case)
-        expect(
-            isinstance(got, (list, tuple, torch.Tensor)),
-            f"应返回一个列表或张量（每步一个学习率），得到的是 {type(got).__name__}",
-            f"return a list or a tensor (one lr per step), got {type(got).__name__}",
-        )
-        check_close(
-            torch.as_tensor(got, dtype=torch.float64),
-            _cyclic_torch(*case),
-            name=f"cyclic_lrs(mode='{case[5]}')",
-            mistakes=wrong_values(MISTAKES["ex2_cyclic_lrs"], *case),
-            rtol=1e-6,
-            atol=1e-10,
-        )
-    passed(
-        "练习 2 通过：三种模式都与 CyclicLR 一致",
-        "Exercise 2 passed: all three modes match CyclicLR",
-    )
-
-
-# ---------------------------------------------------------------- exercise 3: Newton–Schulz
-
-MUON = (3.4445, -4.7750, 2.0315)  # torch.optim.Muon's default ns_coefficients
-CONVERGENT = (15 / 8, -10 / 8, 3 / 8)  # a quintic whose fixed point σ = 1 attracts
-
-
-def _ex3_cases():
-    g = torch.Generator().manual_seed(14)
+def _stacks():
+    """Three stacks, each exposing one bug of the notebook's cell, with the number of steps:
+    one matrix, 2 steps (only c·A shows, before it blows up, so that the wrong values do not
+    depend on rounding); tall matrices of very different norms (one norm for all shows); a stack
+    with an all-zero matrix (no floor under the norm shows)."""
+    gen = torch.Generator().manual_seed(41)
+    one = 3 * torch.randn(1, 4, 7, generator=gen, dtype=torch.float64)
+    scales = torch.tensor([20.0, 1.0, 0.01], dtype=torch.float64).view(3, 1, 1)
+    tall = scales * torch.randn(3, 6, 4, generator=gen, dtype=torch.float64)
+    with_zero = torch.randn(3, 5, 8, generator=gen, dtype=torch.float64)
+    with_zero[1] = 0.0
     return [
-        # 奇异值都小于 1：不归一化也不会溢出，错误才认得出来 / singular values below 1: without the
-        # normalization nothing overflows, so the mistake is recognised
-        (0.2 * torch.randn(3, 5, generator=g, dtype=torch.float64), MUON, 5, 1e-7),
-        (torch.randn(6, 4, generator=g, dtype=torch.float64), CONVERGENT, 3, 1e-7),
-        (0.5 * torch.randn(4, 4, generator=g, dtype=torch.float64), MUON, 2, 0.5),
-        (torch.zeros(3, 3, dtype=torch.float64), MUON, 5, 1e-7),
+        ("一个矩阵（2 步）", "one matrix (2 steps)", one, 2),
+        ("范数相差很大的竖长矩阵", "tall matrices of very different norms", tall, 5),
+        ("含一个全零矩阵的一叠", "a stack with an all-zero matrix", with_zero, 5),
     ]
 
 
-def _ns(G, coefficients, steps, eps, mistake=None):
-    """Muon's Newton–Schulz iteration in float64, or one of the anticipated mistakes."""
-    a, b, c = reversed(coefficients) if mistake == "reversed" else coefficients
-    tall = G.shape[0] > G.shape[1]
-    X = G.T if tall else G
-    if mistake == "no_norm":
-        pass
-    elif mistake == "spectral":
-        X = X / torch.linalg.matrix_norm(X, ord=2).clamp(min=eps)
-    elif mistake == "plus_eps":
-        X = X / (X.norm() + eps)
-    else:
-        X = X / X.norm().clamp(min=eps)
-    for _ in range(steps):
-        A = X @ X.T
-        X = a * X + (b * A @ X if mistake == "cubic" else (b * A + c * A @ A) @ X)
-    return X if (not tall or mistake == "no_back") else X.T
-
-
-def _ns_mistake(kind):
-    return lambda G, coefficients, steps, eps: _ns(G, coefficients, steps, eps, mistake=kind)
-
-
-MISTAKES["ex3_newton_schulz"] = [
-    Mistake(
-        _ns_mistake("no_norm"),
-        "先把 G 除以它的 Frobenius 范数：这样所有奇异值都不超过 1，迭代才落在它起作用的区间里",
-        "first divide G by its Frobenius norm: then every singular value is at most 1, where "
-        "the iteration works",
-    ),
-    Mistake(
-        _ns_mistake("spectral"),
-        "PyTorch 除以 Frobenius 范数 ‖G‖_F（G.norm()），不是最大奇异值（那要做一次 SVD）",
-        "PyTorch divides by the Frobenius norm ‖G‖_F (G.norm()), not by the largest singular "
-        "value (that would need an SVD)",
-    ),
-    Mistake(
-        _ns_mistake("plus_eps"),
-        "PyTorch 用 max(‖G‖_F, eps)（clamp），不是 ‖G‖_F + eps；eps 不小时两者不同",
-        "PyTorch divides by max(‖G‖_F, eps) (a clamp), not by ‖G‖_F + eps; they differ when "
-        "eps is not tiny",
-    ),
-    Mistake(
-        _ns_mistake("reversed"),
-        "系数的顺序：X ← a X + (b A + c A²) X，A = X Xᵀ；a 乘 X，c 乘 A²",
-        "the order of the coefficients: X ← a X + (b A + c A²) X with A = X Xᵀ; a multiplies X, "
-        "c multiplies A²",
-    ),
-    Mistake(
-        _ns_mistake("cubic"),
-        "漏了 c A² 这一项：每一步是五次多项式 a σ + b σ³ + c σ⁵，不是三次",
-        "the c A² term is missing: each step is the quintic a σ + b σ³ + c σ⁵, not a cubic",
-    ),
-    Mistake(
-        _ns_mistake("no_back"),
-        "行多于列的 G 在转置后迭代，最后要再转置回来：结果与 G 同形状",
-        "a tall G is iterated transposed; transpose the result back, so that it has G's shape",
-    ),
-]
-
-
-def ex3_newton_schulz(newton_schulz):
-    """``newton_schulz(G, coefficients, steps, eps)``: Muon's orthogonalization of the matrix
-    ``G``, in float64."""
-    for G, coefficients, steps, eps in _ex3_cases():
-        got = newton_schulz(G.clone(), coefficients, steps, eps)
+def ex2_newton_schulz_stack(newton_schulz_stack):
+    """``newton_schulz_stack(G, coefficients, steps, eps)``: Muon's orthogonalization of each
+    matrix of ``G`` (B, m, n) in float64, compared with the iteration Muon uses, one stack at a
+    time."""
+    for zh, en, G, steps in _stacks():
+        got = call_unchanged(newton_schulz_stack, G, MUON_COEFFICIENTS, steps, 1e-7)
         check_close(
             got,
-            _ns(G, coefficients, steps, eps),
-            name=f"newton_schulz(G {tuple(G.shape)}, steps={steps}, eps={eps})",
-            mistakes=wrong_values(MISTAKES["ex3_newton_schulz"], G, coefficients, steps, eps),
+            _ns_stack(G, MUON_COEFFICIENTS, steps),
+            name=(f"{zh}的结果", f"the result for {en}"),
+            mistakes=wrong_results(
+                MISTAKES["ex2_newton_schulz_stack"],
+                lambda answer, G=G, steps=steps: answer(G.clone(), MUON_COEFFICIENTS, steps, 1e-7),
+            ),
             rtol=1e-6,
             atol=1e-9,
+            nonfinite_hint=CLAMP,
         )
     passed(
-        "练习 3 通过：Newton–Schulz 迭代与 Muon 的一致",
-        "Exercise 3 passed: the Newton–Schulz iteration matches Muon's",
+        "练习 2 通过：三个错误都改好了，三叠矩阵都与 Muon 用的迭代一致（float64）",
+        "Exercise 2 passed: all three bugs fixed; the three stacks match the iteration Muon uses "
+        "(float64)",
     )
 
 
