@@ -1101,6 +1101,8 @@ print(f"原来的 Adam / the Adam going on: |Δθ|/η 中位数 / median {going_
 # - `OneCycleLR` 的 `total_steps` 算少了（最后一轮报 `ValueError`）或算多了（学习率永远降不到底）；
 # - 把测试集的指标交给 `ReduceLROnPlateau`；
 # - 接着训练时只载入了模型：优化器和调度器的 `state_dict` 也要保存、载入（第 8.4 节）。
+#
+# 这一课没讲的四个调度器（`MultiplicativeLR`、`ConstantLR`、`CyclicLR`、`ChainedScheduler`）在[第 14 课的附录](14_optim_large.ipynb)里。
 
 # %% [markdown] tags=["en"]
 # ## 9. When to use
@@ -1128,6 +1130,9 @@ print(f"原来的 Adam / the Adam going on: |Δθ|/η 中位数 / median {going_
 # - handing a metric of the test set to `ReduceLROnPlateau`;
 # - resuming a run with the model alone loaded: the `state_dict`s of the optimizer and the scheduler must be saved and
 #   loaded too (section 8.4).
+#
+# The four schedulers this lesson does not cover (`MultiplicativeLR`, `ConstantLR`, `CyclicLR`,
+# `ChainedScheduler`) are in [the appendix of lesson 14](14_optim_large.ipynb).
 
 # %% [markdown] tags=["zh"]
 # ## 10. 在 Fashion-MNIST 上

@@ -14,7 +14,7 @@
 #
 # 上一课：[12 多标签、计数、不确定性与序列的损失](12_losses_structured.ipynb) · 下一课：[14 大模型的优化器与其余调度器](14_optim_large.ipynb)
 #
-# 预计用时：核心约 90 分钟，选读另加 40 分钟。标为“选读”的部分第一次可以跳过，练习用不到它们：第 1 节（对照用的工具）、每个优化器的“从零实现，与 PyTorch 对照”小节（第 2.4–6.4 节和第 8.3 节）以及第 9 节（七个优化器在二维曲面上）。
+# 预计用时：约 90 分钟，另加约 40 分钟的选读部分。标为“选读”的部分第一次可以跳过，练习用不到它们：第 1 节（对照用的工具）、每个优化器的“从零实现，与 PyTorch 对照”小节（第 2.4–6.4 节和第 8.3 节）以及第 9 节（七个优化器在二维曲面上）。
 #
 # 第 07、08 课讲了 SGD、Adagrad、RMSprop、Adam 和 AdamW。`torch.optim` 里还有七个优化器，这一课把它们讲完：Adadelta、Adamax、NAdam 和 RAdam 各自只改动了 Adam 家族的一处；ASGD 在 SGD 之外再对参数取平均；Rprop 和 L-BFGS 要在整批数据上用，L-BFGS 还要你传进一个闭包（closure）。每个公式都照着 PyTorch 的源码（`torch/optim/*.py`）写；PyTorch 与论文不同的地方，会指出来并用代码演示。
 #
@@ -32,7 +32,7 @@
 #
 # Previous: [12 Losses for multi-label, counts, uncertainty and sequences](12_losses_structured.ipynb) · Next: [14 Optimizers for large models, and the remaining schedulers](14_optim_large.ipynb)
 #
-# Time: about 90 min for the core, 40 more for the optional sections. The parts marked optional can be skipped on a
+# Time: about 90 min, plus about 40 min for the optional sections. The parts marked optional can be skipped on a
 # first reading, and the exercises do not need them: section 1 (tools for the checks), each optimizer's "from scratch,
 # checked against PyTorch" subsection (sections 2.4-6.4 and 8.3) and section 9 (the seven on two-dimensional surfaces).
 #

@@ -14,7 +14,7 @@
 #
 # 上一课：[13 更多优化器](13_optim_more.ipynb) · 下一课：无（这是最后一课），回到起点：[00 数据](00_data.ipynb)
 #
-# 预计用时：核心约 85 分钟，选读另加 40 分钟。标为“选读”的部分第一次可以跳过，练习用不到它们：第 1 节（对照用的工具）、三个优化器的“从零实现，与 PyTorch 对照”小节（第 2.3、3.4、4.4 节）、第 3.3 节（PyTorch 与论文的逐项比较），以及最后的两节附录。**其余四个学习率调度器在本课最后的附录（第 7 节，选读）里**：从第 09 课来找调度器的读者，可以直接跳到那里。
+# 预计用时：约 85 分钟，另加约 40 分钟的选读部分。标为“选读”的部分第一次可以跳过，练习用不到它们：第 1 节（对照用的工具）、三个优化器的“从零实现，与 PyTorch 对照”小节（第 2.3、3.4、4.4 节）、第 3.3 节（PyTorch 与论文的逐项比较），以及最后的两节附录。**其余四个学习率调度器在本课最后的附录（第 7 节，选读）里**：从第 09 课来找调度器的读者，可以直接跳到那里。
 #
 # Adam 为每个参数存两份和它一样大的状态（$m$ 和 $v$）。模型有几十亿个参数时，这些状态比模型本身还占内存；而在嵌入层里，大多数行在一个批次里根本拿不到梯度。这一课讲 PyTorch 为这些情况准备的三个优化器：只更新用到的行的 `SparseAdam`，用行、列统计量代替整块二阶矩的 `Adafactor`，以及把矩阵参数的动量正交化的 `Muon`，并在课程任务上把它们和 Adam、AdamW 比一比。附录补齐 `torch.optim.lr_scheduler` 里剩下的四个调度器：`MultiplicativeLR`、`ConstantLR`、`CyclicLR` 和 `ChainedScheduler`；它们和大模型无关，接着第 09 课读即可。
 #
@@ -32,7 +32,7 @@
 #
 # Previous: [13 More optimizers](13_optim_more.ipynb) · Next: none (this is the last lesson); back to the start: [00 Data](00_data.ipynb)
 #
-# Time: about 85 min for the core, 40 more for the optional sections. The parts marked optional can be skipped on a first reading, and the exercises do not need them:
+# Time: about 85 min, plus about 40 min for the optional sections. The parts marked optional can be skipped on a first reading, and the exercises do not need them:
 # section 1 (tools for the checks), the three optimizers' "from scratch, checked against PyTorch" subsections (2.3, 3.4,
 # 4.4), section 3.3 (PyTorch against the paper, item by item) and the two appendices at the end. **The remaining four learning-rate schedulers are in the appendix at
 # the end of this lesson (section 7, optional)**: if you came from lesson 09 looking for schedulers, go straight there.
