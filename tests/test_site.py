@@ -312,3 +312,52 @@ def test_screenshots(site, server, tab, tmp_path):
                 name = f"{lang}-{page.split('/')[-1]}-{WIDTHS[width][0]}.png"
                 opened.screenshot(path=folder / name)
                 assert (folder / name).stat().st_size > 10_000
+
+
+# --- the pages as written for Sphinx: no browser, no [site] extra ----------------------------
+
+
+def test_bilingual_texts_split_into_their_languages():
+    from fmnist_core.tooling.site import split_bilingual
+
+    assert split_bilingual("内容 / What it teaches") == ("内容", "What it teaches")
+    assert split_bilingual("检查（`a / b`）。/ Checks `a / b`.") == (
+        "检查（`a / b`）。",
+        "Checks `a / b`.",
+    )
+    assert split_bilingual("只有中文") == ("只有中文", None)
+    assert split_bilingual("`cpu`、`cuda`") == ("`cpu`、`cuda`", "`cpu`, `cuda`")
+    assert split_bilingual("English only", neutral=False) == (None, "English only")
+
+
+def test_home_page_shows_time_and_exercise_kinds(monkeypatch):
+    from fmnist_core.tooling import site as site_tool
+
+    nbs = {s: lessons.read_ipynb(ROOT / "notebooks" / f"{s}.ipynb") for s in STEMS[:2]}
+    monkeypatch.setattr(lessons, "lesson_time", lambda cells, lang: (45, 15), raising=False)
+    zh, en = (site_tool.home_page(ROOT, lang, nbs) for lang in LANGS)
+    assert "约 45 分钟，另加 15 分钟选学" in zh and "about 45 min, plus 15 optional" in en
+    assert '<span class="fmnist-kind">预测 1</span>' in zh
+    assert '<span class="fmnist-kind">predict 1</span>' in en
+    assert f"(notebooks/{STEMS[0]}.ipynb)" in zh and f"notebooks/{STEMS[2]}" not in zh
+    assert not CJK.search(en.replace("Fashion-MNIST", ""))
+    monkeypatch.delattr(lessons, "lesson_time")
+    assert "分钟" not in site_tool.home_page(ROOT, "zh", nbs)
+
+
+def test_a_lesson_page_shows_the_exercises_as_the_student_copy():
+    from fmnist_core.tooling.site import exercise_span, site_notebook
+
+    teacher = lessons.read_ipynb(ROOT / "notebooks" / "05_losses_regression.ipynb")
+    for lang in LANGS:
+        nb = site_notebook(teacher, lang, "05_losses_regression")
+        other = "en" if lang == "zh" else "zh"
+        assert not [c for c in nb.cells if other in c.metadata.get("tags", [])]
+        start, end = exercise_span(nb.cells)
+        exercises = [c for c in nb.cells[start:end] if c.cell_type == "code"]
+        assert exercises and all(c.outputs == [] for c in exercises)
+        assert sum("raise NotImplementedError()" in c.source for c in exercises) == 3
+        assert not any("BEGIN SOLUTION" in c.source for c in nb.cells)
+        before = [c for c in nb.cells[:start] if c.cell_type == "code"]
+        assert sum(bool(c.outputs) for c in before) > len(before) // 2  # the lesson's outputs
+        assert "05_losses_regression.ipynb" in nb.cells[1].source  # the download, under the title

@@ -123,6 +123,10 @@ def _zh_span(text):
     )
 
 
+# a table that a phone shows as one card per row (CSS below)
+CARDS = "```{table}\n:class: fmnist-cards\n"
+
+
 # --- the pages -------------------------------------------------------------------------------
 
 
@@ -202,7 +206,7 @@ def home_page(root, lang, teacher_nbs):
         _part(zh if en is None else f"{zh} / {en}", lang) for zh, en, _ in table[0]["columns"]
     ]
     lines = [f"# {title}", "", *(p + "\n" for p in intro), f"## {_word('lessons', lang)}", ""]
-    lines += ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    lines += [CARDS, "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for row in table:
         if row["stem"] not in teacher_nbs:
             continue
@@ -214,6 +218,7 @@ def home_page(root, lang, teacher_nbs):
         cells.append(_kinds_text(kinds, lang))
         cells += [_part(cell, lang) or "" for _, _, cell in row["columns"]]
         lines.append("| " + " | ".join(_escape_cell(c) for c in cells) + " |")
+    lines.append("```")
     glossary = _word("glossary", lang)
     if lang == "zh":
         lines += [
@@ -276,7 +281,7 @@ def glossary_page(root, lang):
         intro = [p.removeprefix("/ ") for p in paragraphs if p.startswith("/ ")]
         heads = [_part(header[0], "en"), "English", '<span lang="zh-Hans">中文</span>', "Note"]
     lines = [f"# {_part(title, lang)}", "", *(p + "\n" for p in intro)]
-    lines += ["| " + " | ".join(heads) + " |", "|---|---|---|---|"]
+    lines += [CARDS, "| " + " | ".join(heads) + " |", "|---|---|---|---|"]
     for row in rows:
         number, zh, en, note = (row + [""] * 4)[:4]
         if lang == "zh":
@@ -284,7 +289,7 @@ def glossary_page(root, lang):
         else:
             cells = [number, en, _zh_span(zh), _zh_span(_part(note, "en") or "")]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "```"]) + "\n"
 
 
 def _h2(cell):
@@ -320,7 +325,6 @@ def site_notebook(nb, lang, stem, student="../../student"):
     for i, (cell, theirs) in enumerate(zip(nb.cells, copied.cells)):
         if cell.cell_type == "code" and (start <= i < end or cell.metadata.get("nbgrader")):
             cell.source, cell.outputs, cell.execution_count = theirs.source, [], None
-        cell.metadata.pop("nbgrader", None)
         cell.metadata.pop("execution", None)
     notebook = f'<a href="{student}/notebooks/{stem}.ipynb" download>{stem}.ipynb</a>'
     archive = f'<a href="{student}/{STUDENT_ZIP}" download>{STUDENT_ZIP}</a>'
@@ -424,6 +428,15 @@ div.math, mjx-container[display="true"] { max-width: 100%; overflow-x: auto; ove
 /* a long inline name (torch.nn.utils.clip_grad_norm_(...)) breaks rather than widen a phone's page */
 .bd-article code.literal, .bd-article code.literal span.pre { white-space: normal;
   overflow-wrap: anywhere; }
+/* on a phone the lesson table and the glossary show one card per row, not a narrow grid */
+@media (max-width: 640px) {
+  .bd-article table.fmnist-cards, table.fmnist-cards tbody, table.fmnist-cards tr,
+  table.fmnist-cards td { display: block; width: 100%; border: none; }
+  table.fmnist-cards thead { display: none; }
+  table.fmnist-cards tr { border-bottom: 1px solid var(--pst-color-border); padding: .5rem 0; }
+  table.fmnist-cards td { padding: .1rem .25rem; }
+  table.fmnist-cards td:nth-child(-n+2) { display: inline-block; width: auto; font-weight: 600; }
+}
 /* the language switch in a row with the article's header buttons */
 .header-article-items__end { display: flex; align-items: center; }
 .bd-header-article a.fmnist-lang-switch { font-size: .95rem; font-weight: 600; white-space: nowrap;
