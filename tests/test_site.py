@@ -233,7 +233,7 @@ def test_search_finds_lessons(site, server, tab, lang, query):
     assert any("notebooks/" in h for h in hits), hits
 
 
-def test_site_reads_from_the_file_system(site, browser):
+def test_site_reads_from_the_file_system(site, tab):
     """Opened from file:// (no server): formulas, images and the search still work."""
     out, _ = site
     for page, query in [

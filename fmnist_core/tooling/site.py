@@ -443,10 +443,30 @@ div.math, mjx-container[display="true"] { max-width: 100%; overflow-x: auto; ove
   color: var(--pst-color-primary); }
 """
 
-# Sphinx 9's Chinese search ends its language_data.js with `window.Stemmer = ChineseStemmer`
-# but ships the English stemmer only (sphinx/search/zh.py): give that name the English one
+# The Chinese edition's search. jieba cut the pages into words when the index was built, but the
+# browser splits a query only at spaces and punctuation: "损失函数" stays one word, which the index
+# holds as 损失 and 函数. splitQuery (searchtools.js keeps one defined before it) cuts each Chinese
+# run into the longest words the index holds. And Sphinx 9's zh.py ends language_data.js with
+# `window.Stemmer = ChineseStemmer`, a name it never defines: it is the English stemmer.
 ZH_SEARCH = """\
 var ChineseStemmer = function () { return new EnglishStemmer(); };
+var splitQuery = function (query) {
+  // searchtools.js declares `const Search`: a global name, not a property of window
+  var index = (typeof Search !== "undefined" && Search._index) || {};
+  var terms = index.terms || {}, titles = index.titleterms || {};
+  var known = function (w) { w = w.toLowerCase(); return w in terms || w in titles; };
+  var words = [];
+  query.split(/[^\\p{Letter}\\p{Number}_\\p{Emoji_Presentation}]+/gu).forEach(function (run) {
+    if (!/[\\u3400-\\u9fff]/.test(run) || !index.terms) { if (run) words.push(run); return; }
+    for (var i = 0; i < run.length;) {
+      var j = run.length;
+      while (j > i + 1 && !known(run.slice(i, j))) j--;
+      if (j > i + 1 || known(run[i])) words.push(run.slice(i, j));
+      i = j;
+    }
+  });
+  return words;
+};
 """
 
 FAVICON = """\
