@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,8 @@ LANGS = ("zh", "en")
 WIDTHS = {"laptop": (1366, 768), "phone": (390, 844)}
 STEMS = [p.stem for p in lessons.lesson_sources(ROOT)]
 PAGES = ["index", "notebooks/GLOSSARY", *(f"notebooks/{s}" for s in STEMS), "search"]
-SHOTS = {"index": None, "notebooks/05_losses_regression": "div.math"}  # page: where to look
+# the pages photographed at both widths, each at a place: the top, or its first display formula
+SHOTS = {"index": None, "notebooks/05_losses_regression": "div.math"}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -161,8 +161,9 @@ FACTS = """() => ({
 })"""
 
 
-def _problems(tab, lang, page):
-    """What is wrong with the page open in ``tab``, one line each."""
+def _problems(tab, lang, page, shots=None):
+    """What is wrong with the page open in ``tab``, one line each; its screenshot at each width
+    goes in the folder ``shots``."""
     facts = tab.page.evaluate(FACTS)
     problems = list(tab.errors)
     problems += [f"request off the site: {u}" for u in tab.requests]
@@ -195,7 +196,23 @@ def _problems(tab, lang, page):
         if overflow > 1:
             wide = tab.page.evaluate(WIDEST)
             problems.append(f"{overflow}px sideways at {w}px: {wide}")
+        if shots:
+            _screenshot(tab.page, SHOTS[page], shots / f"{lang}-{page.split('/')[-1]}-{w}.png")
     return problems
+
+
+def _screenshot(page, anchor, path):
+    """What a reader sees at the top of the page, or at ``anchor``; in 64 colours (a fifth of the
+    bytes, the text as sharp)."""
+    from PIL import Image
+
+    page.evaluate("window.scrollTo(0, 0)")
+    if anchor:
+        page.locator(anchor).first.scroll_into_view_if_needed()
+        page.evaluate("window.scrollBy(0, -120)")
+    page.wait_for_timeout(200)
+    page.screenshot(path=path)
+    Image.open(path).convert("RGB").quantize(64).save(path, optimize=True)
 
 
 # the elements that stick out of the page on the right, for the message
@@ -210,20 +227,20 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", PAGES)
-def test_page_in_the_browser(site, server, tab, lang, page):
+def test_page_in_the_browser(tab, site, server, shots, lang, page):
     tab.open(f"{server}/{lang}/{page}.html" + ("?q=loss" if page == "search" else ""))
-    problems = _problems(tab, lang, page)
+    problems = _problems(tab, lang, page, shots if page in SHOTS else None)
     assert not problems, f"{lang}/{page}:\n" + "\n".join(problems)
 
 
-def test_landing_page_offers_both_editions(site, server, tab):
+def test_landing_page_offers_both_editions(tab, site, server):
     links = tab.open(f"{server}/index.html").eval_on_selector_all("a", "as => as.map(a => a.href)")
     assert not tab.errors + tab.requests
     assert {f"{server}/zh/index.html", f"{server}/en/index.html"} <= set(links)
 
 
 @pytest.mark.parametrize("lang, query", [("zh", "损失函数"), ("en", "optimizer")])
-def test_search_finds_lessons(site, server, tab, lang, query):
+def test_search_finds_lessons(tab, site, server, lang, query):
     page = tab.open(f"{server}/{lang}/search.html?q={query}")
     page.wait_for_selector("#search-results ul.search li", timeout=15_000)
     hits = page.eval_on_selector_all(
@@ -233,7 +250,7 @@ def test_search_finds_lessons(site, server, tab, lang, query):
     assert any("notebooks/" in h for h in hits), hits
 
 
-def test_site_reads_from_the_file_system(site, tab):
+def test_site_reads_from_the_file_system(tab, site):
     """Opened from file:// (no server): formulas, images and the search still work."""
     out, _ = site
     for page, query in [
@@ -295,23 +312,15 @@ def test_build_is_clean_and_fast(site):
         assert (out / lang / "_static" / "mathjax" / "tex-svg-full.js").is_file()
 
 
-def test_screenshots(site, server, tab, tmp_path):
-    """Two pages per edition at both widths, to look at as a reader would."""
-    folder = ROOT / "benchmarks" / "site-screenshots"
-    if os.environ.get("FMNIST_SITE_SCREENSHOTS") != "1":
-        folder = tmp_path
-    folder.mkdir(exist_ok=True)
-    for lang in LANGS:
-        for page, anchor in SHOTS.items():
-            for width in WIDTHS:
-                opened = tab.open(f"{server}/{lang}/{page}.html", width)
-                if anchor:
-                    opened.locator(anchor).first.scroll_into_view_if_needed()
-                    opened.evaluate("window.scrollBy(0, -120)")
-                time.sleep(0.2)
-                name = f"{lang}-{page.split('/')[-1]}-{WIDTHS[width][0]}.png"
-                opened.screenshot(path=folder / name)
-                assert (folder / name).stat().st_size > 10_000
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    """Where the screenshots go: ``benchmarks/site-screenshots/`` with
+    ``FMNIST_SITE_SCREENSHOTS=1``, else a temporary folder."""
+    if os.environ.get("FMNIST_SITE_SCREENSHOTS") == "1":
+        folder = ROOT / "benchmarks" / "site-screenshots"
+        folder.mkdir(exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")
 
 
 # --- the pages as written for Sphinx: no browser, no [site] extra ----------------------------
@@ -361,3 +370,16 @@ def test_a_lesson_page_shows_the_exercises_as_the_student_copy():
         before = [c for c in nb.cells[:start] if c.cell_type == "code"]
         assert sum(bool(c.outputs) for c in before) > len(before) // 2  # the lesson's outputs
         assert "05_losses_regression.ipynb" in nb.cells[1].source  # the download, under the title
+
+
+def test_glossary_keeps_every_term_in_both_editions():
+    from fmnist_core.tooling.site import glossary_page
+
+    rows = [x for x in (ROOT / "notebooks" / "GLOSSARY.md").read_text("utf-8").splitlines()]
+    rows = [x for x in rows if x.startswith("| ")]
+    for lang in LANGS:
+        page = glossary_page(ROOT, lang)
+        assert len([x for x in page.splitlines() if x.startswith("| ")]) == len(rows)
+        assert "| 00 | tensor |" in page or "| 00 | 张量 | tensor |" in page
+    english = glossary_page(ROOT, "en")
+    assert not CJK.search(re.sub(r'<span lang="zh-Hans">[^<]*</span>', "", english))

@@ -20,7 +20,6 @@ are never re-executed.
 """
 
 import copy
-import json
 import re
 import shutil
 import subprocess
@@ -86,6 +85,16 @@ def split_bilingual(text, neutral=True):
     if not neutral:
         return None, text
     return text, text.translate(PUNCTUATION).replace("  ", " ").strip()
+
+
+def _unwrap(paragraph):
+    """One line from a paragraph wrapped over several: a line break next to a Chinese character
+    or punctuation mark goes away (a space there shows as a gap), elsewhere it is a space."""
+    lines = [line.strip() for line in paragraph.strip().splitlines()]
+    text = lines[0]
+    for line in lines[1:]:
+        text += ("" if CJK.search(text[-1] + line[:1]) else " ") + line
+    return text
 
 
 def _part(text, lang, neutral=True):
@@ -160,7 +169,7 @@ def readme_intro(root, lang):
     text = (Path(root) / "README.md").read_text(encoding="utf-8")
     title, _, rest = text.partition("\n")
     intro = rest.split("\n## ", 1)[0]
-    paragraphs = [" ".join(p.split("\n")) for p in re.split(r"\n\s*\n", intro) if p.strip()]
+    paragraphs = [_unwrap(p) for p in re.split(r"\n\s*\n", intro) if p.strip()]
     parts = [_part(p, lang, neutral=False) for p in paragraphs]
     return _part(title.lstrip("# "), lang), [p for p in parts if p]
 
@@ -271,9 +280,9 @@ def glossary_page(root, lang):
     (the point of a glossary) in a column of their own, marked as Chinese."""
     text = (Path(root) / "notebooks" / "GLOSSARY.md").read_text(encoding="utf-8")
     title = text.splitlines()[0].lstrip("# ")
-    header, rows = markdown_table(text, next(x for x in text.splitlines() if x.startswith("| ")))
+    header, rows = markdown_table(text, text.splitlines()[0])  # the table under the title
     body = text.split("\n", 1)[1].split("\n| ", 1)[0]
-    paragraphs = [" ".join(p.split("\n")) for p in re.split(r"\n\s*\n", body) if p.strip()]
+    paragraphs = [_unwrap(p) for p in re.split(r"\n\s*\n", body) if p.strip()]
     if lang == "zh":
         intro = [p for p in paragraphs if not p.startswith("/ ")]
         heads = [_part(header[0], "zh"), "中文", "English", _part(header[3], "zh")]
@@ -398,7 +407,6 @@ mathjax3_config = {{"svg": {{"fontCache": "global"}}}}
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 nb_execution_mode = "off"  # the stored outputs, never re-executed
-nb_output_folder = {output_folder!r}  # the outputs' images, before Sphinx copies them to _images
 nb_merge_streams = True
 # the copy button goes on the code, not on its output
 copybutton_selector = "div:not(.output) > div.highlight pre"
@@ -428,8 +436,10 @@ div.math, mjx-container[display="true"] { max-width: 100%; overflow-x: auto; ove
 /* a long inline name (torch.nn.utils.clip_grad_norm_(...)) breaks rather than widen a phone's page */
 .bd-article code.literal, .bd-article code.literal span.pre { white-space: normal;
   overflow-wrap: anywhere; }
-/* on a phone the lesson table and the glossary show one card per row, not a narrow grid */
+/* on a phone the lesson table and the glossary show one card per row, not a narrow grid; the
+   title leaves room for the text */
 @media (max-width: 640px) {
+  .bd-article h1 { font-size: 2rem; }
   .bd-article table.fmnist-cards, table.fmnist-cards tbody, table.fmnist-cards tr,
   table.fmnist-cards td { display: block; width: 100%; border: none; }
   table.fmnist-cards thead { display: none; }
@@ -539,7 +549,6 @@ def write_edition(root, lang, src, teacher_nbs):
             other_name="English" if other == "en" else "中文",
             other_lang=HTML_LANG[other],
             mathjax=MATHJAX_FILE,
-            output_folder=str(src.parent / f"jupyter_execute-{lang}"),
             js_files=["zh-search.js"] if lang == "zh" else [],
         ),
         encoding="utf-8",
@@ -587,7 +596,8 @@ def build_site(root, out, quiet=True):
             command = [sys.executable, "-m", "sphinx", "build", "-b", "html", "-j", "1"]
             command += ["-d", str(Path(tmp) / f"doctrees-{lang}"), "-w", str(src / "warnings.txt")]
             command += ["-q"] if quiet else []
-            command += [str(src), str(out / lang)]
+            # into the temporary folder: MyST-NB writes the outputs' images beside the html folder
+            command += [str(src), str(Path(tmp) / f"build-{lang}" / "html")]
             runs[lang] = subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
             )
@@ -599,8 +609,9 @@ def build_site(root, out, quiet=True):
                 )
             if not quiet:
                 print(output, end="")
-            for sourcemap in (out / lang / "_static").rglob("*.map"):
-                sourcemap.unlink()  # for debugging the theme's scripts: a browser never needs them
+            # without the source maps of the theme's scripts, for debugging them: 4 MB no reader needs
+            ignore = shutil.ignore_patterns("*.map", ".buildinfo")
+            shutil.copytree(Path(tmp) / f"build-{lang}" / "html", out / lang, ignore=ignore)
             text = (Path(tmp) / lang / "warnings.txt").read_text(encoding="utf-8")
             warnings += [f"[{lang}] {line}" for line in text.splitlines() if line.strip()]
     zh_title, _ = readme_intro(root, "zh")
@@ -609,11 +620,7 @@ def build_site(root, out, quiet=True):
         LANDING.format(zh_title=zh_title, en_title=en_title, archive=STUDENT_ZIP), encoding="utf-8"
     )
     (out / ".nojekyll").write_text("", encoding="utf-8")  # GitHub Pages: serve _static/ as is
-    seconds = time.perf_counter() - began
-    (out / "build-info.json").write_text(
-        json.dumps({"pages": pages, "seconds": round(seconds, 1)}, indent=1), encoding="utf-8"
-    )
-    return {"pages": pages, "seconds": seconds, "warnings": warnings}
+    return {"pages": pages, "seconds": time.perf_counter() - began, "warnings": warnings}
 
 
 def site_size(out):
