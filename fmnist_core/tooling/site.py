@@ -116,7 +116,7 @@ def markdown_table(text, after):
             rows.append(_table_cells(line))
         elif rows:
             break
-    return rows[0], [r for r in rows[2:]]
+    return rows[0], rows[2:]
 
 
 def _escape_cell(text):
@@ -125,11 +125,7 @@ def _escape_cell(text):
 
 def _zh_span(text):
     """Chinese inside an English page, marked as Chinese (its font, and the browser test)."""
-    return re.sub(
-        r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+",
-        lambda m: f'<span lang="zh-Hans">{m[0]}</span>',
-        text,
-    )
+    return re.sub(f"{CJK.pattern}+", lambda m: f'<span lang="zh-Hans">{m[0]}</span>', text)
 
 
 # a table that a phone shows as one card per row (CSS below)
@@ -593,7 +589,7 @@ def build_site(root, out, quiet=True):
         for lang in LANGS:  # the two editions build side by side, one process each
             src = Path(tmp) / lang
             pages[lang] = write_edition(root, lang, src, teacher_nbs)
-            command = [sys.executable, "-m", "sphinx", "build", "-b", "html", "-j", "1"]
+            command = [sys.executable, "-m", "sphinx", "-b", "html", "-j", "1"]
             command += ["-d", str(Path(tmp) / f"doctrees-{lang}"), "-w", str(src / "warnings.txt")]
             command += ["-q"] if quiet else []
             # into the temporary folder: MyST-NB writes the outputs' images beside the html folder
