@@ -18,7 +18,7 @@ COMMANDS = {  # command: (audience, arguments, what it does)
     "lint": ("maintainers", "", "check the lessons (zh/en pairs, nbgrader, .py/.ipynb sync)"),
     "build": ("maintainers", "[LESSON ...]", "re-execute lessons, write their .ipynb"),
     "images": ("maintainers", "", "redraw the figures in images/"),
-    "site": ("maintainers", "OUT_DIR", "the course as a static web site (zh and en editions)"),
+    "site": ("maintainers", "OUT_DIR", "the lessons as a web site, zh and en ('.[dev,site]')"),
 }
 # a command whose modules come from an extra of its own: the install that brings them
 INSTALLS = {"site": 'pip install -e ".[dev,site]"'}
