@@ -18,7 +18,10 @@ COMMANDS = {  # command: (audience, arguments, what it does)
     "lint": ("maintainers", "", "check the lessons (zh/en pairs, nbgrader, .py/.ipynb sync)"),
     "build": ("maintainers", "[LESSON ...]", "re-execute lessons, write their .ipynb"),
     "images": ("maintainers", "", "redraw the figures in images/"),
+    "site": ("maintainers", "OUT_DIR", "the lessons as a web site, zh and en ('.[dev,site]')"),
 }
+# a command whose modules come from an extra of its own: the install that brings them
+INSTALLS = {"site": 'pip install -e ".[dev,site]"'}
 
 
 def _overview():
@@ -41,10 +44,12 @@ def _missing_extra(command, error):
     if audience == "learners" or module == "fmnist_core":
         return None
     zh, en, install = AUDIENCES[audience]
+    who = f"{zh}的命令都用得到它，请安装 / the {en}' commands need it; install:"
+    if command in INSTALLS:
+        install, who = INSTALLS[command], "这个命令的依赖这样安装 / this command's install:"
     return (
         f"python -m fmnist_core {command} 需要 {module}，这个环境里没有 / needs {module}, which this "
-        f"environment lacks.\n{zh}的命令都用得到它，请安装 / the {en}' commands need it; install:\n"
-        f"  {install}"
+        f"environment lacks.\n{who}\n  {install}"
     )
 
 
@@ -198,6 +203,27 @@ def cmd_images(args):
         print(f"写入 / wrote {path}")
 
 
+def cmd_site(args):
+    from .tooling.lessons import find_root
+    from .tooling.site import build_site, site_size
+
+    out = Path(args.out_dir)
+    result = build_site(find_root(), out, quiet=not args.verbose)
+    for line in result["warnings"]:
+        print(line, file=sys.stderr)
+    size, files = site_size(out)
+    pages = sum(len(p) for p in result["pages"].values())
+    print(
+        f"网站已写入 / site written: {out} ({pages} 页 / pages, {files} 个文件 / files, "
+        f"{size / 2**20:.1f} MB, {result['seconds']:.0f} s)\n"
+        f"阅读 / read: python -m http.server -d {out} 8000  →  http://localhost:8000/"
+    )
+    if result["warnings"]:
+        print(f"Sphinx 警告 / warnings: {len(result['warnings'])}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m fmnist_core",
@@ -244,6 +270,9 @@ def main(argv=None):
     b.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     b.add_argument("--force", action="store_true", help="re-run even when only the text changed")
     command("images", cmd_images)
+    s = command("site", cmd_site)
+    s.add_argument("out_dir")
+    s.add_argument("--verbose", action="store_true", help="show Sphinx's output")
     args = parser.parse_args(argv)
     from .data import DataNotFoundError
 

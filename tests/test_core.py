@@ -171,7 +171,7 @@ def test_readme_quick_start_is_what_ci_runs(root):
     commands = re.findall(r"```bash\n\s*(.*?)\n\s*```", steps, re.S)
     lock = "-c requirements-lock.txt"
     assert commands == [f'pip install {lock} -e ".[dev]"', "jupyter lab", "pytest --nbval"]
-    assert f'pip install {lock} -e ".[dev,teacher]"' in ci and ci.rstrip().endswith(
+    assert f'pip install {lock} -e ".[dev,teacher,site]"' in ci and ci.rstrip().endswith(
         "pytest --nbval"
     )
     for src in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):

@@ -421,6 +421,7 @@ def _without(monkeypatch, *modules):
         (["course", "out"], "nbformat", '".[teacher]"'),
         (["lint"], "jupytext", '".[dev]"'),
         (["build", "00"], "nbclient", '".[dev]"'),
+        (["site", "out"], "sphinx", '".[dev,site]"'),
     ],
 )
 def test_a_command_without_its_extra_names_the_install(

@@ -121,16 +121,25 @@ def make_student(root, out):
     return written
 
 
-def make_export(root, lang, out):
-    """Every lesson in one language (``zh`` or ``en``), outputs kept; returns the paths written."""
+def one_language(nb, lang):
+    """``nb`` without the cells of the other language (``lang``: ``zh`` or ``en``): the cells
+    ``export`` writes and the web site shows."""
     if lang not in ("zh", "en"):
         raise ValueError(f"语言只能是 zh 或 en / lang must be zh or en, got {lang!r}")
     other = "en" if lang == "zh" else "zh"
+    nb.cells = [c for c in nb.cells if other not in tags(c)]
+    return nb
+
+
+def make_export(root, lang, out):
+    """Every lesson in one language (``zh`` or ``en``), outputs kept; returns the paths written."""
+    one_language(
+        nbformat.v4.new_notebook(), lang
+    )  # a bad language fails before anything is written
     root, out = Path(root), Path(out)
     dest, written = _copy_assets(root, out), []
     for src in lesson_sources(root):
-        nb = _plain(read_ipynb(src.with_suffix(".ipynb")))
-        nb.cells = [c for c in nb.cells if other not in tags(c)]
+        nb = one_language(_plain(read_ipynb(src.with_suffix(".ipynb"))), lang)
         written.append(dest / src.with_suffix(".ipynb").name)
         nbformat.write(nb, written[-1])
     return written
