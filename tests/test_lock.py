@@ -23,7 +23,7 @@ def pins():
 def direct_requirements():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
-    specs = project["dependencies"] + extras["dev"] + extras["teacher"]
+    specs = project["dependencies"] + [s for extra in extras.values() for s in extra]
     return [Requirement(s) for s in specs]
 
 
