@@ -25,30 +25,48 @@ def passes(checker, answer, capsys, text):
 # ---------------------------------------------------------------- exercise 1
 
 
-def warmup_cosine_right(t, warmup, total):
-    if t < warmup:
-        return t / warmup
-    return 0.5 * (1 + math.cos(math.pi * (t - warmup) / (total - warmup)))
+def resume_right(checkpoint, model, optimizer, scheduler):
+    model.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    scheduler.load_state_dict(checkpoint["scheduler"])
 
 
-def warmup_cosine_min(t, warmup, total):
-    # another right way: one expression, as a tensor
-    p = torch.tensor((t - warmup) / (total - warmup), dtype=torch.float64).clamp(min=0)
-    return torch.minimum(torch.tensor(t / warmup), 0.5 * (1 + torch.cos(math.pi * p)))
+def resume_other_order(checkpoint, model, optimizer, scheduler):
+    # another right answer: the scheduler first, and the model's tensors copied by hand
+    scheduler.load_state_dict(checkpoint["scheduler"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(checkpoint["model"][name])
+    return model, optimizer, scheduler
+
+
+def buggy_resume(checkpoint, model, optimizer, scheduler):
+    # the notebook's buggy cell, word for word
+    model.load_state_dict(checkpoint["model"])
+    for group, saved in zip(optimizer.param_groups, checkpoint["optimizer"]["param_groups"]):
+        group["lr"] = saved["lr"]
 
 
 def test_ex1_right_answers_pass(capsys):
-    passes(check.ex1_warmup_cosine, warmup_cosine_right, capsys, "练习 1 通过")
-    passes(check.ex1_warmup_cosine, warmup_cosine_min, capsys, "Exercise 1 passed")
+    passes(check.ex1_resume, resume_right, capsys, "练习 1 通过")
+    passes(check.ex1_resume, resume_other_order, capsys, "Exercise 1 passed")
 
 
-def test_ex1_other_mistakes_get_the_general_hint():
-    fails_with(check.ex1_warmup_cosine, lambda t, W, T: 1.0, "does not match")
-    fails_with(
-        check.ex1_warmup_cosine,
-        lambda t, W, T: 0.5 * warmup_cosine_right(t, W, T),
-        "constant factor",
-    )
+def test_ex1_the_notebooks_buggy_cell_gets_both_hints():
+    fails_with(check.ex1_resume, buggy_resume, "Two things restart", "OneCycleLR restarts")
+
+
+def test_ex1_each_bug_changes_the_path():
+    # the check can tell each mistake from the right answer and from each other
+    right = check._uninterrupted_path()
+    paths = [check._resumed_path(m.answer) for m in check.MISTAKES["ex1_resume"]]
+    assert all((p - right).abs().max() > 1e-6 for p in paths)
+    assert torch.equal(check._resumed_path(resume_right), right)  # bit for bit
+
+
+def test_ex1_doing_nothing_fails():
+    fails_with(check.ex1_resume, lambda *args: None, "does not match")
 
 
 # ---------------------------------------------------------------- exercise 2
@@ -124,7 +142,7 @@ def test_ex4_division_by_n_is_named():
 @pytest.mark.parametrize(
     "checker",
     [
-        check.ex1_warmup_cosine,
+        check.ex1_resume,
         check.ex2_smoothing_floor,
         check.ex3_ema_weights,
         check.ex4_swa_update,

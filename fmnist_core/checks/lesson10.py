@@ -1,24 +1,23 @@
 """Checks for the exercises of lesson 10 (the capstone: a recipe, measured honestly).
 
-Each checker computes the reference with PyTorch itself (``LambdaLR``,
-``CrossEntropyLoss(label_smoothing=...)``, ``AveragedModel``) and names the likely mistake.
+Each checker computes the reference with PyTorch itself (an uninterrupted run of ``AdamW`` with
+``OneCycleLR``, ``CrossEntropyLoss(label_smoothing=...)``, ``AveragedModel``) and names the
+likely mistake; exercise 1 (debug) runs the learner's ``resume`` between two halves of a run.
 Anticipated mistakes are data (``MISTAKES``): each answer is what a learner who makes it would
 pass to the checker; tests/test_checks_mistakes.py passes each one and expects its hint.
 """
 
+import copy
 import math
+import warnings
 
 import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from . import Mistake, check_close, expect, passed, wrap_checkers
+from . import Mistake, check_close, expect, passed, tiny_data, tiny_model, wrap_checkers
 
 F64 = torch.float64
-
-
-def _half_cos(u):
-    return (1 + math.cos(math.pi * u)) / 2
 
 
 def _wrong(exercise, run):
@@ -32,50 +31,161 @@ def _wrong(exercise, run):
     return values
 
 
-# ---------------------------------------------------------------- exercise 1: warm-up + cosine
+# ---------------------------------------------------------------- exercise 1: resume a run
 
-EX1_CASES = [(5, 25), (3, 13), (10, 40)]  # (warmup, total)
-EX1_LR = 0.1
+RESUME_STEPS, RESUME_AT, RESUME_LR = 12, 5, 0.05
 
 
-def _ex1_trace(warmup_cosine):
-    """The learning rates ``LambdaLR(lr_lambda=...)`` uses at t = 0 .. total, every case."""
-    out = []
-    for warmup, total in EX1_CASES:
-        p = nn.Parameter(torch.zeros(1))
-        opt = torch.optim.SGD([p], lr=EX1_LR)
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt,
-            lambda t: float(warmup_cosine(t, warmup, total)),  # noqa: B023 (used at once)
-        )
-        for _ in range(total + 1):
-            out.append(sched.get_last_lr()[0])
-            opt.step()
+def _resume_parts(seed):
+    """A tiny float64 classifier with the recipe's optimizer and scheduler: AdamW with weight
+    decay on the weights only, and ``OneCycleLR`` (β1 cycling included) stepped per batch."""
+    model = tiny_model(seed).double()
+    params = list(model.parameters())
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": [p for p in params if p.ndim >= 2], "weight_decay": 0.05},
+            {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
+        ],
+        lr=RESUME_LR,
+    )
+    # two steps to spare, so that a resume that steps the scheduler once too often still runs
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=RESUME_LR, total_steps=RESUME_STEPS + 2
+    )
+    return model, optimizer, scheduler
+
+
+def _resume_batches():
+    X, y = tiny_data(3, n=8 * RESUME_STEPS)
+    return [(X[i : i + 8].double(), y[i : i + 8]) for i in range(0, len(y), 8)]
+
+
+def _train_steps(model, optimizer, scheduler, batches):
+    """One recipe step per batch; the parameters after each step, flattened, one per row."""
+    loss_fn = nn.CrossEntropyLoss()
+    rows = []
+    for X, y in batches:
+        loss_fn(model(X), y).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        scheduler.step()
+        rows.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    return rows
+
+
+def _resumed_path(resume):
+    """``RESUME_AT`` steps, a checkpoint, then ``resume`` on a fresh model, optimizer and
+    scheduler (other initial weights) and the remaining steps: the parameters after each step."""
+    batches = _resume_batches()
+    model, optimizer, scheduler = _resume_parts(0)
+    rows = _train_steps(model, optimizer, scheduler, batches[:RESUME_AT])
+    # copies, as torch.save and torch.load give them: not the live tensors
+    checkpoint = copy.deepcopy(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+        }
+    )
+    model, optimizer, scheduler = _resume_parts(1)
+    with warnings.catch_warnings():  # a scheduler stepped before the optimizer warns
+        warnings.simplefilter("ignore", UserWarning)
+        resume(checkpoint, model, optimizer, scheduler)
+        rows += _train_steps(model, optimizer, scheduler, batches[RESUME_AT:])
+    return torch.stack(rows)
+
+
+def _uninterrupted_path():
+    return torch.stack(_train_steps(*_resume_parts(0), _resume_batches()))
+
+
+def _resume(model=True, optimizer=True, scheduler=True, hand_lr=False, extra_step=False):
+    """``resume`` restoring the named parts (the notebook's buggy cell: the model, and the lr
+    copied by hand)."""
+
+    def resume(checkpoint, m, opt, sched):
+        if model:
+            m.load_state_dict(checkpoint["model"])
+        if optimizer:
+            opt.load_state_dict(checkpoint["optimizer"])
+        if scheduler:
+            sched.load_state_dict(checkpoint["scheduler"])
+        if hand_lr:
+            for group, saved in zip(opt.param_groups, checkpoint["optimizer"]["param_groups"]):
+                group["lr"] = saved["lr"]
+        if extra_step:
             sched.step()
-    return torch.tensor(out, dtype=F64)
+
+    return resume
 
 
-def _ex1_reference(t, warmup, total):
-    if t < warmup:
-        return t / warmup
-    return _half_cos((t - warmup) / (total - warmup))
+ADAM_RESTARTS = (
+    "Adam 从头开始了：新建的 AdamW 里 m = v = 0、步数 t = 0，续训的第一步 m̂ = g、v̂ = g²"
+    "（偏差修正 1 − β^1），每个权重都走大约 lr 那么远，就像训练的第一步；前几步积累的矩估计全丢了。"
+    "优化器的 state_dict 里有每个参数的 m、v、t，还有 OneCycleLR 最后写进去的 lr 和 β1："
+    'optimizer.load_state_dict(checkpoint["optimizer"])',
+    "Adam restarts: a new AdamW has m = v = 0 and step t = 0, so the first step after resuming "
+    "has m̂ = g and v̂ = g² (bias correction 1 − β^1) and every weight moves by about lr, as at "
+    "the very first step of training; the moments built so far are lost. The optimizer's "
+    "state_dict holds m, v and t of each parameter, and the lr and β1 that OneCycleLR last "
+    'wrote: optimizer.load_state_dict(checkpoint["optimizer"])',
+)
+SCHEDULE_RESTARTS = (
+    "OneCycleLR 从头开始了：新建的调度器从第 0 步数起，它的下一次 scheduler.step() 写进去的是"
+    "预热的第二个学习率（从 max_lr/25 往上升），而不是接着原来的周期走。"
+    'scheduler.load_state_dict(checkpoint["scheduler"]) 还原它数到的步数',
+    "OneCycleLR restarts: a new scheduler counts from step 0, so its next scheduler.step() "
+    "writes the warm-up's second learning rate (rising from max_lr/25) instead of carrying on "
+    'with the cycle. scheduler.load_state_dict(checkpoint["scheduler"]) restores its step count',
+)
+MISTAKES = {
+    "ex1_resume": [
+        # one bug left: first, so that a path with one bug left gets its own hint
+        Mistake(_resume(optimizer=False, hand_lr=True), *ADAM_RESTARTS),
+        Mistake(_resume(optimizer=False), *ADAM_RESTARTS),
+        Mistake(_resume(scheduler=False), *SCHEDULE_RESTARTS),
+        Mistake(
+            _resume(model=False),
+            "权重还是新模型的初始权重：模型也要载入，"
+            'model.load_state_dict(checkpoint["model"])（第 01 课）',
+            "the weights are the fresh model's initial ones: load the model too, "
+            'model.load_state_dict(checkpoint["model"]) (lesson 01)',
+        ),
+        Mistake(
+            _resume(extra_step=True),
+            "多调了一次 scheduler.step()：存下的调度器已经数过存档前的每一步，"
+            "载入后再 step() 一次就跳过了调度里的一个学习率",
+            "one scheduler.step() too many: the saved scheduler has counted every step taken "
+            "before the checkpoint; stepping it again after loading skips one learning rate of "
+            "the schedule",
+        ),
+        # the cell as given
+        Mistake(
+            _resume(optimizer=False, scheduler=False, hand_lr=True),
+            "有两样东西从头开始了。" + ADAM_RESTARTS[0] + "。" + SCHEDULE_RESTARTS[0]
+            + "。手动设的 lr 只管续训的第一步",
+            "Two things restart. " + ADAM_RESTARTS[1] + ". " + SCHEDULE_RESTARTS[1]
+            + ". The lr set by hand lasts for the first resumed step only",
+        ),
+    ],
+}
 
 
-def ex1_warmup_cosine(warmup_cosine):
-    """``warmup_cosine(t, warmup, total)``: the factor λ(t) that ``LambdaLR`` multiplies the
-    base lr by, for a linear warm-up from 0 to 1 over ``warmup`` steps, then a half cosine from
-    1 down to 0 at ``t = total``."""
+def ex1_resume(resume):
+    """``resume(checkpoint, model, optimizer, scheduler)``: restores, in place, a run saved as
+    ``{"model": ..., "optimizer": ..., "scheduler": ...}`` state_dicts, so that training on
+    goes exactly as if it had never stopped."""
     check_close(
-        _ex1_trace(warmup_cosine),
-        _ex1_trace(_ex1_reference),
-        name="LambdaLR 的学习率 / LambdaLR's lr",
-        rtol=1e-6,
-        atol=1e-10,
-        mistakes=_wrong("ex1_warmup_cosine", _ex1_trace),
+        _resumed_path(resume),
+        _uninterrupted_path(),
+        name=("续训后每一步的参数", "the parameters after each step"),
+        rtol=1e-12,
+        atol=1e-14,
+        mistakes=_wrong("ex1_resume", _resumed_path),
     )
     passed(
-        "练习 1 通过：预热 + 余弦的 LambdaLR 正确",
-        "Exercise 1 passed: warm-up + cosine as a LambdaLR",
+        "练习 1 通过：续训与不中断的训练一步一步完全相同",
+        "Exercise 1 passed: the resumed run is the uninterrupted one, step by step",
     )
 
 
@@ -223,42 +333,19 @@ def ex4_swa_update(swa_update):
     )
 
 
-MISTAKES = {
-    "ex1_warmup_cosine": [
-        Mistake(
-            lambda t, W, T: (t + 1) / W if t < W else _half_cos((t - W) / (T - W)),
-            "预热差了一步：λ(0) = 0，在 t = warmup 时正好升到 1，用 t / warmup",
-            "the warm-up is one step off: λ(0) = 0 and λ reaches 1 at t = warmup; use t / warmup",
-        ),
-        Mistake(
-            lambda t, W, T: t / W if t < W else _half_cos((t - W) / T),
-            "余弦的长度不对：它从 t = warmup 走到 t = total，共 total − warmup 步，不是 total 步",
-            "the cosine has the wrong length: it runs from t = warmup to t = total, "
-            "total − warmup steps, not total",
-        ),
-        Mistake(
-            lambda t, W, T: t / W if t < W else _half_cos(t / (T - W)),
-            "余弦要从预热结束时算起：用 t − warmup，不是 t",
-            "the cosine starts where the warm-up ends: use t − warmup, not t",
-        ),
-        Mistake(
-            lambda t, W, T: t / W if t < W else math.cos(math.pi * (t - W) / (T - W)),
-            "单独的 cos 会降到 −1：用 ½ (1 + cos(π p))，它从 1 降到 0",
-            "cos alone goes down to −1: use ½ (1 + cos(π p)), which goes from 1 to 0",
-        ),
-    ],
+MISTAKES.update({
     "ex2_smoothing_floor": [
         Mistake(
             lambda eps, k: _entropy(1 - eps, eps / k, k),
-            "正确类别的目标是 1 − ε + ε/K：ε 平均分给所有 K 类，正确的那一类也分到 ε/K",
-            "the right class's target is 1 − ε + ε/K: ε is spread over all K classes, "
+            "正确类别的目标是 1 − ε + ε/C：ε 平均分给所有 C 类，正确的那一类也分到 ε/C",
+            "the right class's target is 1 − ε + ε/C: ε is spread over all C classes, "
             "the right one included",
         ),
         Mistake(
             lambda eps, k: _entropy(1 - eps, eps / (k - 1), k),
-            "这是把 ε 只分给其余 K − 1 类的写法；PyTorch 把 ε 分给全部 K 类，正确类别是 1 − ε + ε/K",
-            "that spreads ε over the other K − 1 classes only; PyTorch spreads it over all K, "
-            "so the right class gets 1 − ε + ε/K",
+            "这是把 ε 只分给其余 C − 1 类的写法；PyTorch 把 ε 分给全部 C 类，正确类别是 1 − ε + ε/C",
+            "that spreads ε over the other C − 1 classes only; PyTorch spreads it over all C, "
+            "so the right class gets 1 − ε + ε/C",
         ),
         Mistake(
             lambda eps, k: 0.0,
@@ -310,6 +397,6 @@ MISTAKES = {
             "(n · avg + w) / (n + 1)",
         ),
     ],
-}
+})
 
 wrap_checkers(globals())
