@@ -1,8 +1,6 @@
 """The checkers of lesson 10: right answers pass (the anticipated mistakes are tested from the
 checker's own table in test_checks_mistakes.py); the special cases a table cannot express."""
 
-import math
-
 import pytest
 import torch
 from conftest import fails_with

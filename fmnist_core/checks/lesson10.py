@@ -162,9 +162,15 @@ MISTAKES = {
         # the cell as given
         Mistake(
             _resume(optimizer=False, scheduler=False, hand_lr=True),
-            "有两样东西从头开始了。" + ADAM_RESTARTS[0] + "。" + SCHEDULE_RESTARTS[0]
+            "有两样东西从头开始了。"
+            + ADAM_RESTARTS[0]
+            + "。"
+            + SCHEDULE_RESTARTS[0]
             + "。手动设的 lr 只管续训的第一步",
-            "Two things restart. " + ADAM_RESTARTS[1] + ". " + SCHEDULE_RESTARTS[1]
+            "Two things restart. "
+            + ADAM_RESTARTS[1]
+            + ". "
+            + SCHEDULE_RESTARTS[1]
             + ". The lr set by hand lasts for the first resumed step only",
         ),
     ],
@@ -333,70 +339,72 @@ def ex4_swa_update(swa_update):
     )
 
 
-MISTAKES.update({
-    "ex2_smoothing_floor": [
-        Mistake(
-            lambda eps, k: _entropy(1 - eps, eps / k, k),
-            "正确类别的目标是 1 − ε + ε/C：ε 平均分给所有 C 类，正确的那一类也分到 ε/C",
-            "the right class's target is 1 − ε + ε/C: ε is spread over all C classes, "
-            "the right one included",
-        ),
-        Mistake(
-            lambda eps, k: _entropy(1 - eps, eps / (k - 1), k),
-            "这是把 ε 只分给其余 C − 1 类的写法；PyTorch 把 ε 分给全部 C 类，正确类别是 1 − ε + ε/C",
-            "that spreads ε over the other C − 1 classes only; PyTorch spreads it over all C, "
-            "so the right class gets 1 − ε + ε/C",
-        ),
-        Mistake(
-            lambda eps, k: 0.0,
-            "标签平滑后目标不再是独热的，任何 logits 都到不了 0：下限是平滑目标 q 的熵",
-            "with label smoothing the target is not one-hot and no logits reach 0: the floor "
-            "is the entropy of the smoothed target q",
-        ),
-        Mistake(
-            lambda eps, k: _entropy(1 - eps + eps / k, eps / k, k, log=math.log2),
-            "用了以 2 为底的对数：PyTorch 的交叉熵用自然对数",
-            "a base-2 logarithm: PyTorch's cross-entropy uses the natural log",
-        ),
-    ],
-    "ex3_ema_weights": [
-        Mistake(
-            lambda d, T: torch.tensor([(1 - d) * d ** (T - k) for k in range(1, T + 1)]),
-            "第一次更新是复制（AveragedModel 从模型本身开始，不是从 0）：第一个快照保留 decay^(T−1)，"
-            "权重之和为 1",
-            "the first update copies (AveragedModel starts from the model, not from 0): the "
-            "first snapshot keeps decay^(T−1) and the weights sum to 1",
-        ),
-        Mistake(
-            lambda d, T: torch.tensor(
-                [d ** (T - 1)] + [(1 - d) * d ** (T - k) for k in range(2, T + 1)]
-            ).flip(0),
-            "顺序反了：最新的快照（k = T）权重最大",
-            "the order is reversed: the newest snapshot (k = T) weighs most",
-        ),
-        Mistake(
-            lambda d, T: torch.tensor(
-                [(1 - d) ** (T - 1)] + [d * (1 - d) ** (T - k) for k in range(2, T + 1)]
+MISTAKES.update(
+    {
+        "ex2_smoothing_floor": [
+            Mistake(
+                lambda eps, k: _entropy(1 - eps, eps / k, k),
+                "正确类别的目标是 1 − ε + ε/C：ε 平均分给所有 C 类，正确的那一类也分到 ε/C",
+                "the right class's target is 1 − ε + ε/C: ε is spread over all C classes, "
+                "the right one included",
             ),
-            "decay 与 1 − decay 用反了：decay 乘旧的平均，新权重只占 1 − decay",
-            "decay and 1 − decay are swapped: decay multiplies the old average, the new "
-            "weights get 1 − decay",
-        ),
-    ],
-    "ex4_swa_update": [
-        Mistake(
-            lambda avg, w, n: (avg + w) / 2,
-            "这是 decay = ½ 的 EMA，最新的快照总占一半；SWA 是算术平均，n + 1 个快照各占 1/(n + 1)",
-            "that is an EMA with decay ½, the newest snapshot always weighs half; SWA is the "
-            "plain mean, each of the n + 1 snapshots weighs 1/(n + 1)",
-        ),
-        Mistake(
-            lambda avg, w, n: (avg + w) / (n + 1),
-            "旧的平均代表 n 个快照：先乘以 n 再加新的，(n · avg + w) / (n + 1)",
-            "the old average stands for n snapshots: multiply it by n before adding, "
-            "(n · avg + w) / (n + 1)",
-        ),
-    ],
-})
+            Mistake(
+                lambda eps, k: _entropy(1 - eps, eps / (k - 1), k),
+                "这是把 ε 只分给其余 C − 1 类的写法；PyTorch 把 ε 分给全部 C 类，正确类别是 1 − ε + ε/C",
+                "that spreads ε over the other C − 1 classes only; PyTorch spreads it over all C, "
+                "so the right class gets 1 − ε + ε/C",
+            ),
+            Mistake(
+                lambda eps, k: 0.0,
+                "标签平滑后目标不再是独热的，任何 logits 都到不了 0：下限是平滑目标 q 的熵",
+                "with label smoothing the target is not one-hot and no logits reach 0: the floor "
+                "is the entropy of the smoothed target q",
+            ),
+            Mistake(
+                lambda eps, k: _entropy(1 - eps + eps / k, eps / k, k, log=math.log2),
+                "用了以 2 为底的对数：PyTorch 的交叉熵用自然对数",
+                "a base-2 logarithm: PyTorch's cross-entropy uses the natural log",
+            ),
+        ],
+        "ex3_ema_weights": [
+            Mistake(
+                lambda d, T: torch.tensor([(1 - d) * d ** (T - k) for k in range(1, T + 1)]),
+                "第一次更新是复制（AveragedModel 从模型本身开始，不是从 0）：第一个快照保留 decay^(T−1)，"
+                "权重之和为 1",
+                "the first update copies (AveragedModel starts from the model, not from 0): the "
+                "first snapshot keeps decay^(T−1) and the weights sum to 1",
+            ),
+            Mistake(
+                lambda d, T: torch.tensor(
+                    [d ** (T - 1)] + [(1 - d) * d ** (T - k) for k in range(2, T + 1)]
+                ).flip(0),
+                "顺序反了：最新的快照（k = T）权重最大",
+                "the order is reversed: the newest snapshot (k = T) weighs most",
+            ),
+            Mistake(
+                lambda d, T: torch.tensor(
+                    [(1 - d) ** (T - 1)] + [d * (1 - d) ** (T - k) for k in range(2, T + 1)]
+                ),
+                "decay 与 1 − decay 用反了：decay 乘旧的平均，新权重只占 1 − decay",
+                "decay and 1 − decay are swapped: decay multiplies the old average, the new "
+                "weights get 1 − decay",
+            ),
+        ],
+        "ex4_swa_update": [
+            Mistake(
+                lambda avg, w, n: (avg + w) / 2,
+                "这是 decay = ½ 的 EMA，最新的快照总占一半；SWA 是算术平均，n + 1 个快照各占 1/(n + 1)",
+                "that is an EMA with decay ½, the newest snapshot always weighs half; SWA is the "
+                "plain mean, each of the n + 1 snapshots weighs 1/(n + 1)",
+            ),
+            Mistake(
+                lambda avg, w, n: (avg + w) / (n + 1),
+                "旧的平均代表 n 个快照：先乘以 n 再加新的，(n · avg + w) / (n + 1)",
+                "the old average stands for n snapshots: multiply it by n before adding, "
+                "(n · avg + w) / (n + 1)",
+            ),
+        ],
+    }
+)
 
 wrap_checkers(globals())
