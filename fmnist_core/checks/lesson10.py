@@ -1,21 +1,19 @@
 """Checks for the exercises of lesson 10 (the capstone: a recipe, measured honestly).
 
-Each checker computes the reference with PyTorch itself (an uninterrupted run of ``AdamW`` with
-``OneCycleLR``, ``CrossEntropyLoss(label_smoothing=...)``, ``AveragedModel``) and names the
-likely mistake; exercise 1 (debug) runs the learner's ``resume`` between two halves of a run.
+Exercise 1 grades a prediction (whether two groups of seeds overlap, and their paired t),
+computed here from the same numbers. The others compute the reference with PyTorch itself
+(``CrossEntropyLoss(label_smoothing=...)``, ``AveragedModel``) and name the likely mistake.
 Anticipated mistakes are data (``MISTAKES``): each answer is what a learner who makes it would
 pass to the checker; tests/test_checks_mistakes.py passes each one and expects its hint.
 """
 
-import copy
 import math
-import warnings
 
 import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from . import Mistake, check_close, expect, passed, tiny_data, tiny_model, wrap_checkers
+from . import Mistake, check_close, expect, fail, passed, tiny_data, tiny_model, wrap_checkers
 
 F64 = torch.float64
 
@@ -31,167 +29,123 @@ def _wrong(exercise, run):
     return values
 
 
-# ---------------------------------------------------------------- exercise 1: resume a run
+# ---------------------------------------------------------------- exercise 1: predict, then run
 
-RESUME_STEPS, RESUME_AT, RESUME_LR = 12, 5, 0.05
-
-
-def _resume_parts(seed):
-    """A tiny float64 classifier with the recipe's optimizer and scheduler: AdamW with weight
-    decay on the weights only, and ``OneCycleLR`` (β1 cycling included) stepped per batch."""
-    model = tiny_model(seed).double()
-    params = list(model.parameters())
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": [p for p in params if p.ndim >= 2], "weight_decay": 0.05},
-            {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
-        ],
-        lr=RESUME_LR,
-    )
-    # two steps to spare, so that a resume that steps the scheduler once too often still runs
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=RESUME_LR, total_steps=RESUME_STEPS + 2
-    )
-    return model, optimizer, scheduler
+EX1_A = (90.00, 90.30, 89.70)  # configuration A, val acc (%) with seeds 0, 1, 2
+EX1_B = (90.05, 90.36, 89.74)  # configuration B, the same seeds
+EX1_T_CRITICAL = 4.30  # |t| above it: 5 % two-sided, 2 degrees of freedom
+T_TOLERANCE = 0.02  # a predicted t within 2 % is right
 
 
-def _resume_batches():
-    X, y = tiny_data(3, n=8 * RESUME_STEPS)
-    return [(X[i : i + 8].double(), y[i : i + 8]) for i in range(0, len(y), 8)]
+def _sample_std(xs):
+    mean = sum(xs) / len(xs)
+    return math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
 
 
-def _train_steps(model, optimizer, scheduler, batches):
-    """One recipe step per batch; the parameters after each step, flattened, one per row."""
-    loss_fn = nn.CrossEntropyLoss()
-    rows = []
-    for X, y in batches:
-        loss_fn(model(X), y).backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        scheduler.step()
-        rows.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
-    return rows
+def _paired_t(a, b, std=_sample_std, root_s=True):
+    d = [y - x for x, y in zip(a, b)]
+    mean = sum(d) / len(d)
+    return mean / (std(d) / (math.sqrt(len(d)) if root_s else 1.0))
 
 
-def _resumed_path(resume):
-    """``RESUME_AT`` steps, a checkpoint, then ``resume`` on a fresh model, optimizer and
-    scheduler (other initial weights) and the remaining steps: the parameters after each step."""
-    batches = _resume_batches()
-    model, optimizer, scheduler = _resume_parts(0)
-    rows = _train_steps(model, optimizer, scheduler, batches[:RESUME_AT])
-    # copies, as torch.save and torch.load give them: not the live tensors
-    checkpoint = copy.deepcopy(
-        {
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-        }
-    )
-    model, optimizer, scheduler = _resume_parts(1)
-    with warnings.catch_warnings():  # a scheduler stepped before the optimizer warns
-        warnings.simplefilter("ignore", UserWarning)
-        resume(checkpoint, model, optimizer, scheduler)
-        rows += _train_steps(model, optimizer, scheduler, batches[RESUME_AT:])
-    return torch.stack(rows)
+def _apart(a, b):
+    """No overlap: the best run of one group below the worst of the other."""
+    return max(a) < min(b) or max(b) < min(a)
 
 
-def _uninterrupted_path():
-    return torch.stack(_train_steps(*_resume_parts(0), _resume_batches()))
+def _welch_t(a, b):
+    """The unpaired t: the difference of the means over the standard error of that difference."""
+    se = math.sqrt(_sample_std(a) ** 2 / len(a) + _sample_std(b) ** 2 / len(b))
+    return (sum(b) / len(b) - sum(a) / len(a)) / se
 
 
-def _resume(model=True, optimizer=True, scheduler=True, hand_lr=False, extra_step=False):
-    """``resume`` restoring the named parts (the notebook's buggy cell: the model, and the lr
-    copied by hand)."""
-
-    def resume(checkpoint, m, opt, sched):
-        if model:
-            m.load_state_dict(checkpoint["model"])
-        if optimizer:
-            opt.load_state_dict(checkpoint["optimizer"])
-        if scheduler:
-            sched.load_state_dict(checkpoint["scheduler"])
-        if hand_lr:
-            for group, saved in zip(opt.param_groups, checkpoint["optimizer"]["param_groups"]):
-                group["lr"] = saved["lr"]
-        if extra_step:
-            sched.step()
-
-    return resume
-
-
-ADAM_RESTARTS = (
-    "Adam 从头开始了：新建的 AdamW 里 m = v = 0、步数 t = 0，续训的第一步 m̂ = g、v̂ = g²"
-    "（偏差修正 1 − β^1），每个权重都走大约 lr 那么远，就像训练的第一步；前几步积累的矩估计全丢了。"
-    "优化器的 state_dict 里有每个参数的 m、v、t，还有 OneCycleLR 最后写进去的 lr 和 β1："
-    'optimizer.load_state_dict(checkpoint["optimizer"])',
-    "Adam restarts: a new AdamW has m = v = 0 and step t = 0, so the first step after resuming "
-    "has m̂ = g and v̂ = g² (bias correction 1 − β^1) and every weight moves by about lr, as at "
-    "the very first step of training; the moments built so far are lost. The optimizer's "
-    "state_dict holds m, v and t of each parameter, and the lr and β1 that OneCycleLR last "
-    'wrote: optimizer.load_state_dict(checkpoint["optimizer"])',
+RIGHT_T = _paired_t(EX1_A, EX1_B)
+WHY_T = (
+    "逐种子的差 d = (0.05, 0.06, 0.04) 个百分点：均值 0.05，样本标准差 0.01，"
+    "t = 0.05 / (0.01/√3) ≈ 8.7，远大于 4.30，配对检验说 B 更好。种子把 A 和 B 一起移动了"
+    "将近 0.3 个百分点，配对把这部分减掉了，剩下的是每个种子都一样的 0.05",
+    "the per-seed differences are d = (0.05, 0.06, 0.04) points: mean 0.05, sample standard "
+    "deviation 0.01, t = 0.05 / (0.01/√3) ≈ 8.7, far above 4.30, so the paired test calls B "
+    "better. The seeds move A and B together by nearly 0.3 points; pairing subtracts that "
+    "shared part and leaves the 0.05 that every seed shows",
 )
-SCHEDULE_RESTARTS = (
-    "OneCycleLR 从头开始了：新建的调度器从第 0 步数起，它的下一次 scheduler.step() 写进去的是"
-    "预热的第二个学习率（从 max_lr/25 往上升），而不是接着原来的周期走。"
-    'scheduler.load_state_dict(checkpoint["scheduler"]) 还原它数到的步数',
-    "OneCycleLR restarts: a new scheduler counts from step 0, so its next scheduler.step() "
-    "writes the warm-up's second learning rate (rising from max_lr/25) instead of carrying on "
-    'with the cycle. scheduler.load_state_dict(checkpoint["scheduler"]) restores its step count',
+OVERLAP = (
+    "两组重叠：A 最好的种子（90.30）高于 B 最差的种子（89.74），B 最好的（90.36）也高于 A 最差的"
+    "（89.70），所以“不重叠”规则下不了结论（no_overlap 应为 False）。它比较的是两组的范围，"
+    "看不到种子之间的配对",
+    "the groups overlap: A's best seed (90.30) is above B's worst (89.74), and B's best "
+    "(90.36) above A's worst (89.70), so the no-overlap rule settles nothing (no_overlap "
+    "should be False). It compares the two ranges and cannot see the pairing by seed",
 )
 MISTAKES = {
-    "ex1_resume": [
-        # one bug left: first, so that a path with one bug left gets its own hint
-        Mistake(_resume(optimizer=False, hand_lr=True), *ADAM_RESTARTS),
-        Mistake(_resume(optimizer=False), *ADAM_RESTARTS),
-        Mistake(_resume(scheduler=False), *SCHEDULE_RESTARTS),
+    "ex1_verdicts": [
+        Mistake(lambda: (True, RIGHT_T), *OVERLAP),
         Mistake(
-            _resume(model=False),
-            "权重还是新模型的初始权重：模型也要载入，"
-            'model.load_state_dict(checkpoint["model"])（第 01 课）',
-            "the weights are the fresh model's initial ones: load the model too, "
-            'model.load_state_dict(checkpoint["model"]) (lesson 01)',
+            lambda: (False, _welch_t(EX1_A, EX1_B)),
+            "0.2 是不配对的 t（两组均值之差除以它的标准误差）：它把种子之间将近 0.3 个百分点的"
+            "波动当成了噪声。这里同一个种子的两次运行是一对，要逐种子相减。" + WHY_T[0],
+            "0.2 is the unpaired t (the difference of the means over its standard error): it "
+            "counts the seeds' spread of nearly 0.3 points as noise. Here the two runs of one seed "
+            "are a pair: subtract seed by seed. " + WHY_T[1],
         ),
         Mistake(
-            _resume(extra_step=True),
-            "多调了一次 scheduler.step()：存下的调度器已经数过存档前的每一步，"
-            "载入后再 step() 一次就跳过了调度里的一个学习率",
-            "one scheduler.step() too many: the saved scheduler has counted every step taken "
-            "before the checkpoint; stepping it again after loading skips one learning rate of "
-            "the schedule",
+            lambda: (False, _paired_t(EX1_A, EX1_B, root_s=False)),
+            "5.0 是 d̄/σ_d：t 要除以均值的标准误差 σ_d/√S，不是 σ_d 本身。" + WHY_T[0],
+            "5.0 is d̄/σ_d: t divides by the standard error of the mean, σ_d/√S, not by σ_d "
+            "itself. " + WHY_T[1],
         ),
-        # the cell as given
         Mistake(
-            _resume(optimizer=False, scheduler=False, hand_lr=True),
-            "有两样东西从头开始了。"
-            + ADAM_RESTARTS[0]
-            + "。"
-            + SCHEDULE_RESTARTS[0]
-            + "。手动设的 lr 只管续训的第一步",
-            "Two things restart. "
-            + ADAM_RESTARTS[1]
-            + ". "
-            + SCHEDULE_RESTARTS[1]
-            + ". The lr set by hand lasts for the first resumed step only",
+            lambda: (
+                False,
+                _paired_t(EX1_A, EX1_B, std=lambda d: _sample_std(d) * math.sqrt(2 / 3)),
+            ),
+            "10.6 用了除以 S 的标准差；样本标准差除以 S − 1 = 2（第 1.2 节）。" + WHY_T[0],
+            "10.6 uses the standard deviation that divides by S; the sample standard deviation "
+            "divides by S − 1 = 2 (section 1.2). " + WHY_T[1],
+        ),
+        Mistake(
+            lambda: (False, -RIGHT_T),
+            "符号反了：d_s = b_s − a_s，B 的每个种子都更高，t 是正的。" + WHY_T[0],
+            "the sign is flipped: d_s = b_s − a_s, and every seed of B is higher, so t is "
+            "positive. " + WHY_T[1],
         ),
     ],
 }
 
 
-def ex1_resume(resume):
-    """``resume(checkpoint, model, optimizer, scheduler)``: restores, in place, a run saved as
-    ``{"model": ..., "optimizer": ..., "scheduler": ...}`` state_dicts, so that training on
-    goes exactly as if it had never stopped."""
-    check_close(
-        _resumed_path(resume),
-        _uninterrupted_path(),
-        name=("续训后每一步的参数", "the parameters after each step"),
-        rtol=1e-12,
-        atol=1e-14,
-        mistakes=_wrong("ex1_resume", _resumed_path),
+def ex1_verdicts(predict_verdicts):
+    """``predict_verdicts()``: ``(no_overlap, t)`` for configurations ``EX1_A`` and ``EX1_B``:
+    whether the two groups of seeds do not overlap, and the paired t of d_s = b_s − a_s."""
+    got = predict_verdicts()
+    expect(
+        isinstance(got, (tuple, list)) and len(got) == 2,
+        "应返回两样东西：(no_overlap, t)",
+        "return two things: (no_overlap, t)",
     )
+    no_overlap, t = got
+    expect(
+        isinstance(no_overlap, bool) or (torch.is_tensor(no_overlap) and no_overlap.numel() == 1),
+        f"no_overlap 应为 True 或 False，得到的是 {type(no_overlap).__name__}",
+        f"no_overlap should be True or False, got {type(no_overlap).__name__}",
+    )
+    expect(
+        (isinstance(t, (int, float)) and not isinstance(t, bool))
+        or (torch.is_tensor(t) and t.numel() == 1),
+        f"t 应为一个数，得到的是 {type(t).__name__}",
+        f"t should be one number, got {type(t).__name__}",
+    )
+    no_overlap, t = bool(no_overlap), float(t)
+    if no_overlap != _apart(EX1_A, EX1_B):
+        fail(*OVERLAP)
+    if not abs(t - RIGHT_T) <= T_TOLERANCE * RIGHT_T:
+        for m in MISTAKES["ex1_verdicts"]:
+            value = m.answer()[1]
+            if abs(t - value) <= T_TOLERANCE * abs(value):
+                fail(m.zh, m.en)
+        fail(f"t 不是 {t:.3g}。{WHY_T[0]}", f"t is not {t:.3g}. {WHY_T[1]}")
     passed(
-        "练习 1 通过：续训与不中断的训练一步一步完全相同",
-        "Exercise 1 passed: the resumed run is the uninterrupted one, step by step",
+        "练习 1 通过：两组重叠，配对 t 却约为 8.7 > 4.30：B 更好",
+        "Exercise 1 passed: the groups overlap, yet the paired t ≈ 8.7 > 4.30: B is better",
     )
 
 
@@ -406,5 +360,99 @@ MISTAKES.update(
         ],
     }
 )
+
+# ---------------------------------------------------------------- exercise 5: an EMA, find the bugs
+
+EX5_DECAY, EX5_LR, EX5_STEPS = 0.9, 0.05, 8
+
+
+def _ex5_batches():
+    X, y = tiny_data(5, n=8 * EX5_STEPS)
+    return [(X[i : i + 8].double(), y[i : i + 8]) for i in range(0, len(y), 8)]
+
+
+def _train_ema(before_step=False, swapped=False, no_average=False):
+    """``train_ema`` done right (the defaults), or with the named bugs: the EMA updated before
+    ``optimizer.step()``, ``get_ema_multi_avg_fn(1 − decay)``, the trained model returned."""
+
+    def train_ema(model, batches, decay):
+        optimizer = torch.optim.AdamW(model.parameters(), lr=EX5_LR)
+        ema = AveragedModel(
+            model, multi_avg_fn=get_ema_multi_avg_fn(1 - decay if swapped else decay)
+        )
+        for X, y in batches:
+            if before_step:
+                ema.update_parameters(model)
+            nn.functional.cross_entropy(model(X), y).backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            if not before_step:
+                ema.update_parameters(model)
+        return model if no_average else ema.module
+
+    return train_ema
+
+
+def _ex5_params(train_ema):
+    model = tiny_model(5).double()
+    out = train_ema(model, _ex5_batches(), EX5_DECAY)
+    expect(
+        isinstance(out, nn.Module),
+        f"应返回一个模型（EMA 的 ema.module），得到的是 {type(out).__name__}",
+        f"return a model (the EMA's ema.module), got {type(out).__name__}",
+    )
+    return torch.cat([p.detach().flatten() for p in out.parameters()])
+
+
+BEFORE_STEP = (
+    "EMA 在 optimizer.step() 之前更新：第一次 update_parameters 是复制，这样复制进来的是训练前的随机"
+    "初始权重，而最后一步之后的参数永远进不了平均。把 ema.update_parameters(model) 放在 "
+    "optimizer.step() 之后",
+    "the EMA is updated before optimizer.step(): the first update_parameters copies, so it "
+    "copies the random initial weights from before training, and the parameters after the last "
+    "step never enter the average. Put ema.update_parameters(model) after optimizer.step()",
+)
+SWAPPED = (
+    "decay 用反了：get_ema_multi_avg_fn(decay) 的 decay 是旧平均的权重（0.9 时新参数只占 0.1），"
+    "传 1 − decay 就让平均几乎只跟着最新的参数走",
+    "decay is swapped: the decay of get_ema_multi_avg_fn(decay) is the weight of the old "
+    "average (with 0.9 the new parameters weigh 0.1); passing 1 − decay makes the average "
+    "follow almost only the newest parameters",
+)
+MISTAKES["ex5_train_ema"] = [
+    # one bug left: first, so that it gets its own hint
+    Mistake(_train_ema(before_step=True), *BEFORE_STEP),
+    Mistake(_train_ema(swapped=True), *SWAPPED),
+    Mistake(
+        _train_ema(no_average=True),
+        "返回的是训练的模型本身，不是平均：返回 ema.module",
+        "this returns the trained model itself, not the average: return ema.module",
+    ),
+    # the cell as given
+    Mistake(
+        _train_ema(before_step=True, swapped=True),
+        "有两个错误。" + BEFORE_STEP[0] + "。另外，" + SWAPPED[0],
+        "Two bugs. " + BEFORE_STEP[1] + ". Also, " + SWAPPED[1],
+    ),
+]
+
+
+def ex5_train_ema(train_ema):
+    """``train_ema(model, batches, decay)``: one AdamW step per batch, with an EMA of the weights
+    (``AveragedModel`` with ``get_ema_multi_avg_fn(decay)``) updated after each step; returns
+    the averaged model."""
+    check_close(
+        _ex5_params(train_ema),
+        _ex5_params(_train_ema()),
+        name=("EMA 的参数", "the EMA's parameters"),
+        rtol=1e-9,
+        atol=1e-12,
+        mistakes=_wrong("ex5_train_ema", _ex5_params),
+    )
+    passed(
+        "练习 5 通过：EMA 在每一步之后更新，decay 是旧平均的权重",
+        "Exercise 5 passed: the EMA follows each step, decay weighs the old average",
+    )
+
 
 wrap_checkers(globals())
