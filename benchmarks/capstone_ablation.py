@@ -7,12 +7,30 @@ with weight decay 0.05 on the weights only, ``OneCycleLR`` with max_lr 2e-3 step
 label smoothing 0.1, batch 128, 10 epochs. Rows:
 
   tutorial            the original tutorial: SGD lr 1e-3, batch 64, raw inputs, plain cross-entropy
+
+The ladder adds one thing at a time, from the tutorial to the recipe (5 epochs at batch 64 unless
+said; every rung keeps everything the rung above it has):
+
+  ladder_adam         + Adam: AdamW with weight_decay=0 (the same update as torch.optim.Adam),
+                        constant lr 1e-3, raw inputs, plain cross-entropy
+  ladder_cosine       + lesson 04's cosine: CosineAnnealingLR(T_max=epochs) stepped per epoch
+                        (this rung is lesson 04's Adam + cosine; also at 10 epochs)
+  ladder_onecycle     + OneCycleLR, max_lr 2e-3, stepped per batch, in place of the cosine
+  ladder_standardize  + standardized inputs
+  ladder_smoothing    + label smoothing 0.1
+  recipe              + weight decay 0.05 on the weights (AdamW): the recipe at 5 epochs, batch
+                        64; then 10 epochs at batch 64, then batch 128
+
+The ablation removes one ingredient from the recipe (10 epochs, batch 128):
+
   recipe              the recipe (also with batch 64 at 5 and 10 epochs, and at 20 and 40 epochs)
   no_standardize      inputs left in [0, 1]
   no_weight_decay     AdamW with weight_decay=0
   decay_biases        weight decay on the biases too (one parameter group)
   no_label_smoothing  label_smoothing=0
-  constant_lr         no OneCycleLR: lr 2e-3 throughout
+  constant_lr         no OneCycleLR: lr 2e-3 throughout (and so beta1 stays 0.9: no cycling)
+  no_beta1_cycle      OneCycleLR's lr schedule with cycle_momentum=False: beta1 stays 0.9
+  max_lr_5e-4         OneCycleLR's max_lr at a quarter (near the range test's steepest point)
   max_lr_1e-3         OneCycleLR's max_lr halved (the range test's neighbourhood)
   max_lr_4e-3         OneCycleLR's max_lr doubled
   ema                 the recipe plus an EMA of the weights (decay 0.999), the EMA evaluated
@@ -22,7 +40,11 @@ label smoothing 0.1, batch 128, 10 epochs. Rows:
 It writes one row per run to fmnist_core/capstone_ablation.csv (variant, epochs, batch_size,
 seed, val_acc, train_loss, seconds, threads), adding to the rows already there (a run that is
 done again replaces its row), after every run. The file lives in the package so that lesson
-10 reads it on a student's install too (pyproject.toml: package-data). Everything: about an hour on one CPU core.
+10 reads it on a student's install too (pyproject.toml: package-data). Everything: about an hour
+and a quarter on one quiet CPU core (the ladder's rows and no_beta1_cycle, max_lr_5e-4 alone: 15
+minutes of CPU time). Every variant creates its model right after ``fc.set_seed(seed)`` and then
+draws random numbers only for the data order (augmentation excepted), so one seed gives the same
+initial weights and data order in every variant: the runs pair up by seed.
 
     python benchmarks/capstone_ablation.py                       # every run, seeds 0 1 2
     python benchmarks/capstone_ablation.py --only recipe augment --seeds 0 1 2 3 4
@@ -45,14 +67,24 @@ FIELDS = ["variant", "epochs", "batch_size", "seed", "val_acc", "train_loss", "s
 
 # variant -> (keyword arguments of train_recipe, [(epochs, batch_size), ...])
 TEN = [(10, 128)]
+FIVE = [(5, 64)]
+# the ladder's rungs below the recipe: raw inputs, no weight decay, no smoothing
+BARE = {"standardize": False, "weight_decay": 0.0, "label_smoothing": 0.0}
 VARIANTS = {
     "tutorial": (None, [(5, 64)]),
+    "ladder_adam": ({**BARE, "lr": 1e-3, "schedule": "constant"}, FIVE),
+    "ladder_cosine": ({**BARE, "lr": 1e-3, "schedule": "cosine"}, [(5, 64), (10, 64)]),
+    "ladder_onecycle": (BARE, FIVE),
+    "ladder_standardize": ({"weight_decay": 0.0, "label_smoothing": 0.0}, FIVE),
+    "ladder_smoothing": ({"weight_decay": 0.0}, FIVE),
     "recipe": ({}, [(5, 64), (10, 64), (10, 128), (20, 128), (40, 128)]),
     "no_standardize": ({"standardize": False}, TEN),
     "no_weight_decay": ({"weight_decay": 0.0}, TEN),
     "decay_biases": ({"decay_biases": True}, TEN),
     "no_label_smoothing": ({"label_smoothing": 0.0}, TEN),
     "constant_lr": ({"schedule": "constant"}, TEN),
+    "no_beta1_cycle": ({"cycle_momentum": False}, TEN),
+    "max_lr_5e-4": ({"lr": 5e-4}, TEN),
     "max_lr_1e-3": ({"lr": 1e-3}, TEN),
     "max_lr_4e-3": ({"lr": 4e-3}, TEN),
     "ema": ({"ema_decay": 0.999}, TEN),

@@ -1,11 +1,12 @@
 """The checkers of lesson 10: right answers pass (the anticipated mistakes are tested from the
 checker's own table in test_checks_mistakes.py); the special cases a table cannot express."""
 
-import math
+import copy
 
 import pytest
 import torch
 from conftest import fails_with
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from fmnist_core.checks import lesson10 as check
 
@@ -25,30 +26,25 @@ def passes(checker, answer, capsys, text):
 # ---------------------------------------------------------------- exercise 1
 
 
-def warmup_cosine_right(t, warmup, total):
-    if t < warmup:
-        return t / warmup
-    return 0.5 * (1 + math.cos(math.pi * (t - warmup) / (total - warmup)))
-
-
-def warmup_cosine_min(t, warmup, total):
-    # another right way: one expression, as a tensor
-    p = torch.tensor((t - warmup) / (total - warmup), dtype=torch.float64).clamp(min=0)
-    return torch.minimum(torch.tensor(t / warmup), 0.5 * (1 + torch.cos(math.pi * p)))
-
-
 def test_ex1_right_answers_pass(capsys):
-    passes(check.ex1_warmup_cosine, warmup_cosine_right, capsys, "练习 1 通过")
-    passes(check.ex1_warmup_cosine, warmup_cosine_min, capsys, "Exercise 1 passed")
+    passes(check.ex1_verdicts, lambda: (False, 8.66), capsys, "练习 1 通过")
+    passes(check.ex1_verdicts, lambda: (False, 0.05 / (0.01 / 3**0.5)), capsys, "passed")
+    passes(check.ex1_verdicts, lambda: (torch.tensor(False), torch.tensor(8.7)), capsys, "passed")
 
 
-def test_ex1_other_mistakes_get_the_general_hint():
-    fails_with(check.ex1_warmup_cosine, lambda t, W, T: 1.0, "does not match")
-    fails_with(
-        check.ex1_warmup_cosine,
-        lambda t, W, T: 0.5 * warmup_cosine_right(t, W, T),
-        "constant factor",
-    )
+def test_ex1_the_prediction_is_what_the_notebook_computes():
+    a, b = check.EX1_A, check.EX1_B
+    d = torch.tensor(b, dtype=torch.float64) - torch.tensor(a, dtype=torch.float64)
+    t = d.mean() / (d.std() / 3**0.5)
+    assert abs(t.item() - check.RIGHT_T) < 1e-9 and t > check.EX1_T_CRITICAL
+    assert not check._apart(a, b)  # the groups overlap
+
+
+def test_ex1_other_answers():
+    fails_with(check.ex1_verdicts, lambda: (False, 3.0), "t is not 3")
+    fails_with(check.ex1_verdicts, lambda: 8.66, "return two things")
+    fails_with(check.ex1_verdicts, lambda: ("no", 8.66), "should be True or False")
+    fails_with(check.ex1_verdicts, lambda: (False, "8.66"), "should be one number")
 
 
 # ---------------------------------------------------------------- exercise 2
@@ -121,13 +117,54 @@ def test_ex4_division_by_n_is_named():
     fails_with(check.ex4_swa_update, lambda avg, w, n: avg + (w - avg) / n, check.EX4_NONFINITE)
 
 
+# ---------------------------------------------------------------- exercise 5
+
+
+def train_ema_right(model, batches, decay):
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.05)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay))
+    for X, y in batches:
+        torch.nn.functional.cross_entropy(model(X), y).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        ema.update_parameters(model)
+    return ema.module
+
+
+def train_ema_by_hand(model, batches, decay):
+    # another right answer: the EMA kept by hand in a copy of the model
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.05)
+    average = None
+    for X, y in batches:
+        torch.nn.functional.cross_entropy(model(X), y).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        with torch.no_grad():
+            if average is None:
+                average = copy.deepcopy(model)
+            else:
+                for a, p in zip(average.parameters(), model.parameters()):
+                    a.mul_(decay).add_(p, alpha=1 - decay)
+    return average
+
+
+def test_ex5_right_answers_pass(capsys):
+    passes(check.ex5_train_ema, train_ema_right, capsys, "练习 5 通过")
+    passes(check.ex5_train_ema, train_ema_by_hand, capsys, "Exercise 5 passed")
+
+
+def test_ex5_not_a_model():
+    fails_with(check.ex5_train_ema, lambda model, batches, decay: 0.0, "return a model")
+
+
 @pytest.mark.parametrize(
     "checker",
     [
-        check.ex1_warmup_cosine,
+        check.ex1_verdicts,
         check.ex2_smoothing_floor,
         check.ex3_ema_weights,
         check.ex4_swa_update,
+        check.ex5_train_ema,
     ],
 )
 def test_unfinished_raises(checker):
