@@ -1188,19 +1188,23 @@ print(f"{mistake} 的最终训练损失 / final train loss: {histories[mistake][
 # 上面的表给出这一次运行的数字（换一台机器会略有不同），下一个单元格用断言检查下面第一条和第四条里的比较。
 #
 # - 在这么小的预算下，三种正确的用法验证准确率很接近（断言要求最高和最低相差不到 3 个百分点）。损失的整体尺度几乎不影响 Adam：它按每个参数梯度的典型大小缩放步长（第 08 课第 1.2 节）；换成普通的 SGD，不同的尺度就相当于不同的学习率。
-# - 接近，却分得出先后，而且交叉熵排在最后。我们在同一个验证划分上换了种子和线程数，一共跑了 5 次（下表，验证准确率，%）：每一次交叉熵都是三者中最低的，独热编码上的 MSE 每次都比它高 0.2 到 0.9 个百分点。只看这个预算下的验证准确率，该选的是独热 MSE。平方损失在准确率上能追平交叉熵，更大的实验也报告过（Hui 和 Belkin，ICLR 2021）。
+# - 接近，先后却不稳定。`benchmarks/claims_spread.py` 把这个比较在 3 种验证集划分（划分 0 是本课的固定划分）× 3 个种子上各跑了一次（下表，1 个线程，验证准确率，%）：9 次里有 7 次独热编码上的 MSE 高于交叉熵（高 0.08 到 1.13 个百分点，平均高 0.41），2 次低于它（低 0.14 和 0.04）；在本课的固定划分上，3 次都是 MSE 领先。换划分让三者一起移动约 1 个百分点，比它们之间的差别还大。只看这个预算下的验证准确率，独热 MSE 平均略占上风。平方损失在准确率上能追平交叉熵，更大的实验也报告过（Hui 和 Belkin，ICLR 2021）。
 # - 交叉熵仍然是单标签分类的默认选择，但理由不是准确率，而是第 2.2 节的推导：它是“恰好属于 $C$ 个类别之一”这个假设下的极大似然损失，训练的正是 softmax 给出的概率分布，自信地答错代价极高（第 2.3 节）。MSE 和逐类的 BCE 把 10 个输出当成互不相关的问题。MSE 的输出其实也在逼近各类的概率（平方损失的最优解是条件期望），但没有任何东西约束它们构成一个分布：它们可以是负数，也可以大于 1。
 # - softmax 之后再用交叉熵明显更差：训练损失停在第 4.1 节的下限 1.4612 之上，验证准确率比交叉熵低（断言要求至少低 2 个百分点）。这个错误不会报错，只会让模型悄悄变差。
 #
-# | 运行 | `CrossEntropyLoss` | `MSELoss`（独热） | `BCEWithLogitsLoss`（独热） |
+# | 划分，种子 | `CrossEntropyLoss` | `MSELoss`（独热） | `BCEWithLogitsLoss`（独热） |
 # |---|---|---|---|
-# | 1 个线程，种子 0 | 86.45 | 87.27 | 86.57 |
-# | 1 个线程，种子 1 | 86.87 | 87.08 | 87.11 |
-# | 1 个线程，种子 2 | 86.40 | 87.34 | 87.07 |
-# | 2 个线程，种子 1 | 86.67 | 87.58 | 86.90 |
-# | 2 个线程，种子 2 | 86.83 | 87.36 | 87.53 |
+# | 0, 0 | 86.45 | 87.27 | 86.57 |
+# | 0, 1 | 86.87 | 87.08 | 87.11 |
+# | 0, 2 | 86.40 | 87.34 | 87.07 |
+# | 1, 0 | 86.95 | 86.81 | 86.86 |
+# | 1, 1 | 87.70 | 87.86 | 87.19 |
+# | 1, 2 | 86.91 | 87.44 | 86.91 |
+# | 2, 0 | 88.08 | 88.16 | 88.08 |
+# | 2, 1 | 87.04 | 88.17 | 88.02 |
+# | 2, 2 | 88.28 | 88.24 | 88.41 |
 #
-# 所以我们选交叉熵，并且要说清楚：它不是按验证准确率挑出来的（按验证准确率该选独热 MSE），选它是为了它的概率含义；只关心这个预算下的准确率时，独热 MSE 也是正当的选择。这 5 次运行用的是同一个验证划分，换一个划分差距会怎样，这里没有测量。交叉熵的测试准确率在断言之后报告，测试集只看这一次。
+# 所以我们选交叉熵，并且要说清楚：它不是按验证准确率挑出来的（按验证准确率，独热 MSE 平均略高），选它是为了它的概率含义；只关心这个预算下的准确率时，独热 MSE 也是正当的选择。下一个单元格的断言在这 9 次运行里都成立。交叉熵的测试准确率在断言之后报告，测试集只看这一次。
 
 # %% [markdown] tags=["en"]
 # The table above has the numbers of this run (another machine gives slightly different ones); the next cell
@@ -1210,11 +1214,13 @@ print(f"{mistake} 的最终训练损失 / final train loss: {histories[mistake][
 #   less than 3 points between the highest and the lowest). The overall scale of the loss hardly matters to
 #   Adam: it scales each parameter's step by the typical size of its gradient (lesson 08, section 1.2). With
 #   plain SGD, different scales would act like different learning rates.
-# - Close, but still ranked, and cross-entropy comes last. We ran it 5 times on the same validation split with
-#   other seeds and thread counts (table below, validation accuracy in %): every time cross-entropy was the
-#   lowest of the three, and MSE on one-hot targets was 0.2 to 0.9 points above it. By validation accuracy at
-#   this budget alone, one-hot MSE is the one to choose. That the square loss can match cross-entropy on
-#   accuracy has been reported in larger experiments too (Hui and Belkin, ICLR 2021).
+# - Close, and the order is not stable. `benchmarks/claims_spread.py` ran this comparison on 3 validation
+#   splits (split 0 is this lesson's fixed one) × 3 seeds (table below, 1 thread, validation accuracy in %):
+#   MSE on one-hot targets was above cross-entropy in 7 of the 9 runs (by 0.08 to 1.13 points, 0.41 on
+#   average) and below it in 2 (by 0.14 and 0.04); on this lesson's fixed split it led all three times. The
+#   split moves all three by about a point, more than they differ. By validation accuracy at this budget,
+#   one-hot MSE is slightly ahead on average. That the square loss can match cross-entropy on accuracy has
+#   been reported in larger experiments too (Hui and Belkin, ICLR 2021).
 # - Cross-entropy is still the default for single-label classification, but for a reason other than accuracy:
 #   the derivation of section 2.2. It is the maximum-likelihood loss for "exactly one of $C$ classes", it
 #   trains exactly the probability distribution softmax gives, and a confident mistake costs it a lot
@@ -1225,19 +1231,22 @@ print(f"{mistake} 的最终训练损失 / final train loss: {histories[mistake][
 #   section 4.1, and the validation accuracy is below that of cross-entropy (the assertion asks for at least 2
 #   points). The mistake raises no error; it only makes the model quietly worse.
 #
-# | run | `CrossEntropyLoss` | `MSELoss` (one-hot) | `BCEWithLogitsLoss` (one-hot) |
+# | split, seed | `CrossEntropyLoss` | `MSELoss` (one-hot) | `BCEWithLogitsLoss` (one-hot) |
 # |---|---|---|---|
-# | 1 thread, seed 0 | 86.45 | 87.27 | 86.57 |
-# | 1 thread, seed 1 | 86.87 | 87.08 | 87.11 |
-# | 1 thread, seed 2 | 86.40 | 87.34 | 87.07 |
-# | 2 threads, seed 1 | 86.67 | 87.58 | 86.90 |
-# | 2 threads, seed 2 | 86.83 | 87.36 | 87.53 |
+# | 0, 0 | 86.45 | 87.27 | 86.57 |
+# | 0, 1 | 86.87 | 87.08 | 87.11 |
+# | 0, 2 | 86.40 | 87.34 | 87.07 |
+# | 1, 0 | 86.95 | 86.81 | 86.86 |
+# | 1, 1 | 87.70 | 87.86 | 87.19 |
+# | 1, 2 | 86.91 | 87.44 | 86.91 |
+# | 2, 0 | 88.08 | 88.16 | 88.08 |
+# | 2, 1 | 87.04 | 88.17 | 88.02 |
+# | 2, 2 | 88.28 | 88.24 | 88.41 |
 #
-# So we choose cross-entropy, and say so plainly: it was not picked by validation accuracy (that would pick
-# one-hot MSE) but for what its outputs mean, probabilities; if all you need is accuracy at this budget,
-# one-hot MSE is a legitimate choice. The 5 runs share one validation split; how the gap moves on another split
-# was not measured here. The test accuracy of cross-entropy is reported after the assertions; the test set is
-# looked at only this once.
+# So we choose cross-entropy, and say so plainly: it was not picked by validation accuracy (by that, one-hot
+# MSE is slightly ahead on average) but for what its outputs mean, probabilities; if all you need is accuracy
+# at this budget, one-hot MSE is a legitimate choice. The next cell's assertions held in all 9 runs. The test
+# accuracy of cross-entropy is reported after the assertions; the test set is looked at only this once.
 
 # %% tags=["grading-skip"]
 acc = {name: history[-1]["val_acc"] for name, history in histories.items()}
@@ -1252,9 +1261,9 @@ print("✓ softmax 在先：损失 > 1.4612，准确率低 2 个百分点以上 
 # %% tags=["nbval-ignore-output", "grading-skip"]
 # 测试集只用这一次，只给选中的交叉熵 / the test set, used this once, for the chosen cross-entropy only
 _, test_acc = fc.evaluate(models["CrossEntropyLoss"], test_loader)
+test_se = (test_acc * (1 - test_acc) / 10_000) ** 0.5  # 10,000 张测试图片 / 10,000 test images
 print(f"CrossEntropyLoss: 验证准确率 / validation accuracy {100 * acc['CrossEntropyLoss']:.1f}%, "
-      f"测试准确率 / test accuracy {100 * test_acc:.1f}%")
-assert test_acc > 0.80, test_acc
+      f"测试准确率 / test accuracy {100 * test_acc:.1f}% ± {100 * test_se:.1f}（标准误差 / standard error）")
 
 # %% [markdown] tags=["zh"]
 # ## 6. 练习

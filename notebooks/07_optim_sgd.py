@@ -1171,11 +1171,15 @@ val_acc = {name: h[-1]["val_acc"] for name, h in histories.items()}
 assert all(h[-1]["train_loss"] < h[0]["train_loss"] for h in histories.values())
 # 动量明显胜过同样学习率的普通 SGD / momentum clearly beats plain SGD at the same learning rate
 assert val_acc["momentum η=0.01"] > val_acc["SGD η=0.01"] + 0.03, val_acc
-# 有效学习率约为 0.1 的三种设置彼此相差不到 2 个百分点 / the three at an effective 0.1 lie within 2 points
+# 动量与 Nesterov 相差不到 1.5 个百分点 / momentum and Nesterov lie within 1.5 points
+momentum_pair = (val_acc["momentum η=0.01"], val_acc["Nesterov η=0.01"])
+assert abs(momentum_pair[0] - momentum_pair[1]) < 0.015, val_acc
+# η = 0.1 的普通 SGD 不比两者中较好的那个更高 / plain SGD at η = 0.1 no higher than the better of the two
 effective_01 = ("SGD η=0.1", "momentum η=0.01", "Nesterov η=0.01")
-assert max(val_acc[n] for n in effective_01) - min(val_acc[n] for n in effective_01) < 0.02, val_acc
+assert val_acc["SGD η=0.1"] < max(momentum_pair) + 0.005, val_acc
 print("验证集 ✓ 动量比同学习率的 SGD 高 3 个百分点以上 / val ✓ momentum beats SGD at the same η by > 3 points")
-print("验证集 ✓ 有效学习率相同的三种设置相差不到 2 个百分点 / val ✓ the three at the same effective η: < 2 points")
+print("验证集 ✓ 动量与 Nesterov 相差不到 1.5 个百分点；η = 0.1 的 SGD 不比两者中较好的高")
+print("val ✓ momentum and Nesterov within 1.5 points; SGD at η = 0.1 no higher than the better one")
 
 # %% [markdown] tags=["zh"]
 # 在验证集上挑出最好的设置，再只对它在测试集上评估一次。挑中的是哪一种可能随机器和种子变化（上面的三种设置很接近），所以这个单元格也不比较输出。
@@ -1188,29 +1192,62 @@ print("验证集 ✓ 有效学习率相同的三种设置相差不到 2 个百�
 chosen = max(val_acc, key=val_acc.get)
 # 测试集只看这一次 / the one look at the test set
 test_loss, test_acc = fc.evaluate(models[chosen], test_loader, loss_fn)
+test_se = (test_acc * (1 - test_acc) / 10_000) ** 0.5  # 10,000 张测试图片的标准误差 / standard error
 print(f"在验证集上挑中 / chosen on the validation set: {chosen}")
-print(f"验证准确率 / val acc {100 * val_acc[chosen]:.2f}%   测试准确率 / test acc {100 * test_acc:.2f}%")
+print(f"验证准确率 / val acc {100 * val_acc[chosen]:.2f}%   "
+      f"测试准确率 / test acc {100 * test_acc:.2f}% ± {100 * test_se:.2f}")
 
 # %% tags=["grading-skip"]
-assert chosen in effective_01, (chosen, val_acc)
-assert abs(test_acc - val_acc[chosen]) < 0.02, (chosen, test_acc, val_acc)
-print("测试集 ✓ 挑中的设置在测试集上与验证集相差不到 2 个百分点 / test ✓ within 2 points of its val acc")
+assert chosen in effective_01, (chosen, val_acc)  # 在验证集上挑的 / chosen on validation
+print("✓ 挑中的是有效学习率约 0.1 的三种之一；测试准确率只报告，不用来检查")
+print("✓ the chosen one is among the three at an effective 0.1;")
+print("  the test accuracy is reported, not checked")
 
 # %% [markdown] tags=["zh"]
-# 在这次固定的划分上，动量在验证集上明显好于同样 $\eta = 0.01$ 的普通 SGD（检查要求至少高 3 个百分点），而和 $\eta = 0.1$ 的普通 SGD、Nesterov 彼此相差不到 2 个百分点：在这次运行里，动量的作用看起来主要是把有效学习率放大了约 10 倍。但这只是一种验证集划分、一个种子、3 轮的结果；换一种划分，三者的差距未必还在 2 个百分点以内。第 5.3 节说明了为什么不能把“动量 = 更大的学习率”当成一般规律：三种设置的有效学习率相同，离各自的稳定上限却远近不同。在曲率为 $\lambda$ 的方向上，普通 SGD $\eta = 0.1$ 在 $\lambda > 20$ 时就发散，动量 $\eta = 0.01$ 要到 $\lambda > 380$ 才发散；只在离上限很远的方向上，两者才像同一个优化器。动量在病态曲面上的好处（第 5 节的“少振荡”和 $\sqrt{\kappa}$）在这里不明显。这三种设置谁排第一取决于种子和划分，所以挑中的那一种只是这次运行里最好的；它的测试准确率只看了一次，与验证准确率相差不到 2 个百分点。
+# 在这次固定的划分和种子上，动量明显好于同样 $\eta = 0.01$ 的普通 SGD，而和 $\eta = 0.1$ 的普通 SGD、Nesterov 相差不大：看起来动量的作用主要是把有效学习率放大了约 10 倍。这是不是规律？`benchmarks/claims_spread.py` 把上面的单元格在 3 种验证集划分（划分 0 是本课的固定划分）× 3 个种子上各跑了一次（1 个线程），验证准确率（%）如下：
+#
+# | 划分 / split | 种子 / seed | SGD η=0.01 | SGD η=0.1 | momentum η=0.01 | Nesterov η=0.01 |
+# |---|---|---|---|---|---|
+# | 0 | 0 | 79.47 | 86.07 | 84.90 | 86.09 |
+# | 0 | 1 | 79.79 | 84.91 | 85.37 | 85.79 |
+# | 0 | 2 | 80.12 | 85.23 | 85.80 | 85.62 |
+# | 1 | 0 | 80.26 | 85.59 | 85.72 | 85.69 |
+# | 1 | 1 | 80.63 | **82.79** | 86.25 | 85.87 |
+# | 1 | 2 | 80.32 | 85.97 | 86.41 | 86.82 |
+# | 2 | 0 | 80.99 | 85.74 | 86.08 | 86.14 |
+# | 2 | 1 | 81.44 | 86.05 | 86.45 | 87.08 |
+# | 2 | 2 | 79.93 | **80.67** | 86.76 | 86.31 |
+#
+# 九次里，动量每次都比 $\eta = 0.01$ 的普通 SGD 高 5.0 到 6.8 个百分点，和 Nesterov 每次都相差不到 1.2 个百分点。$\eta = 0.1$ 的普通 SGD 有 7 次和两者中较好的那个相差不到 1.1 个百分点，但有 2 次落后 3.5 和 6.1 个百分点（表中加粗）；动量和 Nesterov 一次也没有这样。所以“动量 ≈ 10 倍的学习率”只描述了大多数运行，不是规律。第 5.3 节说明了原因：三种设置的有效学习率相同，离各自的稳定上限却远近不同。在曲率为 $\lambda$ 的方向上，普通 SGD $\eta = 0.1$ 在 $\lambda > 20$ 时就发散，动量 $\eta = 0.01$ 要到 $\lambda > 380$ 才发散；η = 0.1 的普通 SGD 离上限近得多，某些种子的某一段训练就会不稳。上面的检查只断言九次都成立的结论。动量在病态曲面上的好处（第 5 节的“少振荡”和 $\sqrt{\kappa}$）在这里看不出来。挑中的设置只是这一次运行里最好的；它的测试准确率只看一次，连同标准误差一起报告，不用来做检查。
 
 # %% [markdown] tags=["en"]
-# On this fixed split, momentum is clearly better on the validation set than plain SGD at the same $\eta = 0.01$ (the
-# check asks for at least 3 points more), while it, plain SGD at $\eta = 0.1$ and Nesterov lie within 2 points of one
-# another: in this run, the main effect of momentum looks like making the effective learning rate about 10 times
-# larger. But this is one validation split, one seed and 3 epochs; on another split the three need not stay within 2
-# points. Section 5.3 says why "momentum = a larger learning rate" is no general rule: the three settings share an
-# effective learning rate but sit at different distances from their stability ceilings. Along a direction of curvature
-# $\lambda$, plain SGD at $\eta = 0.1$ diverges once $\lambda > 20$, momentum at $\eta = 0.01$ only once
-# $\lambda > 380$; only along directions far from both ceilings do the two behave like one optimizer. Momentum's
-# advantage on ill-conditioned surfaces (the "less oscillation" and the $\sqrt{\kappa}$ of section 5) does not show
-# here. Which of the three comes first depends on the seed and the split, so the chosen one is only the best of this
-# run; its test accuracy, looked at once, is within 2 points of its validation accuracy.
+# On this fixed split and seed, momentum is clearly better than plain SGD at the same $\eta = 0.01$ and close to plain
+# SGD at $\eta = 0.1$ and to Nesterov: the main effect of momentum looks like making the effective learning rate about
+# 10 times larger. Is that a rule? `benchmarks/claims_spread.py` ran the cell above on 3 validation splits (split 0 is
+# this lesson's fixed one) × 3 seeds, at 1 thread; the validation accuracies (%):
+#
+# | 划分 / split | 种子 / seed | SGD η=0.01 | SGD η=0.1 | momentum η=0.01 | Nesterov η=0.01 |
+# |---|---|---|---|---|---|
+# | 0 | 0 | 79.47 | 86.07 | 84.90 | 86.09 |
+# | 0 | 1 | 79.79 | 84.91 | 85.37 | 85.79 |
+# | 0 | 2 | 80.12 | 85.23 | 85.80 | 85.62 |
+# | 1 | 0 | 80.26 | 85.59 | 85.72 | 85.69 |
+# | 1 | 1 | 80.63 | **82.79** | 86.25 | 85.87 |
+# | 1 | 2 | 80.32 | 85.97 | 86.41 | 86.82 |
+# | 2 | 0 | 80.99 | 85.74 | 86.08 | 86.14 |
+# | 2 | 1 | 81.44 | 86.05 | 86.45 | 87.08 |
+# | 2 | 2 | 79.93 | **80.67** | 86.76 | 86.31 |
+#
+# In all nine runs momentum beats plain SGD at $\eta = 0.01$ by 5.0 to 6.8 points, and lies within 1.2 points of
+# Nesterov. Plain SGD at $\eta = 0.1$ is within 1.1 points of the better of the two in 7 runs, but falls 3.5 and 6.1
+# points behind in the other 2 (in bold); momentum and Nesterov never do. So "momentum ≈ a 10 times larger learning
+# rate" describes most runs, and is no rule. Section 5.3 says why: the three settings share an effective learning
+# rate but sit at different distances from their stability ceilings. Along a direction of curvature $\lambda$, plain
+# SGD at $\eta = 0.1$ diverges once $\lambda > 20$, momentum at $\eta = 0.01$ only once $\lambda > 380$; plain SGD
+# at 0.1 is much nearer its ceiling, and for some seeds a stretch of training turns unstable. The checks above assert
+# only what held in all nine runs. Momentum's advantage on ill-conditioned surfaces (the "less oscillation" and the
+# $\sqrt{\kappa}$ of section 5) does not show here. The chosen setting is only the best of this run; its test accuracy
+# is looked at once and reported with its standard error, not used in a check.
 
 # %% [markdown] tags=["zh"]
 # ## 10. 练习
