@@ -49,6 +49,21 @@ def off_lock(lock=LOCK):
     )
 
 
+def pytest_configure(config):
+    """A pytest-xdist worker and the kernels nbval starts from it use one torch thread, so the two
+    workers do not fight over two cores (the stored outputs do not depend on the thread count:
+    ``benchmarks/claims_spread.py`` runs the lessons at 1 and 2 threads)."""
+    config.addinivalue_line(
+        "markers", "slow: runs with `pytest --nbval` (minutes), not with plain `pytest`"
+    )
+    if os.environ.get("PYTEST_XDIST_WORKER") and "OMP_NUM_THREADS" not in os.environ:
+        os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the kernels started after this
+
+        import torch
+
+        torch.set_num_threads(1)
+
+
 def pytest_report_header(config):
     return off_lock() or None
 
@@ -57,12 +72,6 @@ def pytest_terminal_summary(terminalreporter):
     line = off_lock()
     if line:
         terminalreporter.write_line(line, yellow=True)
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "slow: runs with `pytest --nbval` (minutes), not with plain `pytest`"
-    )
 
 
 def pytest_collection_modifyitems(config, items):
