@@ -1079,14 +1079,14 @@ print(f"三元组最差的一类 / the triplets' worst class: {fc.class_name(wor
 # %% tags=["grading-skip"]
 assert accuracy["before"] < 0.5 < 0.6 < accuracy["triplet"], accuracy
 assert accuracy["triplet"] > accuracy["before"] + 0.25, accuracy
-assert accuracy["before"] + 0.2 < accuracy["softmax"] < accuracy["triplet"] - 0.03, accuracy
+assert accuracy["before"] + 0.2 < accuracy["softmax"] < accuracy["triplet"] - 0.005, accuracy
 assert shoe_group["triplet"] > 0.95 > 0.85 > shoe_group["softmax"], shoe_group
 assert worst in (0, 2, 4, 6), worst  # 上装 / tops
 print("✓ 最近质心准确率：训练前 < 50%，三元组训练后 > 60% 且高 25 个百分点以上；同样的步数下")
-print("  softmax 对照也学到了东西，但比三元组低 3 个百分点以上；三元组把 95% 以上的鞋判成鞋")
+print("  softmax 对照也学到了东西，但低于三元组；三元组把 95% 以上的鞋判成鞋")
 print("  （softmax 对照不到 85%），最差的一类是上装")
 print("✓ nearest centroid: < 50% before, > 60% after the triplets and 25 points higher; after as")
-print("  many steps the softmax baseline learned too, but stays more than 3 points lower; the")
+print("  many steps the softmax baseline learned too, but stays lower; the")
 print("  triplets take > 95% of the shoes for shoes (the baseline < 85%); their worst class is")
 print("  a top")
 
@@ -1110,7 +1110,7 @@ plt.show()
 # %% [markdown] tags=["zh"]
 # 训练前，随机初始化的编码器把各类混在一起，最近质心分类的准确率不到 50%（随机猜测是 10%）。三元组训练后，同类的图片聚成一簇（训练输出里有具体数字，换一台机器会略有不同；画图的单元格先用断言检查这一段的说法）。聚簇的位置也有意义：三种鞋挨在一起，被判错时也几乎总是判成另一种鞋；裤子和包各自离得较远；T恤/上衣、套头衫、外套和衬衫重叠得最多，这也是第 04 课混淆矩阵里最常混淆的几类。只有两个维度，挤不下十个分得很开的类；实际应用中的嵌入常有 32 或 128 维，各类有更多空间分开，但就不能直接画出来了。
 #
-# softmax 对照也学出了一个二维嵌入，但在同样的步数下，它的最近质心准确率低于三元组（写这一课时在 4 个种子、2 种验证集划分上都是三元组领先，领先 2 到 16 个百分点）；它的鞋类也没有聚在一起（右图），只有 57% 到 76% 的鞋被判成某种鞋，三元组是 98% 以上。不过这个比较只在“同样的步数”下成立：三元组的每一步要嵌入锚点、正样本、负样本三张图，计算量是 softmax 的三倍。写这一课时另外试过让 softmax 训练 6 遍（嵌入的图片一样多）：同样 4 个种子上它的最近质心准确率是 69% 到 71%，三元组是 67% 到 68%，不相上下。所以三元组损失在这里并不是更好的分类器；它的长处在下一段。
+# softmax 对照也学出了一个二维嵌入，但在同样的步数下，它的最近质心准确率低于三元组；它的鞋类也没有聚在一起（右图）。领先多少很不稳定：`benchmarks/claims_spread.py` 把这个单元格在 3 种验证集划分 × 3 个种子上各跑了一次，三元组 9 次都领先，但领先 1.0 到 13.9 个百分点不等（三元组 63.3% 到 70.3%，softmax 56.3% 到 66.0%），所以上面的断言只要求三元组更高。不过这个比较只在“同样的步数”下成立：三元组的每一步要嵌入锚点、正样本、负样本三张图，计算量是 softmax 的三倍。写这一课时试过让 softmax 多训练几遍、嵌入同样多的图片，它就追平了三元组；课程的脚本没有测量这一点，只把它当作一个提醒。所以三元组损失在这里并不是更好的分类器；它的长处在下一段。
 #
 # 这个嵌入没有用到“类别编号”本身，只用到了“同类 / 不同类”。所以同样的训练方法可以用在只有成对或成组的相似关系、没有固定类别的数据上，也可以处理训练时没见过的新类别：只要有几张新类别的图片，就能算出它的质心。softmax 对照做不到这一点：它的最后一层只认识训练时的 10 个类。
 
@@ -1125,13 +1125,13 @@ plt.show()
 # classes more room, but can no longer be plotted directly.
 #
 # The softmax baseline learned a 2-D embedding too, but after as many steps its nearest-centroid accuracy is below
-# the triplets' (when this lesson was written, the triplets led on 4 seeds and 2 validation splits, by 2 to 16
-# points), and its shoes do not gather (right): only 57% to 76% of them are taken for some shoe, against more
-# than 98% with the triplets. But the comparison holds only at equal steps: each triplet step
-# embeds three images per anchor, three times the work of a softmax step. A separate run made while writing this
-# lesson gave the softmax 6 passes (as many images embedded): on the same 4 seeds its nearest-centroid accuracy
-# was 69% to 71%, the triplets' 67% to 68%, level. So here the triplet loss is not the better classifier; what
-# it brings is in the next paragraph.
+# the triplets', and its shoes do not gather (right). By how much varies a lot: `benchmarks/claims_spread.py` ran
+# this cell on 3 validation splits × 3 seeds, and the triplets led in all 9 runs, by 1.0 to 13.9 points (the
+# triplets 63.3% to 70.3%, the softmax 56.3% to 66.0%), so the assertion above asks only that the triplets be
+# higher. But the comparison holds only at equal steps: each triplet step embeds three images per anchor, three
+# times the work of a softmax step. While this lesson was written, a softmax given more passes, as many images
+# embedded, caught up with the triplets; the course's scripts do not measure that, so take it as a caveat. So here
+# the triplet loss is not the better classifier; what it brings is in the next paragraph.
 #
 # This embedding never used the class numbers themselves, only "same class / different class". So the same
 # training works on data that come with pairwise or group similarities and no fixed classes, and it handles classes
