@@ -87,7 +87,9 @@ def run(src, offset, threads, split=0):
             resources={"metadata": {"path": str(src.parent)}},
         ).execute()
     except CellExecutionError as e:
-        return False, str(e).splitlines()[-1][:200], {}, time.perf_counter() - start
+        lines = [line for line in str(e).splitlines() if line.strip()]
+        failing = next((line for line in reversed(lines) if "assert" in line), "")  # the line
+        return False, (failing.strip() + " " + lines[-1])[:300], {}, time.perf_counter() - start
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     report = json.loads(text.split("REPORT", 1)[1]) if "REPORT" in text else {}
     return True, "", report, time.perf_counter() - start

@@ -1086,7 +1086,7 @@ for name, (ratios, losses, growth) in traces.items():
     traces[name] for name in RATIO_RUNS)
 torch.testing.assert_close(big_r[0], 100 * adam_r[0])  # 第一步的 r 正比于 η / step 1: r ∝ η
 assert ((2 < big_r[0]) & (big_r[0] < 6)).all() and ((0.02 < adam_r[0]) & (adam_r[0] < 0.06)).all()
-assert all(((1e-3 < r) & (r < 0.3)).all() for r in (sgd_r, adam_r))  # 两次正常的训练 / sound runs
+assert all(((1e-3 < r) & (r < 0.5)).all() for r in (sgd_r, adam_r))  # 两次正常的训练 / sound runs
 assert min(big_growth) > 5 and max(adam_growth) < 1.5
 assert max(big_loss[:5]) > 100 and sum(big_loss[-10:]) > 1.5 * sum(adam_loss[-10:])
 assert (big_r[-1] < 0.2).all()  # 参数大了许多倍以后，比值看起来又正常了 / looks normal again later
@@ -1095,8 +1095,8 @@ print("       损失冲过 100，后 10 步的损失仍是 η=0.001 的 1.5 倍�
 print("ratio ✓ Adam η=0.1: step-1 r between 2 and 6 (100 times η=0.001's), ‖θ‖ grows over 5 times,")
 print("        the loss passes 100 and its last 10 steps stay over 1.5 times η=0.001's;")
 print("        yet at step 30 r < 0.2")
-print("比值 ✓ SGD η=0.1 和 Adam η=0.001：每一步每个张量 10⁻³ < r < 0.3")
-print("ratio ✓ SGD η=0.1 and Adam η=0.001: 10⁻³ < r < 0.3 for every tensor at every step")
+print("比值 ✓ SGD η=0.1 和 Adam η=0.001：每一步每个张量 10⁻³ < r < 0.5")
+print("ratio ✓ SGD η=0.1 and Adam η=0.001: 10⁻³ < r < 0.5 for every tensor at every step")
 
 # %% [markdown] tags=["zh"]
 # Adam $\eta = 0.1$ 第一步的比值在 2.9 到 4.7 之间，正好是 $\eta = 10^{-3}$ 时的 100 倍，与第 9.2 节的估算 $\eta\sqrt{3\,\text{in}}$（3.9 到 4.9）相近；略小一些，是因为有的坐标梯度恰好为 0（几乎总是 0 的边缘像素、没有激活的 ReLU 单元），这些坐标不动。接下来前几批的损失冲过 100，30 步里每个张量的范数都涨到 5 倍以上，最后 10 步的损失仍远高于 $\eta = 10^{-3}$。再看第 30 步的比值：它已经回到了“正常”的范围，因为参数已经大了许多倍，同样约为 $\eta$ 的步子相对就小了。所以这个比值要在**最初几步**看，或者同时看 $\lVert \theta \rVert$ 怎样变。另外，SGD 的比值在各个张量之间相差很大，因为它跟着每个张量自己的梯度走；Adam 的比值各层相近，因为每个坐标都走约 $\eta$。
@@ -1191,10 +1191,10 @@ def gap(loss):
 
 
 assert all(h[-1]["train_loss"] < h[0]["train_loss"] for h in histories.values())
-assert max(val_acc.values()) - min(val_acc.values()) < 0.04, val_acc
+assert max(val_acc.values()) - min(val_acc.values()) < 0.05, val_acc
 assert gap(loss_1) > 0.08 and 0.02 < gap(loss_3) < gap(loss_1) - 0.05, (loss_1, loss_3)
-print("验证集 ✓ 七个优化器都在学习，3 轮后验证准确率彼此相差不到 4 个百分点")
-print("val ✓ all seven learn; after 3 epochs their val accuracies lie within 4 points")
+print("验证集 ✓ 七个优化器都在学习，3 轮后验证准确率彼此相差不到 5 个百分点")
+print("val ✓ all seven learn; after 3 epochs their val accuracies lie within 5 points")
 print("训练损失 ✓ 自适应方法更低：第 1 轮低 0.08 以上，第 3 轮差距缩小，但仍低 0.02 以上")
 print("train loss ✓ adaptive lower: by > 0.08 after epoch 1, by a smaller > 0.02 after epoch 3")
 
@@ -1210,26 +1210,28 @@ print("train loss ✓ adaptive lower: by > 0.08 after epoch 1, by a smaller > 0.
 chosen = max(val_acc, key=val_acc.get)
 # 测试集只看这一次 / the one look at the test set
 test_loss, test_acc = fc.evaluate(models[chosen], test_loader, loss_fn)
+test_se = (test_acc * (1 - test_acc) / 10_000) ** 0.5  # 10,000 张测试图片的标准误差 / standard error
 print(f"在验证集上挑中 / chosen on the validation set: {chosen}")
-print(f"验证准确率 / val acc {100 * val_acc[chosen]:.2f}%   测试准确率 / test acc {100 * test_acc:.2f}%")
-
-# %% tags=["grading-skip"]
-assert abs(test_acc - val_acc[chosen]) < 0.02, (chosen, test_acc, val_acc)
-print("测试集 ✓ 挑中的优化器在测试集上与验证集相差不到 2 个百分点 / test ✓ within 2 points of its val acc")
+print(f"验证准确率 / val acc {100 * val_acc[chosen]:.2f}%   "
+      f"测试准确率 / test acc {100 * test_acc:.2f}% ± {100 * test_se:.2f}")
 
 # %% [markdown] tags=["zh"]
-# 在这个预算和这一次验证集的划分上，七个优化器 3 轮后的验证准确率只差几个百分点（检查要求差距小于 4 个百分点）：课程模型不深，Fashion-MNIST 也不难，常见的学习率都能用。“相差不到 4 个百分点”只是这一次划分上的结果：换一种划分（留出另外 10,000 张图片做验证），差距可能更大。自适应方法第 1 轮后的训练损失明显更低；3 轮后差距缩小了，但自适应方法的训练损失仍然更低（检查要求低 0.02 以上）。排名取决于学习率、种子和验证集的划分，换一组学习率或多跑几轮，顺序就可能改变；挑中的优化器只是这一次运行里验证准确率最高的，要下结论，需要对每个优化器分别调学习率、跑多个种子。它的测试准确率只看了一次，与验证准确率相差不到 2 个百分点。耗时：对这么小的模型，在 CPU 上，自适应方法每一步额外的逐元素运算（更新 $m$、$v$，对 67 万个参数开方、相除）占的比例并不小，所以它们每轮可能明显比普通 SGD 慢，表里的时间说明了你这台机器上的情况；在 GPU 上或对更大的模型，这部分开销的比例会小得多。
+# 在这个预算下，七个优化器 3 轮后的验证准确率只差几个百分点：课程模型不深，Fashion-MNIST 也不难，常见的学习率都能用。差距有多大要看划分和种子：`benchmarks/claims_spread.py` 在 3 种验证集划分 × 3 个种子上跑了这一节，有 7 次跑到了这里，其中 6 次最高和最低相差 2.0 到 2.2 个百分点，1 次相差 4.6 个百分点（那一次 $\eta = 0.1$ 的普通 SGD 只有 82.8%，第 07 课的表里也是它）；另外 2 次停在了第 9.3 节一个上限定得太紧的断言（现在已放宽），没有重跑。所以检查只要求差距小于 5 个百分点。自适应方法第 1 轮后的训练损失明显更低；3 轮后差距缩小了，但自适应方法的训练损失仍然更低（检查要求低 0.02 以上）。排名取决于学习率、种子和验证集的划分，换一组学习率或多跑几轮，顺序就可能改变；挑中的优化器只是这一次运行里验证准确率最高的，要下结论，需要对每个优化器分别调学习率、跑多个种子。它的测试准确率只看了一次，连同标准误差一起报告，不用来做检查。耗时：对这么小的模型，在 CPU 上，自适应方法每一步额外的逐元素运算（更新 $m$、$v$，对 67 万个参数开方、相除）占的比例并不小，所以它们每轮可能明显比普通 SGD 慢，表里的时间说明了你这台机器上的情况；在 GPU 上或对更大的模型，这部分开销的比例会小得多。
 
 # %% [markdown] tags=["en"]
 # With this budget and this split of the validation set, the validation accuracies of the seven optimizers after 3
-# epochs differ by only a few percentage points (the check asks for a gap under 4 points): the course model is shallow,
-# Fashion-MNIST is not hard, and the usual learning rates all work. "Within 4 points" is a result of this one split:
-# with another split (another 10,000 images held out for validation) the gap may be larger. After the first epoch the
+# epochs differ by only a few percentage points: the course model is shallow, Fashion-MNIST is not hard, and the usual
+# learning rates all work. How many points depends on the split and the seed: `benchmarks/claims_spread.py` ran this
+# section on 3 validation splits × 3 seeds; 7 runs got this far, 6 of them with 2.0 to 2.2 points between the best and
+# the worst, 1 with 4.6 (there plain SGD at $\eta = 0.1$ reached only 82.8%, as in lesson 07's table); the other 2
+# stopped at an assertion of section 9.3 whose bound was too tight (now loosened) and were not rerun. So the check asks
+# only for a gap under 5 points. After the first epoch the
 # adaptive methods have a clearly lower training loss; after 3 epochs the gap has narrowed, but their training loss is
 # still lower (the check asks for more than 0.02). The ranking depends on the learning rates, the seed and the split of
 # the validation set; other learning rates or more epochs may change the order. The chosen optimizer is only the one
 # with the best validation accuracy in this run; a real conclusion needs a tuned learning rate per optimizer and several
-# seeds. Its test accuracy, looked at once, is within 2 points of its validation accuracy. Time: for a model this small,
+# seeds. Its test accuracy is looked at once and reported with its standard error, not used in a check. Time: for a
+# model this small,
 # on a CPU, the extra element-wise work of the adaptive methods at each step (updating $m$ and $v$, square roots and
 # divisions over 670 thousand parameters) is not a small share, so they can be noticeably slower per epoch than plain
 # SGD; the table shows how it is on your machine. On a GPU, or for a larger model, that share is much smaller.
@@ -1403,7 +1405,7 @@ check.ex3_adam_lr(adam_lr_for_ratio)
 # - `Adam(weight_decay=λ)` 把 $\lambda \theta$ 加进梯度（L2），会被自适应缩放；`AdamW` 直接做 $\theta \leftarrow \theta (1 - \eta\lambda)$。两者在课程模型上 100 步后确实不同。PyTorch 的衰减乘了学习率，所以它随 `lr` 和学习率调度一起变。
 # - 我们的四个从零实现在课程模型上 100 步后与 `torch.optim` 完全一致；故意写错的版本都不一致。
 # - 更新量与参数之比 $r_l = \lVert \Delta\theta_l \rVert / \lVert \theta_l \rVert$ 是检查学习率的一个数。Adam 的第一步让每个坐标移动约 $\eta$，所以 $r_l \approx \eta\sqrt{n_l} / \lVert \theta_l \rVert$，默认初始化下约为 $\eta\sqrt{3\,\text{in}}$；把 SGD 的 $\eta = 0.1$ 给了 Adam，课程模型第一步的 $r$ 约为 3 到 5，参数随即涨到许多倍。要在最初几步看这个比值。
-# - 在 Fashion-MNIST 上，这一次划分里七个优化器 3 轮后的验证准确率相差不到 4 个百分点，换一种划分差距可能更大；在验证集上挑选，测试集只看一次。
+# - 在 Fashion-MNIST 上，七个优化器 3 轮后的验证准确率多数时候相差约 2 个百分点，个别划分和种子下 η = 0.1 的普通 SGD 落后到 4.6 个百分点；在验证集上挑选，测试集只看一次。
 #
 # 下一课：学习率调度，让 $\eta$ 随训练变化。
 
@@ -1422,7 +1424,8 @@ check.ex3_adam_lr(adam_lr_for_ratio)
 #   \lVert \theta_l \rVert$, about $\eta\sqrt{3\,\text{in}}$ with the default initialization; give Adam SGD's
 #   $\eta = 0.1$ and the course model's first step has $r$ of about 3 to 5, after which the parameters grow many
 #   times over. Read the ratio in the first few steps.
-# - On Fashion-MNIST, on this split, the seven optimizers end 3 epochs within 4 points of validation accuracy; another
-#   split may give a larger gap. We choose on the validation set and look at the test set once.
+# - On Fashion-MNIST the seven optimizers mostly end 3 epochs about 2 points apart in validation accuracy; on some
+#   splits and seeds plain SGD at $\eta = 0.1$ falls 4.6 points behind. We choose on the validation set and look at
+#   the test set once.
 #
 # Next lesson: learning-rate schedules, which change $\eta$ during training.
