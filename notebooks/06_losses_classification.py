@@ -1262,8 +1262,8 @@ print("✓ softmax 在先：损失 > 1.4612，准确率低 2 个百分点以上 
 # 测试集只用这一次，只给选中的交叉熵 / the test set, used this once, for the chosen cross-entropy only
 _, test_acc = fc.evaluate(models["CrossEntropyLoss"], test_loader)
 test_se = (test_acc * (1 - test_acc) / 10_000) ** 0.5  # 10,000 张测试图片 / 10,000 test images
-print(f"CrossEntropyLoss: 验证准确率 / validation accuracy {100 * acc['CrossEntropyLoss']:.1f}%, "
-      f"测试准确率 / test accuracy {100 * test_acc:.1f}% ± {100 * test_se:.1f}（标准误差 / standard error）")
+print(f"CrossEntropyLoss: 验证准确率 / validation accuracy {100 * acc['CrossEntropyLoss']:.1f}%")
+print(f"测试准确率 / test accuracy {100 * test_acc:.1f}% ± {100 * test_se:.1f}（标准误差 / standard error）")
 
 # %% [markdown] tags=["zh"]
 # ## 6. 练习

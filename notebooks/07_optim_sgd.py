@@ -1206,7 +1206,7 @@ print("  the test accuracy is reported, not checked")
 # %% [markdown] tags=["zh"]
 # 在这次固定的划分和种子上，动量明显好于同样 $\eta = 0.01$ 的普通 SGD，而和 $\eta = 0.1$ 的普通 SGD、Nesterov 相差不大：看起来动量的作用主要是把有效学习率放大了约 10 倍。这是不是规律？`benchmarks/claims_spread.py` 把上面的单元格在 3 种验证集划分（划分 0 是本课的固定划分）× 3 个种子上各跑了一次（1 个线程），验证准确率（%）如下：
 #
-# | 划分 / split | 种子 / seed | SGD η=0.01 | SGD η=0.1 | momentum η=0.01 | Nesterov η=0.01 |
+# | 划分 | 种子 | SGD η=0.01 | SGD η=0.1 | momentum η=0.01 | Nesterov η=0.01 |
 # |---|---|---|---|---|---|
 # | 0 | 0 | 79.47 | 86.07 | 84.90 | 86.09 |
 # | 0 | 1 | 79.79 | 84.91 | 85.37 | 85.79 |
@@ -1226,7 +1226,7 @@ print("  the test accuracy is reported, not checked")
 # 10 times larger. Is that a rule? `benchmarks/claims_spread.py` ran the cell above on 3 validation splits (split 0 is
 # this lesson's fixed one) × 3 seeds, at 1 thread; the validation accuracies (%):
 #
-# | 划分 / split | 种子 / seed | SGD η=0.01 | SGD η=0.1 | momentum η=0.01 | Nesterov η=0.01 |
+# | split | seed | SGD η=0.01 | SGD η=0.1 | momentum η=0.01 | Nesterov η=0.01 |
 # |---|---|---|---|---|---|
 # | 0 | 0 | 79.47 | 86.07 | 84.90 | 86.09 |
 # | 0 | 1 | 79.79 | 84.91 | 85.37 | 85.79 |

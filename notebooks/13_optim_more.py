@@ -1929,7 +1929,8 @@ assert all(-1.6 < d < 0 for name in ("NAdam", "RAdam") for d in delta[name])
 assert all(d < -1.4 for d in delta["Adadelta"])
 assert all(d < 0.1 for name in LESSON_13[1:] for d in delta[name])  # 没有哪个胜过 Adam / none wins
 assert all(train_losses("NAdam")[i] == min(train_losses(n)[i] for n in LESSON_13) for i in range(3))
-assert all(train_losses("Adadelta")[i] == max(train_losses(n)[i] for n in LESSON_13) for i in range(3))
+assert all(train_losses("Adadelta")[i] == max(train_losses(n)[i] for n in LESSON_13)
+           for i in range(3))
 assert all(abs(n - a) < 0.4 for n, a in zip(accs("NAdam"), accs("Adam lr=2e-3")))
 family = ("Adam", "Adam lr=2e-3", "NAdam", "Adamax")
 assert all(train_losses("RAdam")[i] > max(train_losses(n)[i] for n in family) for i in range(3))
@@ -1942,7 +1943,8 @@ print("比较 ✓ 3 个种子上没有哪个胜过 Adam 0.1 个百分点以上�
 print("compare ✓ on 3 seeds none beats Adam by 0.1 point or more; Adamax ≈ Adam;")
 print("    Adadelta more than 1.4 points behind")
 print("训练损失 ✓ 每个种子上 NAdam 最低、Adadelta 最高；RAdam 是 Adam 家族里最高的")
-print("train loss ✓ on every seed NAdam lowest, Adadelta highest; RAdam the highest of the Adam family")
+print("train loss ✓ on every seed NAdam lowest, Adadelta highest;")
+print("    RAdam the highest of the Adam family")
 
 # %% [markdown] tags=["zh"]
 # ## 12. 何时使用
