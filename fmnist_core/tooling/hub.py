@@ -281,7 +281,8 @@ for u in "$GRADER" "${{USERS[@]}}"; do
     useradd --create-home --shell /bin/bash "$u"
     echo "新账户 / new account: $u (设密码 / set its password: passwd $u)"
   fi
-  chmod 700 "$(getent passwd "$u" | cut -d: -f6)"
+  home="$(getent passwd "$u" | cut -d: -f6)"
+  if [ -d "$home" ]; then chmod 700 "$home"; fi
 done
 
 # 2. 交换目录：根目录 777 加粘滞位（nbgrader 要求 777；粘滞位让谁都删不了别人的文件夹）；
