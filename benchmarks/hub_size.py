@@ -8,13 +8,14 @@ costs here:
   ``OMP_NUM_THREADS`` as the hub sets it), sampled every 0.2 s over the kernel and any
   DataLoader workers it starts (their resident sizes added up, so shared pages count twice:
   an upper bound);
-- the seconds nbgrader takes to autograde one submission (tests/classroom_flow.py, grading mode).
+- the seconds nbgrader takes to autograde one submission (tests/classroom_flow.py, grading mode,
+  ``OMP_NUM_THREADS`` as for the kernels).
 
 Then it extrapolates to a class (default 100 students). The extrapolation is arithmetic on these
 measurements, not a measurement of a hundred users.
 
     python benchmarks/hub_size.py                       # lessons 01 and 03, a class of 100
-    python benchmarks/hub_size.py --lessons 01 05 10 --students 60 --threads 1
+    python benchmarks/hub_size.py --lessons 01 05 10 --students 60 --minutes 90
 """
 
 import argparse
@@ -79,6 +80,7 @@ def server_memory():
                 "--ServerApp.port=0",
                 "--ServerApp.token=hub-size",
                 f"--ServerApp.root_dir={tmp}",
+                *(["--allow-root"] if os.geteuid() == 0 else []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -90,7 +92,10 @@ def server_memory():
                 if "is running at" in line or "http://127.0.0.1:" in line:
                     break
             time.sleep(3)
-            return _status(proc.pid, "VmRSS")
+            rss = _status(proc.pid, "VmRSS")
+            if not rss:
+                raise RuntimeError("jupyter server stopped: " + proc.stderr.read()[-2000:])
+            return rss
         finally:
             proc.terminate()
             proc.wait(30)
@@ -151,17 +156,22 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lessons", nargs="*", default=["01", "03"])
     parser.add_argument("--students", type=int, default=100)
-    parser.add_argument("--threads", type=int, default=2, help="OMP_NUM_THREADS (hub default: 2)")
+    parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS (hub default: 1)")
+    parser.add_argument("--minutes", type=int, default=45, help="a class period, for the CPU")
     args = parser.parse_args(argv)
+    # the hub's kernels, the grading ones included, run OMP_NUM_THREADS threads: on a busy machine
+    # more threads than cores make OpenMP spin, and a lesson's grading takes ten times longer
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
     load = os.getloadavg()[0]
     print(f"{os.cpu_count()} cores, load average {load:.1f} at the start", flush=True)
 
     server = server_memory()
     print(f"one user's server, idle: {server / MB:.0f} MiB", flush=True)
-    kernels, grades = [], []
+    kernels, cpus, grades = [], [], []
     for lesson in args.lessons:
         peak, cpu, wall, stem = kernel_cost(lesson, args.threads)
         kernels.append(peak)
+        cpus.append(cpu)
         print(
             f"{stem}: kernel peak {peak / MB:.0f} MiB, {cpu:.0f} CPU s in {wall:.0f} s",
             flush=True,
@@ -180,6 +190,11 @@ def main(argv=None):
     print(
         f"  memory, every student's server and kernel busy at once: {n} x "
         f"({server / MB:.0f} + {kernel / MB:.0f}) MiB = {n * per_student / 2**30:.1f} GiB"
+    )
+    print(
+        f"  CPU, every student running the heaviest lesson within {args.minutes} minutes: "
+        f"{n} x {max(cpus):.0f} CPU s / {args.minutes * 60} s = "
+        f"{n * max(cpus) / (args.minutes * 60):.1f} cores busy on average"
     )
     print(
         f"  grading one lesson for the class, one submission at a time: {n} x {grade:.0f} s = "
