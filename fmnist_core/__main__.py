@@ -15,6 +15,11 @@ COMMANDS = {  # command: (audience, arguments, what it does)
     "student": ("teachers", "OUT_DIR", "student copies of the lessons"),
     "export": ("teachers", "--lang zh|en OUT_DIR", "the lessons in one language"),
     "course": ("teachers", "OUT_DIR", "a ready nbgrader course"),
+    "hub": (
+        "teachers",
+        "OUT_DIR --course-id ...",
+        "JupyterHub + nbgrader exchange for one class on a shared server",
+    ),
     "lint": ("maintainers", "", "check the lessons (zh/en pairs, nbgrader, .py/.ipynb sync)"),
     "build": ("maintainers", "[LESSON ...]", "re-execute lessons, write their .ipynb"),
     "images": ("maintainers", "", "redraw the figures in images/"),
@@ -187,6 +192,46 @@ def cmd_course(args):
     return 0
 
 
+def cmd_hub(args):
+    from .tooling.hub import HubError, editable_warning, make_hub, parse_instructors, read_roster
+    from .tooling.lessons import find_root
+
+    try:
+        students = read_roster(args.students_file)
+        instructors = parse_instructors(args.instructors, students)
+        written = make_hub(
+            find_root(),
+            args.out_dir,
+            args.course_id,
+            instructors,
+            students,
+            lessons=args.lessons,
+            exchange=args.exchange,
+            data_dir=args.data_dir,
+            mirror=args.mirror,
+            student_python=args.student_python,
+            grader_python=args.grader_python,
+            service_port=args.service_port,
+            threads=args.threads,
+            system_prefix=args.system_prefix,
+        )
+    except HubError as e:
+        print(e, file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"写入 / wrote {path}")
+    warning = editable_warning(args.student_python or sys.executable)
+    if warning:
+        print(warning)
+    out = Path(args.out_dir).absolute()
+    print(
+        f"{len(students)} 名学生，{len(instructors)} 位教师 / {len(students)} students, "
+        f"{len(instructors)} instructors. 下一步 / next:\n  sudo bash {out / 'setup.sh'}\n"
+        f"  sudo jupyterhub -f {out / 'jupyterhub_config.py'}"
+    )
+    return 0
+
+
 def cmd_export(args):
     from .tooling.classroom import make_export
     from .tooling.lessons import find_root
@@ -264,6 +309,24 @@ def main(argv=None):
     c.add_argument("out_dir")
     c.add_argument("--course-id", default="fmnist-course")
     c.add_argument("--lessons", nargs="*", help="e.g. 01_model 05 (default: all)")
+    h = command("hub", cmd_hub)
+    h.add_argument("out_dir")
+    h.add_argument("--course-id", required=True, help="e.g. fmnist-2026 (also the service's name)")
+    h.add_argument("--instructors", required=True, help="hub user names, comma-separated: a,b")
+    h.add_argument(
+        "--students-file", required=True, help="CSV with a username column (first_name, ...)"
+    )
+    h.add_argument("--lessons", nargs="*", help="e.g. 01_model 05 (default: all)")
+    h.add_argument("--exchange", default="/srv/nbgrader/exchange", help="nbgrader's exchange")
+    h.add_argument("--data-dir", default="/srv/fmnist/data", help="shared read-only data cache")
+    h.add_argument("--mirror", help="FMNIST_MIRROR for the kernels (default: this shell's)")
+    h.add_argument("--student-python", help="python of the students' environment (the wheel)")
+    h.add_argument("--grader-python", help="python of the grading environment (nbgrader)")
+    h.add_argument("--service-port", type=int, default=9999, help="the formgrader's local port")
+    h.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS of every kernel")
+    h.add_argument(
+        "--system-prefix", default="", help="'jupyter-' on The Littlest JupyterHub (system names)"
+    )
     command("lint", cmd_lint)
     b = command("build", cmd_build)
     b.add_argument("lessons", nargs="*", help="e.g. 00_data or notebooks/00_data.py (default: all)")
