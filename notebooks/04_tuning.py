@@ -507,15 +507,15 @@ best = ranking[0]
 best_model = models[best]
 _, test_acc = fc.evaluate(best_model, test_loader, loss_fn)  # 测试集：只此一次 / the test set: this once
 print(f"\n选中 / chosen: {best}")
+test_se = (test_acc * (1 - test_acc) / 10_000) ** 0.5  # 10,000 张测试图片的标准误差 / standard error
 print(f"验证准确率 / validation accuracy {100 * final(best):.1f}%, "
-      f"测试准确率 / test accuracy {100 * test_acc:.1f}%")
+      f"测试准确率 / test accuracy {100 * test_acc:.1f}% ± {100 * test_se:.1f}")
 
 # %% tags=["grading-skip"]
-assert best.startswith("Adam") and test_acc > 0.86
-assert abs(test_acc - final(best)) < 0.02
-print("验证集上最好的是一个 Adam 配置；它的测试准确率在 86% 以上，与验证准确率相差不到 2 个百分点 ✓")
-print("the best on validation is an Adam configuration; its test accuracy is above 86%,")
-print("  within 2 points of its validation accuracy ✓")
+assert best.startswith("Adam") and final(best) > 0.86  # 只在验证集上检查 / checked on validation only
+print("验证集上最好的是一个 Adam 配置，验证准确率在 86% 以上 ✓（测试准确率只报告，不做检查）")
+print("the best on validation is an Adam configuration, above 86% on validation ✓")
+print("  (the test accuracy is reported, not checked)")
 
 # %% [markdown] tags=["zh"]
 # 排在第一的是两个 Adam 配置之一（上面打印的那个；两者在验证集上只差零点几到两三个百分点，见第 4.1 节）。它的验证准确率和测试准确率很接近：验证集没有用来训练，它本来就是一份“新数据”；选择只在几个配置之间进行，带来的乐观偏差很小。配置越多、验证集越小，这种偏差就越大，这时更要把测试集留到最后。
