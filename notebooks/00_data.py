@@ -421,29 +421,34 @@ def train_one_epoch(loader, seed=0):
     return model
 
 
-test_loader = fc.TensorLoader(X_test, y_test, 1000)
+# 在训练集上评估：要看的是模型学会了什么；测试集留到最后只看一次（第 04 课）
+# evaluated on the training set: the question is what the model learned; the test set is kept for
+# one look at the end (lesson 04)
+train_eval = fc.TensorLoader(X_train, y_train, 1000)
 model_sorted = train_one_epoch(fc.TensorLoader(X_train[order], y_train[order], batch_size))
 model_shuffled = train_one_epoch(fc.TensorLoader(X_train, y_train, batch_size, shuffle=True))
-acc_sorted = fc.evaluate(model_sorted, test_loader)[1]
-acc_shuffled = fc.evaluate(model_shuffled, test_loader)[1]
+acc_sorted = fc.evaluate(model_sorted, train_eval)[1]
+acc_shuffled = fc.evaluate(model_shuffled, train_eval)[1]
 print(f"按类别排序、不打乱 / sorted, not shuffled: {100 * acc_sorted:.1f}%")
 print(f"打乱 / shuffled:                         {100 * acc_shuffled:.1f}%")
 
 # %% tags=["grading-skip"]
 with torch.no_grad():
-    predicted = torch.bincount(model_sorted(X_test).argmax(dim=1), minlength=10)
+    predicted = torch.bincount(model_sorted(X_train).argmax(dim=1), minlength=10)
 print(f"排序训练的模型把每类预测了几次 / how often the sorted model predicts each class:\n"
       f"{predicted.tolist()}")
-assert predicted[9] == len(y_test) and acc_sorted == 0.1 and acc_shuffled > 0.8
+assert predicted[9] == len(y_train) and acc_sorted == 0.1 and acc_shuffled > 0.8
 print("按类别排序：只猜最后一类，准确率 10% ✓ / sorted: only the last class, 10% accuracy")
 print("打乱：超过 80% ✓ / shuffled: above 80%")
 
 # %% [markdown] tags=["zh"]
-# 按类别排序训练出的模型只会猜最后一类：它把 10,000 张测试图片全判成短靴，准确率恰好 10%，和“全猜同一类”一样。它最后的 94 个批次全是短靴，把前面学到的都覆盖掉了。测试集不需要打乱：评估时模型不更新，顺序不影响结果。官方教程对测试集也设了 `shuffle=True`，这没有害处，只是多余。
+# 两个模型都在它们训练过的 60,000 张图片上评估：这里要看的是模型学会了什么，测试集留到最后只看一次（第 04 课）。按类别排序训练出的模型只会猜最后一类：它把 60,000 张训练图片全判成短靴，准确率恰好 10%，和“全猜同一类”一样，连它自己训练过的图片也是这样。它最后的 94 个批次全是短靴，把前面学到的都覆盖掉了。测试集不需要打乱：评估时模型不更新，顺序不影响结果。官方教程对测试集也设了 `shuffle=True`，这没有害处，只是多余。
 
 # %% [markdown] tags=["en"]
-# The model trained in class order only ever guesses the last class: it calls all 10,000 test images ankle boots,
-# exactly 10% accuracy, the same as always guessing one class. Its last 94 batches were all ankle boots, which
+# Both models are evaluated on the 60,000 images they trained on: the question here is what a model learned, and the
+# test set is kept for one look at the end (lesson 04). The model trained in class order only ever guesses the last
+# class: it calls all 60,000 training images ankle boots, exactly 10% accuracy, the same as always guessing one class,
+# even on the images it trained on. Its last 94 batches were all ankle boots, which
 # overwrote everything it had learned before. The test set needs no shuffling: evaluation does not update the model,
 # so the order does not change the result. The official tutorial shuffles its test set too; that does no harm, it is
 # just unnecessary.

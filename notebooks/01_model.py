@@ -398,7 +398,7 @@ assert calls == [(4, 10)]
 #
 # ### 6.2 从零实现，与 PyTorch 对照
 #
-# 取测试集的前 8 张真实图片，送进一个（还没训练的）模型。模型和数据都放到 `device` 上；预测时不需要梯度，所以放在 `torch.no_grad()` 里，省下记录计算图的时间和内存。
+# 取验证集的前 8 张真实图片，送进一个（还没训练的）模型。验证集是从 60,000 张训练图片里固定留出的 10,000 张（`fc.split_indices()`），训练时不用；测试集留到最后只看一次，为什么这样分，第 04 课细讲。模型和数据都放到 `device` 上；预测时不需要梯度，所以放在 `torch.no_grad()` 里，省下记录计算图的时间和内存。
 
 # %% [markdown] tags=["en"]
 # ## 6. Logits, probabilities and the predicted class
@@ -420,13 +420,17 @@ assert calls == [(4, 10)]
 #
 # ### 6.2 From scratch, checked against PyTorch
 #
-# Take the first 8 real images of the test set and feed them to an (untrained) model. Model and data go to `device`;
+# Take the first 8 real images of the validation set and feed them to an (untrained) model. The validation set is
+# the 10,000 images held out, always the same ones, from the 60,000 training images (`fc.split_indices()`) and never
+# trained on; the test set is kept for one look at the end, and lesson 04 explains why. Model and data go to `device`;
 # prediction needs no gradients, so it runs inside `torch.no_grad()`, which saves the time and memory of recording
 # the graph.
 
 # %%
-X_test, y_test = fc.load_tensors(train=False)  # 整个测试集，(10000, 1, 28, 28) / the whole test set
-images, labels = X_test[:8], y_test[:8]
+X_all, y_all = fc.load_tensors(train=True)
+val_idx = fc.split_indices()[1]  # 留出的 10,000 张 / the 10,000 held out
+X_val, y_val = X_all[val_idx], y_all[val_idx]  # 验证集，(10000, 1, 28, 28) / the validation set
+images, labels = X_val[:8], y_val[:8]
 
 fc.set_seed(0)
 model = fc.NeuralNetwork().to(device)
@@ -501,20 +505,20 @@ for layer in linears:
 # 估算：每个 Linear 把均方乘以 1/3（加上偏置的 1/(3 in)），每个 ReLU 减半
 # estimate: each Linear multiplies the mean square by 1/3 (plus 1/(3 in) from the bias),
 # each ReLU halves it
-mean_square = (X_test**2).mean().item()
+mean_square = (X_val**2).mean().item()
 for k, layer in enumerate(linears):
     mean_square = mean_square / 3 + 1 / (3 * layer.in_features)
     if k < len(linears) - 1:
         mean_square /= 2
 with torch.no_grad():
-    all_logits = model(X_test.to(device)).cpu()  # 整个测试集 / the whole test set
+    all_logits = model(X_val.to(device)).cpu()  # 整个验证集 / the whole validation set
 rms = all_logits.pow(2).mean().sqrt().item()
 assert 0.5 < rms / math.sqrt(mean_square) < 2  # 估算差不到 2 倍 / within a factor of 2
 all_probs = torch.softmax(all_logits, dim=1)
 assert 0.05 < all_probs.min() and all_probs.max() < 0.2
 print(f"logits 的均方根 / rms of the logits: 估算 / estimated {math.sqrt(mean_square):.2f}，"
       f"实测 / measured {rms:.2f}")
-print("10,000 张测试图片的每个概率都在 0.05 与 0.2 之间 ✓ / every probability lies between 0.05 and 0.2")
+print("10,000 张验证图片的每个概率都在 0.05 与 0.2 之间 ✓ / every probability lies between 0.05 and 0.2")
 
 # 反例：权重 ~ N(0, 1) / counterexample: weights ~ N(0, 1)
 fc.set_seed(0)
@@ -523,7 +527,7 @@ for layer in loud.modules():
     if isinstance(layer, nn.Linear):
         nn.init.normal_(layer.weight, std=1.0)
 with torch.no_grad():
-    loud_logits = loud(X_test.to(device)).cpu()
+    loud_logits = loud(X_val.to(device)).cpu()
 assert loud_logits.pow(2).mean().sqrt() > 1000 * rms
 assert torch.softmax(loud_logits, dim=1).max(dim=1).values.mean() > 0.99
 print("权重 ~ N(0, 1)：logits 大了上千倍，平均最大概率超过 0.99 ✓")
@@ -543,29 +547,31 @@ plt.show()
 #
 # ### 6.4 训练一轮之后
 #
-# 为了看到有意义的预测，先用 Adam 优化器训练一轮。这里只管结果：梯度是怎样算出来的，见第 02 课；训练循环在第 03 课一步一步拆开讲。训练的输出每次运行都略有不同，所以这个单元格不参与输出比较；下一个单元格检查准确率在合理范围内。
+# 为了看到有意义的预测，先用 Adam 优化器在其余 50,000 张训练图片上训练一轮，再在验证集上检查。这里只管结果：梯度是怎样算出来的，见第 02 课；训练循环在第 03 课一步一步拆开讲。训练的输出每次运行都略有不同，所以这个单元格不参与输出比较；下一个单元格检查验证准确率在合理范围内。
 
 # %% [markdown] tags=["en"]
 # The histogram is flat: the 401,408 weights spread evenly between $\pm 1/28$.
 #
 # ### 6.4 After one epoch of training
 #
-# To see meaningful predictions, first train for one epoch with the Adam optimizer. Here we only want the result:
-# how the gradients are computed is lesson 02, and lesson 03 takes the training loop apart step by step. Training
-# output differs a little from run to run, so this cell's output is not compared; the next cell checks that the
-# accuracy lies in a sensible range.
+# To see meaningful predictions, first train for one epoch with the Adam optimizer on the other 50,000 training
+# images, then check on the validation set. Here we only want the result: how the gradients are computed is lesson
+# 02, and lesson 03 takes the training loop apart step by step. Training output differs a little from run to run, so
+# this cell's output is not compared; the next cell checks that the validation accuracy lies in a sensible range.
 
 # %% tags=["nbval-ignore-output"]
 fc.set_seed(0)
 model = fc.NeuralNetwork().to(device)
-train_loader, test_loader = fc.get_tensor_loaders(batch_size=64, device=device,
-                                                  generator=torch.Generator().manual_seed(0))
-history = fc.fit(model, train_loader, test_loader, nn.CrossEntropyLoss(),
-                 torch.optim.Adam(model.parameters(), lr=1e-3), epochs=1, progress=False)
+train_loader, val_loader, _ = fc.get_tensor_loaders(
+    batch_size=64, device=device, generator=torch.Generator().manual_seed(0), val_size=10_000)
+history = fc.fit(model, train_loader, val_loader, nn.CrossEntropyLoss(),
+                 torch.optim.Adam(model.parameters(), lr=1e-3), epochs=1, progress=False,
+                 eval_name="val")
 
 # %%
-assert 0.75 < history[-1]["test_acc"] < 0.95
-print("训练一轮后，测试准确率在 75% 与 95% 之间 ✓ / after one epoch the test accuracy lies between 75% and 95%")
+assert 0.75 < history[-1]["val_acc"] < 0.95
+print("训练一轮后，验证准确率在 75% 与 95% 之间 ✓")
+print("after one epoch the validation accuracy lies between 75% and 95% ✓")
 
 # %%
 model.eval()  # 预测模式（第 03 课解释）/ evaluation mode (explained in lesson 03)
@@ -576,22 +582,25 @@ fig = fc.show_images(images, labels, preds=logits.argmax(dim=1), ncols=8)
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 训练一轮后，大多数预测已经对了。下面画出第一张图片（一只短靴）的 10 个概率：大部分概率落在几种鞋类上。这些概率可以粗略地看作模型有多确定，但未必校准（calibrated）：模型给出 90% 概率的那些预测，并不一定有 90% 是对的。
+# 训练一轮后，大多数预测已经对了。下面画出第二张图片（一条连衣裙）的 10 个概率：概率分散在 T 恤/上衣、连衣裙和衬衫这几种上身的衣服上，没有一个超过 0.8，模型拿不准。这些概率可以粗略地看作模型有多确定，但未必校准（calibrated）：模型给出 90% 概率的那些预测，并不一定有 90% 是对的。
 
 # %% [markdown] tags=["en"]
-# After one epoch most predictions are right. Here are the 10 probabilities for the first image (an ankle boot): most
-# of the probability lies on the footwear classes. The probabilities can be read roughly as how sure the model is, but
+# After one epoch most predictions are right. Here are the 10 probabilities for the second image (a dress): the
+# probability is spread over T-shirt/top, dress and shirt, garments worn on the upper body, none above 0.8: the model
+# is unsure. The probabilities can be read roughly as how sure the model is, but
 # they need not be calibrated: of the predictions the model makes with 90% probability, not necessarily 90% are right.
 
 # %%
 probs = torch.softmax(logits, dim=1)
-assert probs[0, [5, 7, 9]].sum() > 0.5  # 大部分概率在鞋类上 / most probability on the footwear classes
+# 大部分概率在 T 恤/上衣、连衣裙、衬衫上，没有一个超过 0.8
+# most of the probability on T-shirt/top, dress and shirt, none above 0.8
+assert probs[1, [0, 3, 6]].sum() > 0.8 and probs[1].max() < 0.8, probs[1]
 fig, ax = plt.subplots(figsize=(9, 3))
-ax.bar(range(10), probs[0])
+ax.bar(range(10), probs[1])
 ax.set_xticks(range(10), [fc.class_label(i) for i in range(10)], fontsize=7)
 ax.set_ylabel(fc.label("概率", "probability"))
-ax.set_title(fc.label(f"第一张测试图片，真实类别：{fc.class_name(labels[0], 'zh')}",
-                     f"first test image, true class: {fc.class_name(labels[0], 'en')}"))
+ax.set_title(fc.label(f"第二张验证图片，真实类别：{fc.class_name(labels[1], 'zh')}",
+                     f"second validation image, true class: {fc.class_name(labels[1], 'en')}"))
 fig.tight_layout()
 plt.show()
 
@@ -758,11 +767,11 @@ reloaded = reloaded.to(device)
 
 reloaded.eval()
 with torch.no_grad():
-    X_dev = X_test[:1000].to(device)
+    X_dev = X_val[:1000].to(device)
     same = torch.equal(reloaded(X_dev), model(X_dev))
     untrained_differs = not torch.equal(fc.NeuralNetwork().to(device)(X_dev), model(X_dev))
 assert same and untrained_differs
-print("载入的模型输出完全相同 ✓ / the reloaded model gives identical outputs (1000 test images)")
+print("载入的模型输出完全相同 ✓ / the reloaded model gives identical outputs (1000 validation images)")
 
 # %% [markdown] tags=["zh"]
 # `map_location=device` 让在 GPU 上保存的权重也能在只有 CPU 的机器上载入。结构不同时，`load_state_dict` 会拒绝载入并列出对不上的参数，例如把权重载入一个隐藏层只有 256 个单元的模型：

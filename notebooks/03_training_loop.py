@@ -351,7 +351,7 @@ print("  matches the hand computation: × max_norm / (‖g‖ + 1e-6) above the 
 #
 # 和官方教程一样，这里每轮都在测试集上评估一次（官方教程把这一步叫作 Validation/Test Loop）。这里只看、不选，所以没有问题；一旦拿测试集来做选择（挑轮数、挑学习率），它就不再是对新数据的公正估计了。第 04 课改用从训练集里分出来的验证集来做选择。
 #
-# 这个单元格较慢（`DataLoader` 每轮逐张转换图片），输出每次运行都会略有不同，所以不参与比较；下一个单元格检查结论。
+# 这个单元格较慢（`DataLoader` 每轮逐张转换图片），输出每次运行都会略有不同，所以不参与比较；第 2.1 节检查结论，只对训练集断言，测试集的数只打印。
 
 # %% [markdown] tags=["en"]
 # ## 2. The official tutorial's configuration, trained for real
@@ -381,7 +381,8 @@ print("  matches the hand computation: × max_norm / (‖g‖ + 1e-6) above the 
 # choices on a validation set split off the training set instead.
 #
 # This cell is slow (`DataLoader` converts the images one at a time every epoch), and its output differs a little from
-# run to run, so it is not compared; the next cell checks the conclusions.
+# run to run, so it is not compared; section 2.1 checks the conclusions, asserting on the training set only (the
+# test set's figures are printed, never asserted).
 
 # %% tags=["nbval-ignore-output", "grading-skip"]
 root = fc.ensure_data()
@@ -437,12 +438,6 @@ for t in range(epochs):
                              "test_acc": test_acc})
 print("Done!")
 
-# %% tags=["grading-skip"]
-assert 0.55 < tutorial_history[-1]["test_acc"] < 0.75
-print("官方教程的配置：5 轮后测试准确率在 55% 与 75% 之间（约 65%）✓")
-print("the tutorial's configuration: after 5 epochs,")
-print("  test accuracy between 55% and 75% (about 65%) ✓")
-
 # %% [markdown] tags=["zh"]
 # ### 2.1 为什么只有约 65%？
 #
@@ -470,13 +465,13 @@ print("\n每轮训练损失的下降 / fall of the training loss per epoch: " + 
 print(f"全猜均匀分布的损失 / the loss of a uniform guess: ln 10 = {torch.log(torch.tensor(10.0)):.3f}")
 
 # %% tags=["grading-skip"]
-assert abs(train_eval_loss - last["test_loss"]) < 0.1
-assert abs(train_eval_acc - last["test_acc"]) < 0.05
+# 只对训练集断言；测试集的数只打印，不用来把关（第 04 课）
+# asserts on the training set only; the test set's figures are printed and gate nothing (lesson 04)
+assert 0.55 < train_eval_acc < 0.75  # 训练过的图片也只认对约 65% / about 65% even on its own images
 assert all(d > 0.1 for d in drops[-2:])  # 最后两轮仍明显下降 / still falling clearly in the last two epochs
 assert 0.6 < train_eval_loss < 1.6
-print("训练集与测试集几乎一样差，训练损失仍在明显下降 ✓")
-print("the training set is about as bad as the test set; "
-      "the training loss is still falling clearly ✓")
+print("训练集上也只有 55% 到 75%，训练损失仍在明显下降 ✓")
+print("between 55% and 75% even on the training set; the training loss is still falling clearly ✓")
 
 # %% [markdown] tags=["zh"]
 # 三条证据都指向同一个结论：**步子太小，步数太少**，不是模型不行。

@@ -1245,15 +1245,13 @@ print("val ✓ all three schedules are above the constant lr, the best by ≥ 0.
 
 # %% tags=["nbval-ignore-output", "grading-skip"]
 chosen = max(val_acc, key=val_acc.get)
-# 测试集只看这一次 / the one look at the test set
+assert chosen in scheduled, val_acc  # 挑选只用验证集 / the choice uses the validation set only
+# 测试集只看这一次，只打印，不断言 / the one look at the test set: printed, never asserted
 test_loss, test_acc = fc.evaluate(models[chosen], test_loader, loss_fn)
+test_se = (test_acc * (1 - test_acc) / len(test_loader.dataset)) ** 0.5  # 标准误 / standard error
 print(f"在验证集上挑中 / chosen on the validation set: {chosen}")
-print(f"验证准确率 / val acc {100 * val_acc[chosen]:.2f}%   测试准确率 / test acc {100 * test_acc:.2f}%")
-
-# %% tags=["grading-skip"]
-assert chosen in scheduled and abs(test_acc - val_acc[chosen]) < 0.01, (chosen, test_acc, val_acc)
-print("测试集 ✓ 挑中的是一种调度，测试准确率与验证准确率相差不到 1 个百分点")
-print("test ✓ the chosen one is a schedule, and its test accuracy is within 1 point of its val acc")
+print(f"验证准确率 / val acc {100 * val_acc[chosen]:.2f}%   "
+      f"测试准确率 / test acc {100 * test_acc:.2f}% ± {100 * test_se:.2f}")
 
 # %% [markdown] tags=["zh"]
 # 图和表里看到的：前 5 轮 `MultiStepLR` 的学习率还没变，它的曲线和常数学习率完全重合；第一次乘以 0.1 之后，验证准确率立刻跳高，之后就几乎不动了。余弦一开始很平，前两轮和常数学习率很接近，之后学习率越来越小，验证准确率继续上升。`OneCycleLR` 前 3 轮把学习率升到 $3 \times 10^{-3}$，训练损失一开始明显更高，后面再追上来。常数学习率的步子始终不变，后几轮的验证准确率有的种子上下起伏，有的种子慢慢上升；三种调度 10 轮后都比它高（检查要求最好的那种至少高 0.2 个百分点），训练损失也更低。训练损失和验证损失之间的差距在所有四次训练里都在变大：模型越来越贴合训练集，这是过拟合的开始；在 10 轮这个预算里，它还没有让验证准确率下降。
