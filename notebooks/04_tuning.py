@@ -14,13 +14,14 @@
 #
 # 上一课：[03 训练循环](03_training_loop.ipynb) · 下一课：[05 回归损失函数](05_losses_regression.ipynb)
 #
-# 预计用时：约 75 分钟（阅读、运行和练习）。
+# 预计用时：约 80 分钟（阅读、运行和练习）。
 #
 # 学完这一课，你能够：
 #
 # - 说出学习率、批次大小和轮数各自控制什么，算出一轮有多少次迭代；
 # - 解释为什么要在验证集上比较配置、只在最后看一次测试集，用 `fc.get_tensor_loaders(..., val_size=10_000)` 分出验证集，在自己的数据集上用 `torch.utils.data.random_split` 做同样的划分；
-# - 在验证集上看学习率、批次大小、动量和 Adam 怎样改变结果；
+# - 在验证集上看学习率、批次大小、动量和 Adam 怎样改变结果，验证批次放大时学习率跟着放大的经验法则；
+# - 看到过拟合：训练损失一直降，验证损失先降后升；
 # - 初步使用 `torch.optim.lr_scheduler`（`StepLR`、余弦退火），从学习率的记录反推 `StepLR` 的参数；
 # - 在验证集上选出最好的配置和停止训练的轮次（早停），在测试集上只评估选中的模型一次；
 # - 用混淆矩阵和每类准确率看出模型在哪里出错，从混淆矩阵算出每类的精确率和召回率。
@@ -30,7 +31,7 @@
 #
 # Previous: [03 The training loop](03_training_loop.ipynb) · Next: [05 Regression losses](05_losses_regression.ipynb)
 #
-# Time: about 75 min (reading, running and the exercises).
+# Time: about 80 min (reading, running and the exercises).
 #
 # After this lesson you can:
 #
@@ -39,7 +40,9 @@
 # - explain why configurations are compared on a validation set and the test set is looked at only once at the end,
 #   split one off with `fc.get_tensor_loaders(..., val_size=10_000)`, and make the same split of your own data set
 #   with `torch.utils.data.random_split`;
-# - see on the validation set how the learning rate, the batch size, momentum and Adam change the result;
+# - see on the validation set how the learning rate, the batch size, momentum and Adam change the result, and check
+#   the rule of thumb that scales the learning rate with the batch;
+# - see overfitting: the training loss keeps falling while the validation loss falls, then rises;
 # - take a first step with `torch.optim.lr_scheduler` (`StepLR`, cosine annealing), and recover a `StepLR`'s
 #   parameters from a record of its learning rates;
 # - choose the best configuration, and the epoch at which to stop training (early stopping), on the validation
@@ -305,12 +308,40 @@ plt.show()
 
 # %% [markdown] tags=["zh"]
 # 学习率这么小时，步数是瓶颈：批次 16 的步数是批次 64 的 4 倍，效果也好得多；批次 256 步数太少，学得最慢。反过来，大批次每步的梯度更准、在 GPU 上每轮更快，所以常见的做法是批次放大 $k$ 倍时学习率也大约放大 $k$ 倍（线性缩放经验法则，linear scaling rule），而不是让学习率保持不变。
+#
+# 为什么是 $k$ 倍？学习率小的时候，SGD 一轮里走的总路程约等于“学习率 × 步数 × 平均梯度”。批次放大 $k$ 倍，步数变成 $1/k$，每步的平均梯度不变，学习率乘 $k$ 正好补回来。下面验证：批次 256、学习率 $4 \times 10^{-3}$，应该追上批次 64、学习率 $10^{-3}$（$980 \times 0.004 \approx 3910 \times 0.001$）。先预测一下，再运行。
 
 # %% [markdown] tags=["en"]
 # With so small a learning rate, the number of steps is the bottleneck: batch 16 takes 4 times as many steps as batch
 # 64 and does much better; batch 256 takes too few steps and learns slowest. Conversely, large batches give more
 # accurate gradients and faster epochs on a GPU, so the usual practice is to scale the learning rate by about $k$ when
 # the batch grows $k$ times (the linear scaling rule of thumb), rather than keeping the learning rate fixed.
+#
+# Why $k$ times? With a small learning rate, the distance SGD travels in an epoch is about "learning rate × steps ×
+# mean gradient". A batch $k$ times larger means $1/k$ as many steps with the same mean gradient per step, and a
+# learning rate $k$ times larger makes up for it. Let us check: batch 256 at learning rate $4 \times 10^{-3}$ should
+# catch up with batch 64 at $10^{-3}$ ($980 \times 0.004 \approx 3910 \times 0.001$). Predict first, then run it.
+
+# %% tags=["nbval-ignore-output", "grading-skip"]
+run("SGD lr=0.004, B=256", lambda params: torch.optim.SGD(params, lr=4e-3), batch_size=256)
+
+# %% tags=["grading-skip"]
+scaled, base, unscaled = "SGD lr=0.004, B=256", "SGD lr=0.001", "SGD lr=0.001, B=256"
+assert final(scaled) > final(unscaled) + 0.05  # 学习率跟着放大，追回来了 / scaling the lr catches up
+assert abs(final(scaled) - final(base)) < 0.02  # 与批次 64 相差不到 2 个百分点 / within 2 points of B=64
+print(f"B=64 lr=1e-3: {100 * final(base):.1f}%   B=256 lr=1e-3: {100 * final(unscaled):.1f}%   "
+      f"B=256 lr=4e-3: {100 * final(scaled):.1f}%")
+print("批次放大 4 倍、学习率也放大 4 倍：与批次 64 相差不到 2 个百分点 ✓")
+print("4 times the batch with 4 times the learning rate: within 2 points of batch 64 ✓")
+
+# %% [markdown] tags=["zh"]
+# 学习率跟着批次放大 4 倍，5 轮后的验证准确率就和批次 64 几乎一样，而每轮只有四分之一的步数。这条法则有适用范围：它是为 SGD 总结的（Goyal 等人，2017），学习率大了以后要配合预热（第 09 课），批次大到一定程度就不再成立；对 Adam，常见的建议是按 $\sqrt{k}$ 放大，这里没有验证。
+
+# %% [markdown] tags=["en"]
+# With the learning rate scaled up 4 times along with the batch, the validation accuracy after 5 epochs is almost that
+# of batch 64, with a quarter of the steps per epoch. The rule has a range: it was worked out for SGD (Goyal et al.,
+# 2017), at larger learning rates it needs a warm-up (lesson 09), and beyond some batch size it stops holding; for
+# Adam the usual advice is to scale by $\sqrt{k}$, which we do not check here.
 
 # %% [markdown] tags=["zh"]
 # ### 3.3 动量与 Adam
@@ -336,7 +367,9 @@ plt.show()
 
 # %% tags=["nbval-ignore-output", "grading-skip"]
 run("SGD momentum=0.9 lr=0.01", lambda params: torch.optim.SGD(params, lr=1e-2, momentum=0.9))
-run("Adam lr=0.001", lambda params: torch.optim.Adam(params, lr=1e-3))
+for lr in [3e-4, 1e-3, 3e-3]:  # 默认值 1e-3，以及小 3 倍、大 3 倍 / the default 1e-3, and 3 times either way
+    run(f"Adam lr={lr:g}", lambda params: torch.optim.Adam(params, lr=lr))
+adam_lrs = ["Adam lr=0.0003", "Adam lr=0.001", "Adam lr=0.003"]
 
 
 def final_train_loss(name):
@@ -355,27 +388,37 @@ assert min(final("Adam lr=0.001"), final(mom), final(sgd_01)) > 0.83
 assert final(mom) > final(sgd_001) + 0.02 and abs(final(mom) - final(sgd_01)) < 0.04
 assert abs(final_train_loss(mom) - final_train_loss(sgd_01)) < 0.02
 assert final_train_loss(sgd_001) > final_train_loss(mom) + 0.1
+adam_accs = [final(name) for name in adam_lrs]
+assert min(adam_accs) > 0.85 and max(adam_accs) - min(adam_accs) < 0.025, adam_accs
 print("Adam、动量 SGD、学习率 1e-1 的 SGD 都超过 83%；Adam 比学习率 1e-3 的 SGD 高 15 个百分点以上 ✓")
 print("Adam, SGD with momentum and SGD at 1e-1 all pass 83%;")
 print("  Adam beats SGD at 1e-3 by more than 15 points ✓")
 print("动量 0.9 + 学习率 1e-2 的训练损失与学习率 1e-1 的 SGD 相差不到 0.02 ✓")
 print("momentum 0.9 at 1e-2 ends within 0.02 of the training loss of SGD at 1e-1 ✓")
-fig = fc.plot_histories(histories, size=(12, 4),
+print("Adam 学习率 3e-4、1e-3、3e-3：都超过 85%，彼此相差不到 2.5 个百分点 ✓")
+print("Adam at 3e-4, 1e-3 and 3e-3: all above 85%, within 2.5 points of each other ✓")
+shown = ["SGD lr=0.001", "SGD lr=0.01", "SGD lr=0.1", mom, *adam_lrs]
+fig = fc.plot_histories({k: histories[k] for k in shown}, size=(12, 4),
                         title=fc.label("同一个模型，不同的超参数（5 轮）",
                                        "The same model, different hyperparameters (5 epochs)"))
 legend_outside(fig)
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 同一个模型、同样 5 轮，只改超参数，验证准确率就从约 65% 升到 83% 以上。在这个小问题上，Adam 用默认学习率 $10^{-3}$ 几乎不用调。
+# 同一个模型、同样 5 轮，只改超参数，验证准确率就从约 65% 升到 83% 以上。Adam 的学习率从 $3 \times 10^{-4}$ 到 $3 \times 10^{-3}$ 跨了 10 倍，验证准确率都在 85% 以上，彼此相差不到 2.5 个百分点；而 SGD 的学习率差 10 倍，结果就差十几到几十个百分点。所以在这个问题上，Adam 的默认值 $10^{-3}$ 是个好起点，对学习率也不那么敏感；这不是说 Adam 不用调学习率，只是在这里 3 倍以内的误差代价不大（第 08 课第 1.2 节解释为什么 Adam 的步长与梯度的尺度无关）。
 #
 # 动量那一条要读仔细：学习率 $10^{-2}$ 的 SGD 加上动量 0.9，明显好过不加动量的同一学习率；可是它的训练损失和学习率 $10^{-1}$ 的普通 SGD 几乎一样，验证准确率也相近。这正是有效学习率 $\eta / (1 - \mu) \approx 0.1$ 的预言：在这里，动量的好处主要是把步子放大了约 10 倍，而不是别的什么魔法。动量在病态问题上的其他好处见第 07 课。
 #
-# 还要注意曲线的起伏：学习率固定时，最后几轮的验证准确率常常上下跳，因为每一步仍带着批次的噪声（第 03 课第 3 节）。下一节用学习率调度器处理这一点。
+# 还要注意曲线的起伏：学习率固定时，最后几轮的验证准确率常常上下跳，因为每一步仍带着批次的噪声（第 03 课第 3 节）。第 4 节用学习率调度器处理这一点。
 
 # %% [markdown] tags=["en"]
 # The same model, the same 5 epochs: changing only the hyperparameters lifts the validation accuracy from about 65% to
-# more than 83%. On this small problem Adam at its default learning rate $10^{-3}$ needs almost no tuning.
+# more than 83%. Adam's learning rate spans a factor of 10, from $3 \times 10^{-4}$ to $3 \times 10^{-3}$, and its
+# validation accuracy stays above 85% throughout, within 2.5 points; a factor of 10 in SGD's learning rate moves the
+# result by ten to several tens of points. So on this problem Adam's default $10^{-3}$ is a good place to start, and
+# Adam is less sensitive to its learning rate; that does not mean Adam needs no tuning, only that missing by a factor
+# of 3 costs little here (lesson 08, section 1.2, explains why Adam's step does not depend on the scale of the
+# gradient).
 #
 # Read the momentum curve carefully: SGD at learning rate $10^{-2}$ with momentum 0.9 clearly beats the same learning
 # rate without momentum; yet its training loss is almost that of plain SGD at learning rate $10^{-1}$, and its
@@ -384,8 +427,85 @@ plt.show()
 # Its other benefits, on ill-conditioned problems, are in lesson 07.
 #
 # Notice also the bumps in the curves: with a fixed learning rate, the validation accuracy of the last epochs often
-# jumps up and down, because every step still carries the noise of its batch (lesson 03, section 3). The next section
-# deals with that using a learning-rate scheduler.
+# jumps up and down, because every step still carries the noise of its batch (lesson 03, section 3). Section 4 deals
+# with that using a learning-rate scheduler.
+
+# %% [markdown] tags=["zh"]
+# ### 3.4 过拟合与早停
+#
+# 第 1.2 节说，轮数太多，模型会开始死记训练集。5 轮还看不到这一点。下面把训练集缩小到前 10,000 张，用 Adam（学习率 $10^{-3}$）训练 20 轮，每轮结束时记下训练损失和验证损失。先预测：训练损失会一直降下去吗？验证损失呢？
+
+# %% [markdown] tags=["en"]
+# ### 3.4 Overfitting and early stopping
+#
+# Section 1.2 said that with too many epochs the model starts to memorize the training set. Five epochs do not show
+# it. Below we shrink the training set to its first 10,000 images and train Adam (learning rate $10^{-3}$) for 20
+# epochs, recording the training and the validation loss after each epoch. Predict first: will the training loss keep
+# falling? And the validation loss?
+
+# %% tags=["nbval-ignore-output", "grading-skip"]
+fc.set_seed(0)
+model = fc.NeuralNetwork().to(device)
+small_train = fc.TensorLoader(train_loader.X[:10_000], train_loader.y[:10_000], batch_size,
+                              shuffle=True, generator=torch.Generator().manual_seed(0))
+long_history = fc.fit(model, small_train, val_loader, loss_fn,
+                      torch.optim.Adam(model.parameters(), lr=1e-3), 20, eval_name="val",
+                      progress=False, verbose=False)
+train_losses = [h["train_loss"] for h in long_history]
+val_losses = [h["val_loss"] for h in long_history]
+long_accs = [h["val_acc"] for h in long_history]
+best_epoch = val_losses.index(min(val_losses)) + 1  # 验证损失最低的一轮 / the lowest validation loss
+print(f"{fc.pad('轮 / epoch', 12)}{fc.pad('训练损失 / train', 18, '>')}{fc.pad('验证损失 / val', 16, '>')}"
+      f"{fc.pad('验证准确率 / val acc', 22, '>')}")
+for e, (t, v, a) in enumerate(zip(train_losses, val_losses, long_accs), start=1):
+    print(f"{e:>10}{t:>18.3f}{v:>16.3f}{100 * a:>21.1f}%" + ("  ←" if e == best_epoch else ""))
+
+# %% tags=["grading-skip"]
+b = best_epoch - 1
+gaps = [v - t for t, v in zip(train_losses, val_losses)]
+assert 2 <= best_epoch <= 15, best_epoch
+assert val_losses[-1] > val_losses[b] + 0.05  # 之后验证损失升高 / afterwards the validation loss rises
+assert train_losses[-1] < train_losses[b] - 0.1  # 训练损失仍在下降 / the training loss keeps falling
+assert gaps[-1] > gaps[b] + 0.1  # 两者的差距变大 / the gap between them widens
+assert long_accs[-1] > long_accs[b] - 0.02  # 验证准确率没有明显下降 / the val accuracy does not fall much
+print(f"验证损失第 {best_epoch} 轮最低，之后升高；训练损失一直在降 ✓")
+print(f"the validation loss is lowest in epoch {best_epoch} and rises after it; "
+      "the training loss keeps falling ✓")
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
+epochs_axis = range(1, 21)
+axes[0].plot(epochs_axis, train_losses, label=fc.label("训练损失", "training loss"))
+axes[0].plot(epochs_axis, val_losses, label=fc.label("验证损失", "validation loss"))
+axes[1].plot(epochs_axis, long_accs, color="tab:green")
+axes[0].set_ylabel(fc.label("损失", "loss"))
+axes[1].set_ylabel(fc.label("验证准确率", "validation accuracy"))
+for ax in axes:
+    ax.axvline(best_epoch, color="gray", linestyle="--")
+    ax.set_xlabel(fc.label("轮（虚线：验证损失最低的一轮）", "epoch (dashed: the lowest validation loss)"))
+axes[0].legend()
+fig.suptitle(fc.label("10,000 张训练图片，Adam，20 轮", "10,000 training images, Adam, 20 epochs"))
+fig.tight_layout()
+plt.show()
+
+# %% [markdown] tags=["zh"]
+# 训练损失一直在降：模型对它见过的 10,000 张图片越来越熟。验证损失却在前几轮降到最低以后又升了上去，两者的差距越拉越大：这就是过拟合（overfitting），模型记住的东西越来越多是只属于这 10,000 张图片的细节。注意验证准确率并没有跟着明显下降（上面的检查只要求它最后比最低损失那一轮低不到 2 个百分点）：过拟合先表现在损失上，变化主要发生在概率上：交叉熵对“给错的类别很高的概率”罚得很重，所以模型越来越自信以后，少数认错的验证图片就能把验证损失拉高，而 argmax 选出的类别变化不大。
+#
+# 所以停止训练的轮次也要在验证集上选，这就是早停（early stopping）：训练时每轮算一次验证损失，保存验证损失最低那一轮的权重，连续若干轮没有改进就停下，最后取回保存的权重。上面是事后从整条曲线里找最低点；练习 2 要你修好训练时一轮一轮做这件事的代码。测试集同样不参与：轮数也是一个超参数。
+
+# %% [markdown] tags=["en"]
+# The training loss keeps falling: the model knows the 10,000 images it has seen better and better. The validation
+# loss, once at its lowest after a few epochs, rises again, and the gap between the two keeps widening: this is
+# overfitting, the model memorizing more and more detail that belongs to those 10,000 images only. Note that the
+# validation accuracy does not fall along with it by much (the check above only asks that it end less than 2 points
+# below its value at the epoch of the lowest loss): overfitting shows in the loss first, and the change is mostly in
+# the probabilities. Cross-entropy punishes "a high probability on the wrong class" hard, so as the model grows more
+# confident, the few validation images it gets wrong can pull the validation loss up while the classes the argmax
+# picks change little.
+#
+# So the epoch at which to stop training is chosen on the validation set too: this is early stopping. During training,
+# compute the validation loss after each epoch, save the weights of the epoch with the lowest one, stop when several
+# epochs in a row bring no improvement, and finally bring back the saved weights. Above, we found the lowest point
+# afterwards, from the whole curve; exercise 2 asks you to fix code that does it epoch by epoch during training. The
+# test set takes no part here either: the number of epochs is a hyperparameter too.
 
 # %% [markdown] tags=["zh"]
 # ## 4. 初识学习率调度器
@@ -475,14 +595,15 @@ legend_outside(fig)
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 第一轮两条曲线完全重合（第一轮的学习率都是 $10^{-3}$）；随着学习率变小，每一步带的批次噪声越来越少，权重停在谷底附近，不再来回跳，最后一轮的训练损失明显更低。验证准确率的差别要小心读：它通常也更高，但在 5 轮里只有零点几到两三个百分点，与换一个随机种子带来的波动相当，单凭一次运行下不了结论。七种调度器的公式、图像和在 Fashion-MNIST 上的比较见 [09 学习率调度](09_lr_schedulers.ipynb)。
+# 第一轮两条曲线完全重合（第一轮的学习率都是 $10^{-3}$）；随着学习率变小，每一步带的批次噪声越来越少，权重停在谷底附近，不再来回跳，最后一轮的训练损失明显更低。验证准确率的差别要小心读：它通常也更高，但在 5 轮里只有零点几到两三个百分点，与换一个随机种子带来的波动相当，单凭一次运行下不了结论。读图时也要看纵轴：右图的纵轴只跨几个百分点，零点几个百分点的差距在图上也显得很大。七种调度器的公式、图像和在 Fashion-MNIST 上的比较见 [09 学习率调度](09_lr_schedulers.ipynb)。
 
 # %% [markdown] tags=["en"]
 # The two curves coincide in the first epoch (both use the learning rate $10^{-3}$ there); as the learning rate falls,
 # each step carries less and less batch noise, and the weights settle near the bottom of the valley instead of bouncing
 # around: the training loss of the last epoch is clearly lower. Read the difference in validation accuracy with care: it
 # is usually higher too, but within 5 epochs only by a few tenths of a point to two or three points, about as much as a
-# different random seed changes, so a single run cannot settle it. Seven schedulers, their formulas, their curves and a
+# different random seed changes, so a single run cannot settle it. Mind the vertical axis when reading the figure: the
+# right panel spans only a few points, so a gap of a few tenths of a point looks large there. Seven schedulers, their formulas, their curves and a
 # comparison on Fashion-MNIST are in [09 Learning-rate schedules](09_lr_schedulers.ipynb).
 
 # %% [markdown] tags=["zh"]
@@ -674,7 +795,7 @@ check.ex1_step_lr_params(step_lr_params)
 # %% [markdown] tags=["zh"]
 # ## 练习 2：早停里的两个错误（调试）
 #
-# 第 1.2 节说过：轮数太多，模型会开始死记训练集，验证损失降到最低以后又会升上去。所以停止训练的轮次也要在验证集上选：每轮结束时算一次验证损失，记住到目前为止验证损失最低的那一轮（保存它的权重）；如果连续 `patience` 轮都没有比这个最低值更低，就停止训练，取回最低那一轮的权重。这叫早停（early stopping）；`patience` 叫耐心（patience），即最多容忍几轮没有改进。完整的规则是：
+# 第 3.4 节看到过：轮数太多，模型会开始死记训练集，验证损失降到最低以后又会升上去。所以停止训练的轮次也要在验证集上选：每轮结束时算一次验证损失，记住到目前为止验证损失最低的那一轮（保存它的权重）；如果连续 `patience` 轮都没有比这个最低值更低，就停止训练，取回最低那一轮的权重。这叫早停（early stopping）；`patience` 叫耐心（patience），即最多容忍几轮没有改进。完整的规则是：
 #
 # - 第 1 轮是最初的“最好的一轮”。之后的每一轮，如果验证损失**严格低于**到目前为止的最低值，它就成为新的最好的一轮，没有改进的轮数清零；否则没有改进的轮数加 1。
 # - 没有改进的轮数达到 `patience` 时，训练在这一轮结束后停止；一直没有达到，就训练完所有的轮。
@@ -685,7 +806,7 @@ check.ex1_step_lr_params(step_lr_params)
 # %% [markdown] tags=["en"]
 # ## Exercise 2: two bugs in early stopping (debug)
 #
-# Section 1.2 said it: with too many epochs the model starts to memorize the training set, and the validation loss,
+# Section 3.4 showed it: with too many epochs the model starts to memorize the training set, and the validation loss,
 # once at its lowest, rises again. So the epoch at which to stop training is chosen on the validation set too: after
 # each epoch, compute the validation loss and remember the epoch with the lowest validation loss so far (save its
 # weights); when `patience` epochs in a row bring nothing below that lowest value, stop training and bring back the
