@@ -63,6 +63,7 @@ import fmnist_core as fc
 from fmnist_core import recipe
 
 CSV = Path(fc.__file__).with_name("capstone_ablation.csv")
+SPLIT = [0]  # the split of the rows written (use_split)
 FIELDS = ["variant", "epochs", "batch_size", "seed", "val_acc", "train_loss", "seconds", "threads"]
 
 # variant -> (keyword arguments of train_recipe, [(epochs, batch_size), ...])
@@ -123,7 +124,8 @@ def read_rows():
         return {}
     with open(CSV, newline="") as f:
         return {
-            (r["variant"], r["epochs"], r["batch_size"], r["seed"]): r for r in csv.DictReader(f)
+            (r.get("split", "0"), r["variant"], r["epochs"], r["batch_size"], r["seed"]): r
+            for r in csv.DictReader(f)
         }
 
 
@@ -131,12 +133,34 @@ def write_rows(rows):
     order = list(VARIANTS)
 
     def key(r):
-        return (order.index(r["variant"]), int(r["epochs"]), int(r["batch_size"]), int(r["seed"]))
+        return (
+            int(r.get("split", 0)),
+            order.index(r["variant"]),
+            int(r["epochs"]),
+            int(r["batch_size"]),
+            int(r["seed"]),
+        )
 
     with open(CSV, "w", newline="") as f:
         writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(sorted(rows.values(), key=key))
+
+
+def use_split(split):
+    """Draw the validation split with its seed moved by ``split``; its rows go to the splits file."""
+    global CSV, FIELDS
+    if not split:
+        return
+    draw = fc.data.split_indices
+
+    def moved(n=60_000, val_size=fc.data.VAL_SIZE, seed=fc.data.SPLIT_SEED):
+        return draw(n, val_size, seed + split)
+
+    fc.data.split_indices = moved  # what fc.get_tensor_loaders calls
+    CSV = CSV.with_name(CSV.stem + "_splits.csv")
+    FIELDS = ["split", *[f for f in FIELDS if f != "split"]]
+    SPLIT[0] = split
 
 
 def main():
@@ -148,7 +172,15 @@ def main():
     parser.add_argument("--max-epochs", type=int, default=40, help="skip longer budgets")
     parser.add_argument("--min-epochs", type=int, default=1, help="skip shorter budgets")
     parser.add_argument("--resume", action="store_true", help="skip the runs already in the CSV")
+    parser.add_argument(
+        "--split",
+        type=int,
+        default=0,
+        help="the validation split, as an offset to the course's split seed (0: the fixed split); "
+        "the rows of another split go to the *_splits.csv file beside the CSV",
+    )
     args = parser.parse_args()
+    use_split(args.split)
     rows = read_rows()
     print(f"torch={torch.__version__} threads={torch.get_num_threads()} -> {CSV}", flush=True)
     for variant in args.only:
@@ -156,7 +188,8 @@ def main():
             if not args.min_epochs <= epochs <= args.max_epochs:
                 continue
             for seed in args.seeds:
-                if args.resume and (variant, str(epochs), str(batch_size), str(seed)) in rows:
+                key = (str(args.split), variant, str(epochs), str(batch_size), str(seed))
+                if args.resume and key in rows:
                     continue
                 start = time.perf_counter()
                 val_acc, train_loss = run(variant, seed, epochs, batch_size)
@@ -171,10 +204,12 @@ def main():
                     "seconds": f"{seconds:.1f}",
                     "threads": str(torch.get_num_threads()),
                 }
-                rows[(variant, row["epochs"], row["batch_size"], row["seed"])] = row
+                if args.split:
+                    row["split"] = str(args.split)
+                rows[key] = row
                 write_rows(rows)
                 print(
-                    f"{variant:<19} epochs={epochs:<3} batch={batch_size:<4} seed={seed} "
+                    f"{variant:<19} split={args.split} epochs={epochs:<3} batch={batch_size:<4} seed={seed} "
                     f"val_acc={100 * val_acc:.2f}% train_loss={train_loss:.4f} ({seconds:.0f} s)",
                     flush=True,
                 )

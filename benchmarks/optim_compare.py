@@ -44,6 +44,7 @@ from torch import nn
 import fmnist_core as fc
 
 CSV = Path(fc.__file__).with_name("optim_compare.csv")
+SPLIT = [0]  # the split of the rows written (use_split)
 FIELDS = [
     "model",
     "optimizer",
@@ -141,7 +142,7 @@ def read_rows():
     if not CSV.exists():
         return {}
     with open(CSV, newline="") as f:
-        return {(r["optimizer"], r["seed"]): r for r in csv.DictReader(f)}
+        return {(r.get("split", "0"), r["optimizer"], r["seed"]): r for r in csv.DictReader(f)}
 
 
 def write_rows(rows):
@@ -150,8 +151,27 @@ def write_rows(rows):
         writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(
-            sorted(rows.values(), key=lambda r: (order.index(r["optimizer"]), int(r["seed"])))
+            sorted(
+                rows.values(),
+                key=lambda r: (int(r.get("split", 0)), order.index(r["optimizer"]), int(r["seed"])),
+            )
         )
+
+
+def use_split(split):
+    """Draw the validation split with its seed moved by ``split``; its rows go to the splits file."""
+    global CSV, FIELDS
+    if not split:
+        return
+    draw = fc.data.split_indices
+
+    def moved(n=60_000, val_size=fc.data.VAL_SIZE, seed=fc.data.SPLIT_SEED):
+        return draw(n, val_size, seed + split)
+
+    fc.data.split_indices = moved  # what fc.get_tensor_loaders calls
+    CSV = CSV.with_name(CSV.stem + "_splits.csv")
+    FIELDS = ["split", *[f for f in FIELDS if f != "split"]]
+    SPLIT[0] = split
 
 
 def main():
@@ -161,20 +181,28 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--only", nargs="+", choices=list(RUNS), default=list(RUNS))
     parser.add_argument("--resume", action="store_true", help="skip the runs already in the CSV")
+    parser.add_argument(
+        "--split",
+        type=int,
+        default=0,
+        help="the validation split, as an offset to the course's split seed (0: the fixed split); "
+        "the rows of another split go to the *_splits.csv file beside the CSV",
+    )
     args = parser.parse_args()
+    use_split(args.split)
     if not hasattr(torch.optim, "Muon"):
         raise SystemExit("torch.optim.Muon needs PyTorch 2.9 or later")
     rows = read_rows()
     print(f"torch={torch.__version__} threads={torch.get_num_threads()} -> {CSV}", flush=True)
     for name in args.only:
         for seed in args.seeds:
-            if args.resume and (name, str(seed)) in rows:
+            if args.resume and (str(args.split), name, str(seed)) in rows:
                 continue
             start = time.perf_counter()
             last = run(name, seed)
             seconds = time.perf_counter() - start
             model_name, lr, _ = RUNS[name]
-            rows[(name, str(seed))] = {
+            row = {
                 "model": model_name,
                 "optimizer": name,
                 "lr": f"{lr:g}",
@@ -186,9 +214,12 @@ def main():
                 "seconds": f"{seconds:.1f}",
                 "threads": str(torch.get_num_threads()),
             }
+            if args.split:
+                row["split"] = str(args.split)
+            rows[(str(args.split), name, str(seed))] = row
             write_rows(rows)
             print(
-                f"{name:<21} seed={seed} val_acc={100 * last['val_acc']:.2f}% "
+                f"{name:<21} split={args.split} seed={seed} val_acc={100 * last['val_acc']:.2f}% "
                 f"train_loss={last['train_loss']:.4f} ({seconds:.0f} s)",
                 flush=True,
             )
