@@ -27,6 +27,12 @@ CJK_FONTS = [
     "Microsoft YaHei",
     "PingFang SC",
     "Heiti SC",
+    # the other faces of Noto CJK draw every Chinese character too; matplotlib before 3.11 sees
+    # only the JP face of the Debian/Ubuntu collection (NotoSansCJK-Regular.ttc)
+    "Noto Sans CJK TC",
+    "Noto Sans CJK HK",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK KR",
     "Arial Unicode MS",
 ]
 _cjk = None  # the font found, "" when none; None until the first look

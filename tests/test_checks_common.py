@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from fmnist_core.checks import LOSS_FACTOR_HINT, CheckFailed, check_close, passed
+from fmnist_core.checks import LOSS_FACTOR_HINT, CheckFailed, check_close, expect_number, passed
 
 
 def test_a_constant_factor_names_mean_and_n_only_for_losses():
@@ -31,3 +31,12 @@ def test_pass_lines_fit_on_screen(capsys):
     assert capsys.readouterr().out == "✓ 短 / short\n"
     passed("很长" * 30, "long " * 15)
     assert all(len(line) <= 100 for line in capsys.readouterr().out.splitlines())
+
+
+def test_a_predicted_number_must_be_one_finite_number():
+    assert expect_number(3) == 3.0 and expect_number(torch.tensor([2.5])) == 2.5
+    for wrong, hint in [("3", "str"), (True, "bool"), (torch.ones(2), "Tensor"), (None, "None")]:
+        with pytest.raises(CheckFailed, match=hint):
+            expect_number(wrong)
+    with pytest.raises(CheckFailed, match="finite"):
+        expect_number(float("inf"))

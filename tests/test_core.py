@@ -235,7 +235,7 @@ def test_a_cjk_font_installed_after_matplotlib_cached_its_fonts_is_found(monkeyp
     if not hasattr(font_manager, "FontPath"):  # FontPath and .ttc faces: matplotlib 3.11
         pytest.skip(
             f"matplotlib {matplotlib.__version__} reads only the first face of a .ttc collection "
-            "(Noto Sans CJK JP), which CJK_FONTS does not name: figures fall back to English"
+            "(Noto Sans CJK JP, which CJK_FONTS names after the SC faces); not checked there"
         )
     cjk_files = {f.fname for f in font_manager.fontManager.ttflist if f.name in plot.CJK_FONTS}
     stale = [f for f in font_manager.fontManager.ttflist if f.fname not in cjk_files]

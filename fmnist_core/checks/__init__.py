@@ -10,6 +10,7 @@ wrong answers; every line of the hint fits nbgrader's 87 columns.
 """
 
 import functools
+import math
 import re
 import textwrap
 from typing import NamedTuple
@@ -161,6 +162,20 @@ def expect(condition, zh, en):
     """Fail with the bilingual hint unless ``condition`` holds."""
     if not condition:
         fail(zh, en)
+
+
+def expect_number(got):
+    """``got`` as a finite float; fails unless it is one number (an int, a float or a one-element
+    tensor): the answer of a predict exercise."""
+    expect(
+        (isinstance(got, (int, float)) and not isinstance(got, bool))
+        or (isinstance(got, torch.Tensor) and got.numel() == 1),
+        f"应返回一个数，得到的是 {type(got).__name__}",
+        f"return one number, got {type(got).__name__}",
+    )
+    got = float(got)
+    expect(math.isfinite(got), "应返回一个有限的数", "return a finite number")
+    return got
 
 
 def _close(a, b, rtol, atol):

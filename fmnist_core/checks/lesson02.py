@@ -13,6 +13,7 @@ from . import (
     Mistake,
     check_close,
     expect,
+    expect_number,
     fail,
     matching_hint,
     passed,
@@ -22,18 +23,6 @@ from . import (
 )
 
 MISTAKES = {}  # exercise -> its anticipated mistakes, filled below beside each checker
-
-
-def _number(got):
-    """``got`` as a float; fails unless it is one number (an int, a float or a one-element
-    tensor)."""
-    expect(
-        (isinstance(got, (int, float)) and not isinstance(got, bool))
-        or (isinstance(got, torch.Tensor) and got.numel() == 1),
-        f"应返回一个数，得到的是 {type(got).__name__}",
-        f"return one number, got {type(got).__name__}",
-    )
-    return float(got)
 
 
 # ---------------------------------------------------------------- exercise 1: predict, then run
@@ -110,7 +99,7 @@ MISTAKES["ex1_w_grad"] = [
 def ex1_w_grad(predict_w_grad):
     """``predict_w_grad()``: the predicted w.grad after two forward-and-backward passes of
     w * w + w at w = 4 with no clearing in between."""
-    got = _number(predict_w_grad())
+    got = expect_number(predict_w_grad())
     right = _w_grad()
     if abs(got - right) > 1e-6:
         wrong = [(m.answer(), m.zh, m.en) for m in MISTAKES["ex1_w_grad"]]
@@ -304,7 +293,7 @@ def ex2_train_step(train_step):
             fail(NO_GRAD.zh, NO_GRAD.en)
         raise
     expect(all(p.requires_grad for p in model0.parameters()), DETACHED.zh, DETACHED.en)
-    _number(first)
+    expect_number(first)
     if torch.equal(_flat(model0), start):
         # an in-place update of zeros bumps a parameter's version counter; rebinding does not
         bumped = any(p._version != v for p, v in zip(model0.parameters(), versions))
@@ -320,7 +309,7 @@ def ex2_train_step(train_step):
         ),
     )
     check_close(
-        torch.tensor([_number(loss) for loss in losses], dtype=torch.float64),
+        torch.tensor([expect_number(loss) for loss in losses], dtype=torch.float64),
         torch.tensor(sgd_losses, dtype=torch.float64),
         name=("返回的损失（更新之前的）", "the returned losses (before each update)"),
     )

@@ -26,24 +26,13 @@ from . import (
     check_answer,
     check_close,
     expect,
+    expect_number,
     fail,
     passed,
     wrap_checkers,
 )
 
 MISTAKES = {}  # exercise -> its anticipated mistakes, filled below beside each checker
-
-
-def _number(got):
-    """``got`` as a float; fails unless it is one number (an int, a float or a one-element
-    tensor)."""
-    expect(
-        (isinstance(got, (int, float)) and not isinstance(got, bool))
-        or (isinstance(got, torch.Tensor) and got.numel() == 1),
-        f"应返回一个数，得到的是 {type(got).__name__}",
-        f"return one number, got {type(got).__name__}",
-    )
-    return float(got)
 
 
 # ---------------------------------------------------------------- exercise 1: predict, then run
@@ -131,7 +120,7 @@ MISTAKES["ex1_l1_broadcast"] = [
 def ex1_l1_broadcast(predict_bug_at_6):
     """``predict_bug_at_6()``: what ``nn.Linear(1, 1)`` trained with ``L1Loss`` on predictions
     of shape (7, 1) against targets of shape (7,) predicts at x = 6."""
-    got = _number(predict_bug_at_6())
+    got = expect_number(predict_bug_at_6())
     right = _l1_broadcast_answer()
     if abs(got - right) > 0.1:
         for m in MISTAKES["ex1_l1_broadcast"]:
@@ -250,7 +239,7 @@ def _pair(got):
         f"fit_line 应返回 (w, b) 两个数，得到的是 {type(got).__name__}",
         f"fit_line should return the two numbers (w, b), got {type(got).__name__}",
     )
-    return [_number(v) for v in got]
+    return [expect_number(v) for v in got]
 
 
 def _run(fit_line, steps):

@@ -18,6 +18,7 @@ from . import (
     Mistake,
     check_close,
     expect,
+    expect_number,
     fail,
     passed,
     wrap_checkers,
@@ -25,18 +26,6 @@ from . import (
 )
 
 MISTAKES = {}  # exercise -> its anticipated mistakes, filled below beside each checker
-
-
-def _number(got):
-    """``got`` as a float; fails unless it is one number (an int, a float or a one-element
-    tensor)."""
-    expect(
-        (isinstance(got, (int, float)) and not isinstance(got, bool))
-        or (isinstance(got, torch.Tensor) and got.numel() == 1),
-        f"应返回一个数，得到的是 {type(got).__name__}",
-        f"return one number, got {type(got).__name__}",
-    )
-    return float(got)
 
 
 # ---------------------------------------------------------------- exercise 1: predict, then run
@@ -137,7 +126,7 @@ MISTAKES["ex1_weighted_loss"] = [
 def ex1_weighted_loss(predict_weighted_loss):
     """``predict_weighted_loss()``: the predicted ``CrossEntropyLoss(weight=w)`` of three rows of
     equal logits over 4 classes (ln 4, whatever the weights)."""
-    got = _number(predict_weighted_loss())
+    got = expect_number(predict_weighted_loss())
     right = _weighted_loss()
     if not abs(got - right) < TOLERANCE:
         hint = next(

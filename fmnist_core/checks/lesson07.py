@@ -7,7 +7,6 @@ of the notebook's ``buggy_sgd_update`` shows under the options that expose it al
 names it. The anticipated mistakes are data, in ``MISTAKES`` (a wrong answer with its hint).
 """
 
-import math
 from unittest import mock
 
 import torch
@@ -19,6 +18,7 @@ from . import (
     call_unchanged,
     check_close,
     expect,
+    expect_number,
     fail,
     passed,
     wrap_checkers,
@@ -26,20 +26,6 @@ from . import (
 )
 
 MISTAKES = {}  # exercise -> its anticipated mistakes, filled below beside each checker
-
-
-def _number(got):
-    """``got`` as a finite float; fails unless it is one number (an int, a float or a
-    one-element tensor)."""
-    expect(
-        (isinstance(got, (int, float)) and not isinstance(got, bool))
-        or (isinstance(got, torch.Tensor) and got.numel() == 1),
-        f"应返回一个数，得到的是 {type(got).__name__}",
-        f"return one number, got {type(got).__name__}",
-    )
-    got = float(got)
-    expect(math.isfinite(got), "应返回一个有限的数", "return a finite number")
-    return got
 
 
 # ---------------------------------------------------------------- exercise 1: predict, then run
@@ -124,7 +110,7 @@ MISTAKES["ex1_nesterov_edge"] = [
 def ex1_nesterov_edge(predict_nesterov_edge):
     """``predict_nesterov_edge()``: the predicted largest learning rate at which
     ``torch.optim.SGD(momentum=0.9, nesterov=True)`` converges on ½(x² + 25y²)."""
-    got = _number(predict_nesterov_edge())
+    got = expect_number(predict_nesterov_edge())
     right = _nesterov_edge()
     if abs(got - right) > TOLERANCE * right:
         for m in MISTAKES["ex1_nesterov_edge"]:

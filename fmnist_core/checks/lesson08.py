@@ -16,21 +16,18 @@ from unittest import mock
 import torch
 from torch import nn
 
-from . import Mistake, expect, fail, optimizer_inputs, passed, tiny_model, wrap_checkers
+from . import (
+    Mistake,
+    expect,
+    expect_number,
+    fail,
+    optimizer_inputs,
+    passed,
+    tiny_model,
+    wrap_checkers,
+)
 
 MISTAKES = {}  # exercise -> its anticipated mistakes, filled below beside each checker
-
-
-def _number(got):
-    """``got`` as a float; fails unless it is one number (an int, a float or a one-element
-    tensor)."""
-    expect(
-        (isinstance(got, (int, float)) and not isinstance(got, bool))
-        or (isinstance(got, torch.Tensor) and got.numel() == 1),
-        f"应返回一个数，得到的是 {type(got).__name__}",
-        f"return one number, got {type(got).__name__}",
-    )
-    return float(got)
 
 
 def _first_match(got, wrong, rel=1e-3, abs_=0.0):
@@ -155,7 +152,7 @@ MISTAKES["ex1_flip"] = [
 def ex1_flip(predict_flip):
     """``predict_flip()``: the predicted θ after ``Adam(lr=0.1)`` took the gradients +1, then −1,
     from θ = 0."""
-    got = _number(predict_flip())
+    got = expect_number(predict_flip())
     right = _flip()
     if abs(got - right) > FLIP_TOLERANCE:
         wrong = [(m.answer(), m.zh, m.en) for m in MISTAKES["ex1_flip"]]
@@ -571,7 +568,7 @@ def ex3_adam_lr(adam_lr_for_ratio):
     for make_model, target in CASES:
         model = make_model()
         before = [p.detach().clone() for p in model.parameters()]
-        got = _number(adam_lr_for_ratio(model, target))
+        got = expect_number(adam_lr_for_ratio(model, target))
         expect(
             all(map(torch.equal, [p.detach() for p in model.parameters()], before)), *MODEL_CHANGED
         )
@@ -580,7 +577,7 @@ def ex3_adam_lr(adam_lr_for_ratio):
             wrong = []
             for m in MISTAKES["ex3_adam_lr"]:
                 try:
-                    value = _number(m.answer(make_model(), target))
+                    value = expect_number(m.answer(make_model(), target))
                 except Exception:  # a wrong answer may not run; it just cannot match
                     continue
                 if not math.isclose(value, right, rel_tol=1e-3):

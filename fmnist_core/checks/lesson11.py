@@ -22,6 +22,7 @@ from . import (
     Mistake,
     check_close,
     expect,
+    expect_number,
     fail,
     passed,
     wrap_checkers,
@@ -29,20 +30,6 @@ from . import (
 )
 
 MISTAKES = {}  # exercise -> its anticipated mistakes, filled below beside each checker
-
-
-def _number(got):
-    """``got`` as a finite float; fails unless it is one number (an int, a float or a one-element
-    tensor)."""
-    expect(
-        (isinstance(got, (int, float)) and not isinstance(got, bool))
-        or (isinstance(got, torch.Tensor) and got.numel() == 1),
-        f"应返回一个数，得到的是 {type(got).__name__}",
-        f"return one number, got {type(got).__name__}",
-    )
-    got = float(got)
-    expect(math.isfinite(got), "应返回一个有限的数", "return a finite number")
-    return got
 
 
 # ---------------------------------------------------------------- exercise 1: predict, then run
@@ -164,7 +151,7 @@ MISTAKES["ex1_triplet_swap"] = [
 def ex1_triplet_swap(predict_triplet_swap):
     """``predict_triplet_swap()``: the predicted value of
     ``nn.TripletMarginLoss(margin=1.0, swap=True)`` on the four triplets of ``TRIPLETS``."""
-    got = _number(predict_triplet_swap())
+    got = expect_number(predict_triplet_swap())
     right = _swap_loss()
     if abs(got - right) > TOLERANCE:
         for m in MISTAKES["ex1_triplet_swap"]:
