@@ -22,6 +22,7 @@ compared runs; ``--fixed TEXT`` replaces each code line containing TEXT by ``pas
 import argparse
 import itertools
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -103,8 +104,10 @@ def run(src, offset, threads, split=0, fixed=()):
             resources={"metadata": {"path": str(src.parent)}},
         ).execute()
     except CellExecutionError as e:
-        lines = [line for line in str(e).splitlines() if line.strip()]
-        failing = next((line for line in reversed(lines) if "assert" in line), "")  # the line
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", str(e))  # without the traceback's colours
+        lines = [line for line in plain.splitlines() if line.strip()]
+        # the line the traceback's arrow points at, not the last assert shown around it
+        failing = next((line for line in reversed(lines) if "--->" in line), "")
         return False, (failing.strip() + " " + lines[-1])[:300], {}, time.perf_counter() - start
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     report = json.loads(text.split("REPORT", 1)[1]) if "REPORT" in text else {}
