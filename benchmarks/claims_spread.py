@@ -67,7 +67,7 @@ for _name, _value in list(globals().items()):
     if isinstance(_value, dict) and _name.endswith("histories"):
         for _run, _h in _value.items():
             if isinstance(_h, list) and _h and isinstance(_h[-1], dict):
-                _acc = {k: v for k, v in _h[-1].items() if k.endswith("_acc")}
+                _acc = {k: v for k, v in _h[-1].items() if k.endswith(("_acc", "train_loss"))}
                 if _acc:
                     _out[f"{_name}[{_run}]"] = _acc
 # a lesson whose compared runs are single numbers keeps them in a dict named ``accuracy``
@@ -145,8 +145,12 @@ def main(argv=None):
             for run_name, acc in report.items():
                 for key, v in acc.items():
                     values.setdefault(f"{run_name} {key}", []).append(v)
-                    print(f"    {run_name} {key} = {100 * v:.2f}%", flush=True)
+                    shown = f"{v:.4f}" if key.endswith("loss") else f"{100 * v:.2f}%"
+                    print(f"    {run_name} {key} = {shown}", flush=True)
         for name, vs in sorted(values.items()):
+            if name.endswith("loss"):
+                print(f"    {name:60} min {min(vs):.4f}  max {max(vs):.4f}  (n={len(vs)})")
+                continue
             print(
                 f"    {name:60} min {100 * min(vs):6.2f}%  max {100 * max(vs):6.2f}%  "
                 f"spread {100 * (max(vs) - min(vs)):.2f} points (n={len(vs)})"
