@@ -155,7 +155,8 @@ def test_the_wheel_for_students_holds_the_package_and_no_lesson(root, tmp_path):
     (wheel,) = tmp_path.glob("fmnist_core-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "fmnist_core/checks/lesson05.py" in names
-    assert "fmnist_core/capstone_ablation.csv" in names  # lesson 10 reads it
+    for table in ("capstone_ablation", "optim_compare"):  # lessons 10, 13 and 14 read them
+        assert f"fmnist_core/{table}.csv" in names and f"fmnist_core/{table}_splits.csv" in names
     assert all(n.startswith(("fmnist_core/", "fmnist_core-")) for n in names), names
     assert not any(n.endswith(".ipynb") or "notebooks/" in n for n in names)
 

@@ -21,7 +21,15 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # the modules whose code shapes a lesson's outputs (the tooling and the CLI do not)
 CORE_MODULES = ["__init__.py", "data.py", "model.py", "train.py", "plot.py", "checks/__init__.py"]
 # modules (and data) only some lessons use: they count for a lesson whose code names them
-LESSON_MODULES = ["taught.py", "recipe.py", "capstone_ablation.csv", "optim_compare.csv"]
+LESSON_MODULES = [
+    "taught.py",
+    "recipe.py",
+    "optim_table.py",
+    "capstone_ablation.csv",
+    "capstone_ablation_splits.csv",
+    "optim_compare.csv",
+    "optim_compare_splits.csv",
+]
 
 
 def find_root(start=None):
