@@ -1114,50 +1114,27 @@ if HAS_MUON:
 
 
 # %%
-import csv
-import statistics
-from pathlib import Path
+from fmnist_core import optim_table
 
-# benchmarks/optim_compare.py 写出，随包安装 / written by benchmarks/optim_compare.py, installed
-# with the package
-COMPARE_CSV = Path(fc.__file__).with_name("optim_compare.csv")
-with open(COMPARE_CSV, newline="") as f:
-    compare = {}
-    for row in csv.DictReader(f):
-        compare.setdefault(row["optimizer"], {})[int(row["seed"])] = row
-SEEDS = (0, 1, 2)
+# benchmarks/optim_compare.py 写出，随包安装；读它的代码见第 13 课第 11 节 / written by
+# benchmarks/optim_compare.py, installed with the package; lesson 13, section 11 reads it the same way
+table = optim_table.read()  # optim_compare.csv + optim_compare_splits.csv
+compare = table[0]  # 课程固定的验证划分 / the course's fixed validation split
 
 
 def accs(name):
-    return [100 * float(compare[name][s]["val_acc"]) for s in SEEDS]
+    return optim_table.accs(compare, name)
 
 
 def train_losses(name):
-    return [float(compare[name][s]["train_loss"]) for s in SEEDS]
+    return optim_table.train_losses(compare, name)
 
 
-def print_comparison(names, reference):
-    """均值 ± 标准差、每个种子、与参照逐种子的差 / mean ± sd, per seed, paired Δ."""
-    print(f"{compare[reference][0]['model']}: 验证准确率（%），{compare[reference][0]['epochs']} 轮，"
-          f"种子 0、1、2；Δ = 同一种子上减去 {reference}")
-    print(f"val accuracy (%), {compare[reference][0]['epochs']} epochs, seeds 0, 1, 2; "
-          f"Δ = minus {reference} on the same seed")
-    print(f"{'optimizer':<21}{'lr':>7}{'mean ± sd':>15}{'per seed':>21}{'Δ per seed':>23}"
-          f"{'train loss':>12}")
-    for name in names:
-        a, ref = accs(name), accs(reference)
-        seeds = " ".join(f"{x:6.2f}" for x in a)
-        delta = "—" if name == reference else " ".join(f"{x - r:+6.2f}" for x, r in zip(a, ref))
-        print(f"{name:<21}{compare[name][0]['lr']:>7}"
-              f"{statistics.mean(a):>8.2f} ± {statistics.stdev(a):.2f}{seeds:>21}{delta:>23}"
-              f"{statistics.mean(train_losses(name)):>12.3f}")
-
-
-print_comparison(["Adam", "Adafactor"], "Adam")
+optim_table.print_comparison(compare, ["Adam", "Adafactor"], "Adam", width=21)
 print()
 ADAMW = ["AdamW", "AdamW lr=3e-3", "AdamW lr=1e-2"]
 MUON = ["Muon match_rms_adamw", "Muon original"]
-print_comparison(ADAMW + MUON, "AdamW")
+optim_table.print_comparison(compare, ADAMW + MUON, "AdamW", width=21)
 
 # %% [markdown] tags=["zh"]
 # 读这两张表（数取自 CSV，每台机器读出来都一样，下面的断言检查正文说的话）：
@@ -1165,7 +1142,7 @@ print_comparison(ADAMW + MUON, "AdamW")
 # - **Adafactor 在每个种子上都比 Adam 低 2 个百分点以上**，训练损失也更高：它学得慢。原因看第 3.1 节的步长：$\alpha_t = \rho_t \cdot \max(\epsilon_2, \operatorname{RMS}(\theta))$，而课程模型初始化后权重的均方根只有 0.02 到 0.03（下面打印），所以每一步大约只走 $0.01 \times (0.02 \sim 0.03) = (2 \sim 3) \times 10^{-4}$（还要经过更新裁剪），比 Adam 的 $10^{-3}$ 小好几倍，而且没有动量。这是默认设置下的结果，没有为 Adafactor 调过学习率；它换来的是内存（状态只有 Adam 的约 1/346，第 3.5 节），在这个小模型上用不着。
 # - **Muon 加 AdamW 在每个种子上都比只用 AdamW 高 1.5 个百分点以上**，不论 AdamW 用三个学习率中的哪一个，也不论 `Muon` 用哪种缩放；训练损失也低得多。差距是种子之间标准差（0.1–0.5）的好几倍，3 个种子全在同一边，这不像是运气。一个可能的解释（这里没有检验）：只有 32 和 64 个单元的窄层，梯度被少数几个方向占据，正交化让其余方向也走得一样远（第 4.3 节）。
 #
-# 范围也要说清：一个窄模型、一个划分、2 轮；512 宽的课程模型、更长的训练、为每个优化器调过的学习率，都没有测。
+# 范围也要说清：一个窄模型、2 轮（验证划分见下面的表）；512 宽的课程模型、更长的训练、为每个优化器调过的学习率，都没有测。
 
 
 # %% [markdown] tags=["en"]
@@ -1184,7 +1161,7 @@ print_comparison(ADAMW + MUON, "AdamW")
 #   possible reading (not tested here): the gradients of narrow layers of 32 and 64 units are dominated by a few
 #   directions, and orthogonalizing lets the other directions move as far (section 4.3).
 #
-# The scope, too: one narrow model, one split, 2 epochs; the 512-wide course model, longer training and learning rates
+# The scope, too: one narrow model, 2 epochs (for the validation split, see the table below); the 512-wide course model, longer training and learning rates
 # tuned for each optimizer were not measured.
 
 
@@ -1204,6 +1181,58 @@ assert all(max(train_losses(m)) < min(train_losses(a)) for m in MUON for a in AD
 print("Adafactor ✓ 默认设置下 3 个种子都比 Adam 低 2 个百分点以上 / below Adam by > 2 points on 3 seeds")
 print("Muon ✓ 3 个种子、三个 AdamW 学习率、两种缩放：都比只用 AdamW 高 1.5 个百分点以上")
 print("Muon ✓ above AdamW alone by > 1.5 points on 3 seeds, at each AdamW lr, with either scaling")
+
+# %% [markdown] tags=["zh"]
+# #### 换两个验证划分
+#
+# 上面的两张表只用了课程固定的验证划分。同一个脚本又在另外两个验证划分上各跑了 3 个种子（`--split 1` 和 `--split 2`，结果在 `fmnist_core/optim_compare_splits.csv`，上面的 `optim_table.read()` 已经一并读了进来）。下面是每个种子上的差（百分点），三个划分共 9 次：
+
+# %% [markdown] tags=["en"]
+# #### Two more validation splits
+#
+# The two tables above use the course's fixed validation split only. The same script also ran 3 seeds on two more
+# validation splits (`--split 1` and `--split 2`; the results are in `fmnist_core/optim_compare_splits.csv`, which
+# `optim_table.read()` above has already read). Below, the differences seed by seed (points), 9 runs over the three
+# splits:
+
+# %%
+adafactor_delta = optim_table.deltas_by_split(table, ["Adafactor"], "Adam", width=21)
+print()
+muon_delta = optim_table.deltas_by_split(table, ADAMW[1:] + MUON, "AdamW", width=21)
+split_gaps = {s: [m - a for muon in MUON for adamw in ADAMW
+                  for m, a in zip(optim_table.accs(runs, muon), optim_table.accs(runs, adamw))]
+              for s, runs in table.items()}
+print("\nMuon 减去最好的 AdamW，每个划分最小的差 / Muon minus the best AdamW, the smallest gap per split: "
+      + ", ".join(f"{s}: {min(g):+.2f}" for s, g in split_gaps.items()))
+for s, runs in table.items():
+    assert all(d < -2.0 for d in adafactor_delta[s]["Adafactor"]), s
+    assert all(a > b for a, b in zip(optim_table.train_losses(runs, "Adafactor"),
+                                     optim_table.train_losses(runs, "Adam"))), s
+    assert min(split_gaps[s]) > 0, s  # 每个种子都高于每个 AdamW / above every AdamW on every seed
+    assert all(max(optim_table.train_losses(runs, m)) < min(optim_table.train_losses(runs, a))
+               for m in MUON for a in ADAMW), s
+assert min(split_gaps[0]) > 1.5 and min(min(g) for g in split_gaps.values()) < 0.5
+print("9 次 ✓ Adafactor 都比 Adam 低 2 个百分点以上；Muon 都高于每个 AdamW，训练损失都更低；")
+print("    高 1.5 个百分点以上只在课程的划分上成立")
+print("9 runs ✓ Adafactor more than 2 points below Adam each time; Muon above every AdamW each time,")
+print("    with a lower training loss; by more than 1.5 points only on the course's split")
+
+# %% [markdown] tags=["zh"]
+# 9 次运行里：
+#
+# - **Adafactor** 每次都比 Adam 低，低 2.2 到 5.1 个百分点，训练损失也每次都更高：默认设置下它学得慢，这一条在三个划分上都成立。
+# - **Muon 加 AdamW** 每次都高于只用 AdamW（三个学习率里的每一个、两种缩放），训练损失也每次都更低。但高多少随划分变了：在课程的划分上每个种子都高 1.5 个百分点以上，在另外两个划分上，对学习率 $3 \times 10^{-3}$ 的 AdamW 最少只高 0.28 个百分点（上面打印了每个划分最小的差）。所以“Muon 在这个窄模型上更好”在 9 次里都成立，“好 1.5 个百分点以上”只在课程的划分上成立。
+
+# %% [markdown] tags=["en"]
+# Over the 9 runs:
+#
+# - **Adafactor** is below Adam every time, by 2.2 to 5.1 points, with a higher training loss every time: at its
+#   defaults it learns slowly, on all three splits.
+# - **Muon with AdamW** is above AdamW alone every time (at each of the three learning rates, with either scaling),
+#   with a lower training loss every time. By how much changes with the split: on the course's split by more than 1.5
+#   points on every seed, on the two other splits by as little as 0.28 points against AdamW at $3 \times 10^{-3}$ (the
+#   smallest gap of each split is printed above). So "Muon is better on this narrow model" holds in all 9 runs; "better
+#   by more than 1.5 points" only on the course's split.
 
 # %% [markdown] tags=["zh"]
 # ## 6. 练习
