@@ -260,7 +260,7 @@ for lr in [1e-3, 1e-2, 1e-1, 1.0]:
 # %% tags=["grading-skip"]
 assert 0.55 < final("SGD lr=0.001") < 0.75  # 约 65%，与第 03 课相近 / about 65%, close to lesson 03
 assert final("SGD lr=0.01") > final("SGD lr=0.001") + 0.1
-assert final("SGD lr=0.1") > final("SGD lr=0.01") + 0.02
+assert final("SGD lr=0.1") > final("SGD lr=0.01") + 0.01
 assert final("SGD lr=1") < final("SGD lr=0.1") - 0.3
 print("学习率从 1e-3 增大到 1e-1，验证准确率一路上升；到 1 就太大了 ✓")
 print("raising the learning rate from 1e-3 to 1e-1 helps all the way; 1 is too large ✓")
@@ -271,11 +271,12 @@ legend_outside(fig)
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 学习率是最重要的一个超参数。从 $10^{-3}$ 到 $10^{-1}$，每放大 10 倍，验证准确率都明显提高；到 $1$ 时步子大到把模型推坏了，验证准确率比学习率 $10^{-1}$ 时低 30 个百分点以上。
+# 学习率是最重要的一个超参数。从 $10^{-3}$ 到 $10^{-1}$，每放大 10 倍，验证准确率都提高（第 3.3 节末尾的表换了划分和种子，$10^{-2}$ 到 $10^{-1}$ 这一步最少也高 1.4 个百分点）；到 $1$ 时步子大到把模型推坏了，验证准确率比学习率 $10^{-1}$ 时低 30 个百分点以上。
 
 # %% [markdown] tags=["en"]
-# The learning rate is the most important hyperparameter. From $10^{-3}$ to $10^{-1}$, each factor of 10 clearly raises
-# the validation accuracy; at $1$ the steps are so large that they break the model: its validation accuracy is more
+# The learning rate is the most important hyperparameter. From $10^{-3}$ to $10^{-1}$, each factor of 10 raises the
+# validation accuracy (the table at the end of section 3.3 varies the split and the seed: the step from $10^{-2}$ to
+# $10^{-1}$ adds 1.4 points at the least); at $1$ the steps are so large that they break the model: its validation accuracy is more
 # than 30 points below that at $10^{-1}$.
 
 # %% [markdown] tags=["zh"]
@@ -384,14 +385,14 @@ for name in [sgd_001, mom, sgd_01]:
 
 # %% tags=["grading-skip"]
 assert final("Adam lr=0.001") > final("SGD lr=0.001") + 0.15
-assert min(final("Adam lr=0.001"), final(mom), final(sgd_01)) > 0.83
-assert final(mom) > final(sgd_001) + 0.02 and abs(final(mom) - final(sgd_01)) < 0.04
+assert min(final("Adam lr=0.001"), final(mom), final(sgd_01)) > 0.82
+assert final(mom) > final(sgd_001) + 0.02 and final(mom) > final(sgd_01) - 0.02
 assert abs(final_train_loss(mom) - final_train_loss(sgd_01)) < 0.02
 assert final_train_loss(sgd_001) > final_train_loss(mom) + 0.1
 adam_accs = [final(name) for name in adam_lrs]
 assert min(adam_accs) > 0.85 and max(adam_accs) - min(adam_accs) < 0.025, adam_accs
-print("Adam、动量 SGD、学习率 1e-1 的 SGD 都超过 83%；Adam 比学习率 1e-3 的 SGD 高 15 个百分点以上 ✓")
-print("Adam, SGD with momentum and SGD at 1e-1 all pass 83%;")
+print("Adam、动量 SGD、学习率 1e-1 的 SGD 都超过 82%；Adam 比学习率 1e-3 的 SGD 高 15 个百分点以上 ✓")
+print("Adam, SGD with momentum and SGD at 1e-1 all pass 82%;")
 print("  Adam beats SGD at 1e-3 by more than 15 points ✓")
 print("动量 0.9 + 学习率 1e-2 的训练损失与学习率 1e-1 的 SGD 相差不到 0.02 ✓")
 print("momentum 0.9 at 1e-2 ends within 0.02 of the training loss of SGD at 1e-1 ✓")
@@ -405,15 +406,15 @@ legend_outside(fig)
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 同一个模型、同样 5 轮，只改超参数，验证准确率就从约 65% 升到 83% 以上。Adam 的学习率从 $3 \times 10^{-4}$ 到 $3 \times 10^{-3}$ 跨了 10 倍，验证准确率都在 85% 以上，彼此相差不到 2.5 个百分点；而 SGD 的学习率差 10 倍，结果就差十几到几十个百分点。所以在这个问题上，Adam 的默认值 $10^{-3}$ 是个好起点，对学习率也不那么敏感；这不是说 Adam 不用调学习率，只是在这里 3 倍以内的误差代价不大（第 08 课第 1.2 节解释为什么 Adam 的步长与梯度的尺度无关）。
+# 同一个模型、同样 5 轮，只改超参数，验证准确率就从约 65% 升到 85% 以上。Adam 的学习率从 $3 \times 10^{-4}$ 到 $3 \times 10^{-3}$ 跨了 10 倍，验证准确率都在 85% 以上，彼此相差不到 2.5 个百分点；而 SGD 的学习率差 10 倍，结果就差十几到几十个百分点。所以在这个问题上，Adam 的默认值 $10^{-3}$ 是个好起点，对学习率也不那么敏感；这不是说 Adam 不用调学习率，只是在这里 3 倍以内的误差代价不大（第 08 课第 1.2 节解释为什么 Adam 的步长与梯度的尺度无关）。
 #
-# 动量那一条要读仔细：学习率 $10^{-2}$ 的 SGD 加上动量 0.9，明显好过不加动量的同一学习率；可是它的训练损失和学习率 $10^{-1}$ 的普通 SGD 几乎一样，验证准确率也相近。这正是有效学习率 $\eta / (1 - \mu) \approx 0.1$ 的预言：在这里，动量的好处主要是把步子放大了约 10 倍，而不是别的什么魔法。动量在病态问题上的其他好处见第 07 课。
+# 动量那一条要读仔细：学习率 $10^{-2}$ 的 SGD 加上动量 0.9，明显好过不加动量的同一学习率；可是它的训练损失和学习率 $10^{-1}$ 的普通 SGD 几乎一样，验证准确率多数时候也相近（普通 SGD 在学习率 $10^{-1}$ 时偶尔会落后几个百分点，见本节末尾的表）。这正是有效学习率 $\eta / (1 - \mu) \approx 0.1$ 的预言：在这里，动量的好处主要是把步子放大了约 10 倍，而不是别的什么魔法。动量在病态问题上的其他好处见第 07 课。
 #
 # 还要注意曲线的起伏：学习率固定时，最后几轮的验证准确率常常上下跳，因为每一步仍带着批次的噪声（第 03 课第 3 节）。第 4 节用学习率调度器处理这一点。
 
 # %% [markdown] tags=["en"]
 # The same model, the same 5 epochs: changing only the hyperparameters lifts the validation accuracy from about 65% to
-# more than 83%. Adam's learning rate spans a factor of 10, from $3 \times 10^{-4}$ to $3 \times 10^{-3}$, and its
+# more than 85%. Adam's learning rate spans a factor of 10, from $3 \times 10^{-4}$ to $3 \times 10^{-3}$, and its
 # validation accuracy stays above 85% throughout, within 2.5 points; a factor of 10 in SGD's learning rate moves the
 # result by ten to several tens of points. So on this problem Adam's default $10^{-3}$ is a good place to start, and
 # Adam is less sensitive to its learning rate; that does not mean Adam needs no tuning, only that missing by a factor
@@ -422,13 +423,67 @@ plt.show()
 #
 # Read the momentum curve carefully: SGD at learning rate $10^{-2}$ with momentum 0.9 clearly beats the same learning
 # rate without momentum; yet its training loss is almost that of plain SGD at learning rate $10^{-1}$, and its
-# validation accuracy is close too. This is just what the effective learning rate $\eta / (1 - \mu) \approx 0.1$
+# validation accuracy is mostly close too (plain SGD at $10^{-1}$ now and then falls a few points behind: see the table
+# at the end of this section). This is just what the effective learning rate $\eta / (1 - \mu) \approx 0.1$
 # predicts: here the benefit of momentum is mostly that it makes the steps about 10 times larger, not some other magic.
 # Its other benefits, on ill-conditioned problems, are in lesson 07.
 #
 # Notice also the bumps in the curves: with a fixed learning rate, the validation accuracy of the last epochs often
 # jumps up and down, because every step still carries the noise of its batch (lesson 03, section 3). Section 4 deals
 # with that using a learning-rate scheduler.
+
+# %% [markdown] tags=["zh"]
+# #### 换划分、换种子
+#
+# 上面每个数都只来自一次运行：一个验证划分、一个种子。我们在笔记本之外把这一课跑了 9 次：3 个验证划分（课程的划分，以及换了划分种子的另外两个）× 3 个种子，1 个线程（`benchmarks/claims_spread.py`）。下表是每个配置 5 轮后验证准确率的最低和最高：
+#
+# | 配置 | 课程的划分、种子 0 | 9 次最低 | 9 次最高 |
+# |---|---|---|---|
+# | `SGD lr=0.001` | 64.26% | 63.63% | 65.57% |
+# | `SGD lr=0.01` | 81.25% | 80.82% | 82.47% |
+# | `SGD lr=0.1` | 85.45% | 82.97% | 86.93% |
+# | `SGD lr=1` | 32.91% | 10.22% | 32.91% |
+# | `SGD lr=0.001, B=16` | 77.05% | 77.01% | 79.39% |
+# | `SGD lr=0.001, B=256` | 49.71% | 44.14% | 51.59% |
+# | `SGD lr=0.004, B=256` | 64.22% | 63.74% | 65.59% |
+# | `SGD momentum=0.9 lr=0.01` | 86.98% | 85.59% | 87.88% |
+# | `Adam lr=0.0003` | 87.83% | 86.74% | 88.59% |
+# | `Adam lr=0.001` | 88.25% | 85.98% | 89.08% |
+# | `Adam lr=0.003` | 87.21% | 85.75% | 88.05% |
+# | `Adam lr=0.001 + cosine` | 88.70% | 88.57% | 89.58% |
+#
+# 这一节的断言在 9 次里都成立，但有几个余量是看了这张表才定的。学习率 $10^{-1}$ 的普通 SGD 在 9 次里从 83.0% 到 86.9%：有一次（划分 1、种子 0）它只有 83.0%，只比 $10^{-2}$ 高 1.4 个百分点，比动量低 4.7 个百分点。所以检查只要求它比 $10^{-2}$ 高 1 个百分点以上、动量不比它低 2 个百分点以上；动量与它训练损失相近这一条，9 次里相差都不到 0.01。学习率 1 的 SGD 9 次都坏掉了（最高 32.9%）。学习率跟着批次放大以后，批次 256 与批次 64 在 9 次里都相差不到 0.3 个百分点。Adam 的三个学习率 9 次里都在 85.7% 以上，每次彼此相差不到 2.5 个百分点；加上余弦退火以后 9 次都在 88.5% 以上，起伏也最小。
+
+# %% [markdown] tags=["en"]
+# #### Another split, another seed
+#
+# Every number above comes from one run: one validation split, one seed. Outside the notebook we ran this lesson 9
+# times: 3 validation splits (the course's, and two more drawn with another split seed) × 3 seeds, at 1 thread
+# (`benchmarks/claims_spread.py`). The lowest and the highest validation accuracy of each configuration after 5
+# epochs:
+#
+# | configuration | the course's split, seed 0 | lowest of 9 | highest of 9 |
+# |---|---|---|---|
+# | `SGD lr=0.001` | 64.26% | 63.63% | 65.57% |
+# | `SGD lr=0.01` | 81.25% | 80.82% | 82.47% |
+# | `SGD lr=0.1` | 85.45% | 82.97% | 86.93% |
+# | `SGD lr=1` | 32.91% | 10.22% | 32.91% |
+# | `SGD lr=0.001, B=16` | 77.05% | 77.01% | 79.39% |
+# | `SGD lr=0.001, B=256` | 49.71% | 44.14% | 51.59% |
+# | `SGD lr=0.004, B=256` | 64.22% | 63.74% | 65.59% |
+# | `SGD momentum=0.9 lr=0.01` | 86.98% | 85.59% | 87.88% |
+# | `Adam lr=0.0003` | 87.83% | 86.74% | 88.59% |
+# | `Adam lr=0.001` | 88.25% | 85.98% | 89.08% |
+# | `Adam lr=0.003` | 87.21% | 85.75% | 88.05% |
+# | `Adam lr=0.001 + cosine` | 88.70% | 88.57% | 89.58% |
+#
+# This section's assertions held in all 9 runs, but some of their margins were set after seeing this table. Plain SGD at
+# $10^{-1}$ ranges from 83.0% to 86.9% over the 9: once (split 1, seed 0) it reached only 83.0%, 1.4 points above
+# $10^{-2}$ and 4.7 below momentum. So the check asks only that it be more than 1 point above $10^{-2}$, and that momentum be no more
+# than 2 points below it; momentum's training loss stayed within 0.01 of its in all 9. SGD at learning rate 1 broke
+# down in all 9 (32.9% at best). With the learning rate scaled with the batch, batch 256 was within 0.3 points of batch
+# 64 in all 9. Adam's three learning rates stayed above 85.7% in all 9, within 2.5 points of each other each time; with
+# cosine annealing it was above 88.5% in all 9, and moved the least.
 
 # %% [markdown] tags=["zh"]
 # ### 3.4 过拟合与早停
@@ -463,11 +518,12 @@ for e, (t, v, a) in enumerate(zip(train_losses, val_losses, long_accs), start=1)
 # %% tags=["grading-skip"]
 b = best_epoch - 1
 gaps = [v - t for t, v in zip(train_losses, val_losses)]
-assert 2 <= best_epoch <= 15, best_epoch
-assert val_losses[-1] > val_losses[b] + 0.05  # 之后验证损失升高 / afterwards the validation loss rises
-assert train_losses[-1] < train_losses[b] - 0.1  # 训练损失仍在下降 / the training loss keeps falling
+assert 3 <= best_epoch <= 15, best_epoch
+assert val_losses[-1] > val_losses[b] + 0.03  # 之后验证损失升高 / afterwards the validation loss rises
+assert train_losses[-1] < train_losses[b] - 0.05  # 训练损失仍在下降 / the training loss keeps falling
 assert gaps[-1] > gaps[b] + 0.1  # 两者的差距变大 / the gap between them widens
-assert long_accs[-1] > long_accs[b] - 0.02  # 验证准确率没有明显下降 / the val accuracy does not fall much
+# 最后 5 轮的验证准确率平均起来没有明显下降 / the last 5 epochs' mean val accuracy does not fall much
+assert sum(long_accs[-5:]) / 5 > long_accs[b] - 0.02
 print(f"验证损失第 {best_epoch} 轮最低，之后升高；训练损失一直在降 ✓")
 print(f"the validation loss is lowest in epoch {best_epoch} and rises after it; "
       "the training loss keeps falling ✓")
@@ -487,16 +543,19 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown] tags=["zh"]
-# 训练损失一直在降：模型对它见过的 10,000 张图片越来越熟。验证损失却在前几轮降到最低以后又升了上去，两者的差距越拉越大：这就是过拟合（overfitting），模型记住的东西越来越多是只属于这 10,000 张图片的细节。注意验证准确率并没有跟着明显下降（上面的检查只要求它最后比最低损失那一轮低不到 2 个百分点）：过拟合先表现在损失上，变化主要发生在概率上：交叉熵对“给错的类别很高的概率”罚得很重，所以模型越来越自信以后，少数认错的验证图片就能把验证损失拉高，而 argmax 选出的类别变化不大。
+# 训练损失一直在降：模型对它见过的 10,000 张图片越来越熟。验证损失却在前几轮降到最低以后又升了上去，两者的差距越拉越大：这就是过拟合（overfitting），模型记住的东西越来越多是只属于这 10,000 张图片的细节。我们在 3 个验证划分 × 3 个种子上把这个单元格跑了 9 次：验证损失最低的一轮在第 5 到第 11 轮之间，到第 20 轮时验证损失比最低点高 0.05 到 0.15，训练损失在这段时间里又降了 0.08 到 0.20。注意验证准确率并没有跟着明显下降：9 次里，最后 5 轮的平均验证准确率与验证损失最低那一轮相差都不到 1 个百分点（检查要求不到 2 个百分点；单独一轮会上下跳 1 到 2 个百分点）。过拟合先表现在损失上，变化主要发生在概率上：交叉熵对“给错的类别很高的概率”罚得很重，所以模型越来越自信以后，少数认错的验证图片就能把验证损失拉高，而 argmax 选出的类别变化不大。
 #
 # 所以停止训练的轮次也要在验证集上选，这就是早停（early stopping）：训练时每轮算一次验证损失，保存验证损失最低那一轮的权重，连续若干轮没有改进就停下，最后取回保存的权重。上面是事后从整条曲线里找最低点；练习 2 要你修好训练时一轮一轮做这件事的代码。测试集同样不参与：轮数也是一个超参数。
 
 # %% [markdown] tags=["en"]
 # The training loss keeps falling: the model knows the 10,000 images it has seen better and better. The validation
 # loss, once at its lowest after a few epochs, rises again, and the gap between the two keeps widening: this is
-# overfitting, the model memorizing more and more detail that belongs to those 10,000 images only. Note that the
-# validation accuracy does not fall along with it by much (the check above only asks that it end less than 2 points
-# below its value at the epoch of the lowest loss): overfitting shows in the loss first, and the change is mostly in
+# overfitting, the model memorizing more and more detail that belongs to those 10,000 images only. We ran this cell 9
+# times, on 3 validation splits × 3 seeds: the lowest validation loss came between epochs 5 and 11, by epoch 20 the
+# validation loss was 0.05 to 0.15 above its lowest, and the training loss had fallen another 0.08 to 0.20 meanwhile.
+# Note that the validation accuracy does not fall along with it by much: in all 9 runs the mean validation accuracy
+# of the last 5 epochs was within 1 point of its value at the epoch of the lowest loss (the check asks for 2 points; a
+# single epoch jumps by 1 to 2 points): overfitting shows in the loss first, and the change is mostly in
 # the probabilities. Cross-entropy punishes "a high probability on the wrong class" hard, so as the model grows more
 # confident, the few validation images it gets wrong can pull the validation loss up while the classes the argmax
 # picks change little.

@@ -1191,10 +1191,13 @@ def gap(loss):
 
 
 assert all(h[-1]["train_loss"] < h[0]["train_loss"] for h in histories.values())
-assert max(val_acc.values()) - min(val_acc.values()) < 0.05, val_acc
+others = [acc for name, acc in val_acc.items() if name != "SGD"]  # 除普通 SGD 外 / all but plain SGD
+assert max(others) - min(others) < 0.035, val_acc
+assert max(val_acc.values()) - min(val_acc.values()) < 0.08, val_acc
 assert gap(loss_1) > 0.08 and 0.02 < gap(loss_3) < gap(loss_1) - 0.05, (loss_1, loss_3)
-print("验证集 ✓ 七个优化器都在学习，3 轮后验证准确率彼此相差不到 5 个百分点")
-print("val ✓ all seven learn; after 3 epochs their val accuracies lie within 5 points")
+print("验证集 ✓ 七个优化器都在学习；3 轮后除普通 SGD 外的六个相差不到 3.5 个百分点，七个不到 8 个")
+print("val ✓ all seven learn; after 3 epochs the six other than plain SGD lie within 3.5 points,")
+print("    all seven within 8")
 print("训练损失 ✓ 自适应方法更低：第 1 轮低 0.08 以上，第 3 轮差距缩小，但仍低 0.02 以上")
 print("train loss ✓ adaptive lower: by > 0.08 after epoch 1, by a smaller > 0.02 after epoch 3")
 
@@ -1216,16 +1219,16 @@ print(f"验证准确率 / val acc {100 * val_acc[chosen]:.2f}%   "
       f"测试准确率 / test acc {100 * test_acc:.2f}% ± {100 * test_se:.2f}")
 
 # %% [markdown] tags=["zh"]
-# 在这个预算下，七个优化器 3 轮后的验证准确率只差几个百分点：课程模型不深，Fashion-MNIST 也不难，常见的学习率都能用。差距有多大要看划分和种子：`benchmarks/claims_spread.py` 在 3 种验证集划分 × 3 个种子上跑了这一节，有 7 次跑到了这里，其中 6 次最高和最低相差 2.0 到 2.2 个百分点，1 次相差 4.6 个百分点（那一次 $\eta = 0.1$ 的普通 SGD 只有 82.8%，第 07 课的表里也是它）；另外 2 次停在了第 9.3 节一个上限定得太紧的断言（现在已放宽），没有重跑。所以检查只要求差距小于 5 个百分点。自适应方法第 1 轮后的训练损失明显更低；3 轮后差距缩小了，但自适应方法的训练损失仍然更低（检查要求低 0.02 以上）。排名取决于学习率、种子和验证集的划分，换一组学习率或多跑几轮，顺序就可能改变；挑中的优化器只是这一次运行里验证准确率最高的，要下结论，需要对每个优化器分别调学习率、跑多个种子。它的测试准确率只看了一次，连同标准误差一起报告，不用来做检查。耗时：对这么小的模型，在 CPU 上，自适应方法每一步额外的逐元素运算（更新 $m$、$v$，对 67 万个参数开方、相除）占的比例并不小，所以它们每轮可能明显比普通 SGD 慢，表里的时间说明了你这台机器上的情况；在 GPU 上或对更大的模型，这部分开销的比例会小得多。
+# 在这个预算下，七个优化器 3 轮后的验证准确率只差几个百分点：课程模型不深，Fashion-MNIST 也不难，常见的学习率都能用。差距有多大要看划分和种子：`benchmarks/claims_spread.py` 在 3 种验证集划分 × 3 个种子上跑了这一节，9 次里有 7 次最高和最低相差 1.9 到 2.2 个百分点；另外 2 次（划分 1 种子 1、划分 2 种子 2）$\eta = 0.1$ 的普通 SGD 落在后面，只有 82.8% 和 80.7%（第 07 课的表里也是这两次），七个相差 4.6 和 7.2 个百分点，除它之外的六个仍只差 3.0 和 2.9 个百分点。所以检查要求除普通 SGD 外的六个相差不到 3.5 个百分点，七个相差不到 8 个百分点。自适应方法第 1 轮后的训练损失明显更低；3 轮后差距缩小了，但自适应方法的训练损失仍然更低（检查要求低 0.02 以上）。排名取决于学习率、种子和验证集的划分，换一组学习率或多跑几轮，顺序就可能改变；挑中的优化器只是这一次运行里验证准确率最高的，要下结论，需要对每个优化器分别调学习率、跑多个种子。它的测试准确率只看了一次，连同标准误差一起报告，不用来做检查。耗时：对这么小的模型，在 CPU 上，自适应方法每一步额外的逐元素运算（更新 $m$、$v$，对 67 万个参数开方、相除）占的比例并不小，所以它们每轮可能明显比普通 SGD 慢，表里的时间说明了你这台机器上的情况；在 GPU 上或对更大的模型，这部分开销的比例会小得多。
 
 # %% [markdown] tags=["en"]
 # With this budget and this split of the validation set, the validation accuracies of the seven optimizers after 3
 # epochs differ by only a few percentage points: the course model is shallow, Fashion-MNIST is not hard, and the usual
 # learning rates all work. How many points depends on the split and the seed: `benchmarks/claims_spread.py` ran this
-# section on 3 validation splits × 3 seeds; 7 runs got this far, 6 of them with 2.0 to 2.2 points between the best and
-# the worst, 1 with 4.6 (there plain SGD at $\eta = 0.1$ reached only 82.8%, as in lesson 07's table); the other 2
-# stopped at an assertion of section 9.3 whose bound was too tight (now loosened) and were not rerun. So the check asks
-# only for a gap under 5 points. After the first epoch the
+# section on 3 validation splits × 3 seeds; in 7 of the 9 runs the best and the worst were 1.9 to 2.2 points apart; in
+# the other 2 (split 1 seed 1, split 2 seed 2) plain SGD at $\eta = 0.1$ fell behind, to 82.8% and 80.7% (the same two
+# runs as in lesson 07's table), which put the seven 4.6 and 7.2 points apart, while the six others stayed within 3.0
+# and 2.9 points. So the check asks for the six other than plain SGD within 3.5 points, and all seven within 8. After the first epoch the
 # adaptive methods have a clearly lower training loss; after 3 epochs the gap has narrowed, but their training loss is
 # still lower (the check asks for more than 0.02). The ranking depends on the learning rates, the seed and the split of
 # the validation set; other learning rates or more epochs may change the order. The chosen optimizer is only the one
@@ -1405,7 +1408,7 @@ check.ex3_adam_lr(adam_lr_for_ratio)
 # - `Adam(weight_decay=λ)` 把 $\lambda \theta$ 加进梯度（L2），会被自适应缩放；`AdamW` 直接做 $\theta \leftarrow \theta (1 - \eta\lambda)$。两者在课程模型上 100 步后确实不同。PyTorch 的衰减乘了学习率，所以它随 `lr` 和学习率调度一起变。
 # - 我们的四个从零实现在课程模型上 100 步后与 `torch.optim` 完全一致；故意写错的版本都不一致。
 # - 更新量与参数之比 $r_l = \lVert \Delta\theta_l \rVert / \lVert \theta_l \rVert$ 是检查学习率的一个数。Adam 的第一步让每个坐标移动约 $\eta$，所以 $r_l \approx \eta\sqrt{n_l} / \lVert \theta_l \rVert$，默认初始化下约为 $\eta\sqrt{3\,\text{in}}$；把 SGD 的 $\eta = 0.1$ 给了 Adam，课程模型第一步的 $r$ 约为 3 到 5，参数随即涨到许多倍。要在最初几步看这个比值。
-# - 在 Fashion-MNIST 上，七个优化器 3 轮后的验证准确率多数时候相差约 2 个百分点，个别划分和种子下 η = 0.1 的普通 SGD 落后到 4.6 个百分点；在验证集上挑选，测试集只看一次。
+# - 在 Fashion-MNIST 上，七个优化器 3 轮后的验证准确率多数时候相差约 2 个百分点，9 次里有 2 次 η = 0.1 的普通 SGD 落后，七个相差 4.6 和 7.2 个百分点；在验证集上挑选，测试集只看一次。
 #
 # 下一课：学习率调度，让 $\eta$ 随训练变化。
 
@@ -1425,7 +1428,7 @@ check.ex3_adam_lr(adam_lr_for_ratio)
 #   $\eta = 0.1$ and the course model's first step has $r$ of about 3 to 5, after which the parameters grow many
 #   times over. Read the ratio in the first few steps.
 # - On Fashion-MNIST the seven optimizers mostly end 3 epochs about 2 points apart in validation accuracy; on some
-#   splits and seeds plain SGD at $\eta = 0.1$ falls 4.6 points behind. We choose on the validation set and look at
+#   splits and seeds plain SGD at $\eta = 0.1$ falls behind, putting the seven 4.6 and 7.2 points apart (2 of 9 runs). We choose on the validation set and look at
 #   the test set once.
 #
 # Next lesson: learning-rate schedules, which change $\eta$ during training.

@@ -1126,8 +1126,9 @@ for k, (key, label) in enumerate(LADDER):
     print(line.rstrip())
 split_over04 = {(s, e): paired(("recipe", e, 64), ("ladder_cosine", e, 64), by_split[s])
                 for s in SPLITS for e in (5, 10)}
+print("配方比第 04 课，每个划分 / the recipe over lesson 04, on each split:")
 for e in (5, 10):
-    print(f"配方比第 04 课 / the recipe over lesson 04, {e:>2} 轮 / epochs: "
+    print(f"    {e:>2} 轮 / epochs: "
           + ",  ".join(f"{s}: {split_over04[s, e][0]:+.2f} ± {split_over04[s, e][1]:.2f}"
                        for s in SPLITS))
 

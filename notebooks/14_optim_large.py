@@ -1117,7 +1117,7 @@ if HAS_MUON:
 from fmnist_core import optim_table
 
 # benchmarks/optim_compare.py 写出，随包安装；读它的代码见第 13 课第 11 节 / written by
-# benchmarks/optim_compare.py, installed with the package; lesson 13, section 11 reads it the same way
+# benchmarks/optim_compare.py, installed with the package; lesson 13 (section 11) reads it alike
 table = optim_table.read()  # optim_compare.csv + optim_compare_splits.csv
 compare = table[0]  # 课程固定的验证划分 / the course's fixed validation split
 
@@ -1202,8 +1202,8 @@ muon_delta = optim_table.deltas_by_split(table, ADAMW[1:] + MUON, "AdamW", width
 split_gaps = {s: [m - a for muon in MUON for adamw in ADAMW
                   for m, a in zip(optim_table.accs(runs, muon), optim_table.accs(runs, adamw))]
               for s, runs in table.items()}
-print("\nMuon 减去最好的 AdamW，每个划分最小的差 / Muon minus the best AdamW, the smallest gap per split: "
-      + ", ".join(f"{s}: {min(g):+.2f}" for s, g in split_gaps.items()))
+print("\nMuon 减去最好的 AdamW，每个划分上最小的差 / Muon minus the best AdamW, the smallest gap")
+print("    per split: " + ", ".join(f"{s}: {min(g):+.2f}" for s, g in split_gaps.items()))
 for s, runs in table.items():
     assert all(d < -2.0 for d in adafactor_delta[s]["Adafactor"]), s
     assert all(a > b for a, b in zip(optim_table.train_losses(runs, "Adafactor"),
@@ -1214,8 +1214,8 @@ for s, runs in table.items():
 assert min(split_gaps[0]) > 1.5 and min(min(g) for g in split_gaps.values()) < 0.5
 print("9 次 ✓ Adafactor 都比 Adam 低 2 个百分点以上；Muon 都高于每个 AdamW，训练损失都更低；")
 print("    高 1.5 个百分点以上只在课程的划分上成立")
-print("9 runs ✓ Adafactor more than 2 points below Adam each time; Muon above every AdamW each time,")
-print("    with a lower training loss; by more than 1.5 points only on the course's split")
+print("9 runs ✓ Adafactor more than 2 points below Adam each time; Muon above every AdamW")
+print("    each time, with a lower training loss; by over 1.5 points only on the course's split")
 
 # %% [markdown] tags=["zh"]
 # 9 次运行里：
