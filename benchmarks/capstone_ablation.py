@@ -56,6 +56,7 @@ import csv
 import time
 from pathlib import Path
 
+import splits  # benchmarks/splits.py, beside this script
 import torch
 from torch import nn
 
@@ -63,7 +64,6 @@ import fmnist_core as fc
 from fmnist_core import recipe
 
 CSV = Path(fc.__file__).with_name("capstone_ablation.csv")
-SPLIT = [0]  # the split of the rows written (use_split)
 FIELDS = ["variant", "epochs", "batch_size", "seed", "val_acc", "train_loss", "seconds", "threads"]
 
 # variant -> (keyword arguments of train_recipe, [(epochs, batch_size), ...])
@@ -147,22 +147,6 @@ def write_rows(rows):
         writer.writerows(sorted(rows.values(), key=key))
 
 
-def use_split(split):
-    """Draw the validation split with its seed moved by ``split``; its rows go to the splits file."""
-    global CSV, FIELDS
-    if not split:
-        return
-    draw = fc.data.split_indices
-
-    def moved(n=60_000, val_size=fc.data.VAL_SIZE, seed=fc.data.SPLIT_SEED):
-        return draw(n, val_size, seed + split)
-
-    fc.data.split_indices = moved  # what fc.get_tensor_loaders calls
-    CSV = CSV.with_name(CSV.stem + "_splits.csv")
-    FIELDS = ["split", *[f for f in FIELDS if f != "split"]]
-    SPLIT[0] = split
-
-
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -172,15 +156,10 @@ def main():
     parser.add_argument("--max-epochs", type=int, default=40, help="skip longer budgets")
     parser.add_argument("--min-epochs", type=int, default=1, help="skip shorter budgets")
     parser.add_argument("--resume", action="store_true", help="skip the runs already in the CSV")
-    parser.add_argument(
-        "--split",
-        type=int,
-        default=0,
-        help="the validation split, as an offset to the course's split seed (0: the fixed split); "
-        "the rows of another split go to the *_splits.csv file beside the CSV",
-    )
+    parser.add_argument("--split", type=int, default=0, help=splits.HELP)
     args = parser.parse_args()
-    use_split(args.split)
+    global CSV, FIELDS
+    CSV, FIELDS = splits.use_split(args.split, CSV, FIELDS)
     rows = read_rows()
     print(f"torch={torch.__version__} threads={torch.get_num_threads()} -> {CSV}", flush=True)
     for variant in args.only:

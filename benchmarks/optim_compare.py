@@ -38,13 +38,13 @@ import csv
 import time
 from pathlib import Path
 
+import splits  # benchmarks/splits.py, beside this script
 import torch
 from torch import nn
 
 import fmnist_core as fc
 
 CSV = Path(fc.__file__).with_name("optim_compare.csv")
-SPLIT = [0]  # the split of the rows written (use_split)
 FIELDS = [
     "model",
     "optimizer",
@@ -158,22 +158,6 @@ def write_rows(rows):
         )
 
 
-def use_split(split):
-    """Draw the validation split with its seed moved by ``split``; its rows go to the splits file."""
-    global CSV, FIELDS
-    if not split:
-        return
-    draw = fc.data.split_indices
-
-    def moved(n=60_000, val_size=fc.data.VAL_SIZE, seed=fc.data.SPLIT_SEED):
-        return draw(n, val_size, seed + split)
-
-    fc.data.split_indices = moved  # what fc.get_tensor_loaders calls
-    CSV = CSV.with_name(CSV.stem + "_splits.csv")
-    FIELDS = ["split", *[f for f in FIELDS if f != "split"]]
-    SPLIT[0] = split
-
-
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -181,15 +165,10 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--only", nargs="+", choices=list(RUNS), default=list(RUNS))
     parser.add_argument("--resume", action="store_true", help="skip the runs already in the CSV")
-    parser.add_argument(
-        "--split",
-        type=int,
-        default=0,
-        help="the validation split, as an offset to the course's split seed (0: the fixed split); "
-        "the rows of another split go to the *_splits.csv file beside the CSV",
-    )
+    parser.add_argument("--split", type=int, default=0, help=splits.HELP)
     args = parser.parse_args()
-    use_split(args.split)
+    global CSV, FIELDS
+    CSV, FIELDS = splits.use_split(args.split, CSV, FIELDS)
     if not hasattr(torch.optim, "Muon"):
         raise SystemExit("torch.optim.Muon needs PyTorch 2.9 or later")
     rows = read_rows()
